@@ -1,0 +1,170 @@
+//! The commands: what `init` and `run` do with a loaded configuration. The only module, with
+//! `main`, that prints to the console.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use crate::{
+    cli::{Cli, Command},
+    config::Config,
+    db::{self, Db, DbTarget},
+    error::Fatal,
+    ingest::{self, RunOptions, RunSummary},
+    output::{atomic, report::RunStatus},
+};
+
+/// The demonstration cohort file `init --demo` drops into the spool.
+pub const DEMO_FILE: &[u8] = include_bytes!("../examples/cohorts_demo.csv");
+/// Its name in the spool.
+pub const DEMO_FILE_NAME: &str = "cohorts_demo.csv";
+
+/// Runs the command; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<u8, Fatal> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Init { demo } => init(&config, demo).await.map(|()| 0),
+        Command::Run { file, dry_run } => {
+            let db = connect(&config).await?;
+            let summary = ingest::run_file(&config, &db, &file, RunOptions { dry_run }).await;
+            db.close().await;
+            let summary = summary?;
+            print_summary(&file, &summary, dry_run);
+            Ok(summary.exit_code())
+        }
+    }
+}
+
+/// Connects to the configured database and checks that it is Moodle's.
+pub async fn connect(config: &Config) -> Result<Db, Fatal> {
+    let db = Db::connect(&config.database.target, &config.database.prefix, false).await?;
+    db.check_moodle().await?;
+    Ok(db)
+}
+
+async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
+    for dir in [
+        &config.paths.spool,
+        &config.paths.archive,
+        &config.paths.reports,
+    ] {
+        std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
+        println!("folder    {}", shown(dir));
+    }
+    let target = &config.database.target;
+    let db = match target {
+        DbTarget::Sqlite { .. } => {
+            let db = Db::connect(target, &config.database.prefix, true).await?;
+            if db::is_installed(&db).await? {
+                println!(
+                    "database  {} (Moodle's tables already there)",
+                    target.describe()
+                );
+            } else {
+                db::install(&db).await?;
+                println!(
+                    "database  {} (created with Moodle's tables)",
+                    target.describe()
+                );
+            }
+            db
+        }
+        DbTarget::Server { .. } => {
+            if demo {
+                return Err(Fatal::Usage(
+                    "--demo only adds demonstration data to the embedded SQLite database, never to a database server"
+                        .into(),
+                ));
+            }
+            let db = connect(config).await?;
+            println!("database  {} (Moodle's tables found)", target.describe());
+            db
+        }
+    };
+    if demo {
+        match db::add_demo_data(&db, Utc::now().timestamp()).await? {
+            Some(summary) => println!(
+                "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
+                summary.categories, summary.courses, summary.users, summary.users, summary.cohorts
+            ),
+            None => println!("demo      demonstration data already there"),
+        }
+        let demo_path = config.paths.spool.join(DEMO_FILE_NAME);
+        if demo_path.exists() {
+            println!("demo file {} (already there)", shown(&demo_path));
+        } else {
+            let name = |n: u32| {
+                if n == 0 {
+                    DEMO_FILE_NAME.to_owned()
+                } else {
+                    format!("cohorts_demo-{}.csv", n + 1)
+                }
+            };
+            let written =
+                atomic::publish(&config.paths.spool, &name, 0, DEMO_FILE).map_err(|source| {
+                    Fatal::io(
+                        "cannot write the demonstration file in",
+                        &config.paths.spool,
+                        source,
+                    )
+                })?;
+            println!("demo file {}", shown(&written));
+            println!(
+                "next      moodle-sync run --dry-run {0}   then   moodle-sync run {0}",
+                shown(&written)
+            );
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
+    let name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let simulation = if dry_run {
+        " (simulation: nothing changed)"
+    } else {
+        ""
+    };
+    match (summary.status, &summary.totals) {
+        (RunStatus::Rejected, _) => {
+            println!(
+                "{name}: rejected: {}",
+                summary.error.as_deref().unwrap_or("unknown reason")
+            );
+        }
+        (RunStatus::RolledBack, _) => {
+            println!(
+                "{name}: rolled back: {}",
+                summary.error.as_deref().unwrap_or("unknown reason")
+            );
+        }
+        (_, Some(totals)) => println!(
+            "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
+            totals.lines, totals.changed, totals.unchanged, totals.failed
+        ),
+        (_, None) => println!("{name}: done{simulation}"),
+    }
+    println!("  report   {}", shown(&summary.report));
+    if let Some(tryback) = &summary.tryback {
+        println!("  tryback  {}", shown(tryback));
+    }
+    if let Some(archive) = &summary.archive {
+        println!("  archive  {}", shown(archive));
+    }
+}
+
+/// A path relative to the current folder when it is inside it.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|current| {
+            path.strip_prefix(current)
+                .ok()
+                .map(|relative| relative.display().to_string())
+        })
+        .unwrap_or_else(|| path.display().to_string())
+}

@@ -1,0 +1,43 @@
+//! The command line: subcommands and runtime flags. What to ingest and where lives in the
+//! configuration file; flags only say how to run.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Applies CSV command files (cohorts and their members) to a Moodle database, with a report,
+/// a tryback of the failed lines and an archive of every file.
+#[derive(Debug, Parser)]
+#[command(name = "moodle-sync", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: ./moodle-sync.toml if it exists, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the spool, archive and reports folders and, on the embedded SQLite default, the
+    /// database with Moodle's tables.
+    Init {
+        /// Also add demonstration categories, courses, users and cohorts to the embedded
+        /// database, and drop a demonstration cohort file into the spool.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply one cohort file now. Exit code: 0 all lines applied, 1 some lines failed (see the
+    /// tryback), 2 file rejected, 3 bad configuration or usage, 4 database error, 5 file system
+    /// error.
+    Run {
+        /// The command file.
+        file: PathBuf,
+        /// Compute and report everything, change nothing: no database write, no archive, no
+        /// tryback, the input left in place.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}

@@ -1,0 +1,341 @@
+//! The cohort file's columns and the parsing of one record into a [`CohortLine`]. Pure: a line
+//! is checked on its own here; what it refers to is resolved by the planner.
+
+use serde::Serialize;
+
+use crate::{
+    command::refs::{CategoryRef, CohortIdentifier, UserIdentifier, parse_flag, parse_id},
+    error::{FileError, LineError, LineProblem},
+    input::{ColumnMap, ColumnSpec, Record, Table},
+};
+
+/// The `[cohorts]` settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CohortSettings {
+    /// The user field that `userid` values are matched against.
+    pub user_identifier: UserIdentifier,
+    /// The cohort field that the key column is matched against.
+    pub cohort_identifier: CohortIdentifier,
+    /// Whether `add` creates a cohort it does not find.
+    pub create_missing: bool,
+    /// Whether cohorts this file leaves empty are deleted after the last line.
+    pub delete_empty: bool,
+}
+
+/// What a line asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CohortCmd {
+    /// Create or update the cohort; add the user if one is given.
+    Add,
+    /// Remove the user from the cohort, or delete the cohort when no user is given.
+    Del,
+    /// Remove every member; keep the cohort.
+    Free,
+}
+
+impl CohortCmd {
+    /// The command's name in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            CohortCmd::Add => "add",
+            CohortCmd::Del => "del",
+            CohortCmd::Free => "free",
+        }
+    }
+}
+
+/// A parsed data line of a cohort file. Optional values are `None` when the column is absent
+/// or the value empty: an empty value never changes anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortLine {
+    /// The command.
+    pub cmd: CohortCmd,
+    /// The cohort key, matched by the configured identifier. Never empty.
+    pub key: String,
+    /// `cname`, when it is not the key: the name to create or rename to.
+    pub name: Option<String>,
+    /// `cidnumber`, when it is not the key: the idnumber to create with or change to.
+    pub idnumber: Option<String>,
+    /// `cdescription`.
+    pub description: Option<String>,
+    /// `ccatcontext`: a category id, or the system context.
+    pub category: Option<CategoryRef>,
+    /// `ccatcontextidnumber`: a category idnumber.
+    pub category_idnumber: Option<String>,
+    /// `component`: the plugin said to manage the cohort.
+    pub component: Option<String>,
+    /// `visible`.
+    pub visible: Option<bool>,
+    /// `userid`, the user key, matched by the configured identifier.
+    pub user: Option<String>,
+}
+
+/// The columns of a cohort file, in the order of [`column_specs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `cmd`.
+    Cmd,
+    /// `cid`.
+    Cid,
+    /// `cname`.
+    Cname,
+    /// `cidnumber`.
+    Cidnumber,
+    /// `cdescription`.
+    Cdescription,
+    /// `ccatcontext`.
+    Ccatcontext,
+    /// `ccatcontextidnumber`.
+    Ccatcontextidnumber,
+    /// `userid`.
+    Userid,
+    /// `component`.
+    Component,
+    /// `visible`.
+    Visible,
+}
+
+impl Column {
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The columns a cohort file may have. `cohortid`, the documentation's name for "the cohort
+/// key", is an alias of whichever column holds the key.
+pub fn column_specs(settings: &CohortSettings) -> Vec<ColumnSpec> {
+    let key = settings.cohort_identifier;
+    let with_key_alias =
+        |name: &'static str, identifier: CohortIdentifier, aliases: &[&'static str]| {
+            let mut aliases = aliases.to_vec();
+            if key == identifier {
+                aliases.push("cohortid");
+            }
+            ColumnSpec { name, aliases }
+        };
+    vec![
+        ColumnSpec::new("cmd"),
+        with_key_alias("cid", CohortIdentifier::Id, &[]),
+        with_key_alias("cname", CohortIdentifier::Name, &["name"]),
+        with_key_alias("cidnumber", CohortIdentifier::Idnumber, &["idnumber"]),
+        ColumnSpec::with_aliases("cdescription", &["description"]),
+        ColumnSpec::new("ccatcontext"),
+        ColumnSpec::new("ccatcontextidnumber"),
+        ColumnSpec::new("userid"),
+        ColumnSpec::with_aliases("component", &["ccomponent"]),
+        ColumnSpec::with_aliases("visible", &["cvisible"]),
+    ]
+}
+
+/// A data record with its parse result and the keys the report shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedLine {
+    /// The record.
+    pub record: Record,
+    /// The command as written, or `add` when none is.
+    pub command: String,
+    /// The cohort key as written.
+    pub cohort: String,
+    /// The user key as written.
+    pub user: String,
+    /// The line, or why it cannot be applied whatever the database holds.
+    pub line: Result<CohortLine, LineError>,
+}
+
+/// A cohort file ready to plan: its columns, parsed lines and remarks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// Where each column sits.
+    pub columns: ColumnMap,
+    /// The data lines, in file order.
+    pub lines: Vec<ParsedLine>,
+    /// Remarks about the file as a whole.
+    pub notes: Vec<String>,
+}
+
+/// Maps the header and parses every data line of a cohort file.
+pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile, FileError> {
+    let columns = ColumnMap::resolve(&table.header, &column_specs(settings))?;
+    let mut notes = Vec::new();
+    let key_column = key_column(settings.cohort_identifier);
+    if !columns.has(key_column.index()) {
+        notes.push(format!(
+            "the file has no {} column: cohorts are matched by {}, so every line fails",
+            settings.cohort_identifier.key_column(),
+            settings.cohort_identifier
+        ));
+    }
+    if settings.cohort_identifier != CohortIdentifier::Id && columns.has(Column::Cid.index()) {
+        notes.push(format!(
+            "column cid is ignored: cohorts are matched by {} (set [cohorts] cohort_identifier = \"id\" to match by id)",
+            settings.cohort_identifier
+        ));
+    }
+    let lines = table
+        .records
+        .iter()
+        .map(|record| {
+            let raw_key = columns.get(record, key_column.index()).unwrap_or("");
+            ParsedLine {
+                command: columns
+                    .get(record, Column::Cmd.index())
+                    .unwrap_or("add")
+                    .to_owned(),
+                cohort: raw_key.to_owned(),
+                user: columns
+                    .get(record, Column::Userid.index())
+                    .unwrap_or("")
+                    .to_owned(),
+                line: parse_line(record, &columns, settings),
+                record: record.clone(),
+            }
+        })
+        .collect();
+    Ok(ParsedFile {
+        columns,
+        lines,
+        notes,
+    })
+}
+
+fn key_column(identifier: CohortIdentifier) -> Column {
+    match identifier {
+        CohortIdentifier::Id => Column::Cid,
+        CohortIdentifier::Idnumber => Column::Cidnumber,
+        CohortIdentifier::Name => Column::Cname,
+    }
+}
+
+/// Moodle's column widths, in characters.
+const NAME_MAX: usize = 254;
+const IDNUMBER_MAX: usize = 100;
+const COMPONENT_MAX: usize = 100;
+
+fn parse_line(
+    record: &Record,
+    columns: &ColumnMap,
+    settings: &CohortSettings,
+) -> Result<CohortLine, LineError> {
+    columns.check_width(record)?;
+    let value = |column: Column| columns.get(record, column.index());
+    let header_name = |column: Column| {
+        columns
+            .header_name(column.index())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let fail = |column: Column, value: &str, problem: LineProblem| {
+        LineError::in_column(header_name(column), value, problem)
+    };
+    let checked = |column: Column, max: usize| -> Result<Option<String>, LineError> {
+        match value(column) {
+            Some(text) if text.chars().count() > max => Err(fail(
+                column,
+                text,
+                LineProblem::TooLong {
+                    length: text.chars().count(),
+                    max,
+                },
+            )),
+            other => Ok(other.map(str::to_owned)),
+        }
+    };
+
+    let cmd = match value(Column::Cmd) {
+        None => CohortCmd::Add,
+        Some(text) => match text.to_lowercase().as_str() {
+            "add" => CohortCmd::Add,
+            "del" => CohortCmd::Del,
+            "free" => CohortCmd::Free,
+            _ => {
+                return Err(fail(
+                    Column::Cmd,
+                    text,
+                    LineProblem::UnknownCommand {
+                        value: text.to_owned(),
+                        expected: "add, del or free",
+                    },
+                ));
+            }
+        },
+    };
+
+    let identifier = settings.cohort_identifier;
+    let key_column = key_column(identifier);
+    if !columns.has(key_column.index()) {
+        return Err(LineError::line(LineProblem::NoKeyColumn {
+            column: identifier.key_column(),
+            by: identifier.name(),
+        }));
+    }
+    let Some(key) = value(key_column) else {
+        return Err(fail(
+            key_column,
+            "",
+            LineProblem::MissingKey {
+                by: identifier.name(),
+            },
+        ));
+    };
+    match identifier {
+        CohortIdentifier::Id => {
+            parse_id(key).map_err(|problem| fail(key_column, key, problem))?;
+        }
+        CohortIdentifier::Idnumber => {
+            checked(Column::Cidnumber, IDNUMBER_MAX)?;
+        }
+        CohortIdentifier::Name => {
+            checked(Column::Cname, NAME_MAX)?;
+        }
+    }
+    let name = if identifier == CohortIdentifier::Name {
+        None
+    } else {
+        checked(Column::Cname, NAME_MAX)?
+    };
+    let idnumber = if identifier == CohortIdentifier::Idnumber {
+        None
+    } else {
+        checked(Column::Cidnumber, IDNUMBER_MAX)?
+    };
+
+    let category = match value(Column::Ccatcontext) {
+        None => None,
+        Some(text) if text == "0" || text.eq_ignore_ascii_case("system") => {
+            Some(CategoryRef::System)
+        }
+        Some(text) => {
+            Some(CategoryRef::Id(parse_id(text).map_err(|problem| {
+                fail(Column::Ccatcontext, text, problem)
+            })?))
+        }
+    };
+    let visible = match value(Column::Visible) {
+        None => None,
+        Some(text) => {
+            Some(parse_flag(text).map_err(|problem| fail(Column::Visible, text, problem))?)
+        }
+    };
+    let user = match value(Column::Userid) {
+        None => None,
+        Some(text) => {
+            settings
+                .user_identifier
+                .normalize(text)
+                .map_err(|problem| fail(Column::Userid, text, problem))?;
+            Some(text.to_owned())
+        }
+    };
+    Ok(CohortLine {
+        cmd,
+        key: key.to_owned(),
+        name,
+        idnumber,
+        description: value(Column::Cdescription).map(str::to_owned),
+        category,
+        category_idnumber: checked(Column::Ccatcontextidnumber, IDNUMBER_MAX)?,
+        component: checked(Column::Component, COMPONENT_MAX)?,
+        visible,
+        user,
+    })
+}

@@ -1,0 +1,16 @@
+//! Cohort command files (`cohorts*.csv`): cohorts and their members. `line` parses records,
+//! `plan` decides their effects against a snapshot of the database and lists the writes.
+
+mod line;
+mod plan;
+
+pub use line::{
+    CohortCmd, CohortLine, CohortSettings, Column, ParsedFile, ParsedLine, column_specs, parse_file,
+};
+pub use plan::{
+    CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, NewCohort, Plan, Snapshot, UserRow,
+    Wanted, plan,
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,377 @@
+//! Configuration: the `moodle-sync.toml` file ([`FileConfig`], every key optional, unknown keys
+//! refused) and its validated form ([`Config`]), with paths resolved against the file's folder
+//! and every choice turned into the type that uses it.
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+};
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use serde::Deserialize;
+
+use crate::{
+    command::{
+        cohort::CohortSettings,
+        refs::{CohortIdentifier, UserIdentifier},
+    },
+    db::DbTarget,
+    input::{DelimiterSetting, EncodingSetting, ReadSettings},
+};
+
+/// The configuration file read when `--config` is not given, in the current folder.
+pub const DEFAULT_FILE: &str = "moodle-sync.toml";
+
+/// The environment variable that overrides `[database] url`, so that a password need not be
+/// written in the file.
+pub const DATABASE_URL_VARIABLE: &str = "MOODLE_SYNC_DATABASE_URL";
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` cannot be read.
+    #[error("cannot read configuration file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or holds an unknown key or value.
+    #[error("invalid configuration file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, naming the key and its line.
+        message: String,
+    },
+    /// A value is of the right type but unusable.
+    #[error("invalid configuration: {key} = \"{value}\": {reason}")]
+    Invalid {
+        /// The key, as `[section] key`.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+/// The configuration file as written. Every key has a default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    /// Folders, relative to the configuration file.
+    pub paths: PathsSection,
+    /// The Moodle database.
+    pub database: DatabaseSection,
+    /// How command files are read.
+    pub input: InputSection,
+    /// Cohort files.
+    pub cohorts: CohortsSection,
+}
+
+/// `[paths]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsSection {
+    /// Where command files are dropped (Moodle's `moodledata/sync`, or a folder of its own).
+    pub spool: PathBuf,
+    /// Where applied files are kept, byte for byte.
+    pub archive: PathBuf,
+    /// Where reports and trybacks are written.
+    pub reports: PathBuf,
+}
+
+impl Default for PathsSection {
+    fn default() -> Self {
+        PathsSection {
+            spool: "spool".into(),
+            archive: "archive".into(),
+            reports: "reports".into(),
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// `sqlite:FILE` (relative to the configuration file), `postgres://…` or `mysql://…`.
+    pub url: String,
+    /// Moodle's table prefix (`$CFG->prefix`).
+    pub prefix: String,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        DatabaseSection {
+            url: "sqlite:moodle.sqlite".into(),
+            prefix: "mdl_".into(),
+        }
+    }
+}
+
+/// `[input] encoding`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum EncodingName {
+    /// UTF-8 only.
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    /// ISO-8859-1, read as its superset Windows-1252.
+    #[serde(rename = "iso-8859-1", alias = "latin1", alias = "ISO-8859-1")]
+    Iso88591,
+    /// Windows-1252.
+    #[serde(rename = "windows-1252", alias = "cp1252")]
+    Windows1252,
+    /// UTF-8 if the file is valid UTF-8, else `legacy_encoding`.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+/// `[input] delimiter`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum DelimiterName {
+    /// `;`.
+    #[serde(rename = ";")]
+    Semicolon,
+    /// `,`.
+    #[serde(rename = ",")]
+    Comma,
+    /// A tab.
+    #[serde(rename = "tab", alias = "\t")]
+    Tab,
+    /// Read from the header.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+/// `[input]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputSection {
+    /// Text encoding of command files.
+    pub encoding: EncodingName,
+    /// The encoding of files that are not valid UTF-8, when `encoding = "auto"`.
+    pub legacy_encoding: EncodingName,
+    /// Value separator.
+    pub delimiter: DelimiterName,
+    /// Files larger than this are rejected.
+    pub max_file_size_mb: u64,
+}
+
+impl Default for InputSection {
+    fn default() -> Self {
+        InputSection {
+            encoding: EncodingName::Auto,
+            legacy_encoding: EncodingName::Windows1252,
+            delimiter: DelimiterName::Auto,
+            max_file_size_mb: 100,
+        }
+    }
+}
+
+/// `[cohorts]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CohortsSection {
+    /// User field matched by `userid`.
+    pub user_identifier: UserIdentifier,
+    /// Cohort field matched by the key column.
+    pub cohort_identifier: CohortIdentifier,
+    /// Create cohorts that `add` does not find.
+    pub create_missing: bool,
+    /// Delete the cohorts a file leaves empty.
+    pub delete_empty: bool,
+}
+
+impl Default for CohortsSection {
+    fn default() -> Self {
+        CohortsSection {
+            user_identifier: UserIdentifier::Idnumber,
+            cohort_identifier: CohortIdentifier::Idnumber,
+            create_missing: true,
+            delete_empty: false,
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub source: Option<PathBuf>,
+    /// Folders, absolute.
+    pub paths: Paths,
+    /// The database to connect to.
+    pub database: DatabaseConfig,
+    /// How to read command files.
+    pub input: InputConfig,
+    /// Cohort file settings.
+    pub cohorts: CohortSettings,
+}
+
+/// The folders, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// Drop folder.
+    pub spool: PathBuf,
+    /// Archive of applied files.
+    pub archive: PathBuf,
+    /// Reports and trybacks.
+    pub reports: PathBuf,
+}
+
+/// The database settings, resolved.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// Where the database is.
+    pub target: DbTarget,
+    /// Table prefix.
+    pub prefix: String,
+}
+
+/// How to read files.
+#[derive(Debug, Clone, Copy)]
+pub struct InputConfig {
+    /// Encoding and delimiter.
+    pub read: ReadSettings,
+    /// Largest accepted file, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Config {
+    /// Loads the configuration: the file at `path` (which must exist), or `moodle-sync.toml` in
+    /// the current folder if there is one, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let current = env::current_dir().map_err(|source| ConfigError::Read {
+            path: ".".into(),
+            source,
+        })?;
+        let path = match path {
+            Some(path) => Some(current.join(path)),
+            None => Some(current.join(DEFAULT_FILE)).filter(|path| path.is_file()),
+        };
+        let Some(path) = path else {
+            return Config::from_file(FileConfig::default(), &current, None);
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file = Config::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.clone(),
+            message,
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or(current);
+        Config::from_file(file, &base, Some(path))
+    }
+
+    /// Parses TOML text; the error message names the offending key and line.
+    pub fn parse(text: &str) -> Result<FileConfig, String> {
+        toml::from_str(text).map_err(|error| error.to_string().trim_end().replace('\n', " "))
+    }
+
+    /// Validates a parsed file; relative paths are taken from `base`.
+    pub fn from_file(
+        file: FileConfig,
+        base: &Path,
+        source: Option<PathBuf>,
+    ) -> Result<Config, ConfigError> {
+        let url = env::var(DATABASE_URL_VARIABLE)
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or(file.database.url);
+        let target = DbTarget::parse(&url, base).map_err(|reason| ConfigError::Invalid {
+            key: "[database] url",
+            value: DbTarget::redact(&url),
+            reason,
+        })?;
+        let prefix = file.database.prefix;
+        if prefix.is_empty()
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(ConfigError::Invalid {
+                key: "[database] prefix",
+                value: prefix,
+                reason: "use letters, digits and underscores, as Moodle does".into(),
+            });
+        }
+        let legacy = match file.input.legacy_encoding {
+            EncodingName::Iso88591 | EncodingName::Windows1252 => WINDOWS_1252,
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: "[input] legacy_encoding",
+                    value: format!("{other:?}").to_lowercase(),
+                    reason: "use \"iso-8859-1\" or \"windows-1252\"".into(),
+                });
+            }
+        };
+        let encoding = match file.input.encoding {
+            EncodingName::Utf8 => EncodingSetting::Utf8,
+            EncodingName::Iso88591 | EncodingName::Windows1252 => {
+                EncodingSetting::Legacy(WINDOWS_1252)
+            }
+            EncodingName::Auto => EncodingSetting::Auto(legacy),
+        };
+        let delimiter = match file.input.delimiter {
+            DelimiterName::Semicolon => DelimiterSetting::Fixed(b';'),
+            DelimiterName::Comma => DelimiterSetting::Fixed(b','),
+            DelimiterName::Tab => DelimiterSetting::Fixed(b'\t'),
+            DelimiterName::Auto => DelimiterSetting::Auto,
+        };
+        if file.input.max_file_size_mb == 0 {
+            return Err(ConfigError::Invalid {
+                key: "[input] max_file_size_mb",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Config {
+            source,
+            paths: Paths {
+                spool: base.join(&file.paths.spool),
+                archive: base.join(&file.paths.archive),
+                reports: base.join(&file.paths.reports),
+            },
+            database: DatabaseConfig { target, prefix },
+            input: InputConfig {
+                read: ReadSettings {
+                    encoding,
+                    delimiter,
+                },
+                max_file_bytes: file.input.max_file_size_mb.saturating_mul(1024 * 1024),
+            },
+            cohorts: CohortSettings {
+                user_identifier: file.cohorts.user_identifier,
+                cohort_identifier: file.cohorts.cohort_identifier,
+                create_missing: file.cohorts.create_missing,
+                delete_empty: file.cohorts.delete_empty,
+            },
+        })
+    }
+}
+
+/// Describes an encoding setting for reports.
+pub fn encoding_setting_label(setting: EncodingSetting) -> String {
+    match setting {
+        EncodingSetting::Utf8 => "utf-8".into(),
+        EncodingSetting::Legacy(encoding) => encoding.name().to_lowercase(),
+        EncodingSetting::Auto(legacy) => {
+            format!("auto (utf-8, else {})", legacy.name().to_lowercase())
+        }
+    }
+}
+
+/// Whether an encoding is UTF-8.
+pub fn is_utf8(encoding: &'static Encoding) -> bool {
+    encoding == UTF_8
+}
+
+#[cfg(test)]
+mod tests;

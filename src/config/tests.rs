@@ -1,0 +1,87 @@
+use std::path::Path;
+
+use super::*;
+
+fn load(text: &str) -> Result<Config, String> {
+    let file = Config::parse(text)?;
+    Config::from_file(file, Path::new("/etc/moodle-sync"), None).map_err(|error| error.to_string())
+}
+
+#[test]
+fn every_key_has_a_default() {
+    let config = load("").unwrap();
+    assert_eq!(config.paths.spool, Path::new("/etc/moodle-sync/spool"));
+    assert_eq!(
+        config.database.target,
+        DbTarget::Sqlite {
+            path: "/etc/moodle-sync/moodle.sqlite".into()
+        }
+    );
+    assert_eq!(config.database.prefix, "mdl_");
+    assert_eq!(
+        config.input.read.encoding,
+        EncodingSetting::Auto(WINDOWS_1252)
+    );
+    assert_eq!(config.input.read.delimiter, DelimiterSetting::Auto);
+    assert_eq!(config.cohorts.user_identifier, UserIdentifier::Idnumber);
+    assert_eq!(config.cohorts.cohort_identifier, CohortIdentifier::Idnumber);
+    assert!(config.cohorts.create_missing);
+    assert!(!config.cohorts.delete_empty);
+}
+
+#[test]
+fn values_are_read_and_paths_are_relative_to_the_file() {
+    let config = load(
+        "[paths]\nspool = \"/var/moodledata/sync\"\nreports = \"out\"\n\
+         [database]\nprefix = \"m_\"\n\
+         [input]\nencoding = \"iso-8859-1\"\ndelimiter = \"tab\"\nmax_file_size_mb = 2\n\
+         [cohorts]\nuser_identifier = \"email\"\ncohort_identifier = \"name\"\ncreate_missing = false\ndelete_empty = true\n",
+    )
+    .unwrap();
+    assert_eq!(config.paths.spool, Path::new("/var/moodledata/sync"));
+    assert_eq!(config.paths.reports, Path::new("/etc/moodle-sync/out"));
+    assert_eq!(config.database.prefix, "m_");
+    assert_eq!(
+        config.input.read.encoding,
+        EncodingSetting::Legacy(WINDOWS_1252)
+    );
+    assert_eq!(config.input.read.delimiter, DelimiterSetting::Fixed(b'\t'));
+    assert_eq!(config.input.max_file_bytes, 2 * 1024 * 1024);
+    assert_eq!(config.cohorts.user_identifier, UserIdentifier::Email);
+    assert_eq!(config.cohorts.cohort_identifier, CohortIdentifier::Name);
+    assert!(!config.cohorts.create_missing);
+    assert!(config.cohorts.delete_empty);
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let error = load("[cohorts]\ncreate_mising = true\n").unwrap_err();
+    assert!(error.contains("create_mising"), "{error}");
+    let error = load("[inputs]\n").unwrap_err();
+    assert!(error.contains("inputs"), "{error}");
+}
+
+#[test]
+fn bad_values_are_named() {
+    let error = load("[input]\nencoding = \"ebcdic\"\n").unwrap_err();
+    assert!(error.contains("ebcdic"), "{error}");
+    let error = load("[database]\nprefix = \"mdl; DROP\"\n").unwrap_err();
+    assert!(error.contains("[database] prefix"), "{error}");
+    let error = load("[database]\nurl = \"oracle://x\"\n").unwrap_err();
+    assert!(error.contains("[database] url"), "{error}");
+    let error = load("[cohorts]\nuser_identifier = \"phone\"\n").unwrap_err();
+    assert!(error.contains("phone"), "{error}");
+}
+
+#[test]
+fn the_documented_example_file_is_valid_and_states_the_defaults() {
+    let text = include_str!("../../moodle-sync.example.toml");
+    let example = load(text).unwrap();
+    let defaults = load("").unwrap();
+    assert_eq!(example.paths, defaults.paths);
+    assert_eq!(example.database.target, defaults.database.target);
+    assert_eq!(example.database.prefix, defaults.database.prefix);
+    assert_eq!(example.input.read, defaults.input.read);
+    assert_eq!(example.input.max_file_bytes, defaults.input.max_file_bytes);
+    assert_eq!(example.cohorts, defaults.cohorts);
+}

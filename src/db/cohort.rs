@@ -1,0 +1,484 @@
+//! Cohorts in the database: reading the rows a cohort file refers to (in bulk, a few queries
+//! per thousand keys), and applying a plan's writes inside the file's transaction, with
+//! memberships inserted and deleted in batches.
+//!
+//! Rows are written as Moodle's cohort API writes them (`cohort_add_cohort`,
+//! `cohort_update_cohort`, `cohort_add_member`, `cohort_remove_member`, `cohort_delete_cohort`):
+//! see docs/moodle-database.md.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::any::AnyRow;
+
+use super::{
+    database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
+    dialect::{placeholders, row_placeholders},
+};
+use crate::command::{
+    cohort::{
+        CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, Snapshot, UserRow, Wanted,
+    },
+    refs::UserIdentifier,
+};
+
+/// Keys per `IN (…)` list: far below every backend's limit on bound values.
+const CHUNK: usize = 500;
+/// Memberships per multi-row `INSERT`.
+const INSERT_ROWS: usize = 300;
+
+/// Moodle's `FORMAT_HTML`, the cohort API's default description format.
+const FORMAT_HTML: i64 = 1;
+/// `enrol.status` of a disabled enrolment method.
+const ENROL_INSTANCE_DISABLED: i64 = 1;
+
+impl Tx {
+    /// Reads every row `wanted` refers to.
+    pub async fn cohort_snapshot(
+        &mut self,
+        wanted: &Wanted,
+        users_by: UserIdentifier,
+    ) -> Result<Snapshot, DbError> {
+        let mut snapshot = Snapshot {
+            system_context: self.system_context().await?,
+            users: self.users(wanted, users_by).await?,
+            ..Snapshot::default()
+        };
+
+        let mut cohorts: HashMap<i64, CohortRow> = HashMap::new();
+        let cohort_columns = format!(
+            "SELECT id, contextid, name, idnumber, description, {}, component FROM {{cohort}} WHERE",
+            self.dialect.int("visible")
+        );
+        let ids: Vec<String> = wanted.cohort_ids.iter().map(i64::to_string).collect();
+        for (column, keys) in [
+            ("id", &ids),
+            ("name", &set_vec(&wanted.cohort_names)),
+            ("idnumber", &set_vec(&wanted.cohort_idnumbers)),
+        ] {
+            for chunk in keys.chunks(CHUNK) {
+                let sql = format!(
+                    "{cohort_columns} {column} IN ({})",
+                    placeholders(chunk.len())
+                );
+                for row in self.fetch_keys(&sql, column, chunk).await? {
+                    let cohort = cohort_row(&row).doing("reading cohorts")?;
+                    cohorts.insert(cohort.id, cohort);
+                }
+            }
+        }
+        let mut cohorts: Vec<CohortRow> = cohorts.into_values().collect();
+        cohorts.sort_by_key(|cohort| cohort.id);
+
+        let cohort_ids: Vec<i64> = cohorts.iter().map(|cohort| cohort.id).collect();
+        for chunk in cohort_ids.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "SELECT cohortid, userid FROM {{cohort_members}} WHERE cohortid IN ({})",
+                placeholders(chunk.len())
+            ));
+            let rows = bind_all(query(sql), chunk)
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing("reading members")?;
+            for row in rows {
+                let cohort = int(&row, 0).doing("reading members")?;
+                let user = int(&row, 1).doing("reading members")?;
+                snapshot.members.entry(cohort).or_default().insert(user);
+            }
+            let sql = self.dialect.sql(&format!(
+                "SELECT customint1, COUNT(*) FROM {{enrol}} WHERE enrol = 'cohort' AND status = 0 \
+                 AND customint1 IN ({}) GROUP BY customint1",
+                placeholders(chunk.len())
+            ));
+            let rows = bind_all(query(sql), chunk)
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing("reading bindings")?;
+            for row in rows {
+                let cohort = int(&row, 0).doing("reading bindings")?;
+                let count = int(&row, 1).doing("reading bindings")?;
+                snapshot
+                    .bindings
+                    .insert(cohort, usize::try_from(count).unwrap_or(0));
+            }
+        }
+
+        let contexts: BTreeSet<i64> = cohorts.iter().map(|cohort| cohort.contextid).collect();
+        snapshot.categories = self.categories(wanted, &contexts).await?;
+        snapshot.cohorts = cohorts;
+        Ok(snapshot)
+    }
+
+    async fn system_context(&mut self) -> Result<i64, DbError> {
+        let sql = self
+            .dialect
+            .sql("SELECT id FROM {context} WHERE contextlevel = 10");
+        let row = query(sql)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the system context")?;
+        match row {
+            Some(row) => int(&row, 0).doing("reading the system context"),
+            None => Ok(1),
+        }
+    }
+
+    async fn users(
+        &mut self,
+        wanted: &Wanted,
+        by: UserIdentifier,
+    ) -> Result<Vec<UserRow>, DbError> {
+        let host = self.local_host().await?;
+        let column = match by {
+            UserIdentifier::Id => "id",
+            UserIdentifier::Idnumber => "idnumber",
+            UserIdentifier::Username => "username",
+            UserIdentifier::Email => "LOWER(email)",
+        };
+        let keys = set_vec(&wanted.users);
+        let mut users = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "SELECT id, username, idnumber, email, firstname, lastname FROM {{user}} \
+                 WHERE deleted = 0 AND mnethostid = ? AND {column} IN ({})",
+                placeholders(chunk.len())
+            ));
+            let mut statement = query(sql).bind(host);
+            for key in chunk {
+                statement = match by {
+                    UserIdentifier::Id => statement.bind(key.parse::<i64>().unwrap_or_default()),
+                    _ => statement.bind(key.clone()),
+                };
+            }
+            for row in statement
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing("reading users")?
+            {
+                users.push(user_row(&row).doing("reading users")?);
+            }
+        }
+        Ok(users)
+    }
+
+    /// `$CFG->mnet_localhost_id`: users of other MNet hosts never match.
+    async fn local_host(&mut self) -> Result<i64, DbError> {
+        let sql = self
+            .dialect
+            .sql("SELECT value FROM {config} WHERE name = 'mnet_localhost_id'");
+        let row = query(sql)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the site's MNet host")?;
+        Ok(match row {
+            Some(row) => text(&row, 0)
+                .doing("reading the site's MNet host")?
+                .trim()
+                .parse()
+                .unwrap_or(1),
+            None => 1,
+        })
+    }
+
+    async fn categories(
+        &mut self,
+        wanted: &Wanted,
+        contexts: &BTreeSet<i64>,
+    ) -> Result<Vec<CategoryRow>, DbError> {
+        let select = "SELECT cc.id, cc.name, cc.idnumber, ctx.id FROM {course_categories} cc \
+                      LEFT JOIN {context} ctx ON ctx.contextlevel = 40 AND ctx.instanceid = cc.id WHERE";
+        let mut categories: HashMap<i64, CategoryRow> = HashMap::new();
+        let ids: Vec<String> = wanted.category_ids.iter().map(i64::to_string).collect();
+        let context_ids: Vec<String> = contexts.iter().map(i64::to_string).collect();
+        for (column, keys) in [
+            ("cc.id", &ids),
+            ("cc.idnumber", &set_vec(&wanted.category_idnumbers)),
+            ("ctx.id", &context_ids),
+        ] {
+            for chunk in keys.chunks(CHUNK) {
+                let sql = format!("{select} {column} IN ({})", placeholders(chunk.len()));
+                for row in self.fetch_keys(&sql, column, chunk).await? {
+                    let category = CategoryRow {
+                        id: int(&row, 0).doing("reading categories")?,
+                        name: text(&row, 1).doing("reading categories")?,
+                        idnumber: optional_text(&row, 2).doing("reading categories")?,
+                        contextid: row_optional_int(&row, 3).doing("reading categories")?,
+                    };
+                    categories.insert(category.id, category);
+                }
+            }
+        }
+        let mut categories: Vec<CategoryRow> = categories.into_values().collect();
+        categories.sort_by_key(|category| category.id);
+        Ok(categories)
+    }
+
+    /// Runs `template` binding `keys`, as integers for id columns and as text otherwise.
+    async fn fetch_keys(
+        &mut self,
+        template: &str,
+        column: &str,
+        keys: &[String],
+    ) -> Result<Vec<AnyRow>, DbError> {
+        let mut statement = query(self.dialect.sql(template));
+        let numeric = column == "id" || column.ends_with(".id");
+        for key in keys {
+            statement = if numeric {
+                statement.bind(key.parse::<i64>().unwrap_or_default())
+            } else {
+                statement.bind(key.clone())
+            };
+        }
+        statement
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing("reading cohorts")
+    }
+
+    /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
+    pub async fn apply_cohort_ops(&mut self, ops: &[CohortOp], now: i64) -> Result<(), DbError> {
+        let mut created: Vec<i64> = Vec::new();
+        let mut pending = Pending::None;
+        for op in ops {
+            let resolve = |reference: &CohortRef| match *reference {
+                CohortRef::Existing(id) => id,
+                CohortRef::New(slot) => created[slot],
+            };
+            match op {
+                CohortOp::AddMember { cohort, user } => {
+                    let cohort = resolve(cohort);
+                    if !matches!(pending, Pending::Add(_)) {
+                        self.flush(&mut pending, now).await?;
+                        pending = Pending::Add(Vec::new());
+                    }
+                    if let Pending::Add(rows) = &mut pending {
+                        rows.push((cohort, *user));
+                    }
+                }
+                CohortOp::RemoveMember { cohort, user } => {
+                    let cohort = resolve(cohort);
+                    if !matches!(pending, Pending::Remove(_)) {
+                        self.flush(&mut pending, now).await?;
+                        pending = Pending::Remove(Vec::new());
+                    }
+                    if let Pending::Remove(rows) = &mut pending {
+                        rows.push((cohort, *user));
+                    }
+                }
+                CohortOp::Create { slot, cohort } => {
+                    self.flush(&mut pending, now).await?;
+                    debug_assert_eq!(*slot, created.len());
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {cohort} (contextid, name, idnumber, description, descriptionformat, visible, \
+                         component, timecreated, timemodified, theme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
+                    ))
+                    .bind(cohort.contextid)
+                    .bind(cohort.name.clone())
+                    .bind(cohort.idnumber.clone())
+                    .bind(cohort.description.clone())
+                    .bind(FORMAT_HTML)
+                    .bind(i64::from(cohort.visible))
+                    .bind(cohort.component.clone())
+                    .bind(now)
+                    .bind(now);
+                    created.push(insert_id(self, statement).await?);
+                }
+                CohortOp::Update { cohort, changes } => {
+                    let cohort = resolve(cohort);
+                    self.flush(&mut pending, now).await?;
+                    self.update_cohort(cohort, changes, now).await?;
+                }
+                CohortOp::RemoveAllMembers { cohort } => {
+                    let cohort = resolve(cohort);
+                    self.flush(&mut pending, now).await?;
+                    query(
+                        self.dialect
+                            .sql("DELETE FROM {cohort_members} WHERE cohortid = ?"),
+                    )
+                    .bind(cohort)
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing("emptying a cohort")?;
+                }
+                CohortOp::Delete { cohort } => {
+                    let cohort = resolve(cohort);
+                    self.flush(&mut pending, now).await?;
+                    self.delete_cohort(cohort, now).await?;
+                }
+            }
+        }
+        self.flush(&mut pending, now).await
+    }
+
+    async fn flush(&mut self, pending: &mut Pending, now: i64) -> Result<(), DbError> {
+        match std::mem::replace(pending, Pending::None) {
+            Pending::None => Ok(()),
+            Pending::Add(rows) => {
+                for chunk in rows.chunks(INSERT_ROWS) {
+                    // Insert-or-ignore: a membership that appeared since the file was planned
+                    // (added in Moodle meanwhile) is not an error.
+                    let sql = self.dialect.insert_ignore(&format!(
+                        "{{cohort_members}} (cohortid, userid, timeadded) VALUES {}",
+                        row_placeholders(chunk.len(), 3)
+                    ));
+                    let mut statement = query(sql);
+                    for (cohort, user) in chunk {
+                        statement = statement.bind(*cohort).bind(*user).bind(now);
+                    }
+                    statement
+                        .execute(&mut *self.transaction)
+                        .await
+                        .doing("adding members")?;
+                }
+                Ok(())
+            }
+            Pending::Remove(rows) => {
+                let mut by_cohort: HashMap<i64, Vec<i64>> = HashMap::new();
+                for (cohort, user) in rows {
+                    by_cohort.entry(cohort).or_default().push(user);
+                }
+                for (cohort, users) in by_cohort {
+                    for chunk in users.chunks(CHUNK) {
+                        let sql = self.dialect.sql(&format!(
+                            "DELETE FROM {{cohort_members}} WHERE cohortid = ? AND userid IN ({})",
+                            placeholders(chunk.len())
+                        ));
+                        bind_all(query(sql).bind(cohort), chunk)
+                            .execute(&mut *self.transaction)
+                            .await
+                            .doing("removing members")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn update_cohort(
+        &mut self,
+        cohort: i64,
+        changes: &CohortChanges,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let mut assignments = Vec::new();
+        let mut texts: Vec<Option<String>> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        // Text and integer values are bound in two groups, so the SET list is built in that order.
+        for (column, value) in [
+            ("name", changes.name.clone()),
+            ("idnumber", changes.idnumber.clone()),
+            ("description", changes.description.clone()),
+            ("component", changes.component.clone()),
+        ] {
+            if value.is_some() {
+                assignments.push(format!("{column} = ?"));
+                texts.push(value);
+            }
+        }
+        for (column, value) in [
+            ("contextid", changes.contextid),
+            ("visible", changes.visible.map(i64::from)),
+        ] {
+            if let Some(value) = value {
+                assignments.push(format!("{column} = ?"));
+                numbers.push(value);
+            }
+        }
+        assignments.push("timemodified = ?".into());
+        let sql = self.dialect.sql(&format!(
+            "UPDATE {{cohort}} SET {} WHERE id = ?",
+            assignments.join(", ")
+        ));
+        let mut statement = query(sql);
+        for value in texts {
+            statement = statement.bind(value);
+        }
+        for value in numbers {
+            statement = statement.bind(value);
+        }
+        statement
+            .bind(now)
+            .bind(cohort)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("updating a cohort")?;
+        Ok(())
+    }
+
+    /// Deletes a cohort as `cohort_delete_cohort` does (memberships, then the row) and disables
+    /// the `cohort` enrolment methods bound to it. Their enrolments are then unenrolled or
+    /// suspended by Moodle's cohort sync task, following the site's `unenrolaction`.
+    async fn delete_cohort(&mut self, cohort: i64, now: i64) -> Result<(), DbError> {
+        query(
+            self.dialect
+                .sql("DELETE FROM {cohort_members} WHERE cohortid = ?"),
+        )
+        .bind(cohort)
+        .execute(&mut *self.transaction)
+        .await
+        .doing("deleting a cohort's members")?;
+        query(self.dialect.sql(
+            "UPDATE {enrol} SET status = ?, timemodified = ? WHERE enrol = 'cohort' AND customint1 = ? AND status = 0",
+        ))
+        .bind(ENROL_INSTANCE_DISABLED)
+        .bind(now)
+        .bind(cohort)
+        .execute(&mut *self.transaction)
+        .await
+        .doing("disabling a deleted cohort's enrolment methods")?;
+        query(self.dialect.sql("DELETE FROM {cohort} WHERE id = ?"))
+            .bind(cohort)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("deleting a cohort")?;
+        Ok(())
+    }
+}
+
+/// Membership writes waiting to be sent as one batch.
+enum Pending {
+    None,
+    Add(Vec<(i64, i64)>),
+    Remove(Vec<(i64, i64)>),
+}
+
+fn set_vec(set: &BTreeSet<String>) -> Vec<String> {
+    set.iter().cloned().collect()
+}
+
+fn bind_all(
+    mut statement: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
+    values: &[i64],
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    for value in values {
+        statement = statement.bind(*value);
+    }
+    statement
+}
+
+fn row_optional_int(row: &AnyRow, index: usize) -> Result<Option<i64>, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<Option<i64>, _>(index)
+}
+
+fn cohort_row(row: &AnyRow) -> Result<CohortRow, sqlx::Error> {
+    Ok(CohortRow {
+        id: int(row, 0)?,
+        contextid: int(row, 1)?,
+        name: text(row, 2)?,
+        idnumber: optional_text(row, 3)?,
+        description: optional_text(row, 4)?,
+        visible: int(row, 5)? != 0,
+        component: text(row, 6)?,
+    })
+}
+
+fn user_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
+    Ok(UserRow {
+        id: int(row, 0)?,
+        username: text(row, 1)?,
+        idnumber: text(row, 2)?,
+        email: text(row, 3)?,
+        firstname: text(row, 4)?,
+        lastname: text(row, 5)?,
+    })
+}

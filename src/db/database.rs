@@ -1,0 +1,374 @@
+//! Connecting to the Moodle database and opening the one transaction each file is applied in.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use sqlx::{
+    Any, AnyPool, AssertSqlSafe, Row, Transaction,
+    any::{AnyArguments, AnyPoolOptions, AnyRow},
+    query::Query,
+};
+
+use super::dialect::{Backend, Dialect};
+
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// An SQLite file (the embedded default).
+    Sqlite {
+        /// The file, absolute.
+        path: PathBuf,
+    },
+    /// A PostgreSQL or MySQL/MariaDB server.
+    Server {
+        /// The engine.
+        backend: Backend,
+        /// The connection URL, secrets included: never log it, use [`DbTarget::describe`].
+        url: String,
+    },
+}
+
+impl DbTarget {
+    /// Reads a `[database] url`: `sqlite:FILE` (relative to `base`), `postgres://…`,
+    /// `postgresql://…`, `mysql://…` or `mariadb://…`.
+    pub fn parse(url: &str, base: &Path) -> Result<DbTarget, String> {
+        let url = url.trim();
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
+            let file = rest.split('?').next().unwrap_or_default();
+            if file.is_empty() || file == ":memory:" {
+                return Err(
+                    "an SQLite database must be a file, such as sqlite:moodle.sqlite".into(),
+                );
+            }
+            return Ok(DbTarget::Sqlite {
+                path: base.join(file),
+            });
+        }
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or("expected sqlite:FILE, postgres://… or mysql://…")?;
+        match scheme {
+            "postgres" | "postgresql" => Ok(DbTarget::Server {
+                backend: Backend::Postgres,
+                url: url.to_owned(),
+            }),
+            "mysql" => Ok(DbTarget::Server {
+                backend: Backend::Mysql,
+                url: url.to_owned(),
+            }),
+            "mariadb" => Ok(DbTarget::Server {
+                backend: Backend::Mysql,
+                url: format!("mysql://{rest}"),
+            }),
+            other => Err(format!(
+                "unsupported scheme \"{other}\": use sqlite:, postgres:// or mysql://"
+            )),
+        }
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbTarget::Sqlite { .. } => Backend::Sqlite,
+            DbTarget::Server { backend, .. } => *backend,
+        }
+    }
+
+    /// A description safe to log and to print in reports: no password.
+    pub fn describe(&self) -> String {
+        match self {
+            DbTarget::Sqlite { path } => format!("sqlite {}", path.display()),
+            DbTarget::Server { backend, url } => format!("{backend} {}", DbTarget::redact(url)),
+        }
+    }
+
+    /// `url` with its password, if any, replaced by `***`.
+    pub fn redact(url: &str) -> String {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_owned();
+        };
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
+        match authority.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        }
+    }
+}
+
+/// A database problem that stops the command.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The embedded database file does not exist yet.
+    #[error("the database file {} does not exist; run `moodle-sync init` to create it", path.display())]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The server cannot be reached or refuses the connection.
+    #[error("cannot connect to {target}: {source}")]
+    Connect {
+        /// The database, described without secrets.
+        target: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database holds no Moodle tables under this prefix.
+    #[error(
+        "{target} has no {table} table: is [database] prefix \"{prefix}\" right, and is this Moodle's database?"
+    )]
+    NotMoodle {
+        /// The database, described without secrets.
+        target: String,
+        /// The table looked for.
+        table: String,
+        /// The configured prefix.
+        prefix: String,
+    },
+    /// A statement failed.
+    #[error("database error while {doing}: {source}")]
+    Query {
+        /// What was being done.
+        doing: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema cannot be installed on this kind of database.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Adds "while …" context to driver errors.
+pub(crate) trait Context<T> {
+    fn doing(self, doing: impl Into<String>) -> Result<T, DbError>;
+}
+
+impl<T> Context<T> for Result<T, sqlx::Error> {
+    fn doing(self, doing: impl Into<String>) -> Result<T, DbError> {
+        self.map_err(|source| DbError::Query {
+            doing: doing.into(),
+            source,
+        })
+    }
+}
+
+/// Builds a query from SQL rendered by [`Dialect`]. The text is made of constant templates, the
+/// configuration-checked table prefix and generated placeholders; values are always bound.
+pub(crate) fn query(sql: String) -> Query<'static, Any, AnyArguments> {
+    sqlx::query(AssertSqlSafe(sql))
+}
+
+/// Reads column `index` as an integer, whatever its integer width.
+pub(crate) fn int(row: &AnyRow, index: usize) -> Result<i64, sqlx::Error> {
+    row.try_get::<i64, _>(index)
+}
+
+/// Reads column `index` as text; NULL reads as empty.
+pub(crate) fn text(row: &AnyRow, index: usize) -> Result<String, sqlx::Error> {
+    Ok(row.try_get::<Option<String>, _>(index)?.unwrap_or_default())
+}
+
+/// Reads column `index` as nullable text.
+pub(crate) fn optional_text(row: &AnyRow, index: usize) -> Result<Option<String>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(index)
+}
+
+/// Runs an `INSERT` rendered by [`Dialect::insert_returning_id`] and returns the new row's id.
+pub(crate) async fn insert_id(
+    tx: &mut Tx,
+    insert: Query<'static, Any, AnyArguments>,
+) -> Result<i64, DbError> {
+    if tx.dialect.returns_id() {
+        let row = insert
+            .fetch_one(&mut *tx.transaction)
+            .await
+            .doing("inserting a row")?;
+        return int(&row, 0).doing("reading an inserted id");
+    }
+    let result = insert
+        .execute(&mut *tx.transaction)
+        .await
+        .doing("inserting a row")?;
+    result
+        .last_insert_id()
+        .ok_or_else(|| DbError::Refused("the database did not report the inserted id".into()))
+}
+
+/// The Moodle database: a connection pool and the dialect of its SQL.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    dialect: Dialect,
+    target: DbTarget,
+}
+
+impl Db {
+    /// Connects. An SQLite file is created only when `create` is set (by `init`); otherwise a
+    /// missing file is an error rather than a new empty database.
+    pub async fn connect(target: &DbTarget, prefix: &str, create: bool) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let (url, connections) = match target {
+            DbTarget::Sqlite { path } => {
+                if !create && !path.is_file() {
+                    return Err(DbError::Missing { path: path.clone() });
+                }
+                let mode = if create { "rwc" } else { "rw" };
+                // One connection: SQLite has one writer, and a file is applied in one transaction.
+                (format!("sqlite://{}?mode={mode}", encode_path(path)), 1)
+            }
+            DbTarget::Server { url, .. } => (url.clone(), 2),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(&url)
+            .await
+            .map_err(|source| DbError::Connect {
+                target: target.describe(),
+                source,
+            })?;
+        Ok(Db {
+            pool,
+            dialect: Dialect {
+                backend: target.backend(),
+                prefix: prefix.to_owned(),
+            },
+            target: target.clone(),
+        })
+    }
+
+    /// The dialect of this database's SQL.
+    pub fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
+    /// Where the database is.
+    pub fn target(&self) -> &DbTarget {
+        &self.target
+    }
+
+    /// Opens a transaction. On SQLite it takes the write lock at once, so that the rows a file
+    /// is planned against cannot change before it is applied.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        let transaction = match self.dialect.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres | Backend::Mysql => self.pool.begin().await,
+        }
+        .doing("opening a transaction")?;
+        Ok(Tx {
+            transaction,
+            dialect: self.dialect.clone(),
+        })
+    }
+
+    /// Fails unless the database holds Moodle's `config` table under the configured prefix.
+    pub async fn check_moodle(&self) -> Result<(), DbError> {
+        let sql = self.dialect.sql("SELECT COUNT(*) FROM {config}");
+        match query(sql).fetch_one(&self.pool).await {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(_)) => Err(DbError::NotMoodle {
+                target: self.target.describe(),
+                table: format!("{}config", self.dialect.prefix),
+                prefix: self.dialect.prefix.clone(),
+            }),
+            Err(source) => Err(DbError::Query {
+                doing: "checking for Moodle's tables".into(),
+                source,
+            }),
+        }
+    }
+
+    /// The pool, for the schema installer.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The transaction a file is applied in. Dropping it without [`Tx::commit`] rolls it back.
+pub struct Tx {
+    pub(crate) transaction: Transaction<'static, Any>,
+    pub(crate) dialect: Dialect,
+}
+
+impl Tx {
+    /// Makes the file's changes permanent.
+    pub async fn commit(self) -> Result<(), DbError> {
+        self.transaction.commit().await.doing("committing")
+    }
+
+    /// Discards the file's changes.
+    pub async fn rollback(self) -> Result<(), DbError> {
+        self.transaction.rollback().await.doing("rolling back")
+    }
+}
+
+/// Percent-encodes the characters that would end or escape a path in an SQLite URL.
+fn encode_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls_relative_to_the_configuration() {
+        let base = Path::new("/srv/sync");
+        assert_eq!(
+            DbTarget::parse("sqlite:moodle.sqlite", base),
+            Ok(DbTarget::Sqlite {
+                path: "/srv/sync/moodle.sqlite".into()
+            })
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite:///var/db.sqlite", base),
+            Ok(DbTarget::Sqlite {
+                path: "/var/db.sqlite".into()
+            })
+        );
+        assert_eq!(
+            DbTarget::parse("mariadb://root@db/moodle", base).map(|target| target.backend()),
+            Ok(Backend::Mysql)
+        );
+        assert!(DbTarget::parse("sqlite::memory:", base).is_err());
+        assert!(DbTarget::parse("oracle://x", base).is_err());
+    }
+
+    #[test]
+    fn descriptions_hide_passwords() {
+        let target = DbTarget::parse(
+            "postgres://moodle:s3cret@db.local:5432/moodle",
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(
+            target.describe(),
+            "postgres postgres://moodle:***@db.local:5432/moodle"
+        );
+        assert!(!target.describe().contains("s3cret"));
+        assert_eq!(
+            DbTarget::redact("mysql://root@localhost/test"),
+            "mysql://root@localhost/test"
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! The only place that knows the three backends apart: placeholder syntax, insert-or-ignore,
+//! reading small integers, and how an inserted id comes back.
+//!
+//! SQL in `db/` is written once, with Moodle's `{table}` notation for prefixed table names and
+//! `?` placeholders; [`Dialect::sql`] turns it into the backend's text.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A database engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// SQLite, the embedded default.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    Mysql,
+}
+
+impl Backend {
+    /// The backend's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A backend with a table prefix: everything needed to write its SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    /// The engine.
+    pub backend: Backend,
+    /// Moodle's table prefix. Checked at configuration time to hold only `[A-Za-z0-9_]`, which
+    /// is what makes pasting it into SQL safe.
+    pub prefix: String,
+}
+
+impl Dialect {
+    /// Renders `template`: `{name}` becomes the prefixed table name and, on PostgreSQL, each
+    /// `?` becomes `$1`, `$2`…
+    pub fn sql(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut parameter = 0;
+        let mut chars = template.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' => {
+                    out.push_str(&self.prefix);
+                    for inner in chars.by_ref() {
+                        if inner == '}' {
+                            break;
+                        }
+                        out.push(inner);
+                    }
+                }
+                '?' if self.backend == Backend::Postgres => {
+                    parameter += 1;
+                    out.push('$');
+                    out.push_str(&parameter.to_string());
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// `INSERT` that skips rows violating a unique index, for `{table} (columns) VALUES …`.
+    pub fn insert_ignore(&self, table_and_values: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => self.sql(&format!("INSERT OR IGNORE INTO {table_and_values}")),
+            Backend::Postgres => self.sql(&format!(
+                "INSERT INTO {table_and_values} ON CONFLICT DO NOTHING"
+            )),
+            Backend::Mysql => self.sql(&format!("INSERT IGNORE INTO {table_and_values}")),
+        }
+    }
+
+    /// A column read as a 64-bit integer. MySQL's `TINYINT` and `MEDIUMINT`, which Moodle uses
+    /// for flags, are not readable through the generic driver without a cast.
+    pub fn int(&self, column: &str) -> String {
+        match self.backend {
+            Backend::Mysql => format!("CAST({column} AS SIGNED)"),
+            Backend::Sqlite | Backend::Postgres => column.to_owned(),
+        }
+    }
+
+    /// Whether an insert returns its id with `RETURNING id`. MySQL has no `RETURNING`; its
+    /// driver reports the last inserted id instead (the generic driver drops SQLite's).
+    pub fn returns_id(&self) -> bool {
+        self.backend != Backend::Mysql
+    }
+
+    /// Renders an `INSERT` whose new id the caller needs: it ends with `RETURNING id` except on
+    /// MySQL, whose driver reports the id with the result.
+    pub fn insert_returning_id(&self, template: &str) -> String {
+        let sql = self.sql(template);
+        if self.returns_id() {
+            format!("{sql} RETURNING id")
+        } else {
+            sql
+        }
+    }
+}
+
+/// `?, ?, ?` for `count` values.
+pub fn placeholders(count: usize) -> String {
+    let mut out = String::with_capacity(count * 3);
+    for index in 0..count {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        out.push('?');
+    }
+    out
+}
+
+/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
+pub fn row_placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", placeholders(columns));
+    vec![row; rows].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_tables_and_numbers_postgres_placeholders() {
+        let postgres = Dialect {
+            backend: Backend::Postgres,
+            prefix: "mdl_".into(),
+        };
+        assert_eq!(
+            postgres.sql("SELECT id FROM {cohort} WHERE idnumber = ? AND contextid = ?"),
+            "SELECT id FROM mdl_cohort WHERE idnumber = $1 AND contextid = $2"
+        );
+        let mysql = Dialect {
+            backend: Backend::Mysql,
+            prefix: "m2_".into(),
+        };
+        assert_eq!(
+            mysql.sql("DELETE FROM {cohort_members} WHERE id = ?"),
+            "DELETE FROM m2_cohort_members WHERE id = ?"
+        );
+    }
+
+    #[test]
+    fn insert_ignore_per_backend() {
+        let values = "{cohort_members} (cohortid, userid) VALUES (?, ?)";
+        let render = |backend| {
+            Dialect {
+                backend,
+                prefix: "mdl_".into(),
+            }
+            .insert_ignore(values)
+        };
+        assert_eq!(
+            render(Backend::Sqlite),
+            "INSERT OR IGNORE INTO mdl_cohort_members (cohortid, userid) VALUES (?, ?)"
+        );
+        assert_eq!(
+            render(Backend::Postgres),
+            "INSERT INTO mdl_cohort_members (cohortid, userid) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            render(Backend::Mysql),
+            "INSERT IGNORE INTO mdl_cohort_members (cohortid, userid) VALUES (?, ?)"
+        );
+    }
+
+    #[test]
+    fn placeholder_lists() {
+        assert_eq!(placeholders(3), "?, ?, ?");
+        assert_eq!(row_placeholders(2, 2), "(?, ?), (?, ?)");
+    }
+}

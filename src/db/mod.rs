@@ -1,0 +1,14 @@
+//! The Moodle database: the only module that holds SQL, and (in `dialect`) the only one that
+//! knows SQLite, PostgreSQL and MySQL/MariaDB apart. It exposes domain operations: read what a
+//! file refers to, apply a plan's writes, in one transaction per file.
+
+mod cohort;
+mod database;
+mod dialect;
+mod schema;
+
+pub use database::{Db, DbError, DbTarget, Tx};
+pub use dialect::{Backend, Dialect};
+pub use schema::{
+    DEMO_USERS, DemoSummary, add_demo_data, install, is_installed, schema_statements,
+};

@@ -1,0 +1,370 @@
+//! The three error tiers: a [`LineError`] fails one line of a file, a [`FileError`] rejects a
+//! whole file, a [`Fatal`] error stops the command. Each message is a lowercase fragment that
+//! names the offending value, because it is what the administrator reads in the report.
+
+use std::{fmt, path::PathBuf};
+
+use serde::Serialize;
+
+use crate::{config::ConfigError, db::DbError};
+
+/// Why one data line could not be applied. The line goes to the tryback; the file goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+pub struct LineError {
+    /// The header name of the column holding the bad value, when one column is to blame.
+    pub column: Option<String>,
+    /// The offending value, as read (after trimming).
+    pub value: Option<String>,
+    /// What is wrong with it.
+    #[serde(serialize_with = "serialize_display")]
+    pub problem: LineProblem,
+}
+
+impl LineError {
+    /// A problem with the value of one column.
+    pub fn in_column(
+        column: impl Into<String>,
+        value: impl Into<String>,
+        problem: LineProblem,
+    ) -> Self {
+        LineError {
+            column: Some(column.into()),
+            value: Some(value.into()),
+            problem,
+        }
+    }
+
+    /// A problem with the line as a whole.
+    pub fn line(problem: LineProblem) -> Self {
+        LineError {
+            column: None,
+            value: None,
+            problem,
+        }
+    }
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "column {column}: {}", self.problem),
+            None => write!(f, "{}", self.problem),
+        }
+    }
+}
+
+/// The kinds of line errors. Values are quoted in the messages so that an empty or padded value
+/// is visible.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    /// More non-empty values than the header has columns.
+    #[error("{values} values for {columns} columns: extra value \"{extra}\" has no column")]
+    ExtraValues {
+        /// Columns in the header.
+        columns: usize,
+        /// Values on the line, counting up to the last non-empty one.
+        values: usize,
+        /// The first extra non-empty value.
+        extra: String,
+    },
+    /// The command column holds something else than a known command.
+    #[error("unknown command \"{value}\" (expected {expected})")]
+    UnknownCommand {
+        /// The value read.
+        value: String,
+        /// The accepted commands.
+        expected: &'static str,
+    },
+    /// The key column is present but empty on this line.
+    #[error("the cohort key is empty (cohorts are matched by {by})")]
+    MissingKey {
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// The header has no key column at all.
+    #[error(
+        "the file has no {column} column, so no cohort can be found (cohorts are matched by {by})"
+    )]
+    NoKeyColumn {
+        /// The expected key column.
+        column: &'static str,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// A numeric id was expected.
+    #[error("\"{value}\" is not a number")]
+    NotANumber {
+        /// The value read.
+        value: String,
+    },
+    /// The value does not fit Moodle's column.
+    #[error("value is {length} characters long; Moodle stores at most {max}")]
+    TooLong {
+        /// Length in characters.
+        length: usize,
+        /// Column width in characters.
+        max: usize,
+    },
+    /// A yes/no value was expected.
+    #[error("\"{value}\" is not a yes/no value (use 1 or 0)")]
+    NotABoolean {
+        /// The value read.
+        value: String,
+    },
+    /// No (non-deleted, local) account matches.
+    #[error("unknown user \"{value}\" (matched by {by}; deleted accounts never match)")]
+    UnknownUser {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// Several accounts match.
+    #[error("ambiguous user \"{value}\": {} accounts match by {by} (ids {})", ids.len(), join_ids(ids))]
+    AmbiguousUser {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+        /// The matching account ids.
+        ids: Vec<i64>,
+    },
+    /// No cohort matches.
+    #[error("cohort \"{value}\" not found (matched by {by})")]
+    UnknownCohort {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// Several cohorts match.
+    #[error("ambiguous cohort \"{value}\": {} cohorts match by {by} (ids {})", ids.len(), join_ids(ids))]
+    AmbiguousCohort {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+        /// The matching cohort ids.
+        ids: Vec<i64>,
+    },
+    /// The cohort is missing and `create_missing` is off.
+    #[error("cohort \"{value}\" not found (matched by {by}) and [cohorts] create_missing is off")]
+    CreationDisabled {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// Cohorts matched by id cannot be created: Moodle assigns ids.
+    #[error(
+        "cohort id {value} not found; a cohort cannot be created with a chosen id (match cohorts by idnumber or name to create them)"
+    )]
+    CannotCreateById {
+        /// The value read.
+        value: String,
+    },
+    /// No course category matches.
+    #[error("unknown course category \"{value}\" (matched by {by})")]
+    UnknownCategory {
+        /// The value read.
+        value: String,
+        /// `id` or `idnumber`.
+        by: &'static str,
+    },
+    /// Several course categories match.
+    #[error("ambiguous course category \"{value}\": {} categories have this idnumber (ids {})", ids.len(), join_ids(ids))]
+    AmbiguousCategory {
+        /// The value read.
+        value: String,
+        /// The matching category ids.
+        ids: Vec<i64>,
+    },
+    /// `ccatcontext` and `ccatcontextidnumber` name different categories.
+    #[error(
+        "ccatcontext \"{by_id}\" and ccatcontextidnumber \"{by_idnumber}\" name different categories"
+    )]
+    CategoryConflict {
+        /// The ccatcontext value.
+        by_id: String,
+        /// The ccatcontextidnumber value.
+        by_idnumber: String,
+    },
+    /// Another cohort already has this idnumber.
+    #[error("idnumber \"{value}\" is already used by cohort {holder}")]
+    IdnumberTaken {
+        /// The idnumber wanted.
+        value: String,
+        /// The cohort holding it, as `"name" [idnumber] (id N)`.
+        holder: String,
+    },
+}
+
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn serialize_display<S: serde::Serializer>(
+    value: &LineProblem,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// Why a whole file was rejected. Nothing of it was applied; the file is kept and reported.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Unreadable(#[source] std::io::Error),
+    /// The file exceeds the configured maximum size.
+    #[error(
+        "the file is {size} bytes, more than the {max} bytes allowed by [input] max_file_size_mb"
+    )]
+    TooLarge {
+        /// Size of the file.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The file holds no header line.
+    #[error("the file has no header line (it is empty, or holds only comments and blank lines)")]
+    NoHeader,
+    /// The file is not UTF-8 although UTF-8 was configured.
+    #[error(
+        "the file is not valid UTF-8 (line {line}, byte {byte}); if it is ISO-8859-1 or Windows-1252, set [input] encoding = \"auto\""
+    )]
+    InvalidUtf8 {
+        /// Line of the first invalid byte.
+        line: usize,
+        /// Offset of the first invalid byte in the file.
+        byte: usize,
+    },
+    /// UTF-16 text (Excel's "Unicode text") is not a CSV encoding we read.
+    #[error("the file is UTF-16 text; save it as \"CSV UTF-8\" (or ISO-8859-1) and drop it again")]
+    Utf16,
+    /// The header contains several delimiter candidates.
+    #[error(
+        "cannot tell the delimiter: the header (line {line}) contains {found}; set [input] delimiter"
+    )]
+    AmbiguousDelimiter {
+        /// Line of the header.
+        line: usize,
+        /// The candidates found, described.
+        found: String,
+    },
+    /// A quoted value never ends.
+    #[error("a quoted value opened on line {line} is never closed")]
+    UnterminatedQuote {
+        /// Line where the quote opens.
+        line: usize,
+    },
+    /// The header names columns this kind of file does not have.
+    #[error("{}", describe_unknown_columns(unknown, known))]
+    UnknownColumns {
+        /// The unknown names, each with the closest known name if one is close.
+        unknown: Vec<UnknownColumn>,
+        /// Every column name this kind of file accepts.
+        known: Vec<&'static str>,
+    },
+    /// The header names one column twice (possibly through an alias).
+    #[error("column \"{name}\" appears twice in the header (columns {first} and {second})")]
+    DuplicateColumn {
+        /// Canonical column name.
+        name: &'static str,
+        /// 1-based position of the first occurrence.
+        first: usize,
+        /// 1-based position of the second.
+        second: usize,
+    },
+    /// A header cell is empty between named columns.
+    #[error("column {position} of the header has no name")]
+    EmptyColumnName {
+        /// 1-based position.
+        position: usize,
+    },
+}
+
+/// An unknown header name and the closest known one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownColumn {
+    /// The name as written in the header (trimmed).
+    pub name: String,
+    /// 1-based position in the header.
+    pub position: usize,
+    /// The closest known column, if one is close enough to be a likely typo.
+    pub suggestion: Option<&'static str>,
+}
+
+fn describe_unknown_columns(unknown: &[UnknownColumn], known: &[&'static str]) -> String {
+    let names: Vec<String> = unknown
+        .iter()
+        .map(|column| match column.suggestion {
+            Some(suggestion) => {
+                format!(
+                    "\"{}\" (column {}; did you mean \"{suggestion}\"?)",
+                    column.name, column.position
+                )
+            }
+            None => format!("\"{}\" (column {})", column.name, column.position),
+        })
+        .collect();
+    let noun = if unknown.len() == 1 {
+        "unknown column"
+    } else {
+        "unknown columns"
+    };
+    format!(
+        "{noun} {}; known columns are {}",
+        names.join(", "),
+        known.join(", ")
+    )
+}
+
+/// An error that stops the command. Each maps to a process exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    /// Bad command line or configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// The database is unreachable, is not a Moodle database, or failed mid-file.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A folder or output file could not be created or written.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done, e.g. "cannot write".
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Fatal {
+    /// The process exit code for this error: 3 for usage and configuration, 4 for the
+    /// database, 5 for the filesystem. Codes 0–2 belong to file outcomes.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Fatal::Config(_) | Fatal::Usage(_) => 3,
+            Fatal::Database(_) => 4,
+            Fatal::Io { .. } => 5,
+        }
+    }
+
+    /// Wraps an IO error with the action and path it concerns.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Fatal::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! moodle-sync applies CSV command files to a Moodle database: cohorts and their members, with
+//! a report of every line, a tryback file of the failed lines and an archive of every input.
+//!
+//! # Layout
+//!
+//! - [`input`]: bytes → header and positioned records (encodings, delimiters, quoting). Pure.
+//! - [`command`]: what the lines of each kind of file mean; parsing and planning. Pure.
+//! - [`db`]: the Moodle database; the only module with SQL and the only one that knows the
+//!   backends apart.
+//! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
+//! - [`ingest`]: one file from start to end, in one database transaction.
+//! - [`app`], [`cli`], [`config`], [`telemetry`]: the program around it.
+//! - [`error`], [`outcome`]: the error tiers and what a file did, shared by all.
+//!
+//! ARCHITECTURE.md describes the data flow and the invariants.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ingest;
+pub mod input;
+pub mod outcome;
+pub mod output;
+pub mod telemetry;

@@ -1,0 +1,129 @@
+//! Names of the files a run writes. Every name carries the run's time stamp (to the second) and,
+//! when that is taken, a suffix `-2`, `-3`…; [`super::atomic`] guarantees no name is reused.
+
+use chrono::{DateTime, Local};
+
+use crate::command::FileKind;
+
+/// The time stamp of a run, as it appears in file names: `20261121-152905`.
+pub fn stamp(time: &DateTime<Local>) -> String {
+    time.format("%Y%m%d-%H%M%S").to_string()
+}
+
+/// The stamp with the `n`-th suffix: none for 0, then `-2`, `-3`…
+pub fn suffixed(stamp: &str, n: u32) -> String {
+    if n == 0 {
+        stamp.to_owned()
+    } else {
+        format!("{stamp}-{}", n + 1)
+    }
+}
+
+/// The archived input: `20261121-152905_cohorts.csv`.
+pub fn archive(stamp: &str, input: &str) -> String {
+    format!("{stamp}_{input}")
+}
+
+/// The report: `20261121-152905_cohorts.csv.report.txt`, or `.report.json` for its twin.
+pub fn report(stamp: &str, input: &str, extension: &str) -> String {
+    format!("{stamp}_{input}.report.{extension}")
+}
+
+/// The tryback: `cohorts_tryback_20261121-152905.csv`. The name starts with the kind's prefix so
+/// that, dropped into the spool, it is routed as the same kind of file; a tryback of a tryback
+/// drops the earlier stamp rather than piling stamps up.
+pub fn tryback(kind: FileKind, input: &str, stamp: &str) -> String {
+    let (stem, extension) = match input.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, extension),
+        _ => (input, "csv"),
+    };
+    let stem = strip_tryback_stamp(stem);
+    let prefix = kind.file_prefix();
+    let stem = if stem.to_lowercase().starts_with(prefix) {
+        stem.to_owned()
+    } else {
+        format!("{prefix}_{stem}")
+    };
+    format!("{stem}_tryback_{stamp}.{extension}")
+}
+
+/// `cohorts_tryback_20261121-152905-2` → `cohorts`.
+fn strip_tryback_stamp(stem: &str) -> &str {
+    let Some(position) = stem.rfind("_tryback_") else {
+        return stem;
+    };
+    let tail = &stem[position + "_tryback_".len()..];
+    let bytes = tail.as_bytes();
+    let is_stamp = bytes.len() >= 15
+        && bytes[..8].iter().all(u8::is_ascii_digit)
+        && bytes[8] == b'-'
+        && bytes[9..15].iter().all(u8::is_ascii_digit)
+        && (bytes.len() == 15
+            || (bytes[15] == b'-'
+                && bytes.len() > 16
+                && bytes[16..].iter().all(u8::is_ascii_digit)));
+    if is_stamp && position > 0 {
+        &stem[..position]
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tryback_names_route_as_the_same_kind() {
+        let stamp = "20261121-152905";
+        assert_eq!(
+            tryback(FileKind::Cohorts, "cohorts.csv", stamp),
+            "cohorts_tryback_20261121-152905.csv"
+        );
+        assert_eq!(
+            tryback(FileKind::Cohorts, "Cohorts_2A.CSV", stamp),
+            "Cohorts_2A_tryback_20261121-152905.CSV"
+        );
+        assert_eq!(
+            tryback(FileKind::Cohorts, "classes.csv", stamp),
+            "cohorts_classes_tryback_20261121-152905.csv"
+        );
+        assert_eq!(
+            tryback(FileKind::Cohorts, "export", stamp),
+            "cohorts_export_tryback_20261121-152905.csv"
+        );
+    }
+
+    #[test]
+    fn a_tryback_of_a_tryback_keeps_one_stamp() {
+        let name = tryback(
+            FileKind::Cohorts,
+            "cohorts_tryback_20261120-080000-3.csv",
+            "20261121-152905",
+        );
+        assert_eq!(name, "cohorts_tryback_20261121-152905.csv");
+        let kept = tryback(
+            FileKind::Cohorts,
+            "cohorts_tryback_notastamp.csv",
+            "20261121-152905",
+        );
+        assert_eq!(
+            kept,
+            "cohorts_tryback_notastamp_tryback_20261121-152905.csv"
+        );
+    }
+
+    #[test]
+    fn suffixes_start_at_two() {
+        assert_eq!(suffixed("20261121-152905", 0), "20261121-152905");
+        assert_eq!(suffixed("20261121-152905", 1), "20261121-152905-2");
+        assert_eq!(
+            archive("20261121-152905-2", "cohorts.csv"),
+            "20261121-152905-2_cohorts.csv"
+        );
+        assert_eq!(
+            report("20261121-152905", "cohorts.csv", "json"),
+            "20261121-152905_cohorts.csv.report.json"
+        );
+    }
+}

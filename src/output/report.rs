@@ -1,0 +1,534 @@
+//! The run report: a [`Report`] document built from a file's outcome, rendered as text for an
+//! administrator and as JSON for scripts. Both renderings hold the same content. Pure.
+
+use serde::Serialize;
+
+use crate::{
+    error::LineError,
+    input::{SourceFormat, delimiter_label},
+    outcome::{Effect, FileOutcome, LineStatus, Totals},
+};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every line succeeded (exit code 0).
+    Success,
+    /// Some lines failed; the others were applied (exit code 1).
+    Partial,
+    /// The file was refused as a whole; nothing was applied (exit code 2).
+    Rejected,
+    /// A database error stopped the file; everything was rolled back (exit code 4).
+    RolledBack,
+}
+
+impl RunStatus {
+    /// The process exit code of a run that ended so.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunStatus::Success => 0,
+            RunStatus::Partial => 1,
+            RunStatus::Rejected => 2,
+            RunStatus::RolledBack => 4,
+        }
+    }
+}
+
+/// The input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputInfo {
+    /// The path given.
+    pub path: String,
+    /// Its file name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// SHA-256 of its bytes, in hexadecimal.
+    pub sha256: String,
+}
+
+/// The settings a run used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingsInfo {
+    /// `[input] encoding`, as resolved.
+    pub encoding: String,
+    /// `[input] delimiter`, as resolved.
+    pub delimiter: String,
+    /// `[input] max_file_size_mb`, in bytes.
+    pub max_file_bytes: u64,
+    /// `[cohorts] user_identifier`.
+    pub user_identifier: String,
+    /// `[cohorts] cohort_identifier`.
+    pub cohort_identifier: String,
+    /// `[cohorts] create_missing`.
+    pub create_missing: bool,
+    /// `[cohorts] delete_empty`.
+    pub delete_empty: bool,
+}
+
+/// The files a run wrote or moved, besides the report itself (which sits beside the tryback,
+/// named after the input).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Outputs {
+    /// The tryback, if lines failed (never in a simulation).
+    pub tryback: Option<String>,
+    /// Where the input was archived (never in a simulation, nor when nothing was applied).
+    pub archive: Option<String>,
+}
+
+/// One data line in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportLine {
+    /// Physical line (from 1).
+    pub line: usize,
+    /// How it ended.
+    pub status: LineStatus,
+    /// The command.
+    pub command: String,
+    /// The cohort key as written.
+    pub cohort: String,
+    /// The user key as written.
+    pub user: String,
+    /// What happened, in words.
+    pub message: String,
+    /// Why it failed.
+    pub error: Option<LineError>,
+    /// What it did, as data.
+    pub effects: Vec<Effect>,
+}
+
+/// An effect after the last line (`delete_empty`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportEffect {
+    /// What happened, in words.
+    pub message: String,
+    /// As data.
+    pub effect: Effect,
+}
+
+/// Everything a report says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// `moodle-sync`.
+    pub tool: &'static str,
+    /// The tool's version.
+    pub version: &'static str,
+    /// The kind of command file.
+    pub kind: &'static str,
+    /// Whether this was a simulation (`--dry-run`): nothing was written.
+    pub simulation: bool,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// The process exit code.
+    pub exit_code: u8,
+    /// When the run started (RFC 3339, local time).
+    pub started_at: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// The input file.
+    pub input: InputInfo,
+    /// How the input was read, when it could be.
+    pub format: Option<SourceFormat>,
+    /// The database, without secrets.
+    pub database: String,
+    /// Moodle's table prefix.
+    pub prefix: String,
+    /// The settings used.
+    pub settings: SettingsInfo,
+    /// The files written.
+    pub outputs: Outputs,
+    /// Why the file was rejected or rolled back.
+    pub error: Option<String>,
+    /// Remarks on the file as a whole.
+    pub notes: Vec<String>,
+    /// Counts, when lines were read.
+    pub totals: Option<Totals>,
+    /// Records that held no value (such as `;;;`), skipped.
+    pub empty_records: usize,
+    /// One entry per data line.
+    pub lines: Vec<ReportLine>,
+    /// Effects after the last line.
+    pub after: Vec<ReportEffect>,
+}
+
+/// What a report is made from, besides the outcome.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    /// Simulation or not.
+    pub simulation: bool,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Start time, RFC 3339.
+    pub started_at: String,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+    /// The input.
+    pub input: InputInfo,
+    /// How it was read.
+    pub format: Option<SourceFormat>,
+    /// The database, without secrets.
+    pub database: String,
+    /// The table prefix.
+    pub prefix: String,
+    /// Settings used.
+    pub settings: SettingsInfo,
+    /// Files written.
+    pub outputs: Outputs,
+    /// Why the file was rejected or rolled back.
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
+    pub fn new(context: ReportContext, outcome: Option<&FileOutcome>) -> Report {
+        let simulation = context.simulation;
+        let (lines, after, notes, totals, empty_records) = match outcome {
+            None => (Vec::new(), Vec::new(), Vec::new(), None, 0),
+            Some(outcome) => (
+                outcome
+                    .lines
+                    .iter()
+                    .map(|line| ReportLine {
+                        line: line.line,
+                        status: line.status(),
+                        command: line.command.clone(),
+                        cohort: line.cohort.clone(),
+                        user: line.user.clone(),
+                        message: match &line.result {
+                            Ok(effects) => effects
+                                .iter()
+                                .map(|effect| describe(effect, simulation))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                            Err(error) => error.to_string(),
+                        },
+                        error: line.result.as_ref().err().cloned(),
+                        effects: line.result.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+                outcome
+                    .after
+                    .iter()
+                    .map(|effect| ReportEffect {
+                        message: describe(effect, simulation),
+                        effect: effect.clone(),
+                    })
+                    .collect(),
+                outcome.notes.clone(),
+                Some(outcome.totals()),
+                outcome.empty_records,
+            ),
+        };
+        Report {
+            tool: "moodle-sync",
+            version: env!("CARGO_PKG_VERSION"),
+            kind: "cohorts",
+            simulation,
+            status: context.status,
+            exit_code: context.status.exit_code(),
+            started_at: context.started_at,
+            duration_ms: context.duration_ms,
+            input: context.input,
+            format: context.format,
+            database: context.database,
+            prefix: context.prefix,
+            settings: context.settings,
+            outputs: context.outputs,
+            error: context.error,
+            notes,
+            totals,
+            empty_records,
+            lines,
+            after,
+        }
+    }
+
+    /// The JSON twin.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        json.push(b'\n');
+        json
+    }
+
+    /// The text report.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let title = format!("moodle-sync report: {} file {}", self.kind, self.input.name);
+        out.push_str(&title);
+        out.push('\n');
+        out.push_str(&"=".repeat(title.chars().count()));
+        out.push_str("\n\n");
+        if self.simulation {
+            out.push_str(
+                "SIMULATION (--dry-run): nothing was written to the database and the input was left in place.\n\
+                 Every line below says what a real run would do.\n\n",
+            );
+        }
+        let field = |out: &mut String, name: &str, value: &str| {
+            out.push_str(&format!("{name:<10}  {value}\n"));
+        };
+        field(&mut out, "Result", &self.result_line());
+        if let Some(error) = &self.error {
+            field(&mut out, "Reason", error);
+        }
+        field(&mut out, "Input", &self.input.path);
+        field(&mut out, "Size", &format!("{} bytes", self.input.size));
+        field(&mut out, "SHA-256", &self.input.sha256);
+        if let Some(format) = &self.format {
+            field(&mut out, "Read as", &describe_format(format));
+        }
+        field(
+            &mut out,
+            "Database",
+            &format!("{}, table prefix {}", self.database, self.prefix),
+        );
+        field(
+            &mut out,
+            "Settings",
+            &format!(
+                "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}",
+                self.settings.cohort_identifier,
+                self.settings.user_identifier,
+                yes_no(self.settings.create_missing),
+                yes_no(self.settings.delete_empty),
+            ),
+        );
+        field(
+            &mut out,
+            "Input set",
+            &format!(
+                "encoding {}, delimiter {}, at most {} bytes",
+                self.settings.encoding, self.settings.delimiter, self.settings.max_file_bytes
+            ),
+        );
+        field(&mut out, "Started", &self.started_at);
+        field(
+            &mut out,
+            "Duration",
+            &format!("{:.3} s", self.duration_ms as f64 / 1000.0),
+        );
+        if let Some(tryback) = &self.outputs.tryback {
+            field(&mut out, "Tryback", tryback);
+        }
+        if let Some(archive) = &self.outputs.archive {
+            field(&mut out, "Archive", archive);
+        }
+
+        if !self.notes.is_empty() {
+            out.push_str("\nNotes\n");
+            for note in &self.notes {
+                out.push_str(&format!("- {note}\n"));
+            }
+        }
+
+        if !self.lines.is_empty() {
+            out.push_str("\nLines\n");
+            let width = |values: &mut dyn Iterator<Item = usize>, minimum: usize| {
+                values.max().unwrap_or(0).clamp(minimum, 24)
+            };
+            let line_width = width(
+                &mut self.lines.iter().map(|line| line.line.to_string().len()),
+                4,
+            );
+            let command_width = width(
+                &mut self.lines.iter().map(|line| line.command.chars().count()),
+                7,
+            );
+            let cohort_width = width(
+                &mut self.lines.iter().map(|line| line.cohort.chars().count()),
+                6,
+            );
+            let user_width = width(
+                &mut self.lines.iter().map(|line| line.user.chars().count()),
+                4,
+            );
+            out.push_str(&format!(
+                "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  message\n",
+                "line", "status", "command", "cohort", "user"
+            ));
+            for line in &self.lines {
+                out.push_str(&format!(
+                    "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  {}\n",
+                    line.line,
+                    line.status.label(),
+                    line.command,
+                    line.cohort,
+                    line.user,
+                    line.message
+                ));
+            }
+        }
+
+        if !self.after.is_empty() {
+            out.push_str("\nAfter the last line ([cohorts] delete_empty)\n");
+            for effect in &self.after {
+                out.push_str(&format!("- {}\n", effect.message));
+            }
+        }
+
+        if let Some(totals) = &self.totals {
+            out.push_str("\nTotals\n");
+            out.push_str(&format!(
+                "lines     {} read: {} changed, {} unchanged, {} failed",
+                totals.lines, totals.changed, totals.unchanged, totals.failed
+            ));
+            if self.empty_records > 0 {
+                out.push_str(&format!(" ({} empty records skipped)", self.empty_records));
+            }
+            out.push('\n');
+            out.push_str(&format!(
+                "cohorts   {} created, {} updated, {} emptied, {} deleted\n",
+                totals.cohorts_created,
+                totals.cohorts_updated,
+                totals.cohorts_emptied,
+                totals.cohorts_deleted
+            ));
+            out.push_str(&format!(
+                "members   {} added, {} removed\n",
+                totals.members_added, totals.members_removed
+            ));
+        }
+        out.push_str("\nEnd of report\n");
+        out
+    }
+
+    fn result_line(&self) -> String {
+        let code = self.exit_code;
+        let would = if self.simulation { " (simulated)" } else { "" };
+        match (self.status, &self.totals) {
+            (RunStatus::Rejected, _) => {
+                format!("file rejected, nothing applied (exit code {code})")
+            }
+            (RunStatus::RolledBack, _) => {
+                format!("database error, every change of this file rolled back (exit code {code})")
+            }
+            (_, Some(totals)) if totals.failed > 0 => format!(
+                "{} of {} lines failed{would}; they are in the tryback (exit code {code})",
+                totals.failed, totals.lines
+            ),
+            (_, Some(totals)) => format!(
+                "all {} lines succeeded{would} (exit code {code})",
+                totals.lines
+            ),
+            (_, None) => format!("exit code {code}"),
+        }
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "on" } else { "off" }
+}
+
+fn describe_format(format: &SourceFormat) -> String {
+    let detected = |detected: bool| if detected { " (detected)" } else { "" };
+    format!(
+        "{}{}{}, delimiter {}{}, {} line endings",
+        format.encoding.name(),
+        if format.bom { " with BOM" } else { "" },
+        detected(format.encoding_detected),
+        delimiter_label(format.delimiter),
+        detected(format.delimiter_detected),
+        format.line_ending.label(),
+    )
+}
+
+/// An effect in words. A simulation says what would happen.
+pub fn describe(effect: &Effect, simulation: bool) -> String {
+    let verb = |done: &str, would: &str| {
+        if simulation {
+            would.to_owned()
+        } else {
+            done.to_owned()
+        }
+    };
+    match effect {
+        Effect::CohortCreated { cohort, context } => {
+            format!(
+                "{} cohort {cohort} in {context} context",
+                verb("created", "would create")
+            )
+        }
+        Effect::CohortUpdated { cohort, changes } => {
+            let changes: Vec<String> = changes
+                .iter()
+                .map(|change| {
+                    format!(
+                        "{} \"{}\" → \"{}\"",
+                        change.field,
+                        shorten(&change.from),
+                        shorten(&change.to)
+                    )
+                })
+                .collect();
+            format!(
+                "{} cohort {cohort}: {}",
+                verb("updated", "would update"),
+                changes.join(", ")
+            )
+        }
+        Effect::CohortUnchanged { cohort } => format!("cohort {cohort} already as given"),
+        Effect::CohortDeleted {
+            cohort,
+            members,
+            bindings,
+        } => {
+            let mut text = format!(
+                "{} cohort {cohort} and {}",
+                verb("deleted", "would delete"),
+                plural(*members, "membership")
+            );
+            if *bindings > 0 {
+                text.push_str(&format!(
+                    "; {} {} bound to it (Moodle's cohort sync then unenrols or suspends their users, following the site's unenrol action)",
+                    verb("disabled", "would disable"),
+                    plural(*bindings, "cohort-sync enrolment method"),
+                ));
+            }
+            text
+        }
+        Effect::CohortEmptied { cohort, members } => {
+            format!(
+                "{} {} from cohort {cohort}",
+                verb("removed", "would remove"),
+                plural(*members, "member")
+            )
+        }
+        Effect::CohortAlreadyEmpty { cohort } => format!("cohort {cohort} already empty"),
+        Effect::MemberAdded { user, cohort } => {
+            format!("{} {user} to cohort {cohort}", verb("added", "would add"))
+        }
+        Effect::AlreadyMember { user, cohort } => {
+            format!("{user} already a member of cohort {cohort}")
+        }
+        Effect::MemberRemoved { user, cohort } => {
+            format!(
+                "{} {user} from cohort {cohort}",
+                verb("removed", "would remove")
+            )
+        }
+        Effect::NotMember { user, cohort } => {
+            format!("{user} not a member of cohort {cohort}: nothing to remove")
+        }
+    }
+}
+
+/// `1 member`, `2 members`.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Long values (descriptions) are cut in the text report; the JSON keeps them whole.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    let single_line = text.replace(['\r', '\n'], " ");
+    if single_line.chars().count() <= MAX {
+        single_line
+    } else {
+        format!("{}…", single_line.chars().take(MAX).collect::<String>())
+    }
+}
