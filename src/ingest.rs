@@ -248,22 +248,35 @@ async fn apply(
 ) -> Result<FileOutcome, DbError> {
     let settings = &config.cohorts;
     let mut tx = db.begin().await?;
-    let snapshot = tx
-        .cohort_snapshot(
-            &Wanted::of(&parsed.file, settings),
-            settings.user_identifier,
-        )
-        .await?;
-    let plan = cohort::plan(&parsed.file, &snapshot, settings);
-    if options.dry_run {
-        tx.rollback().await?;
-    } else {
-        // On error the transaction is dropped, which rolls it back.
-        tx.apply_cohort_ops(&plan.ops, Utc::now().timestamp())
+    let planned = async {
+        let wanted = Wanted::of(&parsed.file, settings);
+        let snapshot = tx
+            .cohort_snapshot(&wanted, settings.user_identifier)
             .await?;
-        tx.commit().await?;
+        let plan = cohort::plan(&parsed.file, &snapshot, settings);
+        if !options.dry_run {
+            tx.apply_cohort_ops(&plan.ops, Utc::now().timestamp())
+                .await?;
+        }
+        Ok::<_, DbError>(plan)
     }
-    Ok(plan.outcome)
+    .await;
+    match planned {
+        Ok(plan) if !options.dry_run => {
+            tx.commit().await?;
+            Ok(plan.outcome)
+        }
+        Ok(plan) => {
+            tx.rollback().await?;
+            Ok(plan.outcome)
+        }
+        Err(error) => {
+            // Roll back now rather than when the connection is next used, so that the locks
+            // the file took are released at once. The first error is the one to report.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
 }
 
 /// A run in progress: what its report needs.

@@ -1,0 +1,214 @@
+//! The `moodle-sync` binary: exit codes, one-line fatal errors, `init`, and the first-run
+//! experience on the embedded default with no configuration at all.
+
+use std::process::{Command, Output};
+
+use crate::dbtest;
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The binary in `dir`, without any configuration file.
+fn bare(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MOODLE_SYNC_DATABASE_URL")
+        .env("MOODLE_SYNC_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+dbtest!(exit_codes_tell_success_partial_and_rejected, |env| {
+    env.add_users(&["u1"]).await;
+    env.drop_file("cohorts_ok.csv", b"cidnumber;userid\nC1;u1\n");
+    env.drop_file(
+        "cohorts_partial.csv",
+        b"cidnumber;userid\nC1;u1\nC1;ghost\n",
+    );
+    env.drop_file("cohorts_bad.csv", b"cidnumber;email\nC1;u1\n");
+    let ok = env.cli(&["run", "spool/cohorts_ok.csv"]);
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).starts_with("cohorts_ok.csv: 1 lines, 1 changed, 0 unchanged, 0 failed\n"),
+        "{}",
+        stdout(&ok)
+    );
+    let partial = env.cli(&["run", "spool/cohorts_partial.csv"]);
+    assert_eq!(code(&partial), 1);
+    assert!(
+        stdout(&partial).contains("  tryback  reports/cohorts_partial_tryback_"),
+        "{}",
+        stdout(&partial)
+    );
+    let rejected = env.cli(&["run", "spool/cohorts_bad.csv"]);
+    assert_eq!(code(&rejected), 2);
+    assert!(
+        stdout(&rejected).contains("rejected: unknown column \"email\""),
+        "{}",
+        stdout(&rejected)
+    );
+    assert_eq!(env.members("C1").await, ["u1"]);
+});
+
+dbtest!(a_dry_run_from_the_command_line_leaves_everything, |env| {
+    env.add_users(&["u1"]).await;
+    let path = env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
+    let output = env.cli(&["run", "--dry-run", "spool/cohorts.csv"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).contains("(simulation: nothing changed)"));
+    assert!(path.exists());
+    assert!(env.cohorts().await.is_empty());
+});
+
+dbtest!(fatal_errors_have_their_own_codes_and_one_line, |env| {
+    env.drop_file("cohorts.csv", b"cidnumber\nC1\n");
+    // A configuration key that does not exist.
+    std::fs::write(
+        env.root().join("bad.toml"),
+        "[cohorts]\ncreate_mising = false\n",
+    )
+    .unwrap();
+    let output = env.cli_with("bad.toml", &["run", "spool/cohorts.csv"]);
+    assert_eq!(code(&output), 3);
+    assert!(
+        stderr(&output).contains("create_mising"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stderr(&output).trim_end().lines().count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+    // A missing file, a missing argument.
+    assert_eq!(code(&env.cli(&["run", "spool/nothing.csv"])), 3);
+    assert_eq!(code(&env.cli(&["run"])), 3);
+    // A database that cannot be reached.
+    let unreachable = match env.backend {
+        crate::support::Backend::Sqlite => "sqlite:missing.sqlite".to_owned(),
+        crate::support::Backend::Postgres => "postgres://postgres@127.0.0.1:1/test".to_owned(),
+        crate::support::Backend::Mariadb => "mysql://root@127.0.0.1:1/test".to_owned(),
+    };
+    std::fs::write(
+        env.root().join("down.toml"),
+        format!("[database]\nurl = \"{unreachable}\"\n"),
+    )
+    .unwrap();
+    let output = env.cli_with("down.toml", &["run", "spool/cohorts.csv"]);
+    assert_eq!(code(&output), 4, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output).trim_end().lines().count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+    // A database without Moodle's tables under the prefix.
+    std::fs::write(
+        env.root().join("prefix.toml"),
+        format!("[database]\nurl = \"{}\"\nprefix = \"nope_\"\n", env.url),
+    )
+    .unwrap();
+    let output = env.cli_with("prefix.toml", &["run", "spool/cohorts.csv"]);
+    assert_eq!(code(&output), 4);
+    assert!(
+        stderr(&output).contains("has no nope_config table"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(env.config.paths.spool.join("cohorts.csv").exists());
+});
+
+dbtest!(
+    init_checks_a_server_database_and_never_adds_demo_data_to_it,
+    |env| {
+        let output = env.cli(&["init"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let output = env.cli(&["init", "--demo"]);
+        match env.backend {
+            crate::support::Backend::Sqlite => assert_eq!(code(&output), 0, "{}", stderr(&output)),
+            _ => {
+                assert_eq!(code(&output), 3);
+                assert!(
+                    stderr(&output)
+                        .contains("only adds demonstration data to the embedded SQLite database")
+                );
+                assert_eq!(env.count("SELECT COUNT(*) FROM {user}").await, 2);
+            }
+        }
+    }
+);
+
+#[test]
+fn the_readme_flow_works_without_any_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let output = bare(root, &["run", "spool/cohorts_demo.csv"]);
+    assert_eq!(code(&output), 4, "no database yet");
+    assert!(
+        stderr(&output).contains("run `moodle-sync init` to create it"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = bare(root, &["init", "--demo"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for folder in ["spool", "archive", "reports"] {
+        assert!(root.join(folder).is_dir(), "{folder}");
+    }
+    assert!(root.join("moodle.sqlite").is_file());
+    let demo = std::fs::read(root.join("spool/cohorts_demo.csv")).unwrap();
+    assert_eq!(demo, moodle_sync::app::DEMO_FILE);
+
+    let output = bare(root, &["run", "--dry-run", "spool/cohorts_demo.csv"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let output = bare(root, &["run", "spool/cohorts_demo.csv"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .starts_with("cohorts_demo.csv: 6 lines, 5 changed, 0 unchanged, 1 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!root.join("spool/cohorts_demo.csv").exists());
+    let trybacks: Vec<_> = std::fs::read_dir(root.join("reports"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("cohorts_demo_tryback_")
+        })
+        .collect();
+    assert_eq!(trybacks.len(), 1);
+    assert_eq!(
+        std::fs::read(trybacks[0].path()).unwrap(),
+        b"cmd;cidnumber;cname;cdescription;userid\nadd;COH54;;;user999\n"
+    );
+
+    let output = bare(root, &["init", "--demo"]);
+    assert_eq!(code(&output), 0);
+    assert!(
+        stdout(&output).contains("demonstration data already there"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&bare(dir.path(), &["--help"])), 0);
+    assert_eq!(code(&bare(dir.path(), &["--version"])), 0);
+}

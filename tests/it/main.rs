@@ -1,0 +1,10 @@
+//! moodle-sync's integration tests, in one binary. Each database test runs on SQLite,
+//! PostgreSQL and MariaDB (see `support`).
+
+mod support;
+
+mod cli;
+mod cohort;
+mod input;
+mod run;
+mod seed;

@@ -1,0 +1,561 @@
+//! Test support: a [`TestEnv`] per test, with its own folders and its own fresh database (an
+//! SQLite file, a PostgreSQL schema or a MariaDB database), and the [`dbtest!`] macro that runs
+//! a test body once per backend.
+//!
+//! PostgreSQL and MariaDB are expected on 127.0.0.1 (see CONTRIBUTING.md). A backend that cannot
+//! be reached is skipped, and said so on standard error, unless `MOODLE_SYNC_TEST_BACKENDS`
+//! lists it: then its tests fail. `.ci/run` sets it to `postgres,mariadb`.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::Output,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use moodle_sync::{
+    config::{Config, FileConfig},
+    db::{self, Db, DbTarget},
+    ingest::{self, RunOptions, RunSummary},
+};
+use sqlx::{AssertSqlSafe, Connection, Row, any::AnyRow};
+use tempfile::TempDir;
+
+/// The backends tests run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mariadb,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mariadb => "mariadb",
+        }
+    }
+
+    /// The server URL tests use, overridable for machines where the servers live elsewhere.
+    fn admin_url(self) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                std::env::var("MOODLE_SYNC_TEST_POSTGRES")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+            ),
+            Backend::Mariadb => Some(
+                std::env::var("MOODLE_SYNC_TEST_MARIADB")
+                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+            ),
+        }
+    }
+
+    fn required(self) -> bool {
+        std::env::var("MOODLE_SYNC_TEST_BACKENDS")
+            .map(|list| list.split(',').any(|name| name.trim() == self.name()))
+            .unwrap_or(false)
+    }
+}
+
+/// Runs a test body once per backend: `dbtest!(name, |env| { … })` makes `name::sqlite`,
+/// `name::postgres` and `name::mariadb`.
+#[macro_export]
+macro_rules! dbtest {
+    ($name:ident, |$env:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let Some($env) =
+                    $crate::support::TestEnv::new($crate::support::Backend::Sqlite).await
+                else {
+                    return;
+                };
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some($env) =
+                    $crate::support::TestEnv::new($crate::support::Backend::Postgres).await
+                else {
+                    return;
+                };
+                $body
+            }
+
+            #[tokio::test]
+            async fn mariadb() {
+                let Some($env) =
+                    $crate::support::TestEnv::new($crate::support::Backend::Mariadb).await
+                else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+/// A test's world: folders, configuration and a fresh Moodle database.
+pub struct TestEnv {
+    pub backend: Backend,
+    pub dir: TempDir,
+    pub config: Config,
+    pub db: Db,
+    /// The database URL written into configuration files for the binary.
+    pub url: String,
+    cleanup: Option<Cleanup>,
+}
+
+/// What to drop when the test ends.
+struct Cleanup {
+    admin_url: String,
+    statement: String,
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let Some(cleanup) = self.cleanup.take() else {
+            return;
+        };
+        // Drop cannot await, and the test's runtime may be shutting down: clean up from a
+        // thread with a runtime of its own. This runs on panics too.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut connection) = sqlx::AnyConnection::connect(&cleanup.admin_url).await {
+                    let _ = sqlx::raw_sql(AssertSqlSafe(cleanup.statement))
+                        .execute(&mut connection)
+                        .await;
+                    let _ = connection.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+static SKIPPED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// Says once per backend, on the real standard error (not captured by the test harness), that
+/// its tests are skipped.
+fn skip(backend: Backend, reason: &str) {
+    let mut skipped = SKIPPED.lock().unwrap();
+    if !skipped.contains(&backend.name()) {
+        skipped.push(backend.name());
+        let _ = std::io::stderr().write_all(
+            format!(
+                "note: {} tests skipped ({reason}); set MOODLE_SYNC_TEST_BACKENDS={} to make this an error\n",
+                backend.name(),
+                backend.name()
+            )
+            .as_bytes(),
+        );
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!(
+        "ms_{seconds}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestEnv {
+    /// A fresh environment on `backend` with the default settings, or `None` if the backend is
+    /// unreachable and not required.
+    pub async fn new(backend: Backend) -> Option<TestEnv> {
+        TestEnv::with_config(backend, "").await
+    }
+
+    /// A fresh environment whose configuration file holds `toml` (without `[database]`).
+    pub async fn with_config(backend: Backend, toml: &str) -> Option<TestEnv> {
+        TestEnv::with_prefix(backend, toml, "mdl_").await
+    }
+
+    /// A fresh environment with a table prefix of its own.
+    pub async fn with_prefix(backend: Backend, toml: &str, prefix: &str) -> Option<TestEnv> {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, cleanup) = match backend.admin_url() {
+            None => ("sqlite:moodle.sqlite".to_owned(), None),
+            Some(admin_url) => {
+                let mut admin = match sqlx_connect(&admin_url).await {
+                    Ok(connection) => connection,
+                    Err(error) => {
+                        if backend.required() {
+                            panic!(
+                                "{} is required (MOODLE_SYNC_TEST_BACKENDS) but unreachable: {error}",
+                                backend.name()
+                            );
+                        }
+                        skip(backend, &format!("cannot connect to {admin_url}"));
+                        return None;
+                    }
+                };
+                let name = unique_name();
+                let (create, drop, url) = match backend {
+                    Backend::Postgres => (
+                        format!("CREATE SCHEMA {name}"),
+                        format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+                        format!("{admin_url}?options[search_path]={name}"),
+                    ),
+                    _ => (
+                        format!(
+                            "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                        ),
+                        format!("DROP DATABASE IF EXISTS {name}"),
+                        format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+                    ),
+                };
+                sweep(backend, &mut admin).await;
+                sqlx::raw_sql(AssertSqlSafe(create))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                (
+                    url,
+                    Some(Cleanup {
+                        admin_url,
+                        statement: drop,
+                    }),
+                )
+            }
+        };
+        let text = format!("{toml}\n[database]\nurl = \"{url}\"\nprefix = \"{prefix}\"\n");
+        std::fs::write(dir.path().join("moodle-sync.toml"), &text).unwrap();
+        let file: FileConfig = Config::parse(&text).unwrap();
+        let config =
+            Config::from_file(file, dir.path(), Some(dir.path().join("moodle-sync.toml"))).unwrap();
+        let create = matches!(config.database.target, DbTarget::Sqlite { .. });
+        let db = Db::connect(&config.database.target, prefix, create)
+            .await
+            .unwrap();
+        db::install(&db).await.unwrap();
+        std::fs::create_dir_all(&config.paths.spool).unwrap();
+        Some(TestEnv {
+            backend,
+            dir,
+            config,
+            db,
+            url,
+            cleanup,
+        })
+    }
+
+    /// The environment's root folder.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Drops `bytes` into the spool as `name` and returns its path.
+    pub fn drop_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.config.paths.spool.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Drops `bytes` as `name` and applies it.
+    pub async fn run(&self, name: &str, bytes: &[u8]) -> RunSummary {
+        let path = self.drop_file(name, bytes);
+        ingest::run_file(&self.config, &self.db, &path, RunOptions::default())
+            .await
+            .unwrap()
+    }
+
+    /// Drops `bytes` as `name` and simulates it.
+    pub async fn dry_run(&self, name: &str, bytes: &[u8]) -> RunSummary {
+        let path = self.drop_file(name, bytes);
+        ingest::run_file(&self.config, &self.db, &path, RunOptions { dry_run: true })
+            .await
+            .unwrap()
+    }
+
+    /// Runs the `moodle-sync` binary in the environment's folder, with its configuration.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with("moodle-sync.toml", args)
+    }
+
+    /// Runs the `moodle-sync` binary in the environment's folder with another configuration file.
+    pub fn cli_with(&self, config: &str, args: &[&str]) -> Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_moodle-sync"));
+        command
+            .current_dir(self.root())
+            .arg("--config")
+            .arg(self.root().join(config))
+            .args(args);
+        command
+            .env_remove("MOODLE_SYNC_DATABASE_URL")
+            .env("MOODLE_SYNC_LOG", "warn");
+        command.output().unwrap()
+    }
+
+    fn sql(&self, template: &str) -> String {
+        self.db.dialect().sql(template)
+    }
+
+    async fn connection(&self) -> sqlx::AnyConnection {
+        let url = match &self.config.database.target {
+            DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", path.display()),
+            DbTarget::Server { url, .. } => url.clone(),
+        };
+        sqlx_connect(&url).await.unwrap()
+    }
+
+    /// Runs a statement.
+    pub async fn execute(&self, template: &str) {
+        let mut connection = self.connection().await;
+        sqlx::raw_sql(AssertSqlSafe(self.sql(template)))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+    }
+
+    /// Rows of a query, each column read as text (NULL as `NULL`).
+    pub async fn rows(&self, template: &str) -> Vec<Vec<String>> {
+        let mut connection = self.connection().await;
+        let rows: Vec<AnyRow> = sqlx::query(AssertSqlSafe(self.sql(template)))
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+        rows.iter()
+            .map(|row| (0..row.len()).map(|index| cell(row, index)).collect())
+            .collect()
+    }
+
+    /// One integer.
+    pub async fn count(&self, template: &str) -> i64 {
+        self.rows(template).await[0][0].parse().unwrap()
+    }
+
+    /// Creates a user; returns its id.
+    pub async fn add_user(&self, username: &str, idnumber: &str, email: &str) -> i64 {
+        self.execute(&format!(
+            "INSERT INTO {{user}} (auth, confirmed, mnethostid, username, idnumber, email, firstname, lastname, \
+             timecreated, timemodified) VALUES ('manual', 1, 1, '{username}', '{idnumber}', '{email}', \
+             'First {username}', 'Last', 1, 1)"
+        ))
+        .await;
+        self.count(&format!(
+            "SELECT id FROM {{user}} WHERE username = '{username}'"
+        ))
+        .await
+    }
+
+    /// Creates users `names` with idnumber = username.
+    pub async fn add_users(&self, names: &[&str]) {
+        for name in names {
+            self.add_user(name, name, &format!("{name}@example.com"))
+                .await;
+        }
+    }
+
+    /// Creates a cohort in the system context; returns its id.
+    pub async fn add_cohort(&self, idnumber: &str, name: &str) -> i64 {
+        self.execute(&format!(
+            "INSERT INTO {{cohort}} (contextid, name, idnumber, description, descriptionformat, visible, component, \
+             timecreated, timemodified, theme) VALUES (1, '{name}', '{idnumber}', '', 1, 1, '', 100, 100, '')"
+        ))
+        .await;
+        self.count(&format!(
+            "SELECT id FROM {{cohort}} WHERE idnumber = '{idnumber}'"
+        ))
+        .await
+    }
+
+    /// Creates a top-level course category with its context; returns `(category id, context id)`.
+    pub async fn add_category(&self, idnumber: &str, name: &str) -> (i64, i64) {
+        self.execute(&format!(
+            "INSERT INTO {{course_categories}} (name, idnumber, descriptionformat, parent, sortorder, depth, path) \
+             VALUES ('{name}', '{idnumber}', 1, 0, 20000, 1, '')"
+        ))
+        .await;
+        let id = self
+            .count(&format!(
+                "SELECT id FROM {{course_categories}} WHERE idnumber = '{idnumber}'"
+            ))
+            .await;
+        self.execute(&format!("INSERT INTO {{context}} (contextlevel, instanceid, depth, locked) VALUES (40, {id}, 2, 0)"))
+            .await;
+        let context = self
+            .count(&format!(
+                "SELECT id FROM {{context}} WHERE contextlevel = 40 AND instanceid = {id}"
+            ))
+            .await;
+        self.execute(&format!(
+            "UPDATE {{context}} SET path = '/1/{context}' WHERE id = {context}"
+        ))
+        .await;
+        (id, context)
+    }
+
+    /// Makes users (by username) members of a cohort (by idnumber).
+    pub async fn add_members(&self, cohort: &str, usernames: &[&str]) {
+        for username in usernames {
+            self.execute(&format!(
+                "INSERT INTO {{cohort_members}} (cohortid, userid, timeadded) \
+                 SELECT c.id, u.id, 100 FROM {{cohort}} c, {{user}} u WHERE c.idnumber = '{cohort}' AND u.username = '{username}'"
+            ))
+            .await;
+        }
+    }
+
+    /// The cohorts, by idnumber: `[idnumber, name, description, descriptionformat, visible,
+    /// component, contextid, theme]`.
+    pub async fn cohorts(&self) -> Vec<Vec<String>> {
+        let int = |column: &str| self.db.dialect().int(column);
+        self.rows(&format!(
+            "SELECT idnumber, name, description, {}, {}, component, contextid, theme FROM {{cohort}} ORDER BY idnumber, id",
+            int("descriptionformat"),
+            int("visible")
+        ))
+        .await
+    }
+
+    /// The idnumbers of every cohort.
+    pub async fn cohort_idnumbers(&self) -> Vec<String> {
+        self.rows("SELECT idnumber FROM {cohort} ORDER BY idnumber")
+            .await
+            .into_iter()
+            .map(|row| row[0].clone())
+            .collect()
+    }
+
+    /// The usernames of a cohort's members, sorted.
+    pub async fn members(&self, cohort: &str) -> Vec<String> {
+        self.rows(&format!(
+            "SELECT u.username FROM {{cohort_members}} m JOIN {{cohort}} c ON c.id = m.cohortid \
+             JOIN {{user}} u ON u.id = m.userid WHERE c.idnumber = '{cohort}' ORDER BY u.username"
+        ))
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect()
+    }
+
+    /// A cohort's `[timecreated, timemodified]`.
+    pub async fn cohort_times(&self, cohort: &str) -> (i64, i64) {
+        let row = &self
+            .rows(&format!(
+                "SELECT timecreated, timemodified FROM {{cohort}} WHERE idnumber = '{cohort}'"
+            ))
+            .await[0];
+        (row[0].parse().unwrap(), row[1].parse().unwrap())
+    }
+
+    /// Every membership row, as `(cohort idnumber, username)`, sorted: a fingerprint of the
+    /// cohort tables.
+    pub async fn memberships(&self) -> Vec<(String, String)> {
+        self.rows(
+            "SELECT c.idnumber, u.username FROM {cohort_members} m JOIN {cohort} c ON c.id = m.cohortid \
+             JOIN {user} u ON u.id = m.userid ORDER BY c.idnumber, u.username",
+        )
+        .await
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect()
+    }
+
+    /// The files in a folder, sorted by name.
+    pub fn files(&self, dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+async fn sqlx_connect(url: &str) -> Result<sqlx::AnyConnection, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url).await
+}
+
+/// Drops the schemas or databases that earlier, interrupted test runs left (older than two
+/// hours, so that a parallel run's are left alone).
+async fn sweep(backend: Backend, admin: &mut sqlx::AnyConnection) {
+    static SWEPT: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    {
+        let mut swept = SWEPT.lock().unwrap();
+        if swept.contains(&backend.name()) {
+            return;
+        }
+        swept.push(backend.name());
+    }
+    let list = match backend {
+        Backend::Postgres => {
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'ms\\_%'"
+        }
+        _ => "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'ms\\_%'",
+    };
+    let Ok(rows) = sqlx::query(list).fetch_all(&mut *admin).await else {
+        return;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for row in rows {
+        let name: String = row.try_get(0).unwrap_or_default();
+        let created: u64 = name
+            .split('_')
+            .nth(1)
+            .and_then(|seconds| seconds.parse().ok())
+            .unwrap_or(now);
+        if now.saturating_sub(created) > 7200 {
+            let statement = match backend {
+                Backend::Postgres => format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            let _ = sqlx::raw_sql(AssertSqlSafe(statement))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
+}
+
+fn cell(row: &AnyRow, index: usize) -> String {
+    if let Ok(value) = row.try_get::<Option<i64>, _>(index) {
+        return value.map_or("NULL".into(), |value| value.to_string());
+    }
+    match row.try_get::<Option<String>, _>(index) {
+        Ok(value) => value.unwrap_or_else(|| "NULL".into()),
+        Err(error) => panic!("column {index}: {error}"),
+    }
+}
+
+/// A fixture from `tests/data/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .unwrap_or_else(|error| panic!("fixture {name}: {error}"))
+}
