@@ -82,13 +82,19 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         }
     };
     if demo {
-        match db::add_demo_data(&db, Utc::now().timestamp()).await? {
-            Some(summary) => println!(
-                "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
-                summary.categories, summary.courses, summary.users, summary.users, summary.cohorts
-            ),
-            None => println!("demo      demonstration data already there"),
-        }
+        let Some(summary) = db::add_demo_data(&db, Utc::now().timestamp()).await? else {
+            // The demonstration file was written for the data as `--demo` creates it; once
+            // that data has been used, a new copy would not do what its comments say.
+            println!(
+                "demo      demonstration data already there; demonstration file not dropped again"
+            );
+            db.close().await;
+            return Ok(());
+        };
+        println!(
+            "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
+            summary.categories, summary.courses, summary.users, summary.users, summary.cohorts
+        );
         let demo_path = config.paths.spool.join(DEMO_FILE_NAME);
         if demo_path.exists() {
             println!("demo file {} (already there)", shown(&demo_path));

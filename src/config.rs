@@ -7,7 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use encoding_rs::WINDOWS_1252;
 use serde::Deserialize;
 
 use crate::{
@@ -366,11 +366,6 @@ pub fn encoding_setting_label(setting: EncodingSetting) -> String {
             format!("auto (utf-8, else {})", legacy.name().to_lowercase())
         }
     }
-}
-
-/// Whether an encoding is UTF-8.
-pub fn is_utf8(encoding: &'static Encoding) -> bool {
-    encoding == UTF_8
 }
 
 #[cfg(test)]

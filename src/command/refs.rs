@@ -86,15 +86,14 @@ impl fmt::Display for CohortIdentifier {
     }
 }
 
-/// A course category named by a file, to place a cohort in its context.
+/// A course category named by `ccatcontext`, to place a cohort in its context. A category
+/// idnumber (`ccatcontextidnumber`) is kept as text on the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CategoryRef {
     /// The system context (`ccatcontext` = `0` or `system`).
     System,
     /// `course_categories.id`.
     Id(i64),
-    /// `course_categories.idnumber`.
-    Idnumber(String),
 }
 
 /// Parses a positive Moodle id.

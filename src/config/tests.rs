@@ -1,3 +1,5 @@
+//! Configuration: defaults, values, unknown keys and bad values, and the documented example file.
+
 use std::path::Path;
 
 use super::*;

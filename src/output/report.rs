@@ -296,10 +296,12 @@ impl Report {
         );
         field(
             &mut out,
-            "Input set",
+            "Reading",
             &format!(
-                "encoding {}, delimiter {}, at most {} bytes",
-                self.settings.encoding, self.settings.delimiter, self.settings.max_file_bytes
+                "encoding {}, delimiter {}, files up to {} MiB",
+                self.settings.encoding,
+                self.settings.delimiter,
+                self.settings.max_file_bytes / (1024 * 1024)
             ),
         );
         field(&mut out, "Started", &self.started_at);
@@ -395,7 +397,7 @@ impl Report {
 
     fn result_line(&self) -> String {
         let code = self.exit_code;
-        let would = if self.simulation { " (simulated)" } else { "" };
+        let would = if self.simulation { " (simulation)" } else { "" };
         match (self.status, &self.totals) {
             (RunStatus::Rejected, _) => {
                 format!("file rejected, nothing applied (exit code {code})")
@@ -403,8 +405,12 @@ impl Report {
             (RunStatus::RolledBack, _) => {
                 format!("database error, every change of this file rolled back (exit code {code})")
             }
+            (_, Some(totals)) if totals.failed > 0 && self.simulation => format!(
+                "{} of {} lines would fail; a real run would write them to a tryback (exit code {code})",
+                totals.failed, totals.lines
+            ),
             (_, Some(totals)) if totals.failed > 0 => format!(
-                "{} of {} lines failed{would}; they are in the tryback (exit code {code})",
+                "{} of {} lines failed; they are in the tryback (exit code {code})",
                 totals.failed, totals.lines
             ),
             (_, Some(totals)) => format!(

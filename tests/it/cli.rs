@@ -204,6 +204,47 @@ fn the_readme_flow_works_without_any_configuration() {
         "{}",
         stdout(&output)
     );
+    assert!(
+        !root.join("spool/cohorts_demo.csv").exists(),
+        "a used demonstration is not dropped again"
+    );
+}
+
+#[test]
+fn paths_are_relative_to_the_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("moodledata/sync")).unwrap();
+    std::fs::write(
+        site.join("sync.toml"),
+        "[paths]\nspool = \"moodledata/sync\"\narchive = \"done\"\nreports = \"logs/reports\"\n\
+         [database]\nurl = \"sqlite:db/moodle.sqlite\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.join("db")).unwrap();
+    // Run from another folder: every path follows the configuration file, not the current folder.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let config = site.join("sync.toml");
+    let config = config.to_str().unwrap();
+    let output = bare(&elsewhere, &["--config", config, "init", "--demo"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(site.join("db/moodle.sqlite").is_file());
+    assert!(site.join("moodledata/sync/cohorts_demo.csv").is_file());
+    let demo = site.join("moodledata/sync/cohorts_demo.csv");
+    let output = bare(
+        &elsewhere,
+        &["--config", config, "run", demo.to_str().unwrap()],
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(std::fs::read_dir(site.join("done")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(site.join("logs/reports"))
+            .unwrap()
+            .count(),
+        3
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
 #[test]

@@ -100,6 +100,39 @@ dbtest!(iso_8859_1_with_crlf, |env| {
     .await;
 });
 
+dbtest!(iso_8859_1_configured, |env| {
+    let env = TestEnv::with_config(env.backend, "[input]\nencoding = \"iso-8859-1\"\n")
+        .await
+        .unwrap();
+    check(
+        &env,
+        "latin1-crlf.csv",
+        "Électricité 1ère année",
+        "Apprentis été",
+        2..3,
+    )
+    .await;
+});
+
+dbtest!(configured_delimiters, |env| {
+    for (delimiter, file, cname) in [
+        (",", "comma.csv", "Électricité, 1ère année"),
+        ("tab", "tab.csv", "Électricité; 1ère année"),
+        (";", "utf8.csv", "Électricité – 1ère année"),
+    ] {
+        let env = TestEnv::with_config(
+            env.backend,
+            &format!("[input]\ndelimiter = \"{delimiter}\"\n"),
+        )
+        .await
+        .unwrap();
+        env.add_users(&["u1"]).await;
+        let summary = env.run("cohorts.csv", &fixture(file)).await;
+        assert_eq!(summary.exit_code(), 1, "{delimiter}");
+        assert_eq!(env.cohorts().await[0][1], cname, "{delimiter}");
+    }
+});
+
 dbtest!(windows_1252_configured, |env| {
     let env = TestEnv::with_config(env.backend, "[input]\nencoding = \"windows-1252\"\n")
         .await

@@ -503,7 +503,6 @@ impl<'a> Planner<'a> {
                     }
                 }
             }
-            Some(CategoryRef::Idnumber(_)) => None,
         };
         let by_idnumber = match &line.category_idnumber {
             None => None,

@@ -1,3 +1,5 @@
+//! Decoding: BOM, encodings and their detection, delimiters, empty records, line endings.
+
 use encoding_rs::{UTF_8, WINDOWS_1252};
 
 use super::*;

@@ -1,3 +1,5 @@
+//! Header mapping: case, aliases, unknown and repeated columns, extra values.
+
 use super::*;
 
 fn record(values: &[&str]) -> Record {

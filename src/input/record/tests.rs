@@ -1,3 +1,5 @@
+//! The record splitter: ranges, line numbers, quoting, comments, and agreement with the csv crate.
+
 use super::*;
 
 fn fields(records: &[RawRecord]) -> Vec<Vec<String>> {
