@@ -79,7 +79,7 @@ pub struct Outputs {
 
 /// One data line in the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReportLine {
+pub struct ReportLine<'a> {
     /// Physical line (from 1).
     pub line: usize,
     /// How it ended.
@@ -93,23 +93,23 @@ pub struct ReportLine {
     /// What happened, in words.
     pub message: String,
     /// Why it failed.
-    pub error: Option<LineError>,
+    pub error: Option<&'a LineError>,
     /// What it did, as data.
-    pub effects: Vec<Effect>,
+    pub effects: &'a [Effect],
 }
 
 /// An effect after the last line (`delete_empty`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReportEffect {
+pub struct ReportEffect<'a> {
     /// What happened, in words.
     pub message: String,
     /// As data.
-    pub effect: Effect,
+    pub effect: &'a Effect,
 }
 
-/// Everything a report says.
+/// Everything a report says. It borrows the lines' effects from the file's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// `moodle-sync`.
     pub tool: &'static str,
     /// The tool's version.
@@ -147,9 +147,9 @@ pub struct Report {
     /// Records that held no value (such as `;;;`), skipped.
     pub empty_records: usize,
     /// One entry per data line.
-    pub lines: Vec<ReportLine>,
+    pub lines: Vec<ReportLine<'a>>,
     /// Effects after the last line.
-    pub after: Vec<ReportEffect>,
+    pub after: Vec<ReportEffect<'a>>,
 }
 
 /// What a report is made from, besides the outcome.
@@ -179,9 +179,9 @@ pub struct ReportContext {
     pub error: Option<String>,
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
-    pub fn new(context: ReportContext, outcome: Option<&FileOutcome>) -> Report {
+    pub fn new(context: ReportContext, outcome: Option<&'a FileOutcome>) -> Report<'a> {
         let simulation = context.simulation;
         let (lines, after, notes, totals, empty_records) = match outcome {
             None => (Vec::new(), Vec::new(), Vec::new(), None, 0),
@@ -203,8 +203,8 @@ impl Report {
                                 .join("; "),
                             Err(error) => error.to_string(),
                         },
-                        error: line.result.as_ref().err().cloned(),
-                        effects: line.result.clone().unwrap_or_default(),
+                        error: line.result.as_ref().err(),
+                        effects: line.result.as_deref().unwrap_or_default(),
                     })
                     .collect(),
                 outcome
@@ -212,7 +212,7 @@ impl Report {
                     .iter()
                     .map(|effect| ReportEffect {
                         message: describe(effect, simulation),
-                        effect: effect.clone(),
+                        effect,
                     })
                     .collect(),
                 outcome.notes.clone(),
@@ -244,9 +244,10 @@ impl Report {
         }
     }
 
-    /// The JSON twin.
+    /// The JSON twin, compact: it is for scripts, and a 100,000-line file's report would be
+    /// twice as large indented.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut json = serde_json::to_vec(self).unwrap_or_default();
         json.push(b'\n');
         json
     }

@@ -308,6 +308,26 @@ dbtest!(users_are_matched_by_each_identifier, |env| {
     assert!(failures(&summary)[0].1.contains("\"abc\" is not a number"));
 });
 
+dbtest!(many_emails_are_matched_in_one_pass, |env| {
+    // Beyond 500 keys, emails are matched by reading the users once rather than per chunk.
+    let env = TestEnv::with_config(env.backend, "[cohorts]\nuser_identifier = \"email\"\n")
+        .await
+        .unwrap();
+    env.add_bulk_users(600).await;
+    env.execute("UPDATE {user} SET deleted = 1 WHERE username = 'bulk600'")
+        .await;
+    let mut file = String::from("cidnumber;userid\n");
+    for n in 1..=600 {
+        file.push_str(&format!("BIG;bulk{n}@example.COM\n"));
+    }
+    let summary = env.run("cohorts.csv", file.as_bytes()).await;
+    assert_eq!(summary.exit_code(), 1);
+    let totals = summary.totals.unwrap();
+    assert_eq!((totals.members_added, totals.failed), (599, 1));
+    assert_eq!(failures(&summary)[0].0, 601);
+    assert_eq!(env.members("BIG").await.len(), 599);
+});
+
 dbtest!(deleted_users_and_other_hosts_never_match, |env| {
     env.add_cohort("C1", "One").await;
     env.add_user("gone", "G1", "gone@example.com").await;

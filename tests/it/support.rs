@@ -363,6 +363,20 @@ impl TestEnv {
         .await
     }
 
+    /// Creates users `bulk1`…`bulk<count>` (idnumber = username, email `Bulk<n>@Example.com`)
+    /// in one statement.
+    pub async fn add_bulk_users(&self, count: usize) {
+        let rows: Vec<String> = (1..=count)
+            .map(|n| format!("('manual', 1, 1, 'bulk{n}', 'bulk{n}', 'Bulk{n}@Example.com', 'Bulk', 'User', 1, 1)"))
+            .collect();
+        self.execute(&format!(
+            "INSERT INTO {{user}} (auth, confirmed, mnethostid, username, idnumber, email, firstname, lastname, \
+             timecreated, timemodified) VALUES {}",
+            rows.join(", ")
+        ))
+        .await;
+    }
+
     /// Creates users `names` with idnumber = username.
     pub async fn add_users(&self, names: &[&str]) {
         for name in names {

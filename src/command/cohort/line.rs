@@ -1,6 +1,8 @@
 //! The cohort file's columns and the parsing of one record into a [`CohortLine`]. Pure: a line
 //! is checked on its own here; what it refers to is resolved by the planner.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use crate::{
@@ -130,8 +132,10 @@ pub fn column_specs(settings: &CohortSettings) -> Vec<ColumnSpec> {
 /// A data record with its parse result and the keys the report shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedLine {
-    /// The record.
-    pub record: Record,
+    /// Physical line (from 1) on which the record starts.
+    pub number: usize,
+    /// The record's bytes in the input, for the tryback.
+    pub raw: Range<usize>,
     /// The command as written, or `add` when none is.
     pub command: String,
     /// The cohort key as written.
@@ -187,7 +191,8 @@ pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile
                     .unwrap_or("")
                     .to_owned(),
                 line: parse_line(record, &columns, settings),
-                record: record.clone(),
+                number: record.line,
+                raw: record.raw.clone(),
             }
         })
         .collect();

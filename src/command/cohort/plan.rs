@@ -240,8 +240,8 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
         .lines
         .iter()
         .map(|parsed| LineOutcome {
-            line: parsed.record.line,
-            raw: parsed.record.raw.clone(),
+            line: parsed.number,
+            raw: parsed.raw.clone(),
             command: parsed.command.clone(),
             cohort: parsed.cohort.clone(),
             user: parsed.user.clone(),
@@ -392,37 +392,40 @@ impl<'a> Planner<'a> {
     /// The live cohort the key names, if any; several is an error.
     fn find_cohort(&self, key: &str) -> Result<Option<usize>, LineError> {
         let identifier = self.settings.cohort_identifier;
-        let candidates: Vec<usize> = match identifier {
-            CohortIdentifier::Id => key
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| self.by_id.get(&id))
-                .into_iter()
-                .copied()
-                .collect(),
-            CohortIdentifier::Idnumber => self.by_idnumber.get(key).cloned().unwrap_or_default(),
-            CohortIdentifier::Name => self.by_name.get(key).cloned().unwrap_or_default(),
+        let by_id;
+        let candidates: &[usize] = match identifier {
+            CohortIdentifier::Id => {
+                by_id = key
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|id| self.by_id.get(&id).copied());
+                by_id.as_slice()
+            }
+            CohortIdentifier::Idnumber => self.by_idnumber.get(key).map_or(&[], Vec::as_slice),
+            CohortIdentifier::Name => self.by_name.get(key).map_or(&[], Vec::as_slice),
         };
-        let live: Vec<usize> = candidates
-            .into_iter()
-            .filter(|&index| self.cohorts[index].alive)
-            .collect();
-        match live.as_slice() {
-            [] => Ok(None),
-            [index] => Ok(Some(*index)),
-            several => Err(LineError::in_column(
-                self.key_column(),
-                key,
-                LineProblem::AmbiguousCohort {
-                    value: key.to_owned(),
-                    by: identifier.name(),
-                    ids: several
-                        .iter()
-                        .filter_map(|&index| self.cohorts[index].label().id)
-                        .collect(),
-                },
-            )),
-        }
+        let mut live = candidates
+            .iter()
+            .copied()
+            .filter(|&index| self.cohorts[index].alive);
+        let (first, second) = (live.next(), live.next());
+        let live: Vec<usize> = match (first, second) {
+            (None, _) => return Ok(None),
+            (Some(index), None) => return Ok(Some(index)),
+            (Some(first), Some(second)) => [first, second].into_iter().chain(live).collect(),
+        };
+        Err(LineError::in_column(
+            self.key_column(),
+            key,
+            LineProblem::AmbiguousCohort {
+                value: key.to_owned(),
+                by: identifier.name(),
+                ids: live
+                    .iter()
+                    .filter_map(|&index| self.cohorts[index].label().id)
+                    .collect(),
+            },
+        ))
     }
 
     fn existing_cohort(&self, key: &str) -> Result<usize, LineError> {
