@@ -244,8 +244,11 @@ pub struct InputConfig {
 }
 
 impl Config {
-    /// Loads the configuration: the file at `path` (which must exist), or `moodle-sync.toml` in
-    /// the current folder if there is one, or the defaults.
+    /// Loads the configuration of the running program: the file at `path` (which must exist),
+    /// or `moodle-sync.toml` in the current folder if there is one, or the defaults; then
+    /// `MOODLE_SYNC_DATABASE_URL`, when set, replaces `[database] url`. Only this function
+    /// reads the environment, so that code building a configuration from a file of its own
+    /// (the tests, the benchmark) can never be pointed at another database by it.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let current = env::current_dir().map_err(|source| ConfigError::Read {
             path: ".".into(),
@@ -256,7 +259,7 @@ impl Config {
             None => Some(current.join(DEFAULT_FILE)).filter(|path| path.is_file()),
         };
         let Some(path) = path else {
-            return Config::from_file(FileConfig::default(), &current, None);
+            return Config::from_file(with_environment(FileConfig::default()), &current, None);
         };
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
@@ -267,7 +270,7 @@ impl Config {
             message,
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or(current);
-        Config::from_file(file, &base, Some(path))
+        Config::from_file(with_environment(file), &base, Some(path))
     }
 
     /// Parses TOML text; the error message names the offending key and line.
@@ -281,10 +284,7 @@ impl Config {
         base: &Path,
         source: Option<PathBuf>,
     ) -> Result<Config, ConfigError> {
-        let url = env::var(DATABASE_URL_VARIABLE)
-            .ok()
-            .filter(|url| !url.is_empty())
-            .unwrap_or(file.database.url);
+        let url = file.database.url;
         let target = DbTarget::parse(&url, base).map_err(|reason| ConfigError::Invalid {
             key: "[database] url",
             value: DbTarget::redact(&url),
@@ -355,6 +355,17 @@ impl Config {
             },
         })
     }
+}
+
+/// Applies `MOODLE_SYNC_DATABASE_URL` to a parsed file.
+fn with_environment(mut file: FileConfig) -> FileConfig {
+    if let Some(url) = env::var(DATABASE_URL_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        file.database.url = url;
+    }
+    file
 }
 
 /// Describes an encoding setting for reports.

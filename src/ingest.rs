@@ -369,15 +369,14 @@ impl Run<'_> {
             },
             outcome,
         );
-        let report_path = atomic::publish(
-            &paths.reports,
-            &report_name,
-            suffix,
-            report.to_text().as_bytes(),
-        )
+        let report_path = atomic::publish_with(&paths.reports, &report_name, suffix, |out| {
+            report.write_text(out)
+        })
         .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
-        let json_path = atomic::publish(&paths.reports, &json_name, suffix, &report.to_json())
-            .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
+        let json_path = atomic::publish_with(&paths.reports, &json_name, suffix, |out| {
+            report.write_json(out)
+        })
+        .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
 
         let totals = report.totals;
         match status {

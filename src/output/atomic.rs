@@ -7,7 +7,7 @@
 
 use std::{
     fs::{self, File, OpenOptions},
-    io::{self, ErrorKind, Write},
+    io::{self, BufWriter, ErrorKind, Write},
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
 };
@@ -22,9 +22,20 @@ const ATTEMPTS: u32 = 1000;
 /// Writes `bytes` to a new file in `dir`, named by the first free candidate of `name` from
 /// `first`. Returns the path.
 pub fn publish(dir: &Path, name: Namer<'_>, first: u32, bytes: &[u8]) -> io::Result<PathBuf> {
+    publish_with(dir, name, first, |out| out.write_all(bytes))
+}
+
+/// Like [`publish`], with the content streamed by `write` (through a buffer) rather than held
+/// in memory.
+pub fn publish_with(
+    dir: &Path,
+    name: Namer<'_>,
+    first: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<PathBuf> {
     let temporary = temporary_path(dir, &name(first));
     let written =
-        write_synced(&temporary, bytes).and_then(|()| link_new(&temporary, dir, name, first));
+        write_synced(&temporary, write).and_then(|()| link_new(&temporary, dir, name, first));
     let _ = fs::remove_file(&temporary);
     let path = written?;
     sync_dir(dir);
@@ -68,10 +79,16 @@ pub fn free_suffix(candidates: &[(&Path, Namer<'_>)]) -> u32 {
         .unwrap_or(0)
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+fn write_synced(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    out.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()
 }
 
 /// Gives `existing` a new name in `dir` that did not exist before.

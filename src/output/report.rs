@@ -1,6 +1,8 @@
 //! The run report: a [`Report`] document built from a file's outcome, rendered as text for an
 //! administrator and as JSON for scripts. Both renderings hold the same content. Pure.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use crate::{
@@ -244,48 +246,43 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The JSON twin, compact: it is for scripts, and a 100,000-line file's report would be
-    /// twice as large indented.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec(self).unwrap_or_default();
-        json.push(b'\n');
-        json
+    /// Writes the JSON twin, compact: it is for scripts, and a 100,000-line file's report
+    /// would be twice as large indented.
+    pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
-    /// The text report.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
+    /// Writes the text report. It is streamed line by line: a large file's report is never
+    /// held whole in memory.
+    pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         let title = format!("moodle-sync report: {} file {}", self.kind, self.input.name);
-        out.push_str(&title);
-        out.push('\n');
-        out.push_str(&"=".repeat(title.chars().count()));
-        out.push_str("\n\n");
+        writeln!(out, "{title}\n{}\n", "=".repeat(title.chars().count()))?;
         if self.simulation {
-            out.push_str(
-                "SIMULATION (--dry-run): nothing was written to the database and the input was left in place.\n\
-                 Every line below says what a real run would do.\n\n",
-            );
+            out.write_all(
+                b"SIMULATION (--dry-run): nothing was written to the database and the input was left in place.\n\
+                  Every line below says what a real run would do.\n\n",
+            )?;
         }
-        let field = |out: &mut String, name: &str, value: &str| {
-            out.push_str(&format!("{name:<10}  {value}\n"));
-        };
-        field(&mut out, "Result", &self.result_line());
+        let field =
+            |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "{name:<10}  {value}");
+        field(out, "Result", &self.result_line())?;
         if let Some(error) = &self.error {
-            field(&mut out, "Reason", error);
+            field(out, "Reason", error)?;
         }
-        field(&mut out, "Input", &self.input.path);
-        field(&mut out, "Size", &format!("{} bytes", self.input.size));
-        field(&mut out, "SHA-256", &self.input.sha256);
+        field(out, "Input", &self.input.path)?;
+        field(out, "Size", &format!("{} bytes", self.input.size))?;
+        field(out, "SHA-256", &self.input.sha256)?;
         if let Some(format) = &self.format {
-            field(&mut out, "Read as", &describe_format(format));
+            field(out, "Read as", &describe_format(format))?;
         }
         field(
-            &mut out,
+            out,
             "Database",
             &format!("{}, table prefix {}", self.database, self.prefix),
-        );
+        )?;
         field(
-            &mut out,
+            out,
             "Settings",
             &format!(
                 "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}",
@@ -294,9 +291,9 @@ impl<'a> Report<'a> {
                 yes_no(self.settings.create_missing),
                 yes_no(self.settings.delete_empty),
             ),
-        );
+        )?;
         field(
-            &mut out,
+            out,
             "Reading",
             &format!(
                 "encoding {}, delimiter {}, files up to {} MiB",
@@ -304,29 +301,29 @@ impl<'a> Report<'a> {
                 self.settings.delimiter,
                 self.settings.max_file_bytes / (1024 * 1024)
             ),
-        );
-        field(&mut out, "Started", &self.started_at);
+        )?;
+        field(out, "Started", &self.started_at)?;
         field(
-            &mut out,
+            out,
             "Duration",
             &format!("{:.3} s", self.duration_ms as f64 / 1000.0),
-        );
+        )?;
         if let Some(tryback) = &self.outputs.tryback {
-            field(&mut out, "Tryback", tryback);
+            field(out, "Tryback", tryback)?;
         }
         if let Some(archive) = &self.outputs.archive {
-            field(&mut out, "Archive", archive);
+            field(out, "Archive", archive)?;
         }
 
         if !self.notes.is_empty() {
-            out.push_str("\nNotes\n");
+            out.write_all(b"\nNotes\n")?;
             for note in &self.notes {
-                out.push_str(&format!("- {note}\n"));
+                writeln!(out, "- {note}")?;
             }
         }
 
         if !self.lines.is_empty() {
-            out.push_str("\nLines\n");
+            out.write_all(b"\nLines\n")?;
             let width = |values: &mut dyn Iterator<Item = usize>, minimum: usize| {
                 values.max().unwrap_or(0).clamp(minimum, 24)
             };
@@ -346,54 +343,58 @@ impl<'a> Report<'a> {
                 &mut self.lines.iter().map(|line| line.user.chars().count()),
                 4,
             );
-            out.push_str(&format!(
-                "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  message\n",
+            writeln!(
+                out,
+                "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  message",
                 "line", "status", "command", "cohort", "user"
-            ));
+            )?;
             for line in &self.lines {
-                out.push_str(&format!(
-                    "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  {}\n",
+                writeln!(
+                    out,
+                    "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  {}",
                     line.line,
                     line.status.label(),
                     line.command,
                     line.cohort,
                     line.user,
                     line.message
-                ));
+                )?;
             }
         }
 
         if !self.after.is_empty() {
-            out.push_str("\nAfter the last line ([cohorts] delete_empty)\n");
+            out.write_all(b"\nAfter the last line ([cohorts] delete_empty)\n")?;
             for effect in &self.after {
-                out.push_str(&format!("- {}\n", effect.message));
+                writeln!(out, "- {}", effect.message)?;
             }
         }
 
         if let Some(totals) = &self.totals {
-            out.push_str("\nTotals\n");
-            out.push_str(&format!(
+            out.write_all(b"\nTotals\n")?;
+            write!(
+                out,
                 "lines     {} read: {} changed, {} unchanged, {} failed",
                 totals.lines, totals.changed, totals.unchanged, totals.failed
-            ));
+            )?;
             if self.empty_records > 0 {
-                out.push_str(&format!(" ({} empty records skipped)", self.empty_records));
+                write!(out, " ({} empty records skipped)", self.empty_records)?;
             }
-            out.push('\n');
-            out.push_str(&format!(
-                "cohorts   {} created, {} updated, {} emptied, {} deleted\n",
+            out.write_all(b"\n")?;
+            writeln!(
+                out,
+                "cohorts   {} created, {} updated, {} emptied, {} deleted",
                 totals.cohorts_created,
                 totals.cohorts_updated,
                 totals.cohorts_emptied,
                 totals.cohorts_deleted
-            ));
-            out.push_str(&format!(
-                "members   {} added, {} removed\n",
+            )?;
+            writeln!(
+                out,
+                "members   {} added, {} removed",
                 totals.members_added, totals.members_removed
-            ));
+            )?;
         }
-        out.push_str("\nEnd of report\n");
-        out
+        out.write_all(b"\nEnd of report\n")
     }
 
     fn result_line(&self) -> String {

@@ -129,6 +129,26 @@ dbtest!(fatal_errors_have_their_own_codes_and_one_line, |env| {
     assert!(env.config.paths.spool.join("cohorts.csv").exists());
 });
 
+dbtest!(the_database_url_can_come_from_the_environment, |env| {
+    env.add_users(&["u1"]).await;
+    env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
+    std::fs::write(
+        env.root().join("nourl.toml"),
+        "[database]\nurl = \"sqlite:missing.sqlite\"\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
+        .current_dir(env.root())
+        .args(["--config", "nourl.toml", "run", "spool/cohorts.csv"])
+        .env("MOODLE_SYNC_DATABASE_URL", &env.url)
+        .env("MOODLE_SYNC_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(env.members("C1").await, ["u1"]);
+    assert!(!env.root().join("missing.sqlite").exists());
+});
+
 dbtest!(
     init_checks_a_server_database_and_never_adds_demo_data_to_it,
     |env| {
