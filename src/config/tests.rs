@@ -25,6 +25,7 @@ fn every_key_has_a_default() {
         EncodingSetting::Auto(WINDOWS_1252)
     );
     assert_eq!(config.input.read.delimiter, DelimiterSetting::Auto);
+    assert_eq!(config.input.max_file_bytes, 20 * 1024 * 1024);
     assert_eq!(config.cohorts.user_identifier, UserIdentifier::Idnumber);
     assert_eq!(config.cohorts.cohort_identifier, CohortIdentifier::Idnumber);
     assert!(config.cohorts.create_missing);

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 
 use super::{
@@ -23,6 +24,9 @@ use crate::command::{
 
 /// Keys per `IN (…)` list: far below every backend's limit on bound values.
 const CHUNK: usize = 500;
+/// Above this many user keys, users are read in one pass over the table rather than by key
+/// lists.
+const ONE_PASS_ABOVE: usize = 2000;
 /// Memberships per multi-row `INSERT`.
 const INSERT_ROWS: usize = 300;
 
@@ -122,11 +126,14 @@ impl Tx {
         }
     }
 
-    /// The non-deleted users of this site whose key is wanted. The query filters on the key
-    /// column alone, so that it always uses that column's index: with `deleted = 0` in the
-    /// `WHERE` clause, planners without fresh statistics pick the `deleted` index (every row
-    /// matches) and scan the whole table once per chunk. `deleted` and the MNet host are
-    /// checked here instead.
+    /// The non-deleted users of this site whose key is wanted.
+    ///
+    /// A few keys are looked up by key lists, filtered on the key column alone so that its
+    /// index serves them whatever the planner's statistics: with `deleted = 0` in the `WHERE`
+    /// clause, planners without fresh statistics pick the `deleted` index (every row matches),
+    /// and `deleted` and the MNet host are checked here instead. Many keys are matched in one
+    /// pass over the table: without statistics PostgreSQL scans the table for each long key
+    /// list, and no index serves a case-insensitive email match anyway.
     async fn users(
         &mut self,
         wanted: &Wanted,
@@ -139,16 +146,13 @@ impl Tx {
         );
         let keys = set_vec(&wanted.users);
         let mut rows = Vec::new();
-        if by == UserIdentifier::Email && keys.len() > CHUNK {
-            // No index serves a case-insensitive email match: one pass over the table beats a
-            // scan per chunk.
-            let all = query(self.dialect.sql(&select))
-                .fetch_all(&mut *self.transaction)
-                .await
-                .doing("reading users")?;
-            for row in all {
+        if keys.len() > ONE_PASS_ABOVE {
+            // Streamed: only the wanted rows are kept, never the whole table.
+            let sql = self.dialect.sql(&select);
+            let mut stream = query(sql).fetch(&mut *self.transaction);
+            while let Some(row) = stream.try_next().await.doing("reading users")? {
                 let user = user_row(&row).doing("reading users")?;
-                if wanted.users.contains(&user.0.email.to_lowercase()) {
+                if wanted.users.contains(&user.0.key(by)) {
                     rows.push(user);
                 }
             }

@@ -308,24 +308,34 @@ dbtest!(users_are_matched_by_each_identifier, |env| {
     assert!(failures(&summary)[0].1.contains("\"abc\" is not a number"));
 });
 
-dbtest!(many_emails_are_matched_in_one_pass, |env| {
-    // Beyond 500 keys, emails are matched by reading the users once rather than per chunk.
-    let env = TestEnv::with_config(env.backend, "[cohorts]\nuser_identifier = \"email\"\n")
-        .await
-        .unwrap();
-    env.add_bulk_users(600).await;
-    env.execute("UPDATE {user} SET deleted = 1 WHERE username = 'bulk600'")
+dbtest!(many_users_are_matched_by_key_lists_or_in_one_pass, |env| {
+    // Up to 2000 keys, users are read by key lists of 500; beyond, in one pass over the user
+    // table. The same rules must hold either way (case-insensitive email, deleted accounts
+    // excluded).
+    for count in [600, 2100] {
+        let env = TestEnv::with_config(env.backend, "[cohorts]\nuser_identifier = \"email\"\n")
+            .await
+            .unwrap();
+        env.add_bulk_users(count).await;
+        env.execute(&format!(
+            "UPDATE {{user}} SET deleted = 1 WHERE username = 'bulk{count}'"
+        ))
         .await;
-    let mut file = String::from("cidnumber;userid\n");
-    for n in 1..=600 {
-        file.push_str(&format!("BIG;bulk{n}@example.COM\n"));
+        let mut file = String::from("cidnumber;userid\n");
+        for n in 1..=count {
+            file.push_str(&format!("BIG;bulk{n}@example.COM\n"));
+        }
+        let summary = env.run("cohorts.csv", file.as_bytes()).await;
+        assert_eq!(summary.exit_code(), 1);
+        let totals = summary.totals.unwrap();
+        assert_eq!(
+            (totals.members_added, totals.failed),
+            (count - 1, 1),
+            "{count}"
+        );
+        assert_eq!(failures(&summary)[0].0, count as u64 + 1);
+        assert_eq!(env.members("BIG").await.len(), count - 1);
     }
-    let summary = env.run("cohorts.csv", file.as_bytes()).await;
-    assert_eq!(summary.exit_code(), 1);
-    let totals = summary.totals.unwrap();
-    assert_eq!((totals.members_added, totals.failed), (599, 1));
-    assert_eq!(failures(&summary)[0].0, 601);
-    assert_eq!(env.members("BIG").await.len(), 599);
 });
 
 dbtest!(deleted_users_and_other_hosts_never_match, |env| {

@@ -89,6 +89,19 @@ pub struct UserRow {
     pub lastname: String,
 }
 
+impl UserRow {
+    /// The account's key for `identifier`, normalised as file values are by
+    /// [`UserIdentifier::normalize`].
+    pub fn key(&self, identifier: UserIdentifier) -> String {
+        match identifier {
+            UserIdentifier::Id => self.id.to_string(),
+            UserIdentifier::Idnumber => self.idnumber.clone(),
+            UserIdentifier::Username => self.username.to_lowercase(),
+            UserIdentifier::Email => self.email.to_lowercase(),
+        }
+    }
+}
+
 /// A cohort row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CohortRow {
@@ -345,12 +358,7 @@ impl<'a> Planner<'a> {
             });
         }
         for (index, user) in snapshot.users.iter().enumerate() {
-            let key = match settings.user_identifier {
-                UserIdentifier::Id => user.id.to_string(),
-                UserIdentifier::Idnumber => user.idnumber.clone(),
-                UserIdentifier::Username => user.username.to_lowercase(),
-                UserIdentifier::Email => user.email.to_lowercase(),
-            };
+            let key = user.key(settings.user_identifier);
             if !key.is_empty() {
                 planner.users.entry(key).or_default().push(index);
             }
