@@ -1,1 +1,882 @@
-fn main() {}
+//! Membership benchmark: how fast moodle-sync applies a large cohort membership file, compared
+//! with the fastest way to put the same rows into Moodle's `cohort_members` table.
+//!
+//! For each backend (SQLite always; PostgreSQL and MariaDB when they can be reached) it builds
+//! a fresh Moodle database with N users and 100 cohorts, generates a cohort file of N lines
+//! (`cidnumber;userid`, one membership a line), and measures with wall-clock time:
+//!
+//! - **baseline**: a plain bulk insert of the same N `(cohortid, userid, timeadded)` rows into
+//!   `cohort_members`, 300 rows per `INSERT`, in one transaction, on a connection of its own;
+//! - **apply**: [`moodle_sync::ingest::run_file`] on the file, the real pipeline end to end
+//!   (read, decode, parse, read the snapshot, plan, write, commit, archive, text and JSON
+//!   reports);
+//! - **re-apply**: the same file again, when every line is "already a member": the read and
+//!   plan path, with no membership writes;
+//! - **dry run**: a fresh file simulated (`dry_run: true`) on an empty `cohort_members`.
+//!
+//! The baseline, apply and re-apply are repeated (3 times unless a backend's first round is
+//! slow) and their medians are printed, with the number of rounds done. Setup (users, cohorts,
+//! the file) is not timed, nor are the deletes between rounds.
+//!
+//! The tables are measured as the setup leaves them, without refreshing the query planner's
+//! statistics: the embedded SQLite database never has any, and a server has none right after a
+//! bulk import. moodle-sync's lookups must not depend on them. `--analyze` refreshes them
+//! first (`ANALYZE`), as autovacuum or InnoDB do on a maintained server.
+//!
+//! Run it with `cargo bench --bench membership` (100,000 lines), or with a line count for a
+//! quick run: `cargo bench --bench membership -- 20000` (add `--analyze` to refresh the
+//! statistics first). PostgreSQL is looked for at
+//! `postgres://postgres@127.0.0.1:5432/test` (override with `MOODLE_SYNC_TEST_POSTGRES`) and
+//! MariaDB at `mysql://root@127.0.0.1:3306/test` (override with `MOODLE_SYNC_TEST_MARIADB`); a
+//! server that cannot be reached is reported as skipped. Each server run gets a schema or
+//! database of its own (`ms_<unix seconds>_<pid>_bench`), dropped at the end, also on failure.
+//! `MOODLE_SYNC_DATABASE_URL` is ignored: the benchmark only ever writes to what it created.
+//!
+//! Machines are noisy: quote the **ratios** (pipeline time / baseline time, measured in the
+//! same run on the same database), not the absolute rates, which only describe the machine the
+//! benchmark ran on.
+
+use std::{
+    collections::HashMap,
+    fmt::{self, Write as _},
+    fs,
+    path::Path,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use moodle_sync::{
+    config::{Config, FileConfig},
+    db::{self, Db, DbTarget, Dialect},
+    ingest::{self, RunOptions},
+    outcome::Totals,
+    output::report::RunStatus,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
+
+/// Lines in the generated file when no count is given on the command line.
+const DEFAULT_LINES: usize = 100_000;
+/// Cohorts `COH00` … `COH99`; line n goes to cohort n % 100.
+const COHORTS: usize = 100;
+/// Rounds of baseline, apply and re-apply whose median is reported.
+const ROUNDS: usize = 3;
+/// A first round slower than this makes it the only round, to keep the benchmark's length
+/// reasonable.
+const SLOW_ROUND: Duration = Duration::from_secs(60);
+/// Memberships per baseline `INSERT`: as many as the pipeline sends (3 values each).
+const MEMBER_ROWS_PER_INSERT: usize = 300;
+/// Users per setup `INSERT` (10 values each): under 1,000 bound values a statement.
+const USER_ROWS_PER_INSERT: usize = 90;
+/// How long to wait for a database server before calling it unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Moodle's table prefix in the benchmark's databases.
+const PREFIX: &str = "mdl_";
+
+/// The database backends measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Mariadb,
+}
+
+impl Backend {
+    const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mariadb];
+
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mariadb => "mariadb",
+        }
+    }
+
+    /// The server to create a scratch schema or database on; `None` for SQLite.
+    fn admin_url(self) -> Option<String> {
+        let (variable, default) = match self {
+            Backend::Sqlite => return None,
+            Backend::Postgres => (
+                "MOODLE_SYNC_TEST_POSTGRES",
+                "postgres://postgres@127.0.0.1:5432/test",
+            ),
+            Backend::Mariadb => (
+                "MOODLE_SYNC_TEST_MARIADB",
+                "mysql://root@127.0.0.1:3306/test",
+            ),
+        };
+        Some(std::env::var(variable).unwrap_or_else(|_| default.to_owned()))
+    }
+}
+
+/// What one backend gave.
+enum Outcome {
+    Measured(Figures),
+    Skipped(String),
+    Failed(String),
+}
+
+/// One backend's timings: the median of each measurement, and how many rounds were done.
+struct Figures {
+    rounds: usize,
+    baseline: Duration,
+    apply: Duration,
+    reapply: Duration,
+    dry_run: Duration,
+}
+
+/// What the command line asks.
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    /// Lines in the generated file (and users in the database).
+    lines: usize,
+    /// Whether to refresh the query planner's statistics after the setup (`ANALYZE`).
+    analyze: bool,
+}
+
+fn main() {
+    let options = options_from_args();
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the Tokio runtime");
+    let outcomes: Vec<(Backend, Outcome)> = Backend::ALL
+        .into_iter()
+        .map(|backend| (backend, runtime.block_on(bench_backend(backend, options))))
+        .collect();
+    drop(runtime);
+
+    print!("{}", render_table(options, &outcomes));
+    match peak_memory_mib() {
+        Some(mib) => println!(
+            "peak memory of the whole benchmark process (VmHWM, all backends and setup included): {mib:.1} MiB"
+        ),
+        None => println!("peak memory: not available (no VmHWM in /proc/self/status)"),
+    }
+    println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
+    if outcomes
+        .iter()
+        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
+    {
+        std::process::exit(1);
+    }
+}
+
+/// The options: the first argument that is a number is the line count, `--analyze` refreshes
+/// the planner's statistics after the setup; other arguments (cargo adds `--bench`) are
+/// ignored.
+fn options_from_args() -> Options {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let lines = arguments
+        .iter()
+        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
+        .unwrap_or(DEFAULT_LINES);
+    if lines == 0 {
+        eprintln!("the line count must be at least 1");
+        std::process::exit(2);
+    }
+    Options {
+        lines,
+        analyze: arguments.iter().any(|argument| argument == "--analyze"),
+    }
+}
+
+/// Sets up, measures and tears down one backend.
+async fn bench_backend(backend: Backend, options: Options) -> Outcome {
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
+    };
+    // Declared before the measurement so that it is dropped (and the scratch database with it)
+    // after everything that uses the database, whichever way the measurement ends.
+    let (url, _scratch) = match backend.admin_url() {
+        None => ("sqlite:moodle.sqlite".to_owned(), None),
+        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
+            Ok((url, scratch)) => (url, Some(scratch)),
+            Err(outcome) => return outcome,
+        },
+    };
+    match measure(backend, dir.path(), &url, options).await {
+        Ok(figures) => Outcome::Measured(figures),
+        Err(problem) => {
+            eprintln!("[{}] failed: {problem}", backend.name());
+            Outcome::Failed(problem)
+        }
+    }
+}
+
+/// A PostgreSQL schema or MariaDB database made for this run. Dropping it drops them, on
+/// success, on error and on panic alike (best effort: a failure is only reported).
+struct ScratchDatabase {
+    admin_url: String,
+    drop_statement: String,
+    label: String,
+}
+
+impl ScratchDatabase {
+    /// Creates the schema or database; returns the URL the application uses to reach it. A
+    /// server that cannot be connected to gives [`Outcome::Skipped`].
+    async fn create(
+        backend: Backend,
+        admin_url: &str,
+    ) -> Result<(String, ScratchDatabase), Outcome> {
+        let shown = DbTarget::redact(admin_url);
+        let mut admin = match connect(admin_url).await {
+            Ok(connection) => connection,
+            Err(error) => {
+                eprintln!(
+                    "[{}] skipped: cannot connect to {shown}: {error}",
+                    backend.name()
+                );
+                return Err(Outcome::Skipped(format!("cannot connect to {shown}")));
+            }
+        };
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        // The tests' clean-up drops `ms_<seconds>_…` leftovers older than two hours.
+        let name = format!("ms_{seconds}_{}_bench", std::process::id());
+        let (create, drop_statement, url, label) = match backend {
+            Backend::Postgres => {
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                (
+                    format!("CREATE SCHEMA {name}"),
+                    format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+                    format!("{admin_url}{separator}options[search_path]={name}"),
+                    format!("PostgreSQL schema {name}"),
+                )
+            }
+            Backend::Mariadb => (
+                format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"),
+                format!("DROP DATABASE IF EXISTS {name}"),
+                with_database(admin_url, &name),
+                format!("MariaDB database {name}"),
+            ),
+            Backend::Sqlite => unreachable!("SQLite needs no server-side scratch database"),
+        };
+        let created = sqlx::raw_sql(AssertSqlSafe(create))
+            .execute(&mut admin)
+            .await;
+        let _ = admin.close().await;
+        if let Err(error) = created {
+            return Err(Outcome::Failed(format!(
+                "cannot create the {label} on {shown}: {error}"
+            )));
+        }
+        let scratch = ScratchDatabase {
+            admin_url: admin_url.to_owned(),
+            drop_statement,
+            label,
+        };
+        Ok((url, scratch))
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let statement = self.drop_statement.clone();
+        // Drop cannot await, and it may run while a panic unwinds out of the runtime: clean up
+        // from a thread with a runtime of its own.
+        let cleanup = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(failed_while("starting a runtime"))?;
+            runtime.block_on(async {
+                let mut admin = connect(&admin_url).await?;
+                let dropped = sqlx::raw_sql(AssertSqlSafe(statement))
+                    .execute(&mut admin)
+                    .await;
+                let _ = admin.close().await;
+                dropped.map(|_| ()).map_err(|error| error.to_string())
+            })
+        })
+        .join();
+        let problem = match cleanup {
+            Ok(Ok(())) => return,
+            Ok(Err(problem)) => problem,
+            Err(_) => "the cleanup thread panicked".to_owned(),
+        };
+        eprintln!(
+            "warning: could not drop the {}: {problem}; drop it by hand",
+            self.label
+        );
+    }
+}
+
+/// `admin_url` with its database replaced by `database` (query parameters kept).
+fn with_database(admin_url: &str, database: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("mysql", base));
+    let authority = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+/// Connects, giving up after [`CONNECT_TIMEOUT`].
+async fn connect(url: &str) -> Result<AnyConnection, String> {
+    sqlx::any::install_default_drivers();
+    match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
+/// Turns an error into a message that says what was being done.
+fn failed_while<E: fmt::Display>(doing: &'static str) -> impl FnOnce(E) -> String {
+    move |error| format!("{doing}: {error}")
+}
+
+/// The application's view of one benchmark database, and the URL for the benchmark's own
+/// connections to the same database.
+struct Target {
+    config: Config,
+    db: Db,
+    direct_url: String,
+}
+
+impl Target {
+    fn dialect(&self) -> &Dialect {
+        self.db.dialect()
+    }
+
+    fn sql(&self, template: &str) -> String {
+        self.dialect().sql(template)
+    }
+}
+
+/// Everything timed on one backend, after the setup.
+async fn measure(
+    backend: Backend,
+    dir: &Path,
+    url: &str,
+    options: Options,
+) -> Result<Figures, String> {
+    let tag = backend.name();
+    let lines = options.lines;
+    let setup_started = Instant::now();
+    let target = open_target(dir, url).await?;
+    let memberships = populate(&target, lines).await?;
+    if options.analyze {
+        refresh_statistics(&target).await?;
+    }
+    let file = membership_file(lines);
+    eprintln!(
+        "[{tag}] setup: {lines} users, {COHORTS} cohorts, {} KiB file{} in {:.1} s",
+        file.len() / 1024,
+        if options.analyze { ", ANALYZE" } else { "" },
+        setup_started.elapsed().as_secs_f64()
+    );
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    let mut baseline = Vec::new();
+    let mut apply = Vec::new();
+    let mut rounds = ROUNDS;
+    let mut round = 0;
+    while round < rounds {
+        let round_started = Instant::now();
+        baseline.push(time_bulk_insert(&target, &memberships, now).await?);
+        delete_memberships(&target).await?;
+        let name = format!("cohorts_{}.csv", round + 1);
+        apply.push(time_apply(&target, &name, &file, lines).await?);
+        round += 1;
+        eprintln!(
+            "[{tag}] round {round}: baseline {:.2} s, apply {:.2} s",
+            baseline[round - 1].as_secs_f64(),
+            apply[round - 1].as_secs_f64()
+        );
+        if round == 1 && round_started.elapsed() > SLOW_ROUND {
+            eprintln!("[{tag}] slow first round: measuring once only");
+            rounds = 1;
+        }
+        if round < rounds {
+            delete_memberships(&target).await?;
+        }
+    }
+
+    // The last apply left every membership in place: re-applying finds them all.
+    let mut reapply = Vec::new();
+    for round in 1..=rounds {
+        let name = format!("cohorts_again_{round}.csv");
+        reapply.push(time_reapply(&target, &name, &file, lines).await?);
+        eprintln!(
+            "[{tag}] re-apply {round}: {:.2} s",
+            reapply[round - 1].as_secs_f64()
+        );
+    }
+
+    delete_memberships(&target).await?;
+    let dry_run = time_dry_run(&target, "cohorts_dry_run.csv", &file, lines).await?;
+    eprintln!("[{tag}] dry run: {:.2} s", dry_run.as_secs_f64());
+
+    target.db.close().await;
+    Ok(Figures {
+        rounds,
+        baseline: median(baseline),
+        apply: median(apply),
+        reapply: median(reapply),
+        dry_run,
+    })
+}
+
+/// Configures the application for the database at `url` (relative SQLite paths resolve in
+/// `dir`, as do the spool, archive and reports folders), connects it and installs Moodle's
+/// tables.
+async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
+    let mut file = FileConfig::default();
+    file.database.url = url.to_owned();
+    file.database.prefix = PREFIX.to_owned();
+    let mut config = Config::from_file(file, dir, None).map_err(failed_while("configuring"))?;
+    // `Config::from_file` lets MOODLE_SYNC_DATABASE_URL override the URL: never let the
+    // benchmark write anywhere but the database it made.
+    config.database.target = DbTarget::parse(url, dir)
+        .map_err(|reason| format!("the benchmark's own URL is refused: {reason}"))?;
+    let create = matches!(config.database.target, DbTarget::Sqlite { .. });
+    let db = Db::connect(&config.database.target, &config.database.prefix, create)
+        .await
+        .map_err(failed_while("connecting the application"))?;
+    db::install(&db)
+        .await
+        .map_err(failed_while("installing Moodle's tables"))?;
+    fs::create_dir_all(&config.paths.spool).map_err(failed_while("creating the spool folder"))?;
+    let direct_url = match &config.database.target {
+        DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", encode_sqlite_path(path)),
+        DbTarget::Server { url, .. } => url.clone(),
+    };
+    Ok(Target {
+        config,
+        db,
+        direct_url,
+    })
+}
+
+/// Percent-encodes what would end or escape a path in an SQLite URL (as the library does).
+fn encode_sqlite_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => {
+                let _ = write!(out, "%{:02X}", c as u32);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Adds the users `u1` … `uN` and the cohorts `COH00` … `COH99`; returns the membership rows
+/// the file asks for, `(cohortid, userid)` in file order.
+async fn populate(target: &Target, lines: usize) -> Result<Vec<(i64, i64)>, String> {
+    let mut connection = connect(&target.direct_url).await?;
+    let mut transaction = connection
+        .begin()
+        .await
+        .map_err(failed_while("starting the setup"))?;
+    let numbers: Vec<usize> = (1..=lines).collect();
+    for chunk in numbers.chunks(USER_ROWS_PER_INSERT) {
+        let sql = target.sql(&format!(
+            "INSERT INTO {{user}} (auth, confirmed, mnethostid, username, idnumber, email, firstname, \
+             lastname, timecreated, timemodified) VALUES {}",
+            row_placeholders(chunk.len(), 10)
+        ));
+        let mut statement = sqlx::query(AssertSqlSafe(sql));
+        for number in chunk {
+            let name = format!("u{number}");
+            statement = statement
+                .bind("manual")
+                .bind(1_i64)
+                .bind(1_i64)
+                .bind(name.clone())
+                .bind(name.clone())
+                .bind(format!("{name}@example.com"))
+                .bind("First")
+                .bind("Last")
+                .bind(1_i64)
+                .bind(1_i64);
+        }
+        statement
+            .execute(&mut *transaction)
+            .await
+            .map_err(failed_while("adding users"))?;
+    }
+    let sql = target.sql(&format!(
+        "INSERT INTO {{cohort}} (contextid, name, idnumber, description, descriptionformat, visible, \
+         component, timecreated, timemodified, theme) VALUES {}",
+        vec!["(1, ?, ?, '', 1, 1, '', 1, 1, '')"; COHORTS].join(", ")
+    ));
+    let mut statement = sqlx::query(AssertSqlSafe(sql));
+    for cohort in 0..COHORTS {
+        statement = statement
+            .bind(format!("Cohort {cohort:02}"))
+            .bind(cohort_idnumber(cohort));
+    }
+    statement
+        .execute(&mut *transaction)
+        .await
+        .map_err(failed_while("adding cohorts"))?;
+    transaction
+        .commit()
+        .await
+        .map_err(failed_while("committing the setup"))?;
+
+    let users = ids_by_idnumber(target, &mut connection, "user").await?;
+    let cohorts = ids_by_idnumber(target, &mut connection, "cohort").await?;
+    let _ = connection.close().await;
+    (1..=lines)
+        .map(|number| {
+            let cohort = cohort_idnumber(number % COHORTS);
+            let user = format!("u{number}");
+            match (cohorts.get(&cohort), users.get(&user)) {
+                (Some(&cohort), Some(&user)) => Ok((cohort, user)),
+                _ => Err(format!("setup: {cohort} or {user} is missing")),
+            }
+        })
+        .collect()
+}
+
+/// Refreshes the query planner's statistics of the tables the pipeline reads, as a maintained
+/// database has them (autovacuum, InnoDB's automatic statistics): `--analyze`.
+async fn refresh_statistics(target: &Target) -> Result<(), String> {
+    let statement = match target.dialect().backend {
+        db::Backend::Sqlite => "ANALYZE",
+        db::Backend::Postgres => "ANALYZE {user}, {cohort}, {cohort_members}, {context}, {config}",
+        db::Backend::Mysql => {
+            "ANALYZE TABLE {user}, {cohort}, {cohort_members}, {context}, {config}"
+        }
+    };
+    let mut connection = connect(&target.direct_url).await?;
+    let analyzed = sqlx::raw_sql(AssertSqlSafe(target.sql(statement)))
+        .execute(&mut connection)
+        .await;
+    let _ = connection.close().await;
+    analyzed
+        .map(|_| ())
+        .map_err(failed_while("refreshing the planner's statistics"))
+}
+
+/// `COH00` … `COH99`.
+fn cohort_idnumber(index: usize) -> String {
+    format!("COH{index:02}")
+}
+
+/// The ids of a table's rows that have an idnumber, by idnumber.
+async fn ids_by_idnumber(
+    target: &Target,
+    connection: &mut AnyConnection,
+    table: &str,
+) -> Result<HashMap<String, i64>, String> {
+    let sql = target.sql(&format!(
+        "SELECT id, idnumber FROM {{{table}}} WHERE idnumber <> ''"
+    ));
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *connection)
+        .await
+        .map_err(failed_while("reading ids"))?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get(0)?;
+            let idnumber: String = row.try_get(1)?;
+            Ok((idnumber, id))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(failed_while("reading ids"))
+}
+
+/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
+fn row_placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// The cohort file: `cidnumber;userid`, then `COH<n % 100>;u<n>` for n in 1..=lines, LF endings.
+fn membership_file(lines: usize) -> String {
+    let mut file = String::with_capacity(20 + lines * 16);
+    file.push_str("cidnumber;userid\n");
+    for number in 1..=lines {
+        let _ = writeln!(file, "{};u{number}", cohort_idnumber(number % COHORTS));
+    }
+    file
+}
+
+/// The baseline: inserts `rows` into `cohort_members` with multi-row `INSERT`s in one
+/// transaction, on a fresh connection (connecting is not timed).
+async fn time_bulk_insert(
+    target: &Target,
+    rows: &[(i64, i64)],
+    now: i64,
+) -> Result<Duration, String> {
+    let mut connection = connect(&target.direct_url).await?;
+    let started = Instant::now();
+    let mut transaction = connection
+        .begin()
+        .await
+        .map_err(failed_while("baseline: starting a transaction"))?;
+    for chunk in rows.chunks(MEMBER_ROWS_PER_INSERT) {
+        let sql = target.sql(&format!(
+            "INSERT INTO {{cohort_members}} (cohortid, userid, timeadded) VALUES {}",
+            row_placeholders(chunk.len(), 3)
+        ));
+        let mut statement = sqlx::query(AssertSqlSafe(sql));
+        for &(cohort, user) in chunk {
+            statement = statement.bind(cohort).bind(user).bind(now);
+        }
+        statement
+            .execute(&mut *transaction)
+            .await
+            .map_err(failed_while("baseline: inserting memberships"))?;
+    }
+    transaction
+        .commit()
+        .await
+        .map_err(failed_while("baseline: committing"))?;
+    let elapsed = started.elapsed();
+    let _ = connection.close().await;
+    let count = membership_count(target).await?;
+    assert_eq!(
+        count,
+        rows.len(),
+        "the baseline left {count} memberships instead of {}",
+        rows.len()
+    );
+    Ok(elapsed)
+}
+
+/// Empties `cohort_members` (not timed).
+async fn delete_memberships(target: &Target) -> Result<(), String> {
+    let mut connection = connect(&target.direct_url).await?;
+    let deleted = sqlx::query(AssertSqlSafe(target.sql("DELETE FROM {cohort_members}")))
+        .execute(&mut connection)
+        .await;
+    let _ = connection.close().await;
+    deleted
+        .map(|_| ())
+        .map_err(failed_while("deleting memberships"))
+}
+
+/// The number of rows in `cohort_members`.
+async fn membership_count(target: &Target) -> Result<usize, String> {
+    let mut connection = connect(&target.direct_url).await?;
+    let row = sqlx::query(AssertSqlSafe(
+        target.sql("SELECT COUNT(*) FROM {cohort_members}"),
+    ))
+    .fetch_one(&mut connection)
+    .await;
+    let _ = connection.close().await;
+    let count: i64 = row
+        .and_then(|row| row.try_get(0))
+        .map_err(failed_while("counting memberships"))?;
+    usize::try_from(count).map_err(failed_while("counting memberships"))
+}
+
+/// Drops `content` into the spool as `name` and times [`ingest::run_file`] on it. Panics
+/// unless the run succeeded with every line read and none failed.
+async fn time_run(
+    target: &Target,
+    name: &str,
+    content: &str,
+    options: RunOptions,
+    lines: usize,
+) -> Result<(Duration, Totals), String> {
+    let path = target.config.paths.spool.join(name);
+    fs::write(&path, content).map_err(failed_while("writing the file into the spool"))?;
+    let started = Instant::now();
+    let summary = ingest::run_file(&target.config, &target.db, &path, options)
+        .await
+        .map_err(failed_while("running the file"))?;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        summary.status,
+        RunStatus::Success,
+        "{name} did not succeed: {} (report: {})",
+        summary.error.as_deref().unwrap_or("some lines failed"),
+        summary.report.display()
+    );
+    let totals = summary
+        .totals
+        .unwrap_or_else(|| panic!("{name}: the summary has no totals"));
+    assert_eq!(totals.lines, lines, "{name}: lines read");
+    assert_eq!(totals.failed, 0, "{name}: failed lines");
+    Ok((elapsed, totals))
+}
+
+/// Times applying the file to an empty `cohort_members`: every line adds a member.
+async fn time_apply(
+    target: &Target,
+    name: &str,
+    content: &str,
+    lines: usize,
+) -> Result<Duration, String> {
+    let (elapsed, totals) =
+        time_run(target, name, content, RunOptions { dry_run: false }, lines).await?;
+    assert_eq!(totals.members_added, lines, "{name}: members added");
+    assert_eq!(
+        membership_count(target).await?,
+        lines,
+        "{name}: memberships in the table"
+    );
+    Ok(elapsed)
+}
+
+/// Times applying the file again: every line finds its membership already there.
+async fn time_reapply(
+    target: &Target,
+    name: &str,
+    content: &str,
+    lines: usize,
+) -> Result<Duration, String> {
+    let (elapsed, totals) =
+        time_run(target, name, content, RunOptions { dry_run: false }, lines).await?;
+    assert_eq!(totals.members_added, 0, "{name}: members added");
+    assert_eq!(totals.unchanged, lines, "{name}: unchanged lines");
+    assert_eq!(
+        membership_count(target).await?,
+        lines,
+        "{name}: memberships in the table"
+    );
+    Ok(elapsed)
+}
+
+/// Times simulating the file on an empty `cohort_members`: every line would add a member, and
+/// nothing is written.
+async fn time_dry_run(
+    target: &Target,
+    name: &str,
+    content: &str,
+    lines: usize,
+) -> Result<Duration, String> {
+    let (elapsed, totals) =
+        time_run(target, name, content, RunOptions { dry_run: true }, lines).await?;
+    assert_eq!(
+        totals.members_added, lines,
+        "{name}: members that would be added"
+    );
+    assert_eq!(
+        membership_count(target).await?,
+        0,
+        "{name}: a dry run wrote memberships"
+    );
+    Ok(elapsed)
+}
+
+/// The median; of an even count, the mean of the two middle values.
+fn median(mut durations: Vec<Duration>) -> Duration {
+    durations.sort();
+    let middle = durations.len() / 2;
+    if durations.len() % 2 == 1 {
+        durations[middle]
+    } else {
+        (durations[middle - 1] + durations[middle]) / 2
+    }
+}
+
+/// The results table, with a legend.
+fn render_table(options: Options, outcomes: &[(Backend, Outcome)]) -> String {
+    let lines = options.lines;
+    let header = [
+        "backend",
+        "rounds",
+        "baseline bulk insert",
+        "apply (pipeline)",
+        "ratio",
+        "re-apply (all present)",
+        "ratio",
+        "dry run (fresh file)",
+        "ratio",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut notes: Vec<(&str, String)> = Vec::new();
+    for (backend, outcome) in outcomes {
+        match outcome {
+            Outcome::Measured(figures) => {
+                let base = figures.baseline.as_secs_f64();
+                let cell = |duration: Duration, unit: &str| {
+                    let seconds = duration.as_secs_f64();
+                    format!(
+                        "{seconds:.2} s  {:>9} {unit}/s",
+                        thousands(lines as f64 / seconds)
+                    )
+                };
+                let ratio = |duration: Duration| format!("{:.2}x", duration.as_secs_f64() / base);
+                rows.push(vec![
+                    backend.name().to_owned(),
+                    figures.rounds.to_string(),
+                    cell(figures.baseline, "rows"),
+                    cell(figures.apply, "lines"),
+                    ratio(figures.apply),
+                    cell(figures.reapply, "lines"),
+                    ratio(figures.reapply),
+                    cell(figures.dry_run, "lines"),
+                    ratio(figures.dry_run),
+                ]);
+            }
+            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
+            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
+        }
+    }
+    let mut widths: Vec<usize> = header.iter().map(|title| title.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("   ").trim_end().to_owned()
+    };
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "moodle-sync membership benchmark: {} lines, {COHORTS} cohorts, {} (median of the rounds shown)",
+        thousands(lines as f64),
+        if options.analyze {
+            "planner statistics refreshed after setup"
+        } else {
+            "fresh tables, no planner statistics"
+        }
+    );
+    let header: Vec<String> = header.iter().map(|title| (*title).to_owned()).collect();
+    let _ = writeln!(out, "{}", line(&header));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    for (name, note) in &notes {
+        let _ = writeln!(out, "{name:<width$}   {note}", width = widths[0]);
+    }
+    let _ = writeln!(
+        out,
+        "ratio = pipeline time / baseline time, same run, same database (lower is better): quote \
+         ratios, not rates"
+    );
+    out
+}
+
+/// `1234567.8` as `1,234,568`.
+fn thousands(value: f64) -> String {
+    let digits = (value.round() as u64).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The process's peak resident set size (VmHWM), in MiB, where /proc is available.
+fn peak_memory_mib() -> Option<f64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
