@@ -105,6 +105,13 @@ pub enum LineProblem {
         /// Column width in characters.
         max: usize,
     },
+    /// A value holds a control character, which Moodle's text columns cannot take (PostgreSQL
+    /// refuses U+0000 outright).
+    #[error("value holds the control character {character}")]
+    ControlCharacter {
+        /// The character, as `U+0000`.
+        character: String,
+    },
     /// A yes/no value was expected.
     #[error("\"{value}\" is not a yes/no value (use 1 or 0)")]
     NotABoolean {
@@ -237,6 +244,16 @@ pub enum FileError {
         "the file is not valid UTF-8 (line {line}, byte {byte}); if it is ISO-8859-1 or Windows-1252, set [input] encoding = \"auto\""
     )]
     InvalidUtf8 {
+        /// Line of the first invalid byte.
+        line: usize,
+        /// Offset of the first invalid byte in the file.
+        byte: usize,
+    },
+    /// The file starts with a UTF-8 byte order mark but is not UTF-8.
+    #[error(
+        "the file starts with a UTF-8 byte order mark but is not valid UTF-8 (line {line}, byte {byte}): it was damaged or re-encoded; save it again as UTF-8"
+    )]
+    InvalidUtf8AfterBom {
         /// Line of the first invalid byte.
         line: usize,
         /// Offset of the first invalid byte in the file.

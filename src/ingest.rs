@@ -6,9 +6,11 @@
 //!    touched.
 //! 2. The snapshot is read and the writes made in one transaction; a database error rolls the
 //!    whole file back and the input stays where it is.
-//! 3. Only after the commit is the input archived and the tryback written, so an archived file
-//!    is always an applied file.
-//! 4. The report is written last, naming the other outputs; every run gets one.
+//! 3. Only after the commit is the input archived (the bytes that were applied) and the tryback
+//!    written, so an archived file is always an applied file.
+//! 4. The report is written last, naming the other outputs; every run gets one. If an output
+//!    could not be written after the commit, the report says so and the run ends with the
+//!    file system's exit code.
 
 use std::{
     fs,
@@ -17,7 +19,7 @@ use std::{
     time::Instant,
 };
 
-use chrono::{Local, SecondsFormat, Utc};
+use chrono::{DateTime, Local, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
@@ -32,9 +34,9 @@ use crate::{
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
     outcome::{FileOutcome, Totals},
     output::{
-        atomic::{self, Namer},
+        atomic::{self, FileStamp, InputLeft, Namer},
         naming,
-        report::{InputInfo, Outputs, Report, ReportContext, RunStatus, SettingsInfo},
+        report::{self, InputInfo, Outputs, Report, ReportContext, RunStatus, SettingsInfo},
         tryback,
     },
 };
@@ -49,12 +51,14 @@ pub struct RunOptions {
 /// What a run did, for the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
-    /// How it ended.
+    /// How the file ended.
     pub status: RunStatus,
     /// Line and effect counts, when lines were read.
     pub totals: Option<Totals>,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
+    /// Outputs that could not be written after the file was applied.
+    pub problems: Vec<String>,
     /// The text report.
     pub report: PathBuf,
     /// The JSON report.
@@ -68,14 +72,8 @@ pub struct RunSummary {
 impl RunSummary {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
-        self.status.exit_code()
+        report::exit_code(self.status, &self.problems)
     }
-}
-
-/// A file that was read and parsed, ready for the database.
-struct Parsed {
-    table: Table,
-    file: cohort::ParsedFile,
 }
 
 /// Runs the cohort file at `path`.
@@ -86,119 +84,85 @@ pub async fn run_file(
     path: &Path,
     options: RunOptions,
 ) -> Result<RunSummary, Fatal> {
-    let started = Local::now();
-    let clock = Instant::now();
-    let kind = FileKind::Cohorts;
-    for dir in [&config.paths.reports, &config.paths.archive] {
-        fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
-    }
-    // Reports name the input by its absolute path: they are read long after, from elsewhere.
-    let shown_path = std::path::absolute(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string();
-    let input_name = path
+    let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .ok_or_else(|| Fatal::Usage(format!("{} is not a file", path.display())))?;
+    let mut run = Run {
+        config,
+        db,
+        kind: FileKind::Cohorts,
+        options,
+        path,
+        started: Local::now(),
+        clock: Instant::now(),
+        input: InputInfo {
+            // Reports name the input by its absolute path: they are read long after, from
+            // elsewhere.
+            path: std::path::absolute(path)
+                .unwrap_or_else(|_| path.to_path_buf())
+                .display()
+                .to_string(),
+            name,
+            size: 0,
+            sha256: None,
+        },
+        format: None,
+    };
 
-    let bytes = match read_input(path, config.input.max_file_bytes) {
-        Ok(bytes) => bytes,
+    let input = match read_input(path, config.input.max_file_bytes) {
+        Ok(input) => input,
         Err(ReadFailure::Missing) => {
             return Err(Fatal::Usage(format!("no such file: {}", path.display())));
         }
         Err(ReadFailure::File(problem, size)) => {
-            let input = InputInfo {
-                path: shown_path,
-                name: input_name,
-                size,
-                sha256: String::new(),
-            };
-            let run = Run {
-                config,
-                db,
-                kind,
-                options,
-                started,
-                clock,
-                input,
-                format: None,
-            };
-            return run.finish(
-                RunStatus::Rejected,
-                None,
-                Some(problem.to_string()),
-                None,
-                path,
-                &[],
-            );
+            run.input.size = size;
+            return run.finish(Ended::Rejected(problem.to_string()));
         }
     };
-    let input = InputInfo {
-        path: shown_path,
-        name: input_name,
-        size: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
-    };
-    info!(size = input.size, sha256 = %input.sha256, dry_run = options.dry_run, "File picked");
-    let mut run = Run {
-        config,
-        db,
-        kind,
-        options,
-        started,
-        clock,
-        input,
-        format: None,
-    };
+    run.input.size = input.bytes.len() as u64;
+    run.input.sha256 = Some(
+        Sha256::digest(&input.bytes)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect(),
+    );
+    info!(
+        size = run.input.size,
+        sha256 = run.input.sha256.as_deref().unwrap_or_default(),
+        dry_run = options.dry_run,
+        "File picked"
+    );
 
-    let parsed = match parse(&bytes, config) {
-        Ok(parsed) => parsed,
-        Err(problem) => {
-            return run.finish(
-                RunStatus::Rejected,
-                None,
-                Some(problem.to_string()),
-                None,
-                path,
-                &bytes,
-            );
-        }
+    let table = match read_table(&input.bytes, &config.input.read) {
+        Ok(table) => table,
+        Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
     };
-    run.format = Some(parsed.table.format);
-
-    let mut outcome = match apply(config, db, &parsed, options).await {
+    run.format = Some(table.format);
+    let file = match cohort::parse_file(&table, &config.cohorts) {
+        Ok(file) => file,
+        Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
+    };
+    let outcome = match apply(config, db, &file, options).await {
         Ok(outcome) => outcome,
-        Err(problem) => {
-            return run.finish(
-                RunStatus::RolledBack,
-                None,
-                Some(problem.to_string()),
-                None,
-                path,
-                &bytes,
-            );
-        }
+        Err(problem) => return run.finish(Ended::RolledBack(problem.to_string())),
     };
-    outcome.empty_records = parsed.table.empty_records;
     for line in outcome.failed() {
         if let Err(problem) = &line.result {
             warn!(line = line.line, "Line failed: {problem}");
         }
     }
-    let status = if outcome.totals().failed > 0 {
-        RunStatus::Partial
-    } else {
-        RunStatus::Success
-    };
-    run.finish(
-        status,
-        Some(&outcome),
-        None,
-        Some(&parsed.table),
-        path,
-        &bytes,
-    )
+    run.finish(Ended::Applied {
+        outcome: &outcome,
+        table: &table,
+        input: &input,
+    })
+}
+
+/// A file as read: its bytes, and its stamp to tell later whether it changed.
+struct Input {
+    bytes: Vec<u8>,
+    stamp: FileStamp,
 }
 
 enum ReadFailure {
@@ -206,54 +170,50 @@ enum ReadFailure {
     File(FileError, u64),
 }
 
-fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, ReadFailure> {
+fn read_input(path: &Path, max: u64) -> Result<Input, ReadFailure> {
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == ErrorKind::NotFound => return Err(ReadFailure::Missing),
         Err(error) => return Err(ReadFailure::File(FileError::Unreadable(error), 0)),
     };
     if !metadata.is_file() {
-        return Err(ReadFailure::File(
-            FileError::Unreadable(std::io::Error::new(
-                ErrorKind::InvalidInput,
-                "not a regular file",
-            )),
-            0,
-        ));
+        let error = std::io::Error::new(ErrorKind::InvalidInput, "not a regular file");
+        return Err(ReadFailure::File(FileError::Unreadable(error), 0));
     }
     if metadata.len() > max {
-        return Err(ReadFailure::File(
-            FileError::TooLarge {
-                size: metadata.len(),
-                max,
-            },
-            metadata.len(),
-        ));
+        let too_large = FileError::TooLarge {
+            size: metadata.len(),
+            max,
+        };
+        return Err(ReadFailure::File(too_large, metadata.len()));
     }
-    fs::read(path).map_err(|error| ReadFailure::File(FileError::Unreadable(error), metadata.len()))
-}
-
-fn parse(bytes: &[u8], config: &Config) -> Result<Parsed, FileError> {
-    let table = read_table(bytes, &config.input.read)?;
-    let file = cohort::parse_file(&table, &config.cohorts)?;
-    Ok(Parsed { table, file })
+    match fs::read(path) {
+        Ok(bytes) => Ok(Input {
+            bytes,
+            stamp: FileStamp::of(&metadata),
+        }),
+        Err(error) => Err(ReadFailure::File(
+            FileError::Unreadable(error),
+            metadata.len(),
+        )),
+    }
 }
 
 /// Plans the file against the database and, unless simulating, applies it: one transaction.
 async fn apply(
     config: &Config,
     db: &Db,
-    parsed: &Parsed,
+    file: &cohort::ParsedFile,
     options: RunOptions,
 ) -> Result<FileOutcome, DbError> {
     let settings = &config.cohorts;
     let mut tx = db.begin().await?;
     let planned = async {
-        let wanted = Wanted::of(&parsed.file, settings);
+        let wanted = Wanted::of(file, settings);
         let snapshot = tx
             .cohort_snapshot(&wanted, settings.user_identifier)
             .await?;
-        let plan = cohort::plan(&parsed.file, &snapshot, settings);
+        let plan = cohort::plan(file, &snapshot, settings);
         if !options.dry_run {
             tx.apply_cohort_ops(&plan.ops, Utc::now().timestamp())
                 .await?;
@@ -279,79 +239,122 @@ async fn apply(
     }
 }
 
-/// A run in progress: what its report needs.
+/// How the work on a file ended, before its outputs are written.
+enum Ended<'a> {
+    /// Refused as a whole; nothing applied.
+    Rejected(String),
+    /// The database failed; everything rolled back.
+    RolledBack(String),
+    /// Applied (or simulated) line by line.
+    Applied {
+        outcome: &'a FileOutcome,
+        table: &'a Table,
+        input: &'a Input,
+    },
+}
+
+/// A run in progress: what its outputs need.
 struct Run<'a> {
     config: &'a Config,
     db: &'a Db,
     kind: FileKind,
     options: RunOptions,
-    started: chrono::DateTime<Local>,
+    path: &'a Path,
+    started: DateTime<Local>,
     clock: Instant,
     input: InputInfo,
     format: Option<SourceFormat>,
 }
 
 impl Run<'_> {
-    /// Archives, writes the tryback and the report, logs, and returns the summary.
-    fn finish(
-        self,
-        status: RunStatus,
-        outcome: Option<&FileOutcome>,
-        problem: Option<String>,
-        table: Option<&Table>,
-        path: &Path,
-        bytes: &[u8],
-    ) -> Result<RunSummary, Fatal> {
+    /// Archives the input, writes the tryback and the report, logs, and returns the summary.
+    fn finish(self, ended: Ended<'_>) -> Result<RunSummary, Fatal> {
         let paths = &self.config.paths;
-        let applied =
-            matches!(status, RunStatus::Success | RunStatus::Partial) && !self.options.dry_run;
-        let failed: Vec<_> = outcome
-            .map(|outcome| outcome.failed().map(|line| line.raw.clone()).collect())
-            .unwrap_or_default();
-        let write_tryback = applied && !failed.is_empty();
+        let (status, error, outcome) = match &ended {
+            Ended::Rejected(problem) => (RunStatus::Rejected, Some(problem.clone()), None),
+            Ended::RolledBack(problem) => (RunStatus::RolledBack, Some(problem.clone()), None),
+            Ended::Applied { outcome, .. } if outcome.totals().failed > 0 => {
+                (RunStatus::Partial, None, Some(*outcome))
+            }
+            Ended::Applied { outcome, .. } => (RunStatus::Success, None, Some(*outcome)),
+        };
+        let applied = match ended {
+            Ended::Applied {
+                table,
+                input,
+                outcome,
+            } if !self.options.dry_run => Some((table, input, outcome)),
+            _ => None,
+        };
 
         let stamp = naming::stamp(&self.started);
         let input_name = self.input.name.clone();
-        let archive_name = |n: u32| naming::archive(&naming::suffixed(&stamp, n), &input_name);
+        let input_name = input_name.as_str();
+        let archive_name = |n: u32| naming::archive(&naming::suffixed(&stamp, n), input_name);
         let tryback_name =
-            |n: u32| naming::tryback(self.kind, &input_name, &naming::suffixed(&stamp, n));
-        let report_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), &input_name, "txt");
-        let json_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), &input_name, "json");
+            |n: u32| naming::tryback(self.kind, input_name, &naming::suffixed(&stamp, n));
+        let report_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), input_name, "txt");
+        let json_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), input_name, "json");
+        fs::create_dir_all(&paths.reports)
+            .map_err(|source| Fatal::io("cannot create", &paths.reports, source))?;
         let mut candidates: Vec<(&Path, Namer<'_>)> = vec![
             (paths.reports.as_path(), &report_name),
             (paths.reports.as_path(), &json_name),
         ];
-        if applied {
+        if applied.is_some() {
             candidates.push((paths.archive.as_path(), &archive_name));
-        }
-        if write_tryback {
             candidates.push((paths.reports.as_path(), &tryback_name));
         }
         let suffix = atomic::free_suffix(&candidates);
 
-        let tryback = match (write_tryback, table) {
-            (true, Some(table)) => {
-                let content = tryback::render(bytes, table, &failed);
-                Some(
-                    atomic::publish(&paths.reports, &tryback_name, suffix, &content).map_err(
-                        |source| Fatal::io("cannot write the tryback in", &paths.reports, source),
-                    )?,
+        // After the commit, a failed output is recorded, not fatal: the report must still say
+        // what was applied.
+        let mut problems = Vec::new();
+        let mut notes = Vec::new();
+        let mut archive = None;
+        let mut tryback = None;
+        if let Some((table, input, outcome)) = applied {
+            let archived = fs::create_dir_all(&paths.archive).and_then(|()| {
+                atomic::archive(
+                    self.path,
+                    &input.stamp,
+                    &paths.archive,
+                    &archive_name,
+                    suffix,
+                    &input.bytes,
                 )
+            });
+            match archived {
+                Ok((path, InputLeft::Removed)) => archive = Some(path),
+                Ok((path, InputLeft::ChangedInPlace)) => {
+                    notes.push(format!(
+                        "the input changed while it was applied, so it was left in place; the archive holds the bytes that were applied ({})",
+                        path.display()
+                    ));
+                    archive = Some(path);
+                }
+                Err(source) => problems.push(format!(
+                    "cannot archive the input into {}: {source}; the file was applied but is still in place",
+                    paths.archive.display()
+                )),
             }
-            _ => None,
-        };
-        let archive = if applied {
-            Some(
-                atomic::move_into(path, &paths.archive, &archive_name, suffix, bytes).map_err(
-                    |source| Fatal::io("cannot archive the input into", &paths.archive, source),
-                )?,
-            )
-        } else {
-            None
-        };
+            let failed: Vec<_> = outcome.failed().map(|line| line.raw.clone()).collect();
+            if !failed.is_empty() {
+                let content = tryback::render(&input.bytes, table, &failed);
+                match atomic::publish(&paths.reports, &tryback_name, suffix, &content) {
+                    Ok(path) => tryback = Some(path),
+                    Err(source) => problems.push(format!(
+                        "cannot write the tryback of the {} failed lines into {}: {source}",
+                        failed.len(),
+                        paths.reports.display()
+                    )),
+                }
+            }
+        }
 
         let report = Report::new(
             ReportContext {
+                kind: self.kind,
                 simulation: self.options.dry_run,
                 status,
                 started_at: self.started.to_rfc3339_opts(SecondsFormat::Secs, false),
@@ -365,7 +368,9 @@ impl Run<'_> {
                     tryback: tryback.as_ref().map(|path| path.display().to_string()),
                     archive: archive.as_ref().map(|path| path.display().to_string()),
                 },
-                error: problem.clone(),
+                error: error.clone(),
+                problems: problems.clone(),
+                notes,
             },
             outcome,
         );
@@ -379,33 +384,41 @@ impl Run<'_> {
         .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
 
         let totals = report.totals;
-        match status {
-            RunStatus::Success | RunStatus::Partial => info!(
+        let summary = RunSummary {
+            status,
+            totals,
+            error,
+            problems,
+            report: report_path,
+            report_json: json_path,
+            tryback,
+            archive,
+        };
+        let report_shown = summary.report.display();
+        match (status, summary.problems.is_empty()) {
+            (RunStatus::Success | RunStatus::Partial, true) => info!(
                 status = ?status,
                 simulation = self.options.dry_run,
                 lines = totals.map_or(0, |totals| totals.lines),
                 changed = totals.map_or(0, |totals| totals.changed),
                 unchanged = totals.map_or(0, |totals| totals.unchanged),
                 failed = totals.map_or(0, |totals| totals.failed),
-                report = %report_path.display(),
+                report = %report_shown,
                 "File finished"
             ),
-            RunStatus::Rejected | RunStatus::RolledBack => error!(
+            (RunStatus::Success | RunStatus::Partial, false) => error!(
+                report = %report_shown,
+                "File applied, but outputs are missing: {}",
+                summary.problems.join("; ")
+            ),
+            (RunStatus::Rejected | RunStatus::RolledBack, _) => error!(
                 status = ?status,
-                report = %report_path.display(),
+                report = %report_shown,
                 "File refused: {}",
-                problem.as_deref().unwrap_or("")
+                summary.error.as_deref().unwrap_or_default()
             ),
         }
-        Ok(RunSummary {
-            status,
-            totals,
-            error: problem,
-            report: report_path,
-            report_json: json_path,
-            tryback,
-            archive,
-        })
+        Ok(summary)
     }
 }
 
@@ -422,11 +435,4 @@ fn settings_info(config: &Config) -> SettingsInfo {
         create_missing: config.cohorts.create_missing,
         delete_empty: config.cohorts.delete_empty,
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }

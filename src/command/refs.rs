@@ -15,9 +15,10 @@ pub enum UserIdentifier {
     Id,
     /// `user.idnumber`, exact match.
     Idnumber,
-    /// `user.username`, compared in lowercase as Moodle stores it.
+    /// `user.username`: the file's value is lowercased, as Moodle stores usernames, and
+    /// compared exactly.
     Username,
-    /// `user.email`, compared case-insensitively.
+    /// `user.email`, compared without regard to case (Unicode case folding).
     Email,
 }
 

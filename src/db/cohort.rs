@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 
 use super::{
-    database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
+    database::{Context, DbError, Tx, insert_id, int, optional_int, optional_text, query, text},
     dialect::{placeholders, row_placeholders},
 };
 use crate::command::{
@@ -35,8 +35,18 @@ const FORMAT_HTML: i64 = 1;
 /// `enrol.status` of a disabled enrolment method.
 const ENROL_INSTANCE_DISABLED: i64 = 1;
 
+/// Keys to look rows up by.
+#[derive(Clone, Copy)]
+enum Keys<'k> {
+    /// Numeric ids.
+    Ids(&'k [i64]),
+    /// Text values.
+    Texts(&'k [String]),
+}
+
 impl Tx {
-    /// Reads every row `wanted` refers to.
+    /// Reads every row `wanted` refers to. The cohorts read are locked until the file's
+    /// transaction ends ([`super::Dialect::lock_rows`]).
     pub async fn cohort_snapshot(
         &mut self,
         wanted: &Wanted,
@@ -48,65 +58,72 @@ impl Tx {
             ..Snapshot::default()
         };
 
-        let mut cohorts: HashMap<i64, CohortRow> = HashMap::new();
-        let cohort_columns = format!(
-            "SELECT id, contextid, name, idnumber, description, {}, component FROM {{cohort}} WHERE",
+        let select = format!(
+            "SELECT id, contextid, name, idnumber, description, {}, component FROM {{cohort}}",
             self.dialect.int("visible")
         );
-        let ids: Vec<String> = wanted.cohort_ids.iter().map(i64::to_string).collect();
+        let lock = self.dialect.lock_rows();
+        let ids: Vec<i64> = wanted.cohort_ids.iter().copied().collect();
+        let names = set_vec(&wanted.cohort_names);
+        let idnumbers = set_vec(&wanted.cohort_idnumbers);
+        let mut cohorts: HashMap<i64, CohortRow> = HashMap::new();
         for (column, keys) in [
-            ("id", &ids),
-            ("name", &set_vec(&wanted.cohort_names)),
-            ("idnumber", &set_vec(&wanted.cohort_idnumbers)),
+            ("id", Keys::Ids(&ids)),
+            ("name", Keys::Texts(&names)),
+            ("idnumber", Keys::Texts(&idnumbers)),
         ] {
-            for chunk in keys.chunks(CHUNK) {
-                let sql = format!(
-                    "{cohort_columns} {column} IN ({})",
-                    placeholders(chunk.len())
-                );
-                for row in self.fetch_keys(&sql, column, chunk).await? {
-                    let cohort = cohort_row(&row).doing("reading cohorts")?;
-                    cohorts.insert(cohort.id, cohort);
-                }
+            for row in self
+                .select_in(&select, column, keys, lock, "reading cohorts")
+                .await?
+            {
+                let cohort = cohort_row(&row).doing("reading cohorts")?;
+                cohorts.insert(cohort.id, cohort);
             }
         }
         let mut cohorts: Vec<CohortRow> = cohorts.into_values().collect();
         cohorts.sort_by_key(|cohort| cohort.id);
 
         let cohort_ids: Vec<i64> = cohorts.iter().map(|cohort| cohort.id).collect();
-        for chunk in cohort_ids.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "SELECT cohortid, userid FROM {{cohort_members}} WHERE cohortid IN ({})",
-                placeholders(chunk.len())
-            ));
-            let rows = bind_all(query(sql), chunk)
-                .fetch_all(&mut *self.transaction)
-                .await
-                .doing("reading members")?;
-            for row in rows {
-                let cohort = int(&row, 0).doing("reading members")?;
-                let user = int(&row, 1).doing("reading members")?;
-                snapshot.members.entry(cohort).or_default().insert(user);
-            }
-            let sql = self.dialect.sql(&format!(
-                "SELECT customint1, COUNT(*) FROM {{enrol}} WHERE enrol = 'cohort' AND status = 0 \
-                 AND customint1 IN ({}) GROUP BY customint1",
-                placeholders(chunk.len())
-            ));
-            let rows = bind_all(query(sql), chunk)
-                .fetch_all(&mut *self.transaction)
-                .await
-                .doing("reading bindings")?;
-            for row in rows {
-                let cohort = int(&row, 0).doing("reading bindings")?;
-                let count = int(&row, 1).doing("reading bindings")?;
-                snapshot
-                    .bindings
-                    .insert(cohort, usize::try_from(count).unwrap_or(0));
-            }
+        let select = "SELECT cohortid, userid FROM {cohort_members}";
+        for row in self
+            .select_in(
+                select,
+                "cohortid",
+                Keys::Ids(&cohort_ids),
+                "",
+                "reading members",
+            )
+            .await?
+        {
+            let cohort = int(&row, 0).doing("reading members")?;
+            let user = int(&row, 1).doing("reading members")?;
+            snapshot.members.entry(cohort).or_default().insert(user);
+        }
+        let select =
+            "SELECT customint1, COUNT(*) FROM {enrol} WHERE enrol = 'cohort' AND status = 0 AND";
+        let rows = self
+            .select_in(
+                select,
+                "customint1",
+                Keys::Ids(&cohort_ids),
+                " GROUP BY customint1",
+                "reading bindings",
+            )
+            .await?;
+        for row in rows {
+            let cohort = int(&row, 0).doing("reading bindings")?;
+            let count = int(&row, 1).doing("reading bindings")?;
+            snapshot
+                .bindings
+                .insert(cohort, usize::try_from(count).unwrap_or(0));
         }
 
-        let contexts: BTreeSet<i64> = cohorts.iter().map(|cohort| cohort.contextid).collect();
+        let contexts: Vec<i64> = cohorts
+            .iter()
+            .map(|cohort| cohort.contextid)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         snapshot.categories = self.categories(wanted, &contexts).await?;
         snapshot.cohorts = cohorts;
         Ok(snapshot)
@@ -131,9 +148,10 @@ impl Tx {
     /// A few keys are looked up by key lists, filtered on the key column alone so that its
     /// index serves them whatever the planner's statistics: with `deleted = 0` in the `WHERE`
     /// clause, planners without fresh statistics pick the `deleted` index (every row matches),
-    /// and `deleted` and the MNet host are checked here instead. Many keys are matched in one
-    /// pass over the table: without statistics PostgreSQL scans the table for each long key
-    /// list, and no index serves a case-insensitive email match anyway.
+    /// and `deleted` and the MNet host are checked here instead. Many keys, and emails (no
+    /// index serves a case-insensitive match, and SQL's `LOWER` differs between backends), are
+    /// matched here in one pass over the table: without statistics PostgreSQL would scan the
+    /// table for each long key list.
     async fn users(
         &mut self,
         wanted: &Wanted,
@@ -144,45 +162,37 @@ impl Tx {
             "SELECT id, username, idnumber, email, firstname, lastname, {}, mnethostid FROM {{user}}",
             self.dialect.int("deleted")
         );
-        let keys = set_vec(&wanted.users);
+        let texts = set_vec(&wanted.users);
+        let ids: Vec<i64> = wanted
+            .users
+            .iter()
+            .filter_map(|key| key.parse().ok())
+            .collect();
+        let lookup = match by {
+            UserIdentifier::Id => Some(("id", Keys::Ids(&ids))),
+            UserIdentifier::Idnumber => Some(("idnumber", Keys::Texts(&texts))),
+            UserIdentifier::Username => Some(("username", Keys::Texts(&texts))),
+            UserIdentifier::Email => None,
+        };
         let mut rows = Vec::new();
-        if keys.len() > ONE_PASS_ABOVE {
-            // Streamed: only the wanted rows are kept, never the whole table.
-            let sql = self.dialect.sql(&select);
-            let mut stream = query(sql).fetch(&mut *self.transaction);
-            while let Some(row) = stream.try_next().await.doing("reading users")? {
-                let user = user_row(&row).doing("reading users")?;
-                if wanted.users.contains(&user.0.key(by)) {
-                    rows.push(user);
-                }
-            }
-        } else {
-            let column = match by {
-                UserIdentifier::Id => "id",
-                UserIdentifier::Idnumber => "idnumber",
-                UserIdentifier::Username => "username",
-                UserIdentifier::Email => "LOWER(email)",
-            };
-            for chunk in keys.chunks(CHUNK) {
-                let sql = self.dialect.sql(&format!(
-                    "{select} WHERE {column} IN ({})",
-                    placeholders(chunk.len())
-                ));
-                let mut statement = query(sql);
-                for key in chunk {
-                    statement = match by {
-                        UserIdentifier::Id => {
-                            statement.bind(key.parse::<i64>().unwrap_or_default())
-                        }
-                        _ => statement.bind(key.clone()),
-                    };
-                }
-                for row in statement
-                    .fetch_all(&mut *self.transaction)
-                    .await
-                    .doing("reading users")?
+        match lookup {
+            Some((column, keys)) if wanted.users.len() <= ONE_PASS_ABOVE => {
+                for row in self
+                    .select_in(&select, column, keys, "", "reading users")
+                    .await?
                 {
                     rows.push(user_row(&row).doing("reading users")?);
+                }
+            }
+            _ => {
+                // Streamed: only the wanted rows are kept, never the whole table.
+                let sql = self.dialect.sql(&select);
+                let mut stream = query(sql).fetch(&mut *self.transaction);
+                while let Some(row) = stream.try_next().await.doing("reading users")? {
+                    let user = user_row(&row).doing("reading users")?;
+                    if wanted.users.contains(&user.0.key(by)) {
+                        rows.push(user);
+                    }
                 }
             }
         }
@@ -212,32 +222,33 @@ impl Tx {
         })
     }
 
+    /// The categories wanted by id or idnumber, and those whose context holds a loaded cohort.
     async fn categories(
         &mut self,
         wanted: &Wanted,
-        contexts: &BTreeSet<i64>,
+        contexts: &[i64],
     ) -> Result<Vec<CategoryRow>, DbError> {
         let select = "SELECT cc.id, cc.name, cc.idnumber, ctx.id FROM {course_categories} cc \
-                      LEFT JOIN {context} ctx ON ctx.contextlevel = 40 AND ctx.instanceid = cc.id WHERE";
+                      LEFT JOIN {context} ctx ON ctx.contextlevel = 40 AND ctx.instanceid = cc.id";
+        let ids: Vec<i64> = wanted.category_ids.iter().copied().collect();
+        let idnumbers = set_vec(&wanted.category_idnumbers);
         let mut categories: HashMap<i64, CategoryRow> = HashMap::new();
-        let ids: Vec<String> = wanted.category_ids.iter().map(i64::to_string).collect();
-        let context_ids: Vec<String> = contexts.iter().map(i64::to_string).collect();
         for (column, keys) in [
-            ("cc.id", &ids),
-            ("cc.idnumber", &set_vec(&wanted.category_idnumbers)),
-            ("ctx.id", &context_ids),
+            ("cc.id", Keys::Ids(&ids)),
+            ("cc.idnumber", Keys::Texts(&idnumbers)),
+            ("ctx.id", Keys::Ids(contexts)),
         ] {
-            for chunk in keys.chunks(CHUNK) {
-                let sql = format!("{select} {column} IN ({})", placeholders(chunk.len()));
-                for row in self.fetch_keys(&sql, column, chunk).await? {
-                    let category = CategoryRow {
-                        id: int(&row, 0).doing("reading categories")?,
-                        name: text(&row, 1).doing("reading categories")?,
-                        idnumber: optional_text(&row, 2).doing("reading categories")?,
-                        contextid: row_optional_int(&row, 3).doing("reading categories")?,
-                    };
-                    categories.insert(category.id, category);
-                }
+            for row in self
+                .select_in(select, column, keys, "", "reading categories")
+                .await?
+            {
+                let category = CategoryRow {
+                    id: int(&row, 0).doing("reading categories")?,
+                    name: text(&row, 1).doing("reading categories")?,
+                    idnumber: optional_text(&row, 2).doing("reading categories")?,
+                    contextid: optional_int(&row, 3).doing("reading categories")?,
+                };
+                categories.insert(category.id, category);
             }
         }
         let mut categories: Vec<CategoryRow> = categories.into_values().collect();
@@ -245,26 +256,57 @@ impl Tx {
         Ok(categories)
     }
 
-    /// Runs `template` binding `keys`, as integers for id columns and as text otherwise.
-    async fn fetch_keys(
+    /// Runs `select` restricted to `column IN (…)` for `keys`, a chunk of keys at a time, with
+    /// `suffix` after the list (`GROUP BY`, a row lock). `select` may end with `WHERE … AND`;
+    /// otherwise `WHERE` is added.
+    async fn select_in(
         &mut self,
-        template: &str,
+        select: &str,
         column: &str,
-        keys: &[String],
+        keys: Keys<'_>,
+        suffix: &str,
+        doing: &'static str,
     ) -> Result<Vec<AnyRow>, DbError> {
-        let mut statement = query(self.dialect.sql(template));
-        let numeric = column == "id" || column.ends_with(".id");
-        for key in keys {
-            statement = if numeric {
-                statement.bind(key.parse::<i64>().unwrap_or_default())
-            } else {
-                statement.bind(key.clone())
-            };
+        let join = if select.ends_with(" AND") {
+            ""
+        } else {
+            " WHERE"
+        };
+        let sql = |count: usize| {
+            self.dialect.sql(&format!(
+                "{select}{join} {column} IN ({}){suffix}",
+                placeholders(count)
+            ))
+        };
+        let mut rows = Vec::new();
+        match keys {
+            Keys::Ids(ids) => {
+                for chunk in ids.chunks(CHUNK) {
+                    let statement = bind_all(query(sql(chunk.len())), chunk);
+                    rows.extend(
+                        statement
+                            .fetch_all(&mut *self.transaction)
+                            .await
+                            .doing(doing)?,
+                    );
+                }
+            }
+            Keys::Texts(texts) => {
+                for chunk in texts.chunks(CHUNK) {
+                    let mut statement = query(sql(chunk.len()));
+                    for text in chunk {
+                        statement = statement.bind(text.clone());
+                    }
+                    rows.extend(
+                        statement
+                            .fetch_all(&mut *self.transaction)
+                            .await
+                            .doing(doing)?,
+                    );
+                }
+            }
         }
-        statement
-            .fetch_all(&mut *self.transaction)
-            .await
-            .doing("reading cohorts")
+        Ok(rows)
     }
 
     /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
@@ -486,11 +528,6 @@ fn bind_all(
         statement = statement.bind(*value);
     }
     statement
-}
-
-fn row_optional_int(row: &AnyRow, index: usize) -> Result<Option<i64>, sqlx::Error> {
-    use sqlx::Row;
-    row.try_get::<Option<i64>, _>(index)
 }
 
 fn cohort_row(row: &AnyRow) -> Result<CohortRow, sqlx::Error> {

@@ -176,6 +176,11 @@ pub(crate) fn text(row: &AnyRow, index: usize) -> Result<String, sqlx::Error> {
     Ok(row.try_get::<Option<String>, _>(index)?.unwrap_or_default())
 }
 
+/// Reads column `index` as a nullable integer.
+pub(crate) fn optional_int(row: &AnyRow, index: usize) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>(index)
+}
+
 /// Reads column `index` as nullable text.
 pub(crate) fn optional_text(row: &AnyRow, index: usize) -> Result<Option<String>, sqlx::Error> {
     row.try_get::<Option<String>, _>(index)
@@ -215,19 +220,22 @@ impl Db {
     /// missing file is an error rather than a new empty database.
     pub async fn connect(target: &DbTarget, prefix: &str, create: bool) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
-        let (url, connections) = match target {
+        let dialect = Dialect {
+            backend: target.backend(),
+            prefix: prefix.to_owned(),
+        };
+        let url = match target {
             DbTarget::Sqlite { path } => {
                 if !create && !path.is_file() {
                     return Err(DbError::Missing { path: path.clone() });
                 }
                 let mode = if create { "rwc" } else { "rw" };
-                // One connection: SQLite has one writer, and a file is applied in one transaction.
-                (format!("sqlite://{}?mode={mode}", encode_path(path)), 1)
+                format!("sqlite://{}?mode={mode}", encode_path(path))
             }
-            DbTarget::Server { url, .. } => (url.clone(), 2),
+            DbTarget::Server { url, .. } => url.clone(),
         };
         let pool = AnyPoolOptions::new()
-            .max_connections(connections)
+            .max_connections(dialect.connections())
             .acquire_timeout(Duration::from_secs(30))
             .connect(&url)
             .await
@@ -237,10 +245,7 @@ impl Db {
             })?;
         Ok(Db {
             pool,
-            dialect: Dialect {
-                backend: target.backend(),
-                prefix: prefix.to_owned(),
-            },
+            dialect,
             target: target.clone(),
         })
     }
@@ -255,12 +260,11 @@ impl Db {
         &self.target
     }
 
-    /// Opens a transaction. On SQLite it takes the write lock at once, so that the rows a file
-    /// is planned against cannot change before it is applied.
+    /// Opens a transaction, as [`Dialect::begin`] says.
     pub async fn begin(&self) -> Result<Tx, DbError> {
-        let transaction = match self.dialect.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres | Backend::Mysql => self.pool.begin().await,
+        let transaction = match self.dialect.begin() {
+            Some(statement) => self.pool.begin_with(statement).await,
+            None => self.pool.begin().await,
         }
         .doing("opening a transaction")?;
         Ok(Tx {

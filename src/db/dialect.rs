@@ -114,6 +114,37 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The statement that opens a file's transaction, when the default will not do. SQLite
+    /// takes the write lock at once (`BEGIN IMMEDIATE`), so that the rows a file is planned
+    /// against cannot change before it is applied, and two writers never deadlock upgrading
+    /// their locks.
+    pub fn begin(&self) -> Option<&'static str> {
+        match self.backend {
+            Backend::Sqlite => Some("BEGIN IMMEDIATE"),
+            Backend::Postgres | Backend::Mysql => None,
+        }
+    }
+
+    /// The clause that locks the rows a `SELECT` reads until the transaction ends, so that
+    /// Moodle cannot change or delete a cohort between the snapshot and the writes. SQLite
+    /// needs none: its transaction already excludes other writers.
+    pub fn lock_rows(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres | Backend::Mysql => " FOR UPDATE",
+        }
+    }
+
+    /// Connections in the pool: one for SQLite, which has one writer; two for a server.
+    pub fn connections(&self) -> u32 {
+        match self.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres | Backend::Mysql => 2,
+        }
+    }
+}
+
 /// `?, ?, ?` for `count` values.
 pub fn placeholders(count: usize) -> String {
     let mut out = String::with_capacity(count * 3);

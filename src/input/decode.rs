@@ -138,7 +138,11 @@ pub fn read_table(bytes: &[u8], settings: &ReadSettings) -> Result<Table, FileEr
     if let Some(error) = invalid {
         let byte = body_start + error.valid_up_to();
         let line = 1 + record::count_line_breaks(&bytes[body_start..byte]);
-        return Err(FileError::InvalidUtf8 { line, byte });
+        return Err(if bom {
+            FileError::InvalidUtf8AfterBom { line, byte }
+        } else {
+            FileError::InvalidUtf8 { line, byte }
+        });
     }
 
     let Some((header_line, header_bytes)) = record::first_content_line(body) else {
@@ -154,11 +158,13 @@ pub fn read_table(bytes: &[u8], settings: &ReadSettings) -> Result<Table, FileEr
     let mut records = raw_records
         .into_iter()
         .map(|raw| decode_record(raw, encoding));
+    // The header is the record on the line the delimiter was read from; the records before
+    // it hold no value under any delimiter.
     let mut empty_records = 0;
     let header = loop {
         match records.next() {
             None => return Err(FileError::NoHeader),
-            Some(record) if record.values.iter().all(String::is_empty) => empty_records += 1,
+            Some(record) if record.line < header_line => empty_records += 1,
             Some(record) => break record,
         }
     };

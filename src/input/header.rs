@@ -109,6 +109,32 @@ impl ColumnMap {
             .filter(|value| !value.is_empty())
     }
 
+    /// Fails when a value of `record` holds a control character other than tab and line breaks
+    /// (which a quoted value may hold).
+    pub fn check_text(&self, record: &Record) -> Result<(), LineError> {
+        for (position, value) in record.values.iter().enumerate() {
+            let Some(character) = value
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            else {
+                continue;
+            };
+            let column = self
+                .names
+                .get(position)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", position + 1));
+            return Err(LineError::in_column(
+                column,
+                value.escape_debug().to_string(),
+                LineProblem::ControlCharacter {
+                    character: format!("U+{:04X}", u32::from(character)),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// Fails when `record` has a non-empty value beyond the header's columns. Empty extra
     /// values, such as a trailing separator leaves, are fine.
     pub fn check_width(&self, record: &Record) -> Result<(), LineError> {

@@ -25,8 +25,8 @@ pub(crate) struct UnterminatedQuote {
     pub line: usize,
 }
 
-/// Splits `bytes` into records. `first_line` numbers the first byte's line, `offset` is added to
-/// every range (both let a caller split a slice of a larger file).
+/// Splits `bytes` into records. `offset` is added to every range, so that a caller can split a
+/// slice of a larger file (the file after its byte order mark).
 pub(crate) fn split(
     bytes: &[u8],
     delimiter: u8,
@@ -108,14 +108,20 @@ pub(crate) fn split(
     Ok(records)
 }
 
-/// The first non-comment, non-empty physical line: its number, and its bytes without terminator.
+/// The first physical line that holds a value, under any delimiter: not a comment, and not
+/// made only of blanks, delimiters and quotes. It is the line the header starts on, so that
+/// the delimiter is detected on the header itself. Returns its number and its bytes without
+/// terminator.
 pub(crate) fn first_content_line(bytes: &[u8]) -> Option<(usize, &[u8])> {
     let mut position = 0;
     let mut line = 1;
     while position < bytes.len() {
         let end = end_of_line(bytes, position);
         let content = trim_terminator(&bytes[position..end]);
-        if !content.is_empty() && content[0] != b'#' {
+        let holds_a_value = content
+            .iter()
+            .any(|byte| !matches!(byte, b' ' | b'\t' | b';' | b',' | b'"'));
+        if holds_a_value && content[0] != b'#' {
             return Some((line, content));
         }
         position = end;

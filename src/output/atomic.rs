@@ -1,9 +1,15 @@
 //! Publishing files so that nobody ever sees a partial file and nothing is ever overwritten.
 //!
-//! A file is written under a temporary dot-name ending in `.tmp` (which the spool ignores),
-//! flushed to disk, then given its final name with a hard link, which fails rather than replace
-//! an existing file: on a clash the next candidate name is tried. Moving a file (the archive)
-//! links it under its new name before unlinking the old one, so it exists at every instant.
+//! A file is written under a temporary dot-name ending in `.tmp` (which the spool ignores) in
+//! its destination folder, flushed to disk, then given its final name with a hard link, which
+//! fails rather than replace an existing file: on a clash the next candidate name is tried.
+//! The temporary file is our own, so the kernel's hard-link protections never refuse it. On a
+//! filesystem without hard links (some network shares) the name is checked free and the
+//! temporary file renamed to it: only there could two processes publishing the same name at
+//! the same instant collide.
+//!
+//! An input is archived the same way, from the bytes that were read and applied, and is then
+//! removed only if it has not changed since it was read.
 
 use std::{
     fs::{self, File, OpenOptions},
@@ -42,29 +48,62 @@ pub fn publish_with(
     Ok(path)
 }
 
-/// Moves `source` into `dir` under the first free candidate of `name` from `first`. Across
-/// filesystems, `bytes` (the file's content, already read) is written as a new file instead
-/// and the source is removed afterwards.
-pub fn move_into(
+/// Size, modification time and identity of a file when it was read, to tell later whether it
+/// has changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    identity: (u64, u64),
+}
+
+impl FileStamp {
+    /// The stamp of `metadata`.
+    pub fn of(metadata: &fs::Metadata) -> FileStamp {
+        FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            identity: {
+                use std::os::unix::fs::MetadataExt;
+                (metadata.dev(), metadata.ino())
+            },
+        }
+    }
+}
+
+/// What became of an archived input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputLeft {
+    /// It was removed: the archive replaces it.
+    Removed,
+    /// It changed after it was read, so it was left in place: the archive holds the bytes that
+    /// were applied, the input holds newer ones.
+    ChangedInPlace,
+}
+
+/// Archives an input: publishes `bytes` (what was read, and applied) into `dir` under the
+/// first free candidate of `name` from `first`, then removes `source` if it is still the file
+/// `read` describes.
+pub fn archive(
     source: &Path,
+    read: &FileStamp,
     dir: &Path,
     name: Namer<'_>,
     first: u32,
     bytes: &[u8],
-) -> io::Result<PathBuf> {
-    let path = match link_new(source, dir, name, first) {
-        Ok(path) => path,
-        Err(error) if error.kind() == ErrorKind::CrossesDevices => {
-            publish(dir, name, first, bytes)?
-        }
-        Err(error) => return Err(error),
-    };
+) -> io::Result<(PathBuf, InputLeft)> {
+    let path = publish(dir, name, first, bytes)?;
+    let unchanged = fs::metadata(source).map(|metadata| FileStamp::of(&metadata) == *read)?;
+    if !unchanged {
+        return Ok((path, InputLeft::ChangedInPlace));
+    }
     fs::remove_file(source)?;
-    sync_dir(dir);
     if let Some(parent) = source.parent() {
         sync_dir(parent);
     }
-    Ok(path)
+    Ok((path, InputLeft::Removed))
 }
 
 /// The smallest `n` from which every `(dir, name)` candidate is free, so that the files of one
@@ -91,11 +130,11 @@ fn write_synced(
         .sync_all()
 }
 
-/// Gives `existing` a new name in `dir` that did not exist before.
-fn link_new(existing: &Path, dir: &Path, name: Namer<'_>, first: u32) -> io::Result<PathBuf> {
+/// Gives our temporary file `temporary` a new name in `dir` that did not exist before.
+fn link_new(temporary: &Path, dir: &Path, name: Namer<'_>, first: u32) -> io::Result<PathBuf> {
     for n in first..first + ATTEMPTS {
         let target = dir.join(name(n));
-        match fs::hard_link(existing, &target) {
+        match fs::hard_link(temporary, &target) {
             Ok(()) => return Ok(target),
             Err(error) if error.kind() == ErrorKind::AlreadyExists => continue,
             Err(error)
@@ -104,20 +143,12 @@ fn link_new(existing: &Path, dir: &Path, name: Namer<'_>, first: u32) -> io::Res
                     ErrorKind::Unsupported | ErrorKind::PermissionDenied
                 ) =>
             {
-                // Some filesystems (FAT, some network shares) have no hard links: reserve the
-                // name by creating it exclusively, then rename over our own reservation.
-                match OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&target)
-                {
-                    Ok(_) => {
-                        fs::rename(existing, &target)?;
-                        return Ok(target);
-                    }
-                    Err(error) if error.kind() == ErrorKind::AlreadyExists => continue,
-                    Err(error) => return Err(error),
+                // No hard links on this filesystem: rename to a name checked free.
+                if target.exists() {
+                    continue;
                 }
+                fs::rename(temporary, &target)?;
+                return Ok(target);
             }
             Err(error) => return Err(error),
         }
@@ -171,13 +202,14 @@ mod tests {
     }
 
     #[test]
-    fn move_into_keeps_bytes_and_removes_the_source() {
+    fn archive_keeps_the_bytes_applied_and_removes_an_unchanged_source() {
         let dir = tempfile::tempdir().unwrap();
-        let archive = dir.path().join("archive");
-        fs::create_dir(&archive).unwrap();
-        fs::write(archive.join("x.csv"), b"older").unwrap();
+        let archive_dir = dir.path().join("archive");
+        fs::create_dir(&archive_dir).unwrap();
+        fs::write(archive_dir.join("x.csv"), b"older").unwrap();
         let source = dir.path().join("x.csv");
         fs::write(&source, b"\xEF\xBB\xBFcid\r\n").unwrap();
+        let read = FileStamp::of(&fs::metadata(&source).unwrap());
         let name = |n: u32| {
             if n == 0 {
                 "x.csv".to_owned()
@@ -185,11 +217,41 @@ mod tests {
                 format!("x-{}.csv", n + 1)
             }
         };
-        let moved = move_into(&source, &archive, &name, 0, b"unused").unwrap();
-        assert_eq!(moved, archive.join("x-2.csv"));
-        assert_eq!(fs::read(&moved).unwrap(), b"\xEF\xBB\xBFcid\r\n");
-        assert_eq!(fs::read(archive.join("x.csv")).unwrap(), b"older");
+        let (archived, left) = archive(
+            &source,
+            &read,
+            &archive_dir,
+            &name,
+            0,
+            b"\xEF\xBB\xBFcid\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (archived, left),
+            (archive_dir.join("x-2.csv"), InputLeft::Removed)
+        );
+        assert_eq!(
+            fs::read(archive_dir.join("x-2.csv")).unwrap(),
+            b"\xEF\xBB\xBFcid\r\n"
+        );
+        assert_eq!(fs::read(archive_dir.join("x.csv")).unwrap(), b"older");
         assert!(!source.exists());
+    }
+
+    #[test]
+    fn archive_leaves_an_input_that_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("cohorts.csv");
+        fs::write(&source, b"cidnumber\nC1\n").unwrap();
+        let read = FileStamp::of(&fs::metadata(&source).unwrap());
+        // A writer appends after the file was read and applied.
+        fs::write(&source, b"cidnumber\nC1\nC2\n").unwrap();
+        let name = |n: u32| format!("a-{n}.csv");
+        let (archived, left) =
+            archive(&source, &read, dir.path(), &name, 0, b"cidnumber\nC1\n").unwrap();
+        assert_eq!(left, InputLeft::ChangedInPlace);
+        assert_eq!(fs::read(archived).unwrap(), b"cidnumber\nC1\n");
+        assert_eq!(fs::read(&source).unwrap(), b"cidnumber\nC1\nC2\n");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::{
+    command::FileKind,
     error::LineError,
     input::{SourceFormat, delimiter_label},
     outcome::{Effect, FileOutcome, LineStatus, Totals},
@@ -25,8 +26,18 @@ pub enum RunStatus {
     RolledBack,
 }
 
+/// The process exit code of a run: 5 when an output could not be written after the file was
+/// applied, otherwise the status's own code.
+pub fn exit_code(status: RunStatus, problems: &[String]) -> u8 {
+    if problems.is_empty() {
+        status.exit_code()
+    } else {
+        5
+    }
+}
+
 impl RunStatus {
-    /// The process exit code of a run that ended so.
+    /// The process exit code of a run that ended so, all outputs written.
     pub fn exit_code(self) -> u8 {
         match self {
             RunStatus::Success => 0,
@@ -46,8 +57,9 @@ pub struct InputInfo {
     pub name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// SHA-256 of its bytes, in hexadecimal.
-    pub sha256: String,
+    /// SHA-256 of its bytes, in hexadecimal; `None` when the file could not be read (or was
+    /// too large to be).
+    pub sha256: Option<String>,
 }
 
 /// The settings a run used.
@@ -142,6 +154,8 @@ pub struct Report<'a> {
     pub outputs: Outputs,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
+    /// Outputs that could not be written after the file was applied (exit code 5).
+    pub problems: Vec<String>,
     /// Remarks on the file as a whole.
     pub notes: Vec<String>,
     /// Counts, when lines were read.
@@ -157,6 +171,8 @@ pub struct Report<'a> {
 /// What a report is made from, besides the outcome.
 #[derive(Debug, Clone)]
 pub struct ReportContext {
+    /// The kind of command file.
+    pub kind: FileKind,
     /// Simulation or not.
     pub simulation: bool,
     /// How the run ended.
@@ -179,13 +195,17 @@ pub struct ReportContext {
     pub outputs: Outputs,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
+    /// Outputs that could not be written after the file was applied.
+    pub problems: Vec<String>,
+    /// Remarks from the run itself, added to the file's.
+    pub notes: Vec<String>,
 }
 
 impl<'a> Report<'a> {
     /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
     pub fn new(context: ReportContext, outcome: Option<&'a FileOutcome>) -> Report<'a> {
         let simulation = context.simulation;
-        let (lines, after, notes, totals, empty_records) = match outcome {
+        let (lines, after, mut notes, totals, empty_records) = match outcome {
             None => (Vec::new(), Vec::new(), Vec::new(), None, 0),
             Some(outcome) => (
                 outcome
@@ -222,13 +242,14 @@ impl<'a> Report<'a> {
                 outcome.empty_records,
             ),
         };
+        notes.extend(context.notes);
         Report {
             tool: "moodle-sync",
             version: env!("CARGO_PKG_VERSION"),
-            kind: "cohorts",
+            kind: context.kind.name(),
             simulation,
             status: context.status,
-            exit_code: context.status.exit_code(),
+            exit_code: exit_code(context.status, &context.problems),
             started_at: context.started_at,
             duration_ms: context.duration_ms,
             input: context.input,
@@ -238,6 +259,7 @@ impl<'a> Report<'a> {
             settings: context.settings,
             outputs: context.outputs,
             error: context.error,
+            problems: context.problems,
             notes,
             totals,
             empty_records,
@@ -272,7 +294,14 @@ impl<'a> Report<'a> {
         }
         field(out, "Input", &self.input.path)?;
         field(out, "Size", &format!("{} bytes", self.input.size))?;
-        field(out, "SHA-256", &self.input.sha256)?;
+        field(
+            out,
+            "SHA-256",
+            self.input
+                .sha256
+                .as_deref()
+                .unwrap_or("not computed: the file was not read"),
+        )?;
         if let Some(format) = &self.format {
             field(out, "Read as", &describe_format(format))?;
         }
@@ -313,6 +342,13 @@ impl<'a> Report<'a> {
         }
         if let Some(archive) = &self.outputs.archive {
             field(out, "Archive", archive)?;
+        }
+
+        if !self.problems.is_empty() {
+            out.write_all(b"\nProblems (the file was applied; these outputs are missing)\n")?;
+            for problem in &self.problems {
+                writeln!(out, "- {problem}")?;
+            }
         }
 
         if !self.notes.is_empty() {
@@ -399,6 +435,11 @@ impl<'a> Report<'a> {
 
     fn result_line(&self) -> String {
         let code = self.exit_code;
+        if !self.problems.is_empty() {
+            return format!(
+                "file applied, but some outputs could not be written: see Problems below (exit code {code})"
+            );
+        }
         let would = if self.simulation { " (simulation)" } else { "" };
         match (self.status, &self.totals) {
             (RunStatus::Rejected, _) => {

@@ -62,11 +62,20 @@ dbtest!(exit_codes_tell_success_partial_and_rejected, |env| {
 
 dbtest!(a_dry_run_from_the_command_line_leaves_everything, |env| {
     env.add_users(&["u1"]).await;
-    let path = env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
+    let bytes = b"cidnumber;userid\nC1;u1\nC1;ghost\n";
+    let path = env.drop_file("cohorts.csv", bytes);
     let output = env.cli(&["run", "--dry-run", "spool/cohorts.csv"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(stdout(&output).contains("(simulation: nothing changed)"));
-    assert!(path.exists());
+    assert!(!stdout(&output).contains("tryback"), "{}", stdout(&output));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(!env.root().join("archive").exists());
+    let reports = env.files(&env.root().join("reports"));
+    assert_eq!(
+        reports.len(),
+        2,
+        "only the report and its JSON twin: {reports:?}"
+    );
     assert!(env.cohorts().await.is_empty());
 });
 

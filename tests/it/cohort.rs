@@ -338,6 +338,25 @@ dbtest!(many_users_are_matched_by_key_lists_or_in_one_pass, |env| {
     }
 });
 
+dbtest!(
+    emails_with_accents_match_without_regard_to_case_on_every_backend,
+    |env| {
+        let env = TestEnv::with_config(env.backend, "[cohorts]\nuser_identifier = \"email\"\n")
+            .await
+            .unwrap();
+        env.add_user("ebérard", "E7", "Élise.Bérard@Example.fr")
+            .await;
+        let summary = env
+            .run(
+                "cohorts.csv",
+                "cidnumber;userid\nC1;élise.bérard@example.FR\n".as_bytes(),
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(env.members("C1").await, ["ebérard"]);
+    }
+);
+
 dbtest!(deleted_users_and_other_hosts_never_match, |env| {
     env.add_cohort("C1", "One").await;
     env.add_user("gone", "G1", "gone@example.com").await;
@@ -431,15 +450,13 @@ dbtest!(cohorts_are_matched_by_name_or_id, |env| {
 dbtest!(
     cohorts_live_in_the_category_given_and_can_go_back_to_system,
     |env| {
-        let (_, by_id_context) = env.add_category("APP", "Apprentissage").await;
-        let (category, by_idnumber_context) = env.add_category("FC", "Formation continue").await;
+        let (_, app_context) = env.add_category("APP", "Apprentissage").await;
+        let (fc_id, fc_context) = env.add_category("FC", "Formation continue").await;
         let summary = env
             .run(
                 "cohorts.csv",
-                format!(
-                    "cidnumber;ccatcontext;ccatcontextidnumber\nA;;APP\nB;{category};\nC;;NOPE\n"
-                )
-                .as_bytes(),
+                format!("cidnumber;ccatcontext;ccatcontextidnumber\nA;;APP\nB;{fc_id};\nC;;NOPE\n")
+                    .as_bytes(),
             )
             .await;
         assert_eq!(summary.exit_code(), 1);
@@ -452,8 +469,8 @@ dbtest!(
         assert_eq!(
             contexts,
             [
-                ("A".into(), by_id_context.to_string()),
-                ("B".into(), by_idnumber_context.to_string())
+                ("A".into(), app_context.to_string()),
+                ("B".into(), fc_context.to_string())
             ]
         );
         let summary = env

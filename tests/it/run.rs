@@ -184,39 +184,130 @@ dbtest!(a_dry_run_changes_nothing, |env| {
 
 dbtest!(names_are_never_reused, |env| {
     setup(&env).await;
-    for content in [
-        &b"cidnumber;userid\nOLD;u1\n"[..],
+    // Every name the next runs could choose without a suffix is taken for the next minute.
+    let now = chrono::Local::now();
+    let mut taken = Vec::new();
+    for second in 0..60 {
+        let stamp = moodle_sync::output::naming::stamp(&(now + chrono::Duration::seconds(second)));
+        for (dir, name) in [
+            (&env.config.paths.archive, format!("{stamp}_cohorts.csv")),
+            (
+                &env.config.paths.reports,
+                format!("{stamp}_cohorts.csv.report.txt"),
+            ),
+            (
+                &env.config.paths.reports,
+                format!("{stamp}_cohorts.csv.report.json"),
+            ),
+            (
+                &env.config.paths.reports,
+                format!("cohorts_tryback_{stamp}.csv"),
+            ),
+        ] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(&name), b"taken").unwrap();
+            taken.push(dir.join(name));
+        }
+    }
+    let runs: [&[u8]; 3] = [
+        b"cidnumber;userid\nOLD;u1\n",
         b"cidnumber;userid\nOLD;u2\n",
         b"cidnumber;userid\nOLD;ghost\n",
-    ] {
-        env.run("cohorts.csv", content).await;
+    ];
+    let mut outputs = Vec::new();
+    for content in runs {
+        let summary = env.run("cohorts.csv", content).await;
+        let archive = summary.archive.clone().unwrap();
+        assert_eq!(std::fs::read(&archive).unwrap(), content);
+        outputs.extend([summary.report, summary.report_json, archive]);
+        outputs.extend(summary.tryback);
     }
-    let archives = env.files(&env.config.paths.archive);
-    assert_eq!(archives.len(), 3, "{archives:?}");
-    let contents: Vec<Vec<u8>> = archives
-        .iter()
-        .map(|name| std::fs::read(env.config.paths.archive.join(name)).unwrap())
-        .collect();
-    assert!(contents.contains(&b"cidnumber;userid\nOLD;ghost\n".to_vec()));
-    assert!(contents.contains(&b"cidnumber;userid\nOLD;u1\n".to_vec()));
-    let reports = env.files(&env.config.paths.reports);
-    assert_eq!(
-        reports
+    for path in &taken {
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            b"taken",
+            "{} was overwritten",
+            path.display()
+        );
+    }
+    assert_eq!(outputs.len(), 10);
+    for path in &outputs {
+        assert!(
+            !taken.contains(path),
+            "{} reused a taken name",
+            path.display()
+        );
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(
+            name.contains('-') && name.matches('-').count() >= 2,
+            "{name} has no suffix"
+        );
+    }
+    let unique: std::collections::HashSet<_> = outputs.iter().collect();
+    assert_eq!(unique.len(), outputs.len(), "two runs shared a name");
+    assert!(
+        env.files(&env.config.paths.reports)
             .iter()
-            .filter(|name| name.ends_with(".report.txt"))
-            .count(),
-        3,
-        "{reports:?}"
+            .all(|name| !name.ends_with(".tmp"))
     );
-    assert_eq!(
-        reports
-            .iter()
-            .filter(|name| name.ends_with(".report.json"))
-            .count(),
-        3,
-        "{reports:?}"
-    );
-    assert!(reports.iter().all(|name| !name.ends_with(".tmp")));
+});
+
+#[cfg(target_os = "linux")]
+dbtest!(
+    an_output_failing_after_the_commit_is_reported_and_ends_with_code_5,
+    |env| {
+        // /proc accepts no new file, even from root: archiving into it fails after the commit.
+        let env = TestEnv::with_config(env.backend, "[paths]\narchive = \"/proc/self/fdinfo\"\n")
+            .await
+            .unwrap();
+        setup(&env).await;
+        let bytes = b"cidnumber;userid\nOLD;u1\nNEW;u2\nNEW;ghost\n";
+        let path = env.drop_file("cohorts.csv", bytes);
+        let summary =
+            moodle_sync::ingest::run_file(&env.config, &env.db, &path, Default::default())
+                .await
+                .unwrap();
+        assert_eq!(summary.exit_code(), 5);
+        assert!(summary.archive.is_none());
+        assert_eq!(summary.problems.len(), 1);
+        assert!(
+            summary.problems[0].starts_with("cannot archive the input into /proc/self/fdinfo"),
+            "{:?}",
+            summary.problems
+        );
+        // The database changes stand, the input stays, the tryback and the report are written.
+        assert_eq!(env.members("NEW").await, ["u2"]);
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        assert_eq!(
+            std::fs::read(summary.tryback.unwrap()).unwrap(),
+            b"cidnumber;userid\nNEW;ghost\n"
+        );
+        let text = std::fs::read_to_string(&summary.report).unwrap();
+        assert!(text.contains("file applied, but some outputs could not be written: see Problems below (exit code 5)"), "{text}");
+        assert!(text.contains("Problems (the file was applied; these outputs are missing)\n- cannot archive the input"), "{text}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&summary.report_json).unwrap()).unwrap();
+        assert_eq!(report["exit_code"], 5);
+        assert_eq!(report["status"], "partial");
+    }
+);
+
+dbtest!(a_nul_byte_fails_its_line_on_every_backend, |env| {
+    // PostgreSQL refuses U+0000 in text: without a line error it would roll back the file.
+    setup(&env).await;
+    let summary = env
+        .run(
+            "cohorts.csv",
+            b"cidnumber;cname;userid\nA;\"Al\x00pha\";u1\nB;Beta;u1\n",
+        )
+        .await;
+    assert_eq!(summary.exit_code(), 1, "{:?}", summary.error);
+    assert_eq!(env.members("B").await, ["u1"]);
+    assert!(!env.cohort_idnumbers().await.contains(&"A".to_owned()));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary.report_json).unwrap()).unwrap();
+    assert_eq!(report["lines"][0]["error"]["column"], "cname");
+    assert_eq!(report["lines"][0]["error"]["value"], "Al\\0pha");
 });
 
 dbtest!(a_file_refused_as_a_whole_is_kept_and_reported, |env| {
@@ -274,6 +365,13 @@ dbtest!(a_file_over_the_size_limit_is_refused, |env| {
     assert_eq!(summary.exit_code(), 2);
     assert!(summary.error.unwrap().contains("max_file_size_mb"));
     assert!(env.cohorts().await.is_empty());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary.report_json).unwrap()).unwrap();
+    assert_eq!(report["input"]["size"], bytes.len());
+    assert!(
+        report["input"]["sha256"].is_null(),
+        "a file not read has no checksum"
+    );
 });
 
 dbtest!(a_database_error_mid_file_rolls_the_whole_file_back, |env| {

@@ -146,15 +146,15 @@ pub struct ParsedLine {
     pub line: Result<CohortLine, LineError>,
 }
 
-/// A cohort file ready to plan: its columns, parsed lines and remarks.
+/// A cohort file ready to plan: its parsed lines and remarks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedFile {
-    /// Where each column sits.
-    pub columns: ColumnMap,
     /// The data lines, in file order.
     pub lines: Vec<ParsedLine>,
     /// Remarks about the file as a whole.
     pub notes: Vec<String>,
+    /// Records that held no value (such as `;;;`), skipped.
+    pub empty_records: usize,
 }
 
 /// Maps the header and parses every data line of a cohort file.
@@ -197,9 +197,9 @@ pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile
         })
         .collect();
     Ok(ParsedFile {
-        columns,
         lines,
         notes,
+        empty_records: table.empty_records,
     })
 }
 
@@ -222,6 +222,7 @@ fn parse_line(
     settings: &CohortSettings,
 ) -> Result<CohortLine, LineError> {
     columns.check_width(record)?;
+    columns.check_text(record)?;
     let value = |column: Column| columns.get(record, column.index());
     let header_name = |column: Column| {
         columns

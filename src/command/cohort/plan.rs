@@ -90,13 +90,15 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    /// The account's key for `identifier`, normalised as file values are by
-    /// [`UserIdentifier::normalize`].
+    /// The account's key for `identifier`, to compare with a file value normalised by
+    /// [`UserIdentifier::normalize`]. Usernames are compared as stored: Moodle stores them in
+    /// lowercase, and the file's value is lowercased. Emails are folded on both sides, in Rust,
+    /// so that the match is the same on every backend.
     pub fn key(&self, identifier: UserIdentifier) -> String {
         match identifier {
             UserIdentifier::Id => self.id.to_string(),
             UserIdentifier::Idnumber => self.idnumber.clone(),
-            UserIdentifier::Username => self.username.to_lowercase(),
+            UserIdentifier::Username => self.username.clone(),
             UserIdentifier::Email => self.email.to_lowercase(),
         }
     }
@@ -274,7 +276,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             lines,
             after,
             notes: file.notes.clone(),
-            empty_records: 0,
+            empty_records: file.empty_records,
         },
         ops: planner.ops,
     }

@@ -528,3 +528,50 @@ fn the_key_alias_cohortid_follows_the_identifier() {
         }]
     );
 }
+
+#[test]
+fn ccatcontext_and_ccatcontextidnumber_must_agree() {
+    let mut data = snapshot();
+    data.categories.push(CategoryRow {
+        id: 6,
+        name: "Other".into(),
+        idnumber: Some("CAT6".into()),
+        contextid: Some(60),
+    });
+    let plan = run(
+        "cidnumber;ccatcontext;ccatcontextidnumber\nC1;5;CAT6\nC2;6;CAT6\n",
+        &data,
+        &SETTINGS,
+    );
+    assert!(matches!(
+        error(&plan, 0).problem,
+        LineProblem::CategoryConflict { .. }
+    ));
+    assert_eq!(
+        plan.ops,
+        [CohortOp::Update {
+            cohort: CohortRef::Existing(2),
+            changes: CohortChanges {
+                contextid: Some(60),
+                ..CohortChanges::default()
+            }
+        }]
+    );
+}
+
+#[test]
+fn control_characters_fail_the_line() {
+    let plan = run(
+        "cidnumber;cname\nC9;\"A\u{0}B\"\nC8;Fine\n",
+        &snapshot(),
+        &SETTINGS,
+    );
+    assert_eq!(error(&plan, 0).column.as_deref(), Some("cname"));
+    assert_eq!(
+        error(&plan, 0).to_string(),
+        "column cname: value holds the control character U+0000"
+    );
+    assert!(
+        matches!(&plan.ops[..], [CohortOp::Create { cohort, .. }] if cohort.idnumber.as_deref() == Some("C8"))
+    );
+}

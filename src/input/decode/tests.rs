@@ -170,3 +170,29 @@ fn line_endings_are_reported() {
     assert_eq!(ending(b"a\r\nb\n"), LineEnding::Mixed);
     assert_eq!(ending(b"a"), LineEnding::None);
 }
+
+#[test]
+fn the_delimiter_is_read_on_the_line_that_becomes_the_header() {
+    // Leading lines without a value (blanks, separators of another kind) are not the header,
+    // so they must not decide the delimiter either.
+    for input in [
+        &b"   \ncmd,cidnumber\nadd,X\n"[..],
+        b";;;\ncmd,cidnumber\nadd,X\n",
+        b"\t\n\"\"\ncmd,cidnumber\nadd,X\n",
+    ] {
+        let table = read_table(input, &AUTO).unwrap();
+        assert_eq!(table.format.delimiter, b',', "{input:?}");
+        assert_eq!(table.header.values, ["cmd", "cidnumber"], "{input:?}");
+        assert_eq!(values(&table), [["add", "X"]], "{input:?}");
+    }
+}
+
+#[test]
+fn a_bom_on_bytes_that_are_not_utf8_is_reported_as_such() {
+    let error = read_table(b"\xEF\xBB\xBFcname\nPremi\xE8re\n", &AUTO).unwrap_err();
+    assert!(
+        matches!(error, FileError::InvalidUtf8AfterBom { line: 2, byte: 14 }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("byte order mark"), "{error}");
+}
