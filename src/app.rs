@@ -11,7 +11,7 @@ use crate::{
     db::{self, Db, DbTarget},
     error::Fatal,
     ingest::{self, RunOptions, RunSummary},
-    output::{atomic, report::RunStatus},
+    output::{atomic, naming, report::RunStatus},
 };
 
 /// The demonstration cohort file `init --demo` drops into the spool.
@@ -99,13 +99,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         if demo_path.exists() {
             println!("demo file {} (already there)", shown(&demo_path));
         } else {
-            let name = |n: u32| {
-                if n == 0 {
-                    DEMO_FILE_NAME.to_owned()
-                } else {
-                    format!("cohorts_demo-{}.csv", n + 1)
-                }
-            };
+            let name = |n: u32| format!("{}.csv", naming::suffixed("cohorts_demo", n));
             let written =
                 atomic::publish(&config.paths.spool, &name, 0, DEMO_FILE).map_err(|source| {
                     Fatal::io(
@@ -142,12 +136,7 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
                 summary.error.as_deref().unwrap_or("unknown reason")
             );
         }
-        (RunStatus::RolledBack, _) => {
-            println!(
-                "{name}: rolled back: {}",
-                summary.error.as_deref().unwrap_or("unknown reason")
-            );
-        }
+        (RunStatus::RolledBack, _) => println!("{name}: rolled back"),
         (_, Some(totals)) => println!(
             "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
             totals.lines, totals.changed, totals.unchanged, totals.failed
@@ -160,6 +149,19 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
     }
     if let Some(archive) = &summary.archive {
         println!("  archive  {}", shown(archive));
+    }
+    // Like every fatal error, exit codes 4 and 5 come with a one-line reason on standard error.
+    if summary.status == RunStatus::RolledBack {
+        eprintln!(
+            "moodle-sync: {}",
+            summary.error.as_deref().unwrap_or("database error")
+        );
+    }
+    if !summary.problems.is_empty() {
+        eprintln!(
+            "moodle-sync: file applied, but {}",
+            summary.problems.join("; ")
+        );
     }
 }
 

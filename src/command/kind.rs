@@ -1,7 +1,5 @@
 //! The kinds of command files.
 
-use std::fmt;
-
 /// A kind of command file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -22,11 +20,5 @@ impl FileKind {
         match self {
             FileKind::Cohorts => "cohorts",
         }
-    }
-}
-
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }

@@ -1,6 +1,7 @@
 //! Connecting to the Moodle database and opening the one transaction each file is applied in.
 
 use std::{
+    fmt,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -13,8 +14,8 @@ use sqlx::{
 
 use super::dialect::{Backend, Dialect};
 
-/// Where the database is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the database is. Its `Debug` form hides the password, like [`DbTarget::describe`].
+#[derive(Clone, PartialEq, Eq)]
 pub enum DbTarget {
     /// An SQLite file (the embedded default).
     Sqlite {
@@ -98,6 +99,19 @@ impl DbTarget {
                 None => url.to_owned(),
             },
             None => url.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for DbTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbTarget::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            DbTarget::Server { backend, url } => f
+                .debug_struct("Server")
+                .field("backend", backend)
+                .field("url", &DbTarget::redact(url))
+                .finish(),
         }
     }
 }
@@ -370,6 +384,7 @@ mod tests {
             "postgres postgres://moodle:***@db.local:5432/moodle"
         );
         assert!(!target.describe().contains("s3cret"));
+        assert!(!format!("{target:?}").contains("s3cret"), "{target:?}");
         assert_eq!(
             DbTarget::redact("mysql://root@localhost/test"),
             "mysql://root@localhost/test"

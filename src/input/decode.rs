@@ -112,7 +112,8 @@ pub struct Table {
     pub empty_records: usize,
 }
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The UTF-8 byte order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads `bytes` as a command file.
 pub fn read_table(bytes: &[u8], settings: &ReadSettings) -> Result<Table, FileError> {
@@ -283,12 +284,10 @@ fn serialize_delimiter<S: serde::Serializer>(
     delimiter: &u8,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(match delimiter {
-        b'\t' => "tab",
-        b';' => ";",
-        b',' => ",",
-        _ => "other",
-    })
+    match delimiter {
+        b'\t' => serializer.serialize_str("tab"),
+        other => serializer.serialize_char(char::from(*other)),
+    }
 }
 
 #[cfg(test)]

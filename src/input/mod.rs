@@ -6,7 +6,7 @@ mod header;
 mod record;
 
 pub use decode::{
-    DelimiterSetting, EncodingSetting, LineEnding, ReadSettings, Record, SourceFormat, Table,
+    BOM, DelimiterSetting, EncodingSetting, LineEnding, ReadSettings, Record, SourceFormat, Table,
     delimiter_label, read_table,
 };
 pub use header::{ColumnMap, ColumnSpec};

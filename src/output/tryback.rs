@@ -3,9 +3,7 @@
 
 use std::ops::Range;
 
-use crate::input::Table;
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+use crate::input::{BOM, Table};
 
 /// The tryback's bytes: the BOM if the input had one, the header record, then each failed
 /// record as it stands in `input`.

@@ -35,17 +35,6 @@ pub enum CohortCmd {
     Free,
 }
 
-impl CohortCmd {
-    /// The command's name in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            CohortCmd::Add => "add",
-            CohortCmd::Del => "del",
-            CohortCmd::Free => "free",
-        }
-    }
-}
-
 /// A parsed data line of a cohort file. Optional values are `None` when the column is absent
 /// or the value empty: an empty value never changes anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
