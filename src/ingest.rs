@@ -273,7 +273,7 @@ impl Run<'_> {
         let (status, error, outcome) = match &ended {
             Ended::Rejected(problem) => (RunStatus::Rejected, Some(problem.clone()), None),
             Ended::RolledBack(problem) => (RunStatus::RolledBack, Some(problem.clone()), None),
-            Ended::Applied { outcome, .. } if outcome.totals().failed > 0 => {
+            Ended::Applied { outcome, .. } if outcome.failed().next().is_some() => {
                 (RunStatus::Partial, None, Some(*outcome))
             }
             Ended::Applied { outcome, .. } => (RunStatus::Success, None, Some(*outcome)),
