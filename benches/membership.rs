@@ -711,8 +711,17 @@ async fn time_apply(
     content: &str,
     lines: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) =
-        time_run(target, name, content, RunOptions { dry_run: false }, lines).await?;
+    let (elapsed, totals) = time_run(
+        target,
+        name,
+        content,
+        RunOptions {
+            dry_run: false,
+            kind: None,
+        },
+        lines,
+    )
+    .await?;
     assert_eq!(totals.members_added, lines, "{name}: members added");
     assert_eq!(
         membership_count(target).await?,
@@ -729,8 +738,17 @@ async fn time_reapply(
     content: &str,
     lines: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) =
-        time_run(target, name, content, RunOptions { dry_run: false }, lines).await?;
+    let (elapsed, totals) = time_run(
+        target,
+        name,
+        content,
+        RunOptions {
+            dry_run: false,
+            kind: None,
+        },
+        lines,
+    )
+    .await?;
     assert_eq!(totals.members_added, 0, "{name}: members added");
     assert_eq!(totals.unchanged, lines, "{name}: unchanged lines");
     assert_eq!(
@@ -749,8 +767,17 @@ async fn time_dry_run(
     content: &str,
     lines: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) =
-        time_run(target, name, content, RunOptions { dry_run: true }, lines).await?;
+    let (elapsed, totals) = time_run(
+        target,
+        name,
+        content,
+        RunOptions {
+            dry_run: true,
+            kind: None,
+        },
+        lines,
+    )
+    .await?;
     assert_eq!(
         totals.members_added, lines,
         "{name}: members that would be added"

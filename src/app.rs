@@ -24,9 +24,14 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Init { demo } => init(&config, demo).await.map(|()| 0),
-        Command::Run { file, dry_run } => {
+        Command::Run {
+            file,
+            dry_run,
+            kind,
+        } => {
             let db = connect(&config).await?;
-            let summary = ingest::run_file(&config, &db, &file, RunOptions { dry_run }).await;
+            let options = RunOptions { dry_run, kind };
+            let summary = ingest::run_file(&config, &db, &file, options).await;
             db.close().await;
             let summary = summary?;
             print_summary(&file, &summary, dry_run);

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-/// Applies CSV command files (cohorts and their members) to a Moodle database, with a report,
-/// a tryback of the failed lines and an archive of every file.
+use crate::command::FileKind;
+
+/// Applies CSV command files (cohorts and their members, cohort-to-course bindings) to a Moodle
+/// database, with a report, a tryback of the failed lines and an archive of every file.
 #[derive(Debug, Parser)]
 #[command(name = "moodle-sync", version, about, long_about = None)]
 pub struct Cli {
@@ -29,7 +31,7 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Apply one cohort file now. Exit code: 0 all lines applied, 1 some lines failed (see the
+    /// Apply one command file now; its kind comes from its name (see [routing]) or --kind. Exit code: 0 all lines applied, 1 some lines failed (see the
     /// tryback), 2 file rejected, 3 bad configuration or usage, 4 database error, 5 file system
     /// error.
     Run {
@@ -39,5 +41,15 @@ pub enum Command {
         /// tryback, the input left in place.
         #[arg(long)]
         dry_run: bool,
+        /// The kind of file, whatever its name: cohorts or bindings.
+        #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+        kind: Option<FileKind>,
     },
+}
+
+fn parse_kind(value: &str) -> Result<FileKind, String> {
+    FileKind::ROUTING_ORDER
+        .into_iter()
+        .find(|kind| kind.name() == value.to_lowercase())
+        .ok_or_else(|| format!("\"{value}\" is not a kind of command file (cohorts or bindings)"))
 }

@@ -12,11 +12,14 @@ use serde::Deserialize;
 
 use crate::{
     command::{
+        FileKind, Routing,
+        binding::BindingSettings,
         cohort::CohortSettings,
-        refs::{CohortIdentifier, UserIdentifier},
+        refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
     },
     db::DbTarget,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
+    outcome::EnrolmentMode,
 };
 
 /// The configuration file read when `--config` is not given, in the current folder.
@@ -70,6 +73,12 @@ pub struct FileConfig {
     pub input: InputSection,
     /// Cohort files.
     pub cohorts: CohortsSection,
+    /// Binding files.
+    pub bindings: BindingsSection,
+    /// Course enrolments that follow cohorts.
+    pub enrolments: EnrolmentsSection,
+    /// File name patterns that tell each kind of file.
+    pub routing: RoutingSection,
 }
 
 /// `[paths]`.
@@ -200,6 +209,57 @@ impl Default for CohortsSection {
     }
 }
 
+/// `[bindings]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BindingsSection {
+    /// Course field matched by `course`.
+    pub course_identifier: CourseIdentifier,
+    /// Role field matched by `role`.
+    pub role_identifier: RoleIdentifier,
+    /// Enrolment plugins the `enrol` column may name.
+    pub enrol_methods: Vec<String>,
+}
+
+impl Default for BindingsSection {
+    fn default() -> Self {
+        let defaults = BindingSettings::default();
+        BindingsSection {
+            course_identifier: defaults.course_identifier,
+            role_identifier: defaults.role_identifier,
+            enrol_methods: defaults.enrol_methods,
+        }
+    }
+}
+
+/// `[enrolments]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrolmentsSection {
+    /// Who turns cohort memberships into course enrolments.
+    pub mode: EnrolmentMode,
+}
+
+/// `[routing]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingSection {
+    /// Name patterns of binding files (tested first).
+    pub bindings: Vec<String>,
+    /// Name patterns of cohort files.
+    pub cohorts: Vec<String>,
+}
+
+impl Default for RoutingSection {
+    fn default() -> Self {
+        let defaults = Routing::default();
+        RoutingSection {
+            bindings: defaults.bindings,
+            cohorts: defaults.cohorts,
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -213,6 +273,12 @@ pub struct Config {
     pub input: InputConfig,
     /// Cohort file settings.
     pub cohorts: CohortSettings,
+    /// Binding file settings.
+    pub bindings: BindingSettings,
+    /// Who enrols the members of bound cohorts.
+    pub enrolments: EnrolmentMode,
+    /// File name patterns per kind.
+    pub routing: Routing,
 }
 
 /// The folders, resolved.
@@ -333,6 +399,48 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        let mut enrol_methods = Vec::new();
+        for method in &file.bindings.enrol_methods {
+            let method = method.trim().to_lowercase();
+            if method.is_empty()
+                || method.len() > 20
+                || !method
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(ConfigError::Invalid {
+                    key: "[bindings] enrol_methods",
+                    value: method,
+                    reason: "an enrolment plugin name is made of letters, digits and underscores (at most 20), such as \"cohort\"".into(),
+                });
+            }
+            enrol_methods.push(method);
+        }
+        if enrol_methods.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "[bindings] enrol_methods",
+                value: "[]".into(),
+                reason: "list at least one enrolment plugin, such as \"cohort\"".into(),
+            });
+        }
+        for (kind, patterns) in [
+            (FileKind::Bindings, &file.routing.bindings),
+            (FileKind::Cohorts, &file.routing.cohorts),
+        ] {
+            if patterns.is_empty() || patterns.iter().any(|pattern| pattern.trim().is_empty()) {
+                return Err(ConfigError::Invalid {
+                    key: match kind {
+                        FileKind::Bindings => "[routing] bindings",
+                        FileKind::Cohorts => "[routing] cohorts",
+                    },
+                    value: format!("{patterns:?}"),
+                    reason: format!(
+                        "give at least one non-empty name pattern, such as \"{}\"",
+                        kind.default_patterns().join(", ")
+                    ),
+                });
+            }
+        }
         Ok(Config {
             source,
             paths: Paths {
@@ -353,6 +461,17 @@ impl Config {
                 cohort_identifier: file.cohorts.cohort_identifier,
                 create_missing: file.cohorts.create_missing,
                 delete_empty: file.cohorts.delete_empty,
+            },
+            bindings: BindingSettings {
+                course_identifier: file.bindings.course_identifier,
+                role_identifier: file.bindings.role_identifier,
+                cohort_identifier: file.cohorts.cohort_identifier,
+                enrol_methods,
+            },
+            enrolments: file.enrolments.mode,
+            routing: Routing {
+                bindings: file.routing.bindings,
+                cohorts: file.routing.cohorts,
             },
         })
     }

@@ -204,6 +204,91 @@ pub enum LineProblem {
         /// The cohort holding it, as `"name" [idnumber] (id N)`.
         holder: String,
     },
+    /// A required value is empty.
+    #[error("the {what} is empty ({what}s are matched by {by})")]
+    MissingValue {
+        /// `course`, `cohort`…
+        what: &'static str,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// No course matches.
+    #[error("course \"{value}\" not found (matched by {by})")]
+    UnknownCourse {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// Several courses match.
+    #[error("ambiguous course \"{value}\": {} courses match by {by} (ids {})", ids.len(), join_ids(ids))]
+    AmbiguousCourse {
+        /// The value read.
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+        /// The matching course ids.
+        ids: Vec<i64>,
+    },
+    /// The site course (the front page) takes no enrolment methods.
+    #[error("\"{value}\" is the site course (the front page), which takes no enrolment method")]
+    SiteCourse {
+        /// The value read.
+        value: String,
+    },
+    /// No role matches.
+    #[error("role \"{value}\" not found (matched by {by})")]
+    UnknownRole {
+        /// The value read (or `student`, the default).
+        value: String,
+        /// The configured identifier.
+        by: &'static str,
+    },
+    /// `*` (every role) with `add`.
+    #[error("role \"*\" (every role) goes only with del, restore or fulldel; add needs one role")]
+    EveryRoleWithAdd,
+    /// An enrolment method the configuration does not allow.
+    #[error(
+        "enrolment method \"{value}\" is not allowed (allowed: {allowed}; see [bindings] enrol_methods)"
+    )]
+    EnrolNotAllowed {
+        /// The value read.
+        value: String,
+        /// The allowed methods.
+        allowed: String,
+    },
+    /// No group of that name in the course.
+    #[error(
+        "course {course} has no group named \"{value}\" (makegroup is 1 or yes for a group named after the cohort, 0 or no for none, or the name of an existing group)"
+    )]
+    UnknownGroup {
+        /// The value read.
+        value: String,
+        /// The course, as shown in reports.
+        course: String,
+    },
+    /// A date was expected.
+    #[error(
+        "\"{value}\" is not a date (use 2026-09-01, 2026-09-01T08:00, 01/09/2026 or Unix seconds)"
+    )]
+    NotADate {
+        /// The value read.
+        value: String,
+    },
+    /// The enrolment period ends before it starts.
+    #[error("enrolend \"{end}\" is before enrolstart \"{start}\"")]
+    EndBeforeStart {
+        /// `enrolstart` as read.
+        start: String,
+        /// `enrolend` as read.
+        end: String,
+    },
+    /// `restore` of a binding that does not exist.
+    #[error("{binding} does not exist: nothing to restore (use add to create it)")]
+    NothingToRestore {
+        /// The binding, as shown in reports.
+        binding: String,
+    },
 }
 
 fn join_ids(ids: &[i64]) -> String {
@@ -301,6 +386,28 @@ pub enum FileError {
     EmptyColumnName {
         /// 1-based position.
         position: usize,
+    },
+    /// A column this kind of file cannot do without is missing from the header.
+    #[error("the header has no {column} column, which every {kind} file needs")]
+    MissingColumn {
+        /// The column.
+        column: &'static str,
+        /// The kind of file.
+        kind: &'static str,
+    },
+    /// The header is that of another kind of file than the one the file was routed as.
+    #[error(
+        "this is a {found} file (its header is {header}), not a {kind} file: rename it to match the {found} patterns ({patterns}) or run it with --kind {found}"
+    )]
+    WrongKind {
+        /// The kind the file was routed as.
+        kind: &'static str,
+        /// The kind its header belongs to.
+        found: &'static str,
+        /// The header as read.
+        header: String,
+        /// The name patterns of `found`.
+        patterns: String,
     },
 }
 

@@ -4,8 +4,9 @@
 //! Order of the steps, and why:
 //! 1. Everything that can reject the file (size, encoding, header) runs before the database is
 //!    touched.
-//! 2. The snapshot is read and the writes made in one transaction; a database error rolls the
-//!    whole file back and the input stays where it is.
+//! 2. The snapshot is read, the writes made and the course enrolments that follow them brought
+//!    up to date in one transaction; a database error rolls the whole file back and the input
+//!    stays where it is. A dry run does all of it and rolls back, so that its figures are exact.
 //! 3. Only after the commit is the input archived (the bytes that were applied) and the tryback
 //!    written, so an archived file is always an applied file.
 //! 4. The report is written last, naming the other outputs; every run gets one. If an output
@@ -24,12 +25,9 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::{
-    command::{
-        FileKind,
-        cohort::{self, Wanted},
-    },
+    command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort},
     config::{Config, encoding_setting_label},
-    db::{Db, DbError},
+    db::{Db, DbError, Touched},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
     outcome::{FileOutcome, Totals},
@@ -46,6 +44,8 @@ use crate::{
 pub struct RunOptions {
     /// Compute and report everything, change nothing.
     pub dry_run: bool,
+    /// The kind of file, when not told by its name (`--kind`).
+    pub kind: Option<FileKind>,
 }
 
 /// What a run did, for the command line.
@@ -76,7 +76,7 @@ impl RunSummary {
     }
 }
 
-/// Runs the cohort file at `path`.
+/// Runs the command file at `path`, of the kind its name (or `options.kind`) tells.
 #[tracing::instrument(skip_all, fields(file = %path.display()))]
 pub async fn run_file(
     config: &Config,
@@ -88,10 +88,19 @@ pub async fn run_file(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .ok_or_else(|| Fatal::Usage(format!("{} is not a file", path.display())))?;
+    let kind = match options.kind.or_else(|| config.routing.kind_of(&name)) {
+        Some(kind) => kind,
+        None => {
+            return Err(Fatal::Usage(format!(
+                "cannot tell what kind of command file {name} is from its name ({}); rename it or run it with --kind",
+                config.routing.describe()
+            )));
+        }
+    };
     let mut run = Run {
         config,
         db,
-        kind: FileKind::Cohorts,
+        kind,
         options,
         path,
         started: Local::now(),
@@ -139,7 +148,12 @@ pub async fn run_file(
         Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
     };
     run.format = Some(table.format);
-    let file = match cohort::parse_file(&table, &config.cohorts) {
+    let settings = ParseSettings {
+        cohorts: &config.cohorts,
+        bindings: &config.bindings,
+        routing: &config.routing,
+    };
+    let file = match command::parse(kind, &table, settings) {
         Ok(file) => file,
         Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
     };
@@ -199,36 +213,61 @@ fn read_input(path: &Path, max: u64) -> Result<Input, ReadFailure> {
     }
 }
 
-/// Plans the file against the database and, unless simulating, applies it: one transaction.
+/// Plans the file against the database, applies it and brings the enrolments that follow up to
+/// date, in one transaction: committed, or rolled back when simulating.
 async fn apply(
     config: &Config,
     db: &Db,
-    file: &cohort::ParsedFile,
+    file: &ParsedFile,
     options: RunOptions,
 ) -> Result<FileOutcome, DbError> {
-    let settings = &config.cohorts;
+    let now = Utc::now().timestamp();
     let mut tx = db.begin().await?;
-    let planned = async {
-        let wanted = Wanted::of(file, settings);
-        let snapshot = tx
-            .cohort_snapshot(&wanted, settings.user_identifier)
+    let applied = async {
+        let (mut outcome, touched) = match file {
+            ParsedFile::Cohorts(file) => {
+                let settings = &config.cohorts;
+                let wanted = cohort::Wanted::of(file, settings);
+                let snapshot = tx
+                    .cohort_snapshot(&wanted, settings.user_identifier)
+                    .await?;
+                let plan = cohort::plan(file, &snapshot, settings);
+                let cohorts = tx.apply_cohort_ops(&plan.ops, now).await?;
+                let touched = Touched {
+                    cohorts,
+                    ..Touched::default()
+                };
+                (plan.outcome, touched)
+            }
+            ParsedFile::Bindings(file) => {
+                let settings = &config.bindings;
+                let wanted = binding::Wanted::of(file, settings);
+                let snapshot = tx
+                    .binding_snapshot(
+                        &wanted,
+                        settings.course_identifier,
+                        settings.cohort_identifier,
+                    )
+                    .await?;
+                let plan = binding::plan(file, &snapshot, settings);
+                let touched = tx.apply_binding_ops(&plan.ops, now).await?;
+                (plan.outcome, touched)
+            }
+        };
+        outcome.enrolments = tx
+            .follow_enrolments(touched, config.enrolments, now)
             .await?;
-        let plan = cohort::plan(file, &snapshot, settings);
-        if !options.dry_run {
-            tx.apply_cohort_ops(&plan.ops, Utc::now().timestamp())
-                .await?;
-        }
-        Ok::<_, DbError>(plan)
+        Ok::<_, DbError>(outcome)
     }
     .await;
-    match planned {
-        Ok(plan) if !options.dry_run => {
+    match applied {
+        Ok(outcome) if !options.dry_run => {
             tx.commit().await?;
-            Ok(plan.outcome)
+            Ok(outcome)
         }
-        Ok(plan) => {
+        Ok(outcome) => {
             tx.rollback().await?;
-            Ok(plan.outcome)
+            Ok(outcome)
         }
         Err(error) => {
             // Roll back now rather than when the connection is next used, so that the locks
@@ -434,5 +473,9 @@ fn settings_info(config: &Config) -> SettingsInfo {
         cohort_identifier: config.cohorts.cohort_identifier.name().into(),
         create_missing: config.cohorts.create_missing,
         delete_empty: config.cohorts.delete_empty,
+        course_identifier: config.bindings.course_identifier.name().into(),
+        role_identifier: config.bindings.role_identifier.name().into(),
+        enrol_methods: config.bindings.enrol_methods.clone(),
+        enrolments: config.enrolments,
     }
 }

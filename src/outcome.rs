@@ -58,6 +58,84 @@ impl fmt::Display for UserLabel {
     }
 }
 
+/// A course as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseLabel {
+    /// Moodle's id.
+    pub id: i64,
+    /// Short name.
+    pub shortname: String,
+}
+
+impl fmt::Display for CourseLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.shortname.is_empty() {
+            write!(f, "id {}", self.id)
+        } else {
+            f.write_str(&self.shortname)
+        }
+    }
+}
+
+/// A role as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleLabel {
+    /// Moodle's id.
+    pub id: i64,
+    /// Short name.
+    pub shortname: String,
+}
+
+impl fmt::Display for RoleLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shortname)
+    }
+}
+
+/// A course group as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupLabel {
+    /// Moodle's id; `None` for a group this file creates.
+    pub id: Option<i64>,
+    /// The group's name.
+    pub name: String,
+}
+
+impl fmt::Display for GroupLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.name)
+    }
+}
+
+/// A cohort sync enrolment method (an `enrol` row) as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BindingLabel {
+    /// `enrol.id`; `None` for one this file creates.
+    pub id: Option<i64>,
+    /// The enrolment plugin (`cohort`).
+    pub enrol: String,
+    /// The course.
+    pub course: CourseLabel,
+    /// The cohort.
+    pub cohort: CohortLabel,
+    /// The role given; `None` when the method gives none.
+    pub role: Option<RoleLabel>,
+}
+
+impl fmt::Display for BindingLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cohort {} in course {}", self.cohort, self.course)?;
+        match &self.role {
+            Some(role) => write!(f, " as {role}")?,
+            None => f.write_str(" with no role")?,
+        }
+        if self.enrol != "cohort" {
+            write!(f, " (enrolment method {})", self.enrol)?;
+        }
+        Ok(())
+    }
+}
+
 /// One field of a cohort that a line changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
@@ -141,6 +219,70 @@ pub enum Effect {
         /// The cohort.
         cohort: CohortLabel,
     },
+    /// A course group was created for a binding.
+    GroupCreated {
+        /// The course.
+        course: CourseLabel,
+        /// The new group.
+        group: GroupLabel,
+    },
+    /// A cohort sync enrolment method was added to a course.
+    BindingCreated {
+        /// The binding.
+        binding: BindingLabel,
+        /// The group its members are put in.
+        group: Option<GroupLabel>,
+        /// `enrolstartdate` (0: none).
+        start: i64,
+        /// `enrolenddate` (0: none).
+        end: i64,
+    },
+    /// A disabled binding was enabled again.
+    BindingEnabled {
+        /// The binding.
+        binding: BindingLabel,
+    },
+    /// Some fields of a binding were changed (group, dates).
+    BindingUpdated {
+        /// The binding.
+        binding: BindingLabel,
+        /// What changed.
+        changes: Vec<FieldChange>,
+    },
+    /// The binding already was as asked.
+    BindingUnchanged {
+        /// The binding.
+        binding: BindingLabel,
+    },
+    /// A binding was disabled.
+    BindingDisabled {
+        /// The binding.
+        binding: BindingLabel,
+    },
+    /// The binding already was disabled.
+    BindingAlreadyDisabled {
+        /// The binding.
+        binding: BindingLabel,
+    },
+    /// A binding was deleted with the enrolments, role assignments and group memberships it
+    /// gave.
+    BindingDeleted {
+        /// The binding.
+        binding: BindingLabel,
+        /// Enrolments it held.
+        enrolments: usize,
+    },
+    /// No binding matches: nothing to disable or delete.
+    NotBound {
+        /// The course.
+        course: CourseLabel,
+        /// The cohort.
+        cohort: CohortLabel,
+        /// The role; `None` for every role (`*`).
+        role: Option<RoleLabel>,
+        /// The enrolment plugin.
+        enrol: String,
+    },
 }
 
 /// Counters of effects and line results, as a report's totals show them.
@@ -166,6 +308,28 @@ pub struct Totals {
     pub members_added: usize,
     /// Memberships removed, one by one, by `free` or with a deleted cohort.
     pub members_removed: usize,
+    /// Cohort sync enrolment methods created.
+    pub bindings_created: usize,
+    /// Disabled bindings enabled again.
+    pub bindings_enabled: usize,
+    /// Bindings whose group or dates changed.
+    pub bindings_updated: usize,
+    /// Bindings disabled.
+    pub bindings_disabled: usize,
+    /// Bindings deleted (`fulldel`).
+    pub bindings_deleted: usize,
+    /// Course groups created for bindings.
+    pub groups_created: usize,
+    /// Course enrolments created (`[enrolments] mode = "immediate"`).
+    pub enrolments_created: usize,
+    /// Suspended course enrolments reactivated.
+    pub enrolments_reactivated: usize,
+    /// Course role assignments given by cohort sync.
+    pub roles_assigned: usize,
+    /// Course group memberships added by cohort sync.
+    pub group_members_added: usize,
+    /// Enrolments that Moodle's cohort sync task will remove or suspend.
+    pub pending_unenrolments: usize,
 }
 
 impl Totals {
@@ -183,10 +347,19 @@ impl Totals {
             }
             Effect::MemberAdded { .. } => self.members_added += 1,
             Effect::MemberRemoved { .. } => self.members_removed += 1,
+            Effect::GroupCreated { .. } => self.groups_created += 1,
+            Effect::BindingCreated { .. } => self.bindings_created += 1,
+            Effect::BindingEnabled { .. } => self.bindings_enabled += 1,
+            Effect::BindingUpdated { .. } => self.bindings_updated += 1,
+            Effect::BindingDisabled { .. } => self.bindings_disabled += 1,
+            Effect::BindingDeleted { .. } => self.bindings_deleted += 1,
             Effect::CohortUnchanged { .. }
             | Effect::CohortAlreadyEmpty { .. }
             | Effect::AlreadyMember { .. }
-            | Effect::NotMember { .. } => {}
+            | Effect::NotMember { .. }
+            | Effect::BindingUnchanged { .. }
+            | Effect::BindingAlreadyDisabled { .. }
+            | Effect::NotBound { .. } => {}
         }
     }
 }
@@ -200,6 +373,9 @@ impl Effect {
                 | Effect::CohortAlreadyEmpty { .. }
                 | Effect::AlreadyMember { .. }
                 | Effect::NotMember { .. }
+                | Effect::BindingUnchanged { .. }
+                | Effect::BindingAlreadyDisabled { .. }
+                | Effect::NotBound { .. }
         )
     }
 }
@@ -236,10 +412,9 @@ pub struct LineOutcome {
     pub raw: Range<usize>,
     /// The command as written, or the default command's name when the column is absent or empty.
     pub command: String,
-    /// The cohort key as written.
-    pub cohort: String,
-    /// The user key as written.
-    pub user: String,
+    /// The values that name what the line is about, as written, one per
+    /// [`crate::command::FileKind::key_columns`].
+    pub keys: Vec<String>,
     /// What the line did, or why it failed.
     pub result: Result<Vec<Effect>, LineError>,
 }
@@ -266,6 +441,9 @@ pub struct FileOutcome {
     pub notes: Vec<String>,
     /// Records that held no value (such as `;;;`) and were skipped.
     pub empty_records: usize,
+    /// What happened to course enrolments after the lines, when the file touched cohorts bound
+    /// to courses.
+    pub enrolments: Option<EnrolmentOutcome>,
 }
 
 impl FileOutcome {
@@ -290,6 +468,15 @@ impl FileOutcome {
         for effect in &self.after {
             totals.count(effect);
         }
+        if let Some(enrolments) = &self.enrolments {
+            for course in &enrolments.courses {
+                totals.enrolments_created += course.enrolments_created;
+                totals.enrolments_reactivated += course.enrolments_reactivated;
+                totals.roles_assigned += course.roles_assigned;
+                totals.group_members_added += course.group_members_added;
+                totals.pending_unenrolments += course.pending_unenrolments;
+            }
+        }
         totals
     }
 
@@ -297,4 +484,115 @@ impl FileOutcome {
     pub fn failed(&self) -> impl Iterator<Item = &LineOutcome> {
         self.lines.iter().filter(|line| line.result.is_err())
     }
+}
+
+/// `[enrolments] mode`: who turns cohort memberships into course enrolments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnrolmentMode {
+    /// moodle-sync, right after each file, for additions; removals stay Moodle's.
+    #[default]
+    Immediate,
+    /// Moodle's hourly cohort sync task, for everything.
+    Moodle,
+}
+
+impl EnrolmentMode {
+    /// The setting's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            EnrolmentMode::Immediate => "immediate",
+            EnrolmentMode::Moodle => "moodle",
+        }
+    }
+}
+
+/// The site's `enrol_cohort/unenrolaction`: what Moodle does to the enrolment of a user who
+/// left a bound cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnenrolAction {
+    /// 0: the enrolment is deleted, with the user's grades, groups and roles in the course.
+    Unenrol,
+    /// 1: nothing (not offered for cohorts).
+    Keep,
+    /// 2: the enrolment is suspended; roles kept.
+    Suspend,
+    /// 3: the enrolment is suspended and its roles removed.
+    SuspendNoRoles,
+}
+
+impl UnenrolAction {
+    /// From the stored setting; anything unknown reads as Moodle's default, unenrol.
+    pub fn from_setting(value: i64) -> UnenrolAction {
+        match value {
+            1 => UnenrolAction::Keep,
+            2 => UnenrolAction::Suspend,
+            3 => UnenrolAction::SuspendNoRoles,
+            _ => UnenrolAction::Unenrol,
+        }
+    }
+
+    /// As Moodle's settings page words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnenrolAction::Unenrol => "unenrol user from course",
+            UnenrolAction::Keep => "keep user enrolled",
+            UnenrolAction::Suspend => "disable course enrolment",
+            UnenrolAction::SuspendNoRoles => "disable course enrolment and remove roles",
+        }
+    }
+}
+
+/// Enrolments in one course after a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseEnrolments {
+    /// The course.
+    pub course: CourseLabel,
+    /// `user_enrolments` rows created.
+    pub enrolments_created: usize,
+    /// Suspended enrolments made active again.
+    pub enrolments_reactivated: usize,
+    /// `role_assignments` rows created (component `enrol_cohort`).
+    pub roles_assigned: usize,
+    /// `groups_members` rows created (component `enrol_cohort`).
+    pub group_members_added: usize,
+    /// `groups_members` rows removed because the binding's group changed.
+    pub group_members_removed: usize,
+    /// Enrolments to create or reactivate that are left to Moodle's task (`moodle` mode, or a
+    /// site with cohort sync disabled).
+    pub pending_enrolments: usize,
+    /// Enrolments Moodle's task will remove or suspend: members who left, deleted cohorts.
+    pub pending_unenrolments: usize,
+    /// Cohort-sync role assignments Moodle's task will remove: disabled bindings, inactive
+    /// enrolments.
+    pub pending_role_removals: usize,
+}
+
+impl CourseEnrolments {
+    /// Nothing done and nothing pending.
+    pub fn is_empty(&self) -> bool {
+        self.enrolments_created
+            + self.enrolments_reactivated
+            + self.roles_assigned
+            + self.group_members_added
+            + self.group_members_removed
+            + self.pending_enrolments
+            + self.pending_unenrolments
+            + self.pending_role_removals
+            == 0
+    }
+}
+
+/// What happened to course enrolments after a file's lines, per course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrolmentOutcome {
+    /// The mode used.
+    pub mode: EnrolmentMode,
+    /// Whether the site has the cohort sync enrolment plugin enabled.
+    pub plugin_enabled: bool,
+    /// The site's unenrol action.
+    pub unenrol_action: UnenrolAction,
+    /// One entry per course with something done or pending, by course id.
+    pub courses: Vec<CourseEnrolments>,
 }

@@ -117,3 +117,58 @@ pub fn parse_flag(value: &str) -> Result<bool, LineProblem> {
         }),
     }
 }
+
+/// The course field that a binding file's `course` values are matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CourseIdentifier {
+    /// `course.id`.
+    Id,
+    /// `course.idnumber`, exact match.
+    Idnumber,
+    /// `course.shortname`, exact match.
+    Shortname,
+}
+
+impl CourseIdentifier {
+    /// The setting's value, as written in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            CourseIdentifier::Id => "id",
+            CourseIdentifier::Idnumber => "idnumber",
+            CourseIdentifier::Shortname => "shortname",
+        }
+    }
+}
+
+impl fmt::Display for CourseIdentifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The role field that a binding file's `role` values are matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleIdentifier {
+    /// `role.id`.
+    Id,
+    /// `role.shortname`, ignoring case (Moodle's shortnames are lowercase).
+    Shortname,
+}
+
+impl RoleIdentifier {
+    /// The setting's value, as written in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoleIdentifier::Id => "id",
+            RoleIdentifier::Shortname => "shortname",
+        }
+    }
+}
+
+impl fmt::Display for RoleIdentifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

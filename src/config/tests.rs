@@ -87,4 +87,70 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.input.read, defaults.input.read);
     assert_eq!(example.input.max_file_bytes, defaults.input.max_file_bytes);
     assert_eq!(example.cohorts, defaults.cohorts);
+    assert_eq!(example.bindings, defaults.bindings);
+    assert_eq!(example.enrolments, defaults.enrolments);
+    assert_eq!(example.routing, defaults.routing);
+}
+
+#[test]
+fn binding_enrolment_and_routing_settings() {
+    let defaults = load("").unwrap();
+    assert_eq!(
+        defaults.bindings.course_identifier,
+        CourseIdentifier::Shortname
+    );
+    assert_eq!(defaults.bindings.role_identifier, RoleIdentifier::Shortname);
+    assert_eq!(defaults.bindings.enrol_methods, ["cohort"]);
+    assert_eq!(defaults.enrolments, EnrolmentMode::Immediate);
+    assert_eq!(
+        defaults.routing.kind_of("cohortscourses.csv"),
+        Some(FileKind::Bindings)
+    );
+
+    let config = load(
+        "[cohorts]\ncohort_identifier = \"name\"\n\
+         [bindings]\ncourse_identifier = \"idnumber\"\nrole_identifier = \"id\"\n\
+         enrol_methods = [\"cohort\", \" Cohortrestricted \"]\n\
+         [enrolments]\nmode = \"moodle\"\n\
+         [routing]\nbindings = [\"liaisons*.csv\"]\ncohorts = [\"cohortes*.csv\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.bindings.course_identifier,
+        CourseIdentifier::Idnumber
+    );
+    assert_eq!(config.bindings.role_identifier, RoleIdentifier::Id);
+    assert_eq!(config.bindings.cohort_identifier, CohortIdentifier::Name);
+    assert_eq!(
+        config.bindings.enrol_methods,
+        ["cohort", "cohortrestricted"]
+    );
+    assert_eq!(config.enrolments, EnrolmentMode::Moodle);
+    assert_eq!(
+        config.routing.kind_of("Liaisons_2026.csv"),
+        Some(FileKind::Bindings)
+    );
+    assert_eq!(config.routing.kind_of("cohorts.csv"), None);
+
+    for (text, key) in [
+        (
+            "[bindings]\ncourse_identifier = \"fullname\"\n",
+            "course_identifier",
+        ),
+        (
+            "[bindings]\nrole_identifier = \"idnumber\"\n",
+            "role_identifier",
+        ),
+        ("[bindings]\nenrol_methods = []\n", "enrol_methods"),
+        (
+            "[bindings]\nenrol_methods = [\"co hort\"]\n",
+            "enrol_methods",
+        ),
+        ("[enrolments]\nmode = \"later\"\n", "mode"),
+        ("[routing]\ncohorts = []\n", "[routing] cohorts"),
+        ("[routing]\nbindings = [\"\"]\n", "[routing] bindings"),
+    ] {
+        let error = load(text).unwrap_err();
+        assert!(error.contains(key), "{text}: {error}");
+    }
 }

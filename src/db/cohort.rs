@@ -23,12 +23,12 @@ use crate::command::{
 };
 
 /// Keys per `IN (…)` list: far below every backend's limit on bound values.
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 /// Above this many user keys, users are read in one pass over the table rather than by key
 /// lists.
 const ONE_PASS_ABOVE: usize = 2000;
-/// Memberships per multi-row `INSERT`.
-const INSERT_ROWS: usize = 300;
+/// Rows per multi-row `INSERT` (at most 9 values a row: under every backend's limit).
+pub(super) const INSERT_ROWS: usize = 300;
 
 /// Moodle's `FORMAT_HTML`, the cohort API's default description format.
 const FORMAT_HTML: i64 = 1;
@@ -37,7 +37,7 @@ const ENROL_INSTANCE_DISABLED: i64 = 1;
 
 /// Keys to look rows up by.
 #[derive(Clone, Copy)]
-enum Keys<'k> {
+pub(super) enum Keys<'k> {
     /// Numeric ids.
     Ids(&'k [i64]),
     /// Text values.
@@ -58,30 +58,14 @@ impl Tx {
             ..Snapshot::default()
         };
 
-        let select = format!(
-            "SELECT id, contextid, name, idnumber, description, {}, component FROM {{cohort}}",
-            self.dialect.int("visible")
-        );
-        let lock = self.dialect.lock_rows();
         let ids: Vec<i64> = wanted.cohort_ids.iter().copied().collect();
-        let names = set_vec(&wanted.cohort_names);
-        let idnumbers = set_vec(&wanted.cohort_idnumbers);
-        let mut cohorts: HashMap<i64, CohortRow> = HashMap::new();
-        for (column, keys) in [
-            ("id", Keys::Ids(&ids)),
-            ("name", Keys::Texts(&names)),
-            ("idnumber", Keys::Texts(&idnumbers)),
-        ] {
-            for row in self
-                .select_in(&select, column, keys, lock, "reading cohorts")
-                .await?
-            {
-                let cohort = cohort_row(&row).doing("reading cohorts")?;
-                cohorts.insert(cohort.id, cohort);
-            }
-        }
-        let mut cohorts: Vec<CohortRow> = cohorts.into_values().collect();
-        cohorts.sort_by_key(|cohort| cohort.id);
+        let cohorts = self
+            .read_cohorts(
+                &ids,
+                &set_vec(&wanted.cohort_names),
+                &set_vec(&wanted.cohort_idnumbers),
+            )
+            .await?;
 
         let cohort_ids: Vec<i64> = cohorts.iter().map(|cohort| cohort.id).collect();
         let select = "SELECT cohortid, userid FROM {cohort_members}";
@@ -127,6 +111,38 @@ impl Tx {
         snapshot.categories = self.categories(wanted, &contexts).await?;
         snapshot.cohorts = cohorts;
         Ok(snapshot)
+    }
+
+    /// The cohorts with any of these ids, names or idnumbers, by id, locked until the file's
+    /// transaction ends.
+    pub(super) async fn read_cohorts(
+        &mut self,
+        ids: &[i64],
+        names: &[String],
+        idnumbers: &[String],
+    ) -> Result<Vec<CohortRow>, DbError> {
+        let select = format!(
+            "SELECT id, contextid, name, idnumber, description, {}, component FROM {{cohort}}",
+            self.dialect.int("visible")
+        );
+        let lock = self.dialect.lock_rows();
+        let mut cohorts: HashMap<i64, CohortRow> = HashMap::new();
+        for (column, keys) in [
+            ("id", Keys::Ids(ids)),
+            ("name", Keys::Texts(names)),
+            ("idnumber", Keys::Texts(idnumbers)),
+        ] {
+            for row in self
+                .select_in(&select, column, keys, lock, "reading cohorts")
+                .await?
+            {
+                let cohort = cohort_row(&row).doing("reading cohorts")?;
+                cohorts.insert(cohort.id, cohort);
+            }
+        }
+        let mut cohorts: Vec<CohortRow> = cohorts.into_values().collect();
+        cohorts.sort_by_key(|cohort| cohort.id);
+        Ok(cohorts)
     }
 
     async fn system_context(&mut self) -> Result<i64, DbError> {
@@ -204,7 +220,7 @@ impl Tx {
     }
 
     /// `$CFG->mnet_localhost_id`: users of other MNet hosts never match.
-    async fn local_host(&mut self) -> Result<i64, DbError> {
+    pub(super) async fn local_host(&mut self) -> Result<i64, DbError> {
         let sql = self
             .dialect
             .sql("SELECT value FROM {config} WHERE name = 'mnet_localhost_id'");
@@ -259,7 +275,7 @@ impl Tx {
     /// Runs `select` restricted to `column IN (…)` for `keys`, a chunk of keys at a time, with
     /// `suffix` after the list (`GROUP BY`, a row lock). `select` may end with `WHERE … AND`;
     /// otherwise `WHERE` is added.
-    async fn select_in(
+    pub(super) async fn select_in(
         &mut self,
         select: &str,
         column: &str,
@@ -310,8 +326,15 @@ impl Tx {
     }
 
     /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
-    pub async fn apply_cohort_ops(&mut self, ops: &[CohortOp], now: i64) -> Result<(), DbError> {
+    /// Returns the ids of the cohorts whose members changed (or that were deleted), for the
+    /// enrolments that follow them.
+    pub async fn apply_cohort_ops(
+        &mut self,
+        ops: &[CohortOp],
+        now: i64,
+    ) -> Result<BTreeSet<i64>, DbError> {
         let mut created: Vec<i64> = Vec::new();
+        let mut touched = BTreeSet::new();
         let mut pending = Pending::None;
         for op in ops {
             let resolve = |reference: &CohortRef| match *reference {
@@ -321,6 +344,7 @@ impl Tx {
             match op {
                 CohortOp::AddMember { cohort, user } => {
                     let cohort = resolve(cohort);
+                    touched.insert(cohort);
                     if !matches!(pending, Pending::Add(_)) {
                         self.flush(&mut pending, now).await?;
                         pending = Pending::Add(Vec::new());
@@ -331,6 +355,7 @@ impl Tx {
                 }
                 CohortOp::RemoveMember { cohort, user } => {
                     let cohort = resolve(cohort);
+                    touched.insert(cohort);
                     if !matches!(pending, Pending::Remove(_)) {
                         self.flush(&mut pending, now).await?;
                         pending = Pending::Remove(Vec::new());
@@ -364,6 +389,7 @@ impl Tx {
                 }
                 CohortOp::RemoveAllMembers { cohort } => {
                     let cohort = resolve(cohort);
+                    touched.insert(cohort);
                     self.flush(&mut pending, now).await?;
                     query(
                         self.dialect
@@ -376,12 +402,14 @@ impl Tx {
                 }
                 CohortOp::Delete { cohort } => {
                     let cohort = resolve(cohort);
+                    touched.insert(cohort);
                     self.flush(&mut pending, now).await?;
                     self.delete_cohort(cohort, now).await?;
                 }
             }
         }
-        self.flush(&mut pending, now).await
+        self.flush(&mut pending, now).await?;
+        Ok(touched)
     }
 
     async fn flush(&mut self, pending: &mut Pending, now: i64) -> Result<(), DbError> {
@@ -516,11 +544,11 @@ enum Pending {
     Remove(Vec<(i64, i64)>),
 }
 
-fn set_vec(set: &BTreeSet<String>) -> Vec<String> {
+pub(super) fn set_vec(set: &BTreeSet<String>) -> Vec<String> {
     set.iter().cloned().collect()
 }
 
-fn bind_all(
+pub(super) fn bind_all(
     mut statement: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
     values: &[i64],
 ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {

@@ -2,13 +2,16 @@
 //! knows SQLite, PostgreSQL and MySQL/MariaDB apart. It exposes domain operations: read what a
 //! file refers to, apply a plan's writes, in one transaction per file.
 
+mod binding;
 mod cohort;
 mod database;
 mod dialect;
+mod enrolment;
 mod schema;
 
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
+pub use enrolment::{SiteSettings, Touched};
 pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, is_installed, schema_statements,
 };

@@ -6,10 +6,12 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::{
-    command::FileKind,
+    command::{FileKind, binding::show_time},
     error::LineError,
     input::{SourceFormat, delimiter_label},
-    outcome::{Effect, FileOutcome, LineStatus, Totals},
+    outcome::{
+        Effect, EnrolmentMode, EnrolmentOutcome, FileOutcome, LineStatus, Totals, UnenrolAction,
+    },
 };
 
 /// How a run ended.
@@ -79,6 +81,14 @@ pub struct SettingsInfo {
     pub create_missing: bool,
     /// `[cohorts] delete_empty`.
     pub delete_empty: bool,
+    /// `[bindings] course_identifier`.
+    pub course_identifier: String,
+    /// `[bindings] role_identifier`.
+    pub role_identifier: String,
+    /// `[bindings] enrol_methods`.
+    pub enrol_methods: Vec<String>,
+    /// `[enrolments] mode`.
+    pub enrolments: EnrolmentMode,
 }
 
 /// The files a run wrote or moved, besides the report itself (which sits beside the tryback,
@@ -100,16 +110,31 @@ pub struct ReportLine<'a> {
     pub status: LineStatus,
     /// The command.
     pub command: String,
-    /// The cohort key as written.
-    pub cohort: String,
-    /// The user key as written.
-    pub user: String,
+    /// What the line is about, as written: `cohort` and `user`, or `course`, `cohort` and
+    /// `role`.
+    #[serde(flatten)]
+    pub keys: Keys,
     /// What happened, in words.
     pub message: String,
     /// Why it failed.
     pub error: Option<&'a LineError>,
     /// What it did, as data.
     pub effects: &'a [Effect],
+}
+
+/// A line's key values by column name, serialised as fields in column order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys(pub Vec<(&'static str, String)>);
+
+impl Serialize for Keys {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 /// An effect after the last line (`delete_empty`).
@@ -130,6 +155,8 @@ pub struct Report<'a> {
     pub version: &'static str,
     /// The kind of command file.
     pub kind: &'static str,
+    #[serde(skip)]
+    file_kind: FileKind,
     /// Whether this was a simulation (`--dry-run`): nothing was written.
     pub simulation: bool,
     /// How the run ended.
@@ -166,6 +193,8 @@ pub struct Report<'a> {
     pub lines: Vec<ReportLine<'a>>,
     /// Effects after the last line.
     pub after: Vec<ReportEffect<'a>>,
+    /// Course enrolments after the lines.
+    pub enrolments: Option<&'a EnrolmentOutcome>,
 }
 
 /// What a report is made from, besides the outcome.
@@ -205,6 +234,7 @@ impl<'a> Report<'a> {
     /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
     pub fn new(context: ReportContext, outcome: Option<&'a FileOutcome>) -> Report<'a> {
         let simulation = context.simulation;
+        let key_columns = context.kind.key_columns();
         let (lines, after, mut notes, totals, empty_records) = match outcome {
             None => (Vec::new(), Vec::new(), Vec::new(), None, 0),
             Some(outcome) => (
@@ -215,8 +245,13 @@ impl<'a> Report<'a> {
                         line: line.line,
                         status: line.status(),
                         command: line.command.clone(),
-                        cohort: line.cohort.clone(),
-                        user: line.user.clone(),
+                        keys: Keys(
+                            key_columns
+                                .iter()
+                                .copied()
+                                .zip(line.keys.iter().cloned())
+                                .collect(),
+                        ),
                         message: match &line.result {
                             Ok(effects) => effects
                                 .iter()
@@ -247,6 +282,7 @@ impl<'a> Report<'a> {
             tool: "moodle-sync",
             version: env!("CARGO_PKG_VERSION"),
             kind: context.kind.name(),
+            file_kind: context.kind,
             simulation,
             status: context.status,
             exit_code: exit_code(context.status, &context.problems),
@@ -265,6 +301,7 @@ impl<'a> Report<'a> {
             empty_records,
             lines,
             after,
+            enrolments: outcome.and_then(|outcome| outcome.enrolments.as_ref()),
         }
     }
 
@@ -313,13 +350,24 @@ impl<'a> Report<'a> {
         field(
             out,
             "Settings",
-            &format!(
-                "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}",
-                self.settings.cohort_identifier,
-                self.settings.user_identifier,
-                yes_no(self.settings.create_missing),
-                yes_no(self.settings.delete_empty),
-            ),
+            &match self.file_kind {
+                FileKind::Cohorts => format!(
+                    "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, enrolments {}",
+                    self.settings.cohort_identifier,
+                    self.settings.user_identifier,
+                    yes_no(self.settings.create_missing),
+                    yes_no(self.settings.delete_empty),
+                    self.settings.enrolments.name(),
+                ),
+                FileKind::Bindings => format!(
+                    "courses matched by {}, cohorts matched by {}, roles matched by {}, enrolment methods {}, enrolments {}",
+                    self.settings.course_identifier,
+                    self.settings.cohort_identifier,
+                    self.settings.role_identifier,
+                    self.settings.enrol_methods.join(", "),
+                    self.settings.enrolments.name(),
+                ),
+            },
         )?;
         field(
             out,
@@ -371,30 +419,43 @@ impl<'a> Report<'a> {
                 &mut self.lines.iter().map(|line| line.command.chars().count()),
                 7,
             );
-            let cohort_width = width(
-                &mut self.lines.iter().map(|line| line.cohort.chars().count()),
-                6,
-            );
-            let user_width = width(
-                &mut self.lines.iter().map(|line| line.user.chars().count()),
-                4,
-            );
-            writeln!(
+            let key_columns = self.file_kind.key_columns();
+            let key_widths: Vec<usize> = key_columns
+                .iter()
+                .enumerate()
+                .map(|(index, name)| {
+                    width(
+                        &mut self.lines.iter().map(|line| {
+                            line.keys
+                                .0
+                                .get(index)
+                                .map_or(0, |(_, value)| value.chars().count())
+                        }),
+                        name.len(),
+                    )
+                })
+                .collect();
+            write!(
                 out,
-                "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  message",
-                "line", "status", "command", "cohort", "user"
+                "{:>line_width$}  {:<9}  {:<command_width$}",
+                "line", "status", "command"
             )?;
+            for (name, width) in key_columns.iter().zip(&key_widths) {
+                write!(out, "  {name:<width$}")?;
+            }
+            out.write_all(b"  message\n")?;
             for line in &self.lines {
-                writeln!(
+                write!(
                     out,
-                    "{:>line_width$}  {:<9}  {:<command_width$}  {:<cohort_width$}  {:<user_width$}  {}",
+                    "{:>line_width$}  {:<9}  {:<command_width$}",
                     line.line,
                     line.status.label(),
                     line.command,
-                    line.cohort,
-                    line.user,
-                    line.message
                 )?;
+                for ((_, value), width) in line.keys.0.iter().zip(&key_widths) {
+                    write!(out, "  {value:<width$}")?;
+                }
+                writeln!(out, "  {}", line.message)?;
             }
         }
 
@@ -403,6 +464,10 @@ impl<'a> Report<'a> {
             for effect in &self.after {
                 writeln!(out, "- {}", effect.message)?;
             }
+        }
+
+        if let Some(enrolments) = self.enrolments {
+            write_enrolments(out, enrolments, self.simulation)?;
         }
 
         if let Some(totals) = &self.totals {
@@ -416,19 +481,46 @@ impl<'a> Report<'a> {
                 write!(out, " ({} empty records skipped)", self.empty_records)?;
             }
             out.write_all(b"\n")?;
-            writeln!(
-                out,
-                "cohorts   {} created, {} updated, {} emptied, {} deleted",
-                totals.cohorts_created,
-                totals.cohorts_updated,
-                totals.cohorts_emptied,
-                totals.cohorts_deleted
-            )?;
-            writeln!(
-                out,
-                "members   {} added, {} removed",
-                totals.members_added, totals.members_removed
-            )?;
+            match self.file_kind {
+                FileKind::Cohorts => {
+                    writeln!(
+                        out,
+                        "cohorts   {} created, {} updated, {} emptied, {} deleted",
+                        totals.cohorts_created,
+                        totals.cohorts_updated,
+                        totals.cohorts_emptied,
+                        totals.cohorts_deleted
+                    )?;
+                    writeln!(
+                        out,
+                        "members   {} added, {} removed",
+                        totals.members_added, totals.members_removed
+                    )?;
+                }
+                FileKind::Bindings => {
+                    writeln!(
+                        out,
+                        "bindings  {} created, {} enabled, {} updated, {} disabled, {} deleted; {} groups created",
+                        totals.bindings_created,
+                        totals.bindings_enabled,
+                        totals.bindings_updated,
+                        totals.bindings_disabled,
+                        totals.bindings_deleted,
+                        totals.groups_created
+                    )?;
+                }
+            }
+            if self.enrolments.is_some() {
+                writeln!(
+                    out,
+                    "courses   {} enrolments created, {} reactivated, {} roles assigned, {} group memberships added; {} enrolments pending removal by Moodle",
+                    totals.enrolments_created,
+                    totals.enrolments_reactivated,
+                    totals.roles_assigned,
+                    totals.group_members_added,
+                    totals.pending_unenrolments
+                )?;
+            }
         }
         out.write_all(b"\nEnd of report\n")
     }
@@ -463,6 +555,99 @@ impl<'a> Report<'a> {
             (_, None) => format!("exit code {code}"),
         }
     }
+}
+
+/// The course enrolments section: what was done per course, and what Moodle's task will do.
+fn write_enrolments(
+    out: &mut dyn Write,
+    enrolments: &EnrolmentOutcome,
+    simulation: bool,
+) -> io::Result<()> {
+    let would = |done: &'static str, would: &'static str| if simulation { would } else { done };
+    match (enrolments.mode, enrolments.plugin_enabled) {
+        (_, false) => out.write_all(
+            b"\nCourse enrolments\n\
+              The site has cohort sync disabled (enrol_plugins_enabled does not list \"cohort\"):\n\
+              nobody is enrolled through a binding, by moodle-sync or by Moodle, and while it stays\n\
+              disabled Moodle's cohort sync task removes every role that cohort sync gave.\n",
+        )?,
+        (EnrolmentMode::Immediate, true) => writeln!(
+            out,
+            "\nCourse enrolments ([enrolments] mode = \"immediate\": {} with the file, as Moodle's cohort sync would)",
+            would("made", "would be made")
+        )?,
+        (EnrolmentMode::Moodle, true) => out.write_all(
+            b"\nCourse enrolments ([enrolments] mode = \"moodle\": left to Moodle's hourly cohort sync task)\n",
+        )?,
+    }
+    if enrolments.courses.is_empty() {
+        out.write_all(b"- nothing to do in the bound courses\n")?;
+    }
+    let mut warn = 0;
+    for course in &enrolments.courses {
+        let mut parts = Vec::new();
+        let mut done = |count: usize, what: &str| {
+            if count > 0 {
+                parts.push(format!("{} {what}", plural(count, "user")));
+            }
+        };
+        done(course.enrolments_created, "enrolled");
+        done(course.enrolments_reactivated, "reactivated");
+        done(course.roles_assigned, "given the binding's role");
+        done(course.group_members_added, "added to the binding's group");
+        done(course.group_members_removed, "removed from another group");
+        let mut text = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("{}: {}", would("done", "would be done"), parts.join(", "))
+        };
+        let mut pending = Vec::new();
+        if course.pending_enrolments > 0 {
+            pending.push(format!(
+                "enrol {}",
+                plural(course.pending_enrolments, "user")
+            ));
+        }
+        if course.pending_unenrolments > 0 {
+            let verb = match enrolments.unenrol_action {
+                UnenrolAction::Unenrol => "unenrol",
+                _ => "suspend",
+            };
+            pending.push(format!(
+                "{verb} {} no longer in the bound cohort",
+                plural(course.pending_unenrolments, "user")
+            ));
+            if enrolments.unenrol_action == UnenrolAction::Unenrol {
+                warn += course.pending_unenrolments;
+            }
+        }
+        if course.pending_role_removals > 0 {
+            pending.push(format!(
+                "remove {}",
+                plural(course.pending_role_removals, "cohort-sync role assignment")
+            ));
+        }
+        if !pending.is_empty() {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(&format!(
+                "pending Moodle's cohort sync task: {}",
+                pending.join(", ")
+            ));
+        }
+        writeln!(out, "- course {}: {text}", course.course)?;
+    }
+    if warn > 0 {
+        writeln!(
+            out,
+            "WARNING: the site's cohort sync unenrol action is \"{}\": Moodle's task will unenrol {}, deleting their grades, group memberships and roles in those courses. To keep them, set it to \"{}\" in Moodle (Site administration > Plugins > Enrolments > Cohort sync) before the task runs.",
+            enrolments.unenrol_action.label(),
+            plural(warn, "user"),
+            UnenrolAction::Suspend.label()
+        )?;
+    }
+    Ok(())
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -558,6 +743,75 @@ pub fn describe(effect: &Effect, simulation: bool) -> String {
         }
         Effect::NotMember { user, cohort } => {
             format!("{user} not a member of cohort {cohort}: nothing to remove")
+        }
+        Effect::GroupCreated { course, group } => {
+            format!(
+                "{} group {group} in course {course}",
+                verb("created", "would create")
+            )
+        }
+        Effect::BindingCreated {
+            binding,
+            group,
+            start,
+            end,
+        } => {
+            let mut text = format!("{} {binding}", verb("bound", "would bind"));
+            if let Some(group) = group {
+                text.push_str(&format!(", members into group {group}"));
+            }
+            if *start > 0 {
+                text.push_str(&format!(", enrolment from {}", show_time(*start)));
+            }
+            if *end > 0 {
+                text.push_str(&format!(", enrolment until {}", show_time(*end)));
+            }
+            text
+        }
+        Effect::BindingEnabled { binding } => {
+            format!("{} {binding}", verb("enabled again", "would enable again"))
+        }
+        Effect::BindingUpdated { binding, changes } => {
+            let changes: Vec<String> = changes
+                .iter()
+                .map(|change| format!("{} {} → {}", change.field, change.from, change.to))
+                .collect();
+            format!(
+                "{} {binding}: {}",
+                verb("updated", "would update"),
+                changes.join(", ")
+            )
+        }
+        Effect::BindingUnchanged { binding } => format!("{binding} already bound and enabled"),
+        Effect::BindingDisabled { binding } => format!(
+            "{} {binding} (Moodle's cohort sync task then removes the roles it gave; enrolments stay, inactive)",
+            verb("disabled", "would disable")
+        ),
+        Effect::BindingAlreadyDisabled { binding } => format!("{binding} already disabled"),
+        Effect::BindingDeleted {
+            binding,
+            enrolments,
+        } => format!(
+            "{} {binding} with its {} and the roles and group memberships they had from it",
+            verb("deleted", "would delete"),
+            plural(*enrolments, "enrolment")
+        ),
+        Effect::NotBound {
+            course,
+            cohort,
+            role,
+            enrol,
+        } => {
+            let role = match role {
+                Some(role) => format!(" as {role}"),
+                None => String::new(),
+            };
+            let method = if enrol == "cohort" {
+                String::new()
+            } else {
+                format!(" (enrolment method {enrol})")
+            };
+            format!("cohort {cohort} is not bound to course {course}{role}{method}: nothing to do")
         }
     }
 }

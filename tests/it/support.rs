@@ -285,9 +285,17 @@ impl TestEnv {
     /// Drops `bytes` as `name` and simulates it.
     pub async fn dry_run(&self, name: &str, bytes: &[u8]) -> RunSummary {
         let path = self.drop_file(name, bytes);
-        ingest::run_file(&self.config, &self.db, &path, RunOptions { dry_run: true })
-            .await
-            .unwrap()
+        ingest::run_file(
+            &self.config,
+            &self.db,
+            &path,
+            RunOptions {
+                dry_run: true,
+                kind: None,
+            },
+        )
+        .await
+        .unwrap()
     }
 
     /// Runs the `moodle-sync` binary in the environment's folder, with its configuration.

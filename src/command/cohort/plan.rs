@@ -258,8 +258,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             line: parsed.number,
             raw: parsed.raw.clone(),
             command: parsed.command.clone(),
-            cohort: parsed.cohort.clone(),
-            user: parsed.user.clone(),
+            keys: vec![parsed.cohort.clone(), parsed.user.clone()],
             result: match &parsed.line {
                 Ok(line) => planner.apply(line),
                 Err(error) => Err(error.clone()),
@@ -277,6 +276,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             after,
             notes: file.notes.clone(),
             empty_records: file.empty_records,
+            enrolments: None,
         },
         ops: planner.ops,
     }

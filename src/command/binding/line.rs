@@ -1,0 +1,427 @@
+//! The binding file's columns and the parsing of one record into a [`BindingLine`]. Pure: a
+//! line is checked on its own here; the course, cohort, role and group it names are resolved by
+//! the planner.
+
+use std::ops::Range;
+
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
+use serde::Serialize;
+
+use crate::{
+    command::refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, parse_flag, parse_id},
+    error::{FileError, LineError, LineProblem},
+    input::{ColumnMap, ColumnSpec, Record, Table},
+};
+
+/// The `[bindings]` settings, with the cohort identifier of `[cohorts]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BindingSettings {
+    /// The course field that `course` values are matched against.
+    pub course_identifier: CourseIdentifier,
+    /// The role field that `role` values are matched against.
+    pub role_identifier: RoleIdentifier,
+    /// The cohort field that `cohort` values are matched against (`[cohorts]`).
+    pub cohort_identifier: CohortIdentifier,
+    /// The enrolment plugins the `enrol` column may name, lowercase.
+    pub enrol_methods: Vec<String>,
+}
+
+impl Default for BindingSettings {
+    fn default() -> Self {
+        BindingSettings {
+            course_identifier: CourseIdentifier::Shortname,
+            role_identifier: RoleIdentifier::Shortname,
+            cohort_identifier: CohortIdentifier::Idnumber,
+            enrol_methods: vec![DEFAULT_ENROL.to_owned()],
+        }
+    }
+}
+
+/// The enrolment plugin of a line without `enrol`.
+pub const DEFAULT_ENROL: &str = "cohort";
+/// The shortname of the role of a line without `role`.
+pub const DEFAULT_ROLE: &str = "student";
+
+/// What a line asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingCmd {
+    /// Bind the cohort to the course (create, or enable, the enrolment method).
+    Add,
+    /// Disable the matching enrolment methods.
+    Del,
+    /// Enable the matching enrolment methods again.
+    Restore,
+    /// Delete the matching enrolment methods with their enrolments.
+    Fulldel,
+}
+
+/// The role a line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleChoice {
+    /// No value: the role with shortname `student`.
+    Default,
+    /// `*`: every role (not with `add`).
+    Every,
+    /// A role key, matched by the configured identifier.
+    Key(String),
+}
+
+/// The group a line asks for (`makegroup`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupChoice {
+    /// `0`/`no`: no group.
+    None,
+    /// `1`/`yes`: the course group named after the cohort, created when missing.
+    CohortNamed,
+    /// The name of an existing course group.
+    Named(String),
+}
+
+/// A parsed data line of a binding file. Optional values are `None` when the column is absent
+/// or the value empty: an empty value never changes anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingLine {
+    /// The command.
+    pub cmd: BindingCmd,
+    /// The course key. Never empty.
+    pub course: String,
+    /// The cohort key. Never empty.
+    pub cohort: String,
+    /// The role.
+    pub role: RoleChoice,
+    /// The enrolment plugin, lowercase.
+    pub enrol: String,
+    /// `makegroup`.
+    pub group: Option<GroupChoice>,
+    /// `enrolstart`, Unix seconds.
+    pub start: Option<i64>,
+    /// `enrolend`, Unix seconds.
+    pub end: Option<i64>,
+}
+
+/// The columns of a binding file, in the order of [`column_specs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `cmd`.
+    Cmd,
+    /// `course`.
+    Course,
+    /// `cohort`.
+    Cohort,
+    /// `role`.
+    Role,
+    /// `enrol`.
+    Enrol,
+    /// `makegroup`.
+    Makegroup,
+    /// `enrolstart`.
+    Enrolstart,
+    /// `enrolend`.
+    Enrolend,
+}
+
+impl Column {
+    const fn index(self) -> usize {
+        self as usize
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Column::Cmd => "cmd",
+            Column::Course => "course",
+            Column::Cohort => "cohort",
+            Column::Role => "role",
+            Column::Enrol => "enrol",
+            Column::Makegroup => "makegroup",
+            Column::Enrolstart => "enrolstart",
+            Column::Enrolend => "enrolend",
+        }
+    }
+}
+
+/// The columns a binding file may have. `courseid`, `cohortid` and `roleid` are the names the
+/// reference tool's documentation uses.
+pub fn column_specs() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::new("cmd"),
+        ColumnSpec::with_aliases("course", &["courseid"]),
+        ColumnSpec::with_aliases("cohort", &["cohortid"]),
+        ColumnSpec::with_aliases("role", &["roleid"]),
+        ColumnSpec::new("enrol"),
+        ColumnSpec::with_aliases("makegroup", &["group"]),
+        ColumnSpec::new("enrolstart"),
+        ColumnSpec::new("enrolend"),
+    ]
+}
+
+/// A data record with its parse result and the keys the report shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedLine {
+    /// Physical line (from 1) on which the record starts.
+    pub number: usize,
+    /// The record's bytes in the input, for the tryback.
+    pub raw: Range<usize>,
+    /// The command as written, or `add` when none is.
+    pub command: String,
+    /// Course, cohort and role as written.
+    pub keys: Vec<String>,
+    /// The line, or why it cannot be applied whatever the database holds.
+    pub line: Result<BindingLine, LineError>,
+}
+
+/// A binding file ready to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// The data lines, in file order.
+    pub lines: Vec<ParsedLine>,
+    /// Remarks about the file as a whole.
+    pub notes: Vec<String>,
+    /// Records that held no value (such as `;;;`), skipped.
+    pub empty_records: usize,
+}
+
+/// Maps the header and parses every data line of a binding file. `course` and `cohort` are
+/// required columns.
+pub fn parse_file(table: &Table, settings: &BindingSettings) -> Result<ParsedFile, FileError> {
+    let columns = ColumnMap::resolve(&table.header, &column_specs())?;
+    for column in [Column::Course, Column::Cohort] {
+        if !columns.has(column.index()) {
+            return Err(FileError::MissingColumn {
+                column: column.name(),
+                kind: "binding",
+            });
+        }
+    }
+    let mut notes = Vec::new();
+    if !settings
+        .enrol_methods
+        .iter()
+        .any(|method| method == DEFAULT_ENROL)
+    {
+        notes.push(format!(
+            "[bindings] enrol_methods does not list \"{DEFAULT_ENROL}\": lines without an enrol value fail"
+        ));
+    }
+    let lines = table
+        .records
+        .iter()
+        .map(|record| {
+            let value = |column: Column| columns.get(record, column.index()).unwrap_or("");
+            ParsedLine {
+                number: record.line,
+                raw: record.raw.clone(),
+                command: columns
+                    .get(record, Column::Cmd.index())
+                    .unwrap_or("add")
+                    .to_owned(),
+                keys: vec![
+                    value(Column::Course).to_owned(),
+                    value(Column::Cohort).to_owned(),
+                    columns
+                        .get(record, Column::Role.index())
+                        .unwrap_or(DEFAULT_ROLE)
+                        .to_owned(),
+                ],
+                line: parse_line(record, &columns, settings),
+            }
+        })
+        .collect();
+    Ok(ParsedFile {
+        lines,
+        notes,
+        empty_records: table.empty_records,
+    })
+}
+
+/// Moodle's `groups.name` width, in characters.
+const GROUP_NAME_MAX: usize = 254;
+
+fn parse_line(
+    record: &Record,
+    columns: &ColumnMap,
+    settings: &BindingSettings,
+) -> Result<BindingLine, LineError> {
+    columns.check_width(record)?;
+    columns.check_text(record)?;
+    let value = |column: Column| columns.get(record, column.index());
+    let fail = |column: Column, value: &str, problem: LineProblem| {
+        let name = columns.header_name(column.index()).unwrap_or(column.name());
+        LineError::in_column(name, value, problem)
+    };
+
+    let cmd = match value(Column::Cmd) {
+        None => BindingCmd::Add,
+        Some(text) => match text.to_lowercase().as_str() {
+            "add" => BindingCmd::Add,
+            "del" => BindingCmd::Del,
+            "restore" => BindingCmd::Restore,
+            "fulldel" => BindingCmd::Fulldel,
+            _ => {
+                return Err(fail(
+                    Column::Cmd,
+                    text,
+                    LineProblem::UnknownCommand {
+                        value: text.to_owned(),
+                        expected: "add, del, restore or fulldel",
+                    },
+                ));
+            }
+        },
+    };
+
+    let course = value(Column::Course).ok_or_else(|| {
+        fail(
+            Column::Course,
+            "",
+            LineProblem::MissingValue {
+                what: "course",
+                by: settings.course_identifier.name(),
+            },
+        )
+    })?;
+    if settings.course_identifier == CourseIdentifier::Id {
+        parse_id(course).map_err(|problem| fail(Column::Course, course, problem))?;
+    }
+    let cohort = value(Column::Cohort).ok_or_else(|| {
+        fail(
+            Column::Cohort,
+            "",
+            LineProblem::MissingValue {
+                what: "cohort",
+                by: settings.cohort_identifier.name(),
+            },
+        )
+    })?;
+    if settings.cohort_identifier == CohortIdentifier::Id {
+        parse_id(cohort).map_err(|problem| fail(Column::Cohort, cohort, problem))?;
+    }
+
+    let role = match value(Column::Role) {
+        None => RoleChoice::Default,
+        Some("*") if cmd == BindingCmd::Add => {
+            return Err(fail(Column::Role, "*", LineProblem::EveryRoleWithAdd));
+        }
+        Some("*") => RoleChoice::Every,
+        Some(text) => {
+            if settings.role_identifier == RoleIdentifier::Id {
+                parse_id(text).map_err(|problem| fail(Column::Role, text, problem))?;
+            }
+            RoleChoice::Key(text.to_owned())
+        }
+    };
+
+    let enrol = value(Column::Enrol).unwrap_or(DEFAULT_ENROL).to_lowercase();
+    if !settings.enrol_methods.contains(&enrol) {
+        return Err(fail(
+            Column::Enrol,
+            value(Column::Enrol).unwrap_or(""),
+            LineProblem::EnrolNotAllowed {
+                value: enrol,
+                allowed: settings.enrol_methods.join(", "),
+            },
+        ));
+    }
+
+    let group = match value(Column::Makegroup) {
+        None => None,
+        Some(text) => Some(match parse_flag(text) {
+            Ok(true) => GroupChoice::CohortNamed,
+            Ok(false) => GroupChoice::None,
+            Err(_) if text.chars().count() > GROUP_NAME_MAX => {
+                return Err(fail(
+                    Column::Makegroup,
+                    text,
+                    LineProblem::TooLong {
+                        length: text.chars().count(),
+                        max: GROUP_NAME_MAX,
+                    },
+                ));
+            }
+            Err(_) => GroupChoice::Named(text.to_owned()),
+        }),
+    };
+    let time = |column: Column| -> Result<Option<i64>, LineError> {
+        value(column)
+            .map(|text| {
+                parse_time(text).ok_or_else(|| {
+                    fail(
+                        column,
+                        text,
+                        LineProblem::NotADate {
+                            value: text.to_owned(),
+                        },
+                    )
+                })
+            })
+            .transpose()
+    };
+    let start = time(Column::Enrolstart)?;
+    let end = time(Column::Enrolend)?;
+    if let (Some(start_time), Some(end_time)) = (start, end)
+        && end_time < start_time
+    {
+        return Err(fail(
+            Column::Enrolend,
+            value(Column::Enrolend).unwrap_or(""),
+            LineProblem::EndBeforeStart {
+                start: value(Column::Enrolstart).unwrap_or("").to_owned(),
+                end: value(Column::Enrolend).unwrap_or("").to_owned(),
+            },
+        ));
+    }
+    Ok(BindingLine {
+        cmd,
+        course: course.to_owned(),
+        cohort: cohort.to_owned(),
+        role,
+        enrol,
+        group,
+        start,
+        end,
+    })
+}
+
+/// Reads a date as Unix seconds: Unix seconds (`1788220800`), an ISO 8601 date (`2026-09-01`,
+/// midnight) or date-time (`2026-09-01T08:00`, `2026-09-01 08:00:00`, with or without an offset
+/// such as `Z` or `+02:00`), or a French date (`01/09/2026`, day first). Dates and date-times
+/// without an offset are in the server's local time zone. `0` means "no date", as in Moodle.
+pub fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.timestamp());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(time) = DateTime::parse_from_str(text, format) {
+            return Some(time.timestamp());
+        }
+    }
+    let local = |naive: NaiveDateTime| {
+        Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|time| time.timestamp())
+    };
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return local(naive);
+        }
+    }
+    for format in ["%Y-%m-%d", "%d/%m/%Y"] {
+        if let Ok(date) = NaiveDate::parse_from_str(text, format) {
+            return local(date.and_hms_opt(0, 0, 0)?);
+        }
+    }
+    None
+}

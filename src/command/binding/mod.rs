@@ -1,0 +1,18 @@
+//! Cohort-to-course binding files (`cohortscourses*.csv`): cohort sync enrolment methods
+//! (Moodle's `enrol_cohort` instances). `line` parses records, `plan` decides their effects
+//! against a snapshot of the database and lists the writes.
+
+mod line;
+mod plan;
+
+pub use line::{
+    BindingCmd, BindingLine, BindingSettings, Column, GroupChoice, ParsedFile, ParsedLine,
+    RoleChoice, column_specs, parse_file, parse_time,
+};
+pub use plan::{
+    BindingOp, CourseRow, GroupRef, GroupRow, InstanceChanges, InstanceRef, InstanceRow,
+    NewInstance, Plan, RoleRow, SITE_COURSE, Snapshot, Wanted, plan, show_time,
+};
+
+#[cfg(test)]
+mod tests;

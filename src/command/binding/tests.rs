@@ -1,0 +1,1 @@
+//! Binding file semantics without a database.

@@ -1,0 +1,404 @@
+//! Cohort-to-course bindings in the database: reading the courses, cohorts, roles, enrolment
+//! methods and groups a binding file refers to, and applying its writes as Moodle's enrolment
+//! API would (`enrol_cohort_plugin::add_instance`, `update_instance`, `update_status`,
+//! `enrol_plugin::delete_instance`, `groups_create_group`): see docs/moodle-database.md.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{
+    cohort::{CHUNK, Keys, bind_all, set_vec},
+    database::{Context, DbError, Tx, insert_id, int, optional_int, query, text},
+    dialect::placeholders,
+    enrolment::Touched,
+};
+use crate::command::{
+    binding::{
+        BindingOp, CourseRow, GroupRef, GroupRow, InstanceRef, InstanceRow, RoleRow, Snapshot,
+        Wanted,
+    },
+    refs::{CohortIdentifier, CourseIdentifier},
+};
+
+impl Tx {
+    /// Reads every row `wanted` refers to. The enrolment methods of the courses read are
+    /// locked until the file's transaction ends.
+    pub async fn binding_snapshot(
+        &mut self,
+        wanted: &Wanted,
+        courses_by: CourseIdentifier,
+        cohorts_by: CohortIdentifier,
+    ) -> Result<Snapshot, DbError> {
+        let select = "SELECT id, shortname, idnumber FROM {course}";
+        let course_ids: Vec<i64> = wanted.course_ids.iter().copied().collect();
+        let course_keys = set_vec(&wanted.course_keys);
+        let (column, keys) = match courses_by {
+            CourseIdentifier::Id => ("id", Keys::Ids(&course_ids)),
+            CourseIdentifier::Idnumber => ("idnumber", Keys::Texts(&course_keys)),
+            CourseIdentifier::Shortname => ("shortname", Keys::Texts(&course_keys)),
+        };
+        let mut courses = Vec::new();
+        for row in self
+            .select_in(select, column, keys, " ORDER BY id", "reading courses")
+            .await?
+        {
+            courses.push(CourseRow {
+                id: int(&row, 0).doing("reading courses")?,
+                shortname: text(&row, 1).doing("reading courses")?,
+                idnumber: text(&row, 2).doing("reading courses")?,
+            });
+        }
+        courses.sort_by_key(|course| course.id);
+        courses.dedup_by_key(|course| course.id);
+
+        let cohort_ids: Vec<i64> = wanted.cohort_ids.iter().copied().collect();
+        let cohort_keys = set_vec(&wanted.cohort_keys);
+        let none: &[String] = &[];
+        let cohorts = match cohorts_by {
+            CohortIdentifier::Id => self.read_cohorts(&cohort_ids, none, none).await?,
+            CohortIdentifier::Idnumber => self.read_cohorts(&[], none, &cohort_keys).await?,
+            CohortIdentifier::Name => self.read_cohorts(&[], &cohort_keys, none).await?,
+        };
+
+        let mut roles = Vec::new();
+        let sql = self
+            .dialect
+            .sql("SELECT id, shortname FROM {role} ORDER BY id");
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing("reading roles")?
+        {
+            roles.push(RoleRow {
+                id: int(&row, 0).doing("reading roles")?,
+                shortname: text(&row, 1).doing("reading roles")?,
+            });
+        }
+
+        let ids: Vec<i64> = courses.iter().map(|course| course.id).collect();
+        let select = "SELECT id, enrol, status, courseid, sortorder, roleid, customint1, customint2, \
+                      enrolstartdate, enrolenddate FROM {enrol}";
+        let lock = format!(" ORDER BY id{}", self.dialect.lock_rows());
+        let mut instances = Vec::new();
+        for row in self
+            .select_in(
+                select,
+                "courseid",
+                Keys::Ids(&ids),
+                &lock,
+                "reading enrolment methods",
+            )
+            .await?
+        {
+            let doing = "reading enrolment methods";
+            instances.push(InstanceRow {
+                id: int(&row, 0).doing(doing)?,
+                enrol: text(&row, 1).doing(doing)?,
+                status: int(&row, 2).doing(doing)?,
+                courseid: int(&row, 3).doing(doing)?,
+                sortorder: int(&row, 4).doing(doing)?,
+                roleid: optional_int(&row, 5).doing(doing)?.unwrap_or(0),
+                cohort: optional_int(&row, 6).doing(doing)?,
+                group: optional_int(&row, 7).doing(doing)?,
+                start: optional_int(&row, 8).doing(doing)?.unwrap_or(0),
+                end: optional_int(&row, 9).doing(doing)?.unwrap_or(0),
+                enrolments: 0,
+            });
+        }
+        instances.sort_by_key(|instance| instance.id);
+        let instance_ids: Vec<i64> = instances.iter().map(|instance| instance.id).collect();
+        let mut counts: HashMap<i64, usize> = HashMap::new();
+        for row in self
+            .select_in(
+                "SELECT enrolid, COUNT(*) FROM {user_enrolments}",
+                "enrolid",
+                Keys::Ids(&instance_ids),
+                " GROUP BY enrolid",
+                "counting enrolments",
+            )
+            .await?
+        {
+            let count = int(&row, 1).doing("counting enrolments")?;
+            counts.insert(
+                int(&row, 0).doing("counting enrolments")?,
+                usize::try_from(count).unwrap_or(0),
+            );
+        }
+        for instance in &mut instances {
+            instance.enrolments = counts.get(&instance.id).copied().unwrap_or(0);
+        }
+
+        let mut groups = Vec::new();
+        for row in self
+            .select_in(
+                "SELECT id, courseid, name FROM {groups}",
+                "courseid",
+                Keys::Ids(&ids),
+                " ORDER BY id",
+                "reading groups",
+            )
+            .await?
+        {
+            groups.push(GroupRow {
+                id: int(&row, 0).doing("reading groups")?,
+                courseid: int(&row, 1).doing("reading groups")?,
+                name: text(&row, 2).doing("reading groups")?,
+            });
+        }
+        groups.sort_by_key(|group| group.id);
+
+        Ok(Snapshot {
+            courses,
+            cohorts,
+            roles,
+            instances,
+            groups,
+        })
+    }
+
+    /// Carries out a binding plan's writes, in order, and returns what they touched: the
+    /// methods created or changed (whose enrolments follow), and the users and contexts whose
+    /// access Moodle must reload.
+    pub async fn apply_binding_ops(
+        &mut self,
+        ops: &[BindingOp],
+        now: i64,
+    ) -> Result<Touched, DbError> {
+        let mut groups: Vec<i64> = Vec::new();
+        let mut instances: Vec<i64> = Vec::new();
+        let mut touched = Touched::default();
+        for op in ops {
+            let group_id = |group: &Option<GroupRef>| match group {
+                None => 0,
+                Some(GroupRef::Existing(id)) => *id,
+                Some(GroupRef::New(slot)) => groups[*slot],
+            };
+            let instance_id = |instance: &InstanceRef| match instance {
+                InstanceRef::Existing(id) => *id,
+                InstanceRef::New(slot) => instances[*slot],
+            };
+            match op {
+                BindingOp::CreateGroup {
+                    slot,
+                    courseid,
+                    name,
+                } => {
+                    debug_assert_eq!(*slot, groups.len());
+                    // As `groups_create_group` stores a group made of a course and a name.
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {groups} (courseid, idnumber, name, descriptionformat, picture, visibility, \
+                         participation, timecreated, timemodified) VALUES (?, '', ?, 0, 0, 0, 1, ?, ?)",
+                    ))
+                    .bind(*courseid)
+                    .bind(name.clone())
+                    .bind(now)
+                    .bind(now);
+                    groups.push(insert_id(self, statement).await?);
+                }
+                BindingOp::CreateInstance { slot, instance } => {
+                    debug_assert_eq!(*slot, instances.len());
+                    let group = group_id(&instance.group);
+                    // As `enrol_plugin::add_instance` stores it: the sort order was planned as
+                    // the course's last + 1; `name` stays NULL and the periods 0.
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {enrol} (enrol, status, courseid, sortorder, enrolstartdate, enrolenddate, roleid, \
+                         customint1, customint2, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(instance.enrol.clone())
+                    .bind(instance.courseid)
+                    .bind(instance.sortorder)
+                    .bind(instance.start)
+                    .bind(instance.end)
+                    .bind(instance.roleid)
+                    .bind(instance.cohortid)
+                    .bind(group)
+                    .bind(now)
+                    .bind(now);
+                    let id = insert_id(self, statement).await?;
+                    instances.push(id);
+                    touched.instances.insert(id);
+                }
+                BindingOp::UpdateInstance { instance, changes } => {
+                    let id = instance_id(instance);
+                    let mut assignments = Vec::new();
+                    let mut values = Vec::new();
+                    for (column, value) in [
+                        ("status", changes.status),
+                        ("customint2", changes.group.as_ref().map(group_id)),
+                        ("enrolstartdate", changes.start),
+                        ("enrolenddate", changes.end),
+                    ] {
+                        if let Some(value) = value {
+                            assignments.push(format!("{column} = ?"));
+                            values.push(value);
+                        }
+                    }
+                    assignments.push("timemodified = ?".into());
+                    values.push(now);
+                    let sql = self.dialect.sql(&format!(
+                        "UPDATE {{enrol}} SET {} WHERE id = ?",
+                        assignments.join(", ")
+                    ));
+                    bind_all(query(sql), &values)
+                        .bind(id)
+                        .execute(&mut *self.transaction)
+                        .await
+                        .doing("updating an enrolment method")?;
+                    touched.instances.insert(id);
+                }
+                BindingOp::DeleteInstance {
+                    instance,
+                    enrol,
+                    courseid,
+                } => {
+                    let id = instance_id(instance);
+                    touched.instances.remove(&id);
+                    self.delete_instance(id, enrol, *courseid, now, &mut touched)
+                        .await?;
+                }
+            }
+        }
+        Ok(touched)
+    }
+
+    /// Deletes an enrolment method the way `enrol_plugin::delete_instance` does: each user is
+    /// unenrolled (the group memberships and role assignments the method gave go first, then
+    /// the enrolment; for a user left with no enrolment in the course, every role assignment in
+    /// the course and its sub-contexts and every group membership in the course go too), then
+    /// the method's row. Users and the course context are marked dirty.
+    async fn delete_instance(
+        &mut self,
+        id: i64,
+        enrol: &str,
+        courseid: i64,
+        now: i64,
+        touched: &mut Touched,
+    ) -> Result<(), DbError> {
+        let doing = "deleting an enrolment method";
+        let component = format!("enrol_{enrol}");
+        let users = self
+            .ids(
+                query(
+                    self.dialect
+                        .sql("SELECT userid FROM {user_enrolments} WHERE enrolid = ?"),
+                )
+                .bind(id),
+                doing,
+            )
+            .await?;
+
+        let member_groups = self
+            .ids(
+                query(self.dialect.sql(
+                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ?",
+                ))
+                .bind(component.clone())
+                .bind(id),
+                doing,
+            )
+            .await?;
+        query(
+            self.dialect
+                .sql("DELETE FROM {groups_members} WHERE component = ? AND itemid = ?"),
+        )
+        .bind(component.clone())
+        .bind(id)
+        .execute(&mut *self.transaction)
+        .await
+        .doing(doing)?;
+        self.touch_groups(&member_groups, now).await?;
+        let role_users = self
+            .ids(
+                query(self.dialect.sql(
+                    "SELECT DISTINCT userid FROM {role_assignments} WHERE component = ? AND itemid = ?",
+                ))
+                .bind(component.clone())
+                .bind(id),
+                doing,
+            )
+            .await?;
+        query(
+            self.dialect
+                .sql("DELETE FROM {role_assignments} WHERE component = ? AND itemid = ?"),
+        )
+        .bind(component)
+        .bind(id)
+        .execute(&mut *self.transaction)
+        .await
+        .doing(doing)?;
+        query(
+            self.dialect
+                .sql("DELETE FROM {user_enrolments} WHERE enrolid = ?"),
+        )
+        .bind(id)
+        .execute(&mut *self.transaction)
+        .await
+        .doing(doing)?;
+
+        // Users with no enrolment left in the course lose the rest of their course presence.
+        let mut still_enrolled = BTreeSet::new();
+        for chunk in users.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "SELECT DISTINCT ue.userid FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+                 WHERE e.courseid = ? AND ue.userid IN ({})",
+                placeholders(chunk.len())
+            ));
+            still_enrolled.extend(
+                self.ids(bind_all(query(sql).bind(courseid), chunk), doing)
+                    .await?,
+            );
+        }
+        let gone: Vec<i64> = users
+            .iter()
+            .copied()
+            .filter(|user| !still_enrolled.contains(user))
+            .collect();
+        let context = self.course_context(courseid).await?;
+        if let Some((contextid, path)) = &context {
+            let pattern = format!("{path}/%");
+            for chunk in gone.chunks(CHUNK) {
+                let sql = self.dialect.sql(&format!(
+                    "DELETE FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN \
+                     (SELECT id FROM {{context}} WHERE id = ? OR path LIKE ?)",
+                    placeholders(chunk.len())
+                ));
+                bind_all(query(sql), chunk)
+                    .bind(*contextid)
+                    .bind(pattern.clone())
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing(doing)?;
+            }
+        }
+        for chunk in gone.chunks(CHUNK) {
+            let in_course = format!(
+                "FROM {{groups_members}} WHERE userid IN ({}) AND groupid IN (SELECT id FROM {{groups}} WHERE courseid = ?)",
+                placeholders(chunk.len())
+            );
+            let sql = self
+                .dialect
+                .sql(&format!("SELECT DISTINCT groupid {in_course}"));
+            let emptied = self
+                .ids(bind_all(query(sql), chunk).bind(courseid), doing)
+                .await?;
+            let sql = self.dialect.sql(&format!("DELETE {in_course}"));
+            bind_all(query(sql), chunk)
+                .bind(courseid)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+            self.touch_groups(&emptied, now).await?;
+        }
+
+        query(self.dialect.sql("DELETE FROM {enrol} WHERE id = ?"))
+            .bind(id)
+            .execute(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        touched.dirty_users.extend(users);
+        touched.dirty_users.extend(role_users);
+        if let Some((_, path)) = context {
+            touched.dirty_contexts.insert(path);
+        }
+        Ok(())
+    }
+}

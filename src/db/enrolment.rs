@@ -1,0 +1,615 @@
+//! Course enrolments that follow cohorts: what Moodle's `enrol_cohort_sync` task does for
+//! additions (its steps 2, 4 and 6), done at once for the enrolment methods a file touched,
+//! with the rows Moodle's enrolment, role and group APIs write; what its removals (steps 3 and
+//! 5) will do, counted for the report; and the access "dirty" flags that make logged-in users
+//! see the change. See docs/moodle-database.md.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{Any, any::AnyArguments, query::Query};
+
+use super::{
+    cohort::{CHUNK, INSERT_ROWS, Keys, bind_all},
+    database::{Context, DbError, Tx, int, query, text},
+    dialect::{placeholders, row_placeholders},
+};
+use crate::outcome::{
+    CourseEnrolments, CourseLabel, EnrolmentMode, EnrolmentOutcome, UnenrolAction,
+};
+
+/// `role_assignments.component` and `groups_members.component` of what cohort sync gives.
+const COMPONENT: &str = "enrol_cohort";
+/// Moodle's `$CFG->sessiontimeout` default, in seconds.
+const DEFAULT_SESSION_TIMEOUT: i64 = 28_800;
+/// The main administrator's id on a fresh install.
+const DEFAULT_ADMIN: i64 = 2;
+
+/// What a file's writes touched, for the enrolments that follow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Cohorts whose members changed, or that were deleted: every method bound to them.
+    pub cohorts: BTreeSet<i64>,
+    /// Enrolment methods created or changed.
+    pub instances: BTreeSet<i64>,
+    /// Users whose access Moodle must reload (`accesslib/dirtyusers`).
+    pub dirty_users: BTreeSet<i64>,
+    /// Context paths whose access Moodle must reload (`accesslib/dirtycontexts`).
+    pub dirty_contexts: BTreeSet<String>,
+}
+
+/// The site settings enrolments depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteSettings {
+    /// `cohort` is in `$CFG->enrol_plugins_enabled`.
+    pub cohort_enabled: bool,
+    /// `enrol_cohort/unenrolaction`.
+    pub unenrol_action: UnenrolAction,
+    /// The main administrator (first of `$CFG->siteadmins`): Moodle's cron runs as them, so
+    /// they are the `modifierid` of what its task writes.
+    pub admin: i64,
+    /// `$CFG->sessiontimeout`: how long a dirty flag must live.
+    pub session_timeout: i64,
+}
+
+/// A `cohort` enrolment method in scope.
+#[derive(Debug, Clone)]
+struct Instance {
+    id: i64,
+    courseid: i64,
+    shortname: String,
+    enabled: bool,
+    roleid: i64,
+    cohort: i64,
+    group: i64,
+}
+
+impl Tx {
+    /// Reads the site settings enrolments depend on, with Moodle's defaults for missing rows.
+    pub async fn site_settings(&mut self) -> Result<SiteSettings, DbError> {
+        let doing = "reading the site's settings";
+        let sql = self.dialect.sql(
+            "SELECT name, value FROM {config} WHERE name IN ('enrol_plugins_enabled', 'siteadmins', 'sessiontimeout')",
+        );
+        let mut config = BTreeMap::new();
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            config.insert(text(&row, 0).doing(doing)?, text(&row, 1).doing(doing)?);
+        }
+        let sql = self.dialect.sql(
+            "SELECT value FROM {config_plugins} WHERE plugin = 'enrol_cohort' AND name = 'unenrolaction'",
+        );
+        let action = match query(sql)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            Some(row) => text(&row, 0).doing(doing)?.trim().parse().unwrap_or(0),
+            None => 0,
+        };
+        Ok(SiteSettings {
+            cohort_enabled: config
+                .get("enrol_plugins_enabled")
+                .is_some_and(|list| list.split(',').any(|plugin| plugin.trim() == "cohort")),
+            unenrol_action: UnenrolAction::from_setting(action),
+            admin: config
+                .get("siteadmins")
+                .and_then(|list| list.split(',').find_map(|id| id.trim().parse().ok()))
+                .unwrap_or(DEFAULT_ADMIN),
+            session_timeout: config
+                .get("sessiontimeout")
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(DEFAULT_SESSION_TIMEOUT),
+        })
+    }
+
+    /// Brings the `cohort` enrolment methods bound to the touched cohorts, and the touched
+    /// methods, to the state Moodle's cohort sync would give them for additions (in
+    /// `immediate` mode, on a site with cohort sync enabled), counts what Moodle's task will
+    /// still do, and sets the dirty flags. `None` when the file touched no bound cohort.
+    pub async fn follow_enrolments(
+        &mut self,
+        mut touched: Touched,
+        mode: EnrolmentMode,
+        now: i64,
+    ) -> Result<Option<EnrolmentOutcome>, DbError> {
+        let site = self.site_settings().await?;
+        let instances = self.instances_in_scope(&touched).await?;
+        let mut courses: BTreeMap<i64, CourseEnrolments> = BTreeMap::new();
+        let act = mode == EnrolmentMode::Immediate && site.cohort_enabled;
+        for instance in &instances {
+            let course = courses
+                .entry(instance.courseid)
+                .or_insert_with(|| CourseEnrolments {
+                    course: CourseLabel {
+                        id: instance.courseid,
+                        shortname: instance.shortname.clone(),
+                    },
+                    enrolments_created: 0,
+                    enrolments_reactivated: 0,
+                    roles_assigned: 0,
+                    group_members_added: 0,
+                    group_members_removed: 0,
+                    pending_enrolments: 0,
+                    pending_unenrolments: 0,
+                    pending_role_removals: 0,
+                });
+            if act {
+                self.enrol_instance(instance, &site, now, course, &mut touched)
+                    .await?;
+            } else if site.cohort_enabled && instance.enabled {
+                course.pending_enrolments += self.missing_enrolments(instance).await?.len()
+                    + self.suspended_members(instance).await?.len();
+            }
+            if site.cohort_enabled {
+                self.count_removals(instance, site.unenrol_action, course)
+                    .await?;
+            }
+        }
+        self.set_flags("accesslib/dirtyusers", &touched.dirty_users, &site, now)
+            .await?;
+        self.set_flags(
+            "accesslib/dirtycontexts",
+            &touched.dirty_contexts,
+            &site,
+            now,
+        )
+        .await?;
+        if instances.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(EnrolmentOutcome {
+            mode,
+            plugin_enabled: site.cohort_enabled,
+            unenrol_action: site.unenrol_action,
+            courses: courses
+                .into_values()
+                .filter(|course| !course.is_empty())
+                .collect(),
+        }))
+    }
+
+    /// The `cohort` methods bound to a touched cohort, and the touched methods, by id.
+    async fn instances_in_scope(&mut self, touched: &Touched) -> Result<Vec<Instance>, DbError> {
+        let select = "SELECT e.id, e.courseid, c.shortname, e.status, e.roleid, e.customint1, e.customint2 \
+                      FROM {enrol} e JOIN {course} c ON c.id = e.courseid WHERE e.enrol = 'cohort' AND";
+        let cohorts: Vec<i64> = touched.cohorts.iter().copied().collect();
+        let ids: Vec<i64> = touched.instances.iter().copied().collect();
+        let mut found = BTreeMap::new();
+        for (column, keys) in [("e.customint1", &cohorts), ("e.id", &ids)] {
+            for row in self
+                .select_in(select, column, Keys::Ids(keys), "", "reading bound courses")
+                .await?
+            {
+                let doing = "reading bound courses";
+                let instance = Instance {
+                    id: int(&row, 0).doing(doing)?,
+                    courseid: int(&row, 1).doing(doing)?,
+                    shortname: text(&row, 2).doing(doing)?,
+                    enabled: int(&row, 3).doing(doing)? == 0,
+                    roleid: super::database::optional_int(&row, 4)
+                        .doing(doing)?
+                        .unwrap_or(0),
+                    cohort: super::database::optional_int(&row, 5)
+                        .doing(doing)?
+                        .unwrap_or(0),
+                    group: super::database::optional_int(&row, 6)
+                        .doing(doing)?
+                        .unwrap_or(0),
+                };
+                found.insert(instance.id, instance);
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+
+    /// Steps 2, 4 and 6 of `enrol_cohort_sync` for one method.
+    async fn enrol_instance(
+        &mut self,
+        instance: &Instance,
+        site: &SiteSettings,
+        now: i64,
+        course: &mut CourseEnrolments,
+        touched: &mut Touched,
+    ) -> Result<(), DbError> {
+        if instance.enabled {
+            // Step 2: `enrol_user()` for members without an enrolment…
+            let missing = self.missing_enrolments(instance).await?;
+            for chunk in missing.chunks(INSERT_ROWS) {
+                let sql = self.dialect.sql(&format!(
+                    "INSERT INTO {{user_enrolments}} (enrolid, userid, status, timestart, timeend, modifierid, \
+                     timecreated, timemodified) VALUES {}",
+                    row_placeholders(chunk.len(), 8)
+                ));
+                let mut statement = query(sql);
+                for user in chunk {
+                    statement = statement
+                        .bind(instance.id)
+                        .bind(*user)
+                        .bind(0_i64)
+                        .bind(0_i64)
+                        .bind(0_i64)
+                        .bind(site.admin)
+                        .bind(now)
+                        .bind(now);
+                }
+                statement
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing("enrolling cohort members")?;
+            }
+            course.enrolments_created += missing.len();
+            // …and `update_user_enrol(ENROL_USER_ACTIVE)` for suspended ones (dirty users).
+            let suspended = self.suspended_members(instance).await?;
+            for chunk in suspended.chunks(CHUNK) {
+                let sql = self.dialect.sql(&format!(
+                    "UPDATE {{user_enrolments}} SET status = 0, modifierid = ?, timemodified = ? \
+                     WHERE enrolid = ? AND userid IN ({})",
+                    placeholders(chunk.len())
+                ));
+                bind_all(
+                    query(sql).bind(site.admin).bind(now).bind(instance.id),
+                    chunk,
+                )
+                .execute(&mut *self.transaction)
+                .await
+                .doing("reactivating enrolments")?;
+            }
+            course.enrolments_reactivated += suspended.len();
+            touched.dirty_users.extend(&suspended);
+
+            // Step 4: `role_assign()` of the method's role to active enrolments (dirty users).
+            if let Some(context) = self.role_context(instance).await? {
+                let sql = self.dialect.sql(
+                    "SELECT ue.userid FROM {user_enrolments} ue JOIN {user} u ON u.id = ue.userid \
+                     WHERE ue.enrolid = ? AND ue.status = 0 AND u.deleted = 0 AND NOT EXISTS \
+                     (SELECT 1 FROM {role_assignments} ra WHERE ra.contextid = ? AND ra.userid = ue.userid \
+                     AND ra.roleid = ? AND ra.component = ? AND ra.itemid = ?) ORDER BY ue.userid",
+                );
+                let users = self
+                    .ids(
+                        query(sql)
+                            .bind(instance.id)
+                            .bind(context)
+                            .bind(instance.roleid)
+                            .bind(COMPONENT)
+                            .bind(instance.id),
+                        "finding missing roles",
+                    )
+                    .await?;
+                for chunk in users.chunks(INSERT_ROWS) {
+                    let sql = self.dialect.sql(&format!(
+                        "INSERT INTO {{role_assignments}} (roleid, contextid, userid, timemodified, modifierid, \
+                         component, itemid, sortorder) VALUES {}",
+                        row_placeholders(chunk.len(), 8)
+                    ));
+                    let mut statement = query(sql);
+                    for user in chunk {
+                        statement = statement
+                            .bind(instance.roleid)
+                            .bind(context)
+                            .bind(*user)
+                            .bind(now)
+                            .bind(site.admin)
+                            .bind(COMPONENT)
+                            .bind(instance.id)
+                            .bind(0_i64);
+                    }
+                    statement
+                        .execute(&mut *self.transaction)
+                        .await
+                        .doing("assigning roles")?;
+                }
+                course.roles_assigned += users.len();
+                touched.dirty_users.extend(&users);
+            }
+        }
+
+        // Step 6, `groups_sync_with_enrolment()`: memberships the method gave in another group
+        // than its own go…
+        let misplaced = self
+            .ids(
+                query(self.dialect.sql(
+                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ? AND groupid <> ?",
+                ))
+                .bind(COMPONENT)
+                .bind(instance.id)
+                .bind(instance.group),
+                "regrouping",
+            )
+            .await?;
+        if !misplaced.is_empty() {
+            let removed = query(self.dialect.sql(
+                "DELETE FROM {groups_members} WHERE component = ? AND itemid = ? AND groupid <> ?",
+            ))
+            .bind(COMPONENT)
+            .bind(instance.id)
+            .bind(instance.group)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("regrouping")?;
+            course.group_members_removed += usize::try_from(removed.rows_affected()).unwrap_or(0);
+            self.touch_groups(&misplaced, now).await?;
+        }
+        // …and every enrolment of the method (any status) joins its group, if that group is
+        // one of the course's.
+        if instance.group > 0 {
+            let sql = self.dialect.sql(
+                "SELECT ue.userid FROM {user_enrolments} ue JOIN {user} u ON u.id = ue.userid \
+                 JOIN {groups} g ON g.id = ? AND g.courseid = ? \
+                 LEFT JOIN {groups_members} gm ON gm.groupid = g.id AND gm.userid = ue.userid \
+                 WHERE ue.enrolid = ? AND u.deleted = 0 AND gm.id IS NULL ORDER BY ue.userid",
+            );
+            let users = self
+                .ids(
+                    query(sql)
+                        .bind(instance.group)
+                        .bind(instance.courseid)
+                        .bind(instance.id),
+                    "finding missing group members",
+                )
+                .await?;
+            for chunk in users.chunks(INSERT_ROWS) {
+                let sql = self.dialect.sql(&format!(
+                    "INSERT INTO {{groups_members}} (groupid, userid, timeadded, component, itemid) VALUES {}",
+                    row_placeholders(chunk.len(), 5)
+                ));
+                let mut statement = query(sql);
+                for user in chunk {
+                    statement = statement
+                        .bind(instance.group)
+                        .bind(*user)
+                        .bind(now)
+                        .bind(COMPONENT)
+                        .bind(instance.id);
+                }
+                statement
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing("adding group members")?;
+            }
+            if !users.is_empty() {
+                self.touch_groups(&[instance.group], now).await?;
+            }
+            course.group_members_added += users.len();
+        }
+        Ok(())
+    }
+
+    /// Members of the method's cohort (not deleted) with no enrolment in it: step 2's first
+    /// half.
+    async fn missing_enrolments(&mut self, instance: &Instance) -> Result<Vec<i64>, DbError> {
+        let sql = self.dialect.sql(
+            "SELECT cm.userid FROM {cohort_members} cm JOIN {user} u ON u.id = cm.userid \
+             LEFT JOIN {user_enrolments} ue ON ue.enrolid = ? AND ue.userid = cm.userid \
+             WHERE cm.cohortid = ? AND u.deleted = 0 AND ue.id IS NULL ORDER BY cm.userid",
+        );
+        self.ids(
+            query(sql).bind(instance.id).bind(instance.cohort),
+            "finding members to enrol",
+        )
+        .await
+    }
+
+    /// Members of the method's cohort (not deleted) whose enrolment in it is suspended: step
+    /// 2's second half.
+    async fn suspended_members(&mut self, instance: &Instance) -> Result<Vec<i64>, DbError> {
+        let sql = self.dialect.sql(
+            "SELECT ue.userid FROM {user_enrolments} ue \
+             JOIN {cohort_members} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
+             JOIN {user} u ON u.id = ue.userid \
+             WHERE ue.enrolid = ? AND ue.status = 1 AND u.deleted = 0 ORDER BY ue.userid",
+        );
+        self.ids(
+            query(sql).bind(instance.cohort).bind(instance.id),
+            "finding suspended members",
+        )
+        .await
+    }
+
+    /// The course context a method's role is assigned in, when the method gives a role that
+    /// exists (step 4 joins the role table).
+    async fn role_context(&mut self, instance: &Instance) -> Result<Option<i64>, DbError> {
+        if instance.roleid <= 0 {
+            return Ok(None);
+        }
+        let sql = self.dialect.sql(
+            "SELECT ctx.id FROM {context} ctx JOIN {role} r ON r.id = ? \
+             WHERE ctx.contextlevel = 50 AND ctx.instanceid = ?",
+        );
+        let row = query(sql)
+            .bind(instance.roleid)
+            .bind(instance.courseid)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading a course context")?;
+        row.map(|row| int(&row, 0))
+            .transpose()
+            .doing("reading a course context")
+    }
+
+    /// What Moodle's task will remove for one method: step 3 (enrolments of users no longer in
+    /// the cohort) and step 5 (cohort-sync roles of inactive enrolments or disabled methods).
+    async fn count_removals(
+        &mut self,
+        instance: &Instance,
+        action: UnenrolAction,
+        course: &mut CourseEnrolments,
+    ) -> Result<(), DbError> {
+        let active_only = if action == UnenrolAction::Unenrol {
+            ""
+        } else {
+            " AND ue.status = 0"
+        };
+        let sql = self.dialect.sql(&format!(
+            "SELECT COUNT(*) FROM {{user_enrolments}} ue \
+             LEFT JOIN {{cohort_members}} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
+             WHERE ue.enrolid = ? AND cm.id IS NULL{active_only}"
+        ));
+        course.pending_unenrolments += self
+            .count(
+                query(sql).bind(instance.cohort).bind(instance.id),
+                "counting pending removals",
+            )
+            .await?;
+        if action != UnenrolAction::Suspend {
+            let sql = if instance.enabled {
+                self.dialect.sql(
+                    "SELECT COUNT(*) FROM {role_assignments} ra WHERE ra.component = ? AND ra.itemid = ? \
+                     AND NOT EXISTS (SELECT 1 FROM {user_enrolments} ue WHERE ue.enrolid = ra.itemid \
+                     AND ue.userid = ra.userid AND ue.status = 0)",
+                )
+            } else {
+                self.dialect.sql(
+                    "SELECT COUNT(*) FROM {role_assignments} ra WHERE ra.component = ? AND ra.itemid = ?",
+                )
+            };
+            course.pending_role_removals += self
+                .count(
+                    query(sql).bind(COMPONENT).bind(instance.id),
+                    "counting pending role removals",
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// `set_cache_flag(flagtype, name, 1, now + sessiontimeout)` for each name: the row with
+    /// that type and name is updated, or inserted when there is none (the table has no unique
+    /// key to upsert on).
+    async fn set_flags(
+        &mut self,
+        flagtype: &str,
+        names: &BTreeSet<impl ToString>,
+        site: &SiteSettings,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let doing = "setting Moodle's access cache flags";
+        let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+        let expiry = now + site.session_timeout;
+        for chunk in names.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "SELECT DISTINCT name FROM {{cache_flags}} WHERE flagtype = ? AND name IN ({})",
+                placeholders(chunk.len())
+            ));
+            let mut statement = query(sql).bind(flagtype.to_owned());
+            for name in chunk {
+                statement = statement.bind(name.clone());
+            }
+            let mut existing = BTreeSet::new();
+            for row in statement
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing(doing)?
+            {
+                existing.insert(text(&row, 0).doing(doing)?);
+            }
+            if !existing.is_empty() {
+                let sql = self.dialect.sql(&format!(
+                    "UPDATE {{cache_flags}} SET value = '1', expiry = ?, timemodified = ? \
+                     WHERE flagtype = ? AND name IN ({})",
+                    placeholders(existing.len())
+                ));
+                let mut statement = query(sql).bind(expiry).bind(now).bind(flagtype.to_owned());
+                for name in &existing {
+                    statement = statement.bind(name.clone());
+                }
+                statement
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing(doing)?;
+            }
+            let new: Vec<&String> = chunk
+                .iter()
+                .filter(|name| !existing.contains(*name))
+                .collect();
+            for rows in new.chunks(INSERT_ROWS) {
+                let sql = self.dialect.sql(&format!(
+                    "INSERT INTO {{cache_flags}} (flagtype, name, timemodified, value, expiry) VALUES {}",
+                    row_placeholders(rows.len(), 5)
+                ));
+                let mut statement = query(sql);
+                for name in rows {
+                    statement = statement
+                        .bind(flagtype.to_owned())
+                        .bind((*name).clone())
+                        .bind(now)
+                        .bind("1")
+                        .bind(expiry);
+                }
+                statement
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing(doing)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets `groups.timemodified`, as adding or removing a member does.
+    pub(super) async fn touch_groups(&mut self, groups: &[i64], now: i64) -> Result<(), DbError> {
+        for chunk in groups.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "UPDATE {{groups}} SET timemodified = ? WHERE id IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql).bind(now), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing("updating groups")?;
+        }
+        Ok(())
+    }
+
+    /// A course's context: its id and path.
+    pub(super) async fn course_context(
+        &mut self,
+        courseid: i64,
+    ) -> Result<Option<(i64, String)>, DbError> {
+        let sql = self
+            .dialect
+            .sql("SELECT id, path FROM {context} WHERE contextlevel = 50 AND instanceid = ?");
+        let row = query(sql)
+            .bind(courseid)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading a course context")?;
+        match row {
+            Some(row) => Ok(Some((
+                int(&row, 0).doing("reading a course context")?,
+                text(&row, 1).doing("reading a course context")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs a query whose first column is an id.
+    pub(super) async fn ids(
+        &mut self,
+        statement: Query<'static, Any, AnyArguments>,
+        doing: &'static str,
+    ) -> Result<Vec<i64>, DbError> {
+        statement
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+            .iter()
+            .map(|row| int(row, 0))
+            .collect::<Result<_, _>>()
+            .doing(doing)
+    }
+
+    async fn count(
+        &mut self,
+        statement: Query<'static, Any, AnyArguments>,
+        doing: &'static str,
+    ) -> Result<usize, DbError> {
+        let row = statement
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        Ok(usize::try_from(int(&row, 0).doing(doing)?).unwrap_or(0))
+    }
+}
