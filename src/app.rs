@@ -18,6 +18,11 @@ use crate::{
 pub const DEMO_FILE: &[u8] = include_bytes!("../examples/cohorts_demo.csv");
 /// Its name in the spool.
 pub const DEMO_FILE_NAME: &str = "cohorts_demo.csv";
+/// The demonstration binding file `init --demo` drops into the spool, to run after the cohort
+/// file.
+pub const DEMO_BINDINGS_FILE: &[u8] = include_bytes!("../examples/cohortscourses_demo.csv");
+/// Its name in the spool.
+pub const DEMO_BINDINGS_FILE_NAME: &str = "cohortscourses_demo.csv";
 
 /// Runs the command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, Fatal> {
@@ -100,13 +105,20 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
             "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
             summary.categories, summary.courses, summary.users, summary.users, summary.cohorts
         );
-        let demo_path = config.paths.spool.join(DEMO_FILE_NAME);
-        if demo_path.exists() {
-            println!("demo file {} (already there)", shown(&demo_path));
-        } else {
-            let name = |n: u32| format!("{}.csv", naming::suffixed("cohorts_demo", n));
+        let mut dropped = Vec::new();
+        for (file_name, bytes) in [
+            (DEMO_FILE_NAME, DEMO_FILE),
+            (DEMO_BINDINGS_FILE_NAME, DEMO_BINDINGS_FILE),
+        ] {
+            let demo_path = config.paths.spool.join(file_name);
+            if demo_path.exists() {
+                println!("demo file {} (already there)", shown(&demo_path));
+                continue;
+            }
+            let stem = file_name.trim_end_matches(".csv");
+            let name = |n: u32| format!("{}.csv", naming::suffixed(stem, n));
             let written =
-                atomic::publish(&config.paths.spool, &name, 0, DEMO_FILE).map_err(|source| {
+                atomic::publish(&config.paths.spool, &name, 0, bytes).map_err(|source| {
                     Fatal::io(
                         "cannot write the demonstration file in",
                         &config.paths.spool,
@@ -114,9 +126,11 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
                     )
                 })?;
             println!("demo file {}", shown(&written));
+            dropped.push(shown(&written));
+        }
+        if let [cohorts, bindings] = dropped.as_slice() {
             println!(
-                "next      moodle-sync run --dry-run {0}   then   moodle-sync run {0}",
-                shown(&written)
+                "next      moodle-sync run --dry-run {cohorts}   then   moodle-sync run {cohorts}   then   moodle-sync run {bindings}"
             );
         }
     }

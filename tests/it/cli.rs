@@ -226,6 +226,36 @@ fn the_readme_flow_works_without_any_configuration() {
         b"cmd;cidnumber;cname;cdescription;userid\nadd;COH54;;;user999\n"
     );
 
+    // The binding demonstration, run next, binds four cohorts and enrols their members.
+    let demo = std::fs::read(root.join("spool/cohortscourses_demo.csv")).unwrap();
+    assert_eq!(demo, moodle_sync::app::DEMO_BINDINGS_FILE);
+    let output = bare(root, &["run", "spool/cohortscourses_demo.csv"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .starts_with("cohortscourses_demo.csv: 4 lines, 4 changed, 0 unchanged, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+    let report = std::fs::read_dir(root.join("reports"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .ends_with("_cohortscourses_demo.csv.report.json")
+        })
+        .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.path()).unwrap()).unwrap();
+    // COH54 (user1, user100, user101) in two courses, COH1 (3 members) and COH32 (1).
+    assert_eq!(report["totals"]["bindings_created"], 4);
+    assert_eq!(report["totals"]["groups_created"], 2);
+    assert_eq!(report["totals"]["enrolments_created"], 10);
+    assert_eq!(report["totals"]["roles_assigned"], 10);
+    assert_eq!(report["totals"]["group_members_added"], 6);
+
     let output = bare(root, &["init", "--demo"]);
     assert_eq!(code(&output), 0);
     assert!(
