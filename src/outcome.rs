@@ -523,13 +523,15 @@ pub enum UnenrolAction {
 }
 
 impl UnenrolAction {
-    /// From the stored setting; anything unknown reads as Moodle's default, unenrol.
+    /// From the stored setting (a missing row reads as 0, Moodle's default).
     pub fn from_setting(value: i64) -> UnenrolAction {
         match value {
+            0 => UnenrolAction::Unenrol,
             1 => UnenrolAction::Keep,
             2 => UnenrolAction::Suspend,
-            3 => UnenrolAction::SuspendNoRoles,
-            _ => UnenrolAction::Unenrol,
+            // Moodle's sync treats every value but 0 as a suspension, and removes the roles
+            // unless it is 2.
+            _ => UnenrolAction::SuspendNoRoles,
         }
     }
 
@@ -559,8 +561,8 @@ pub struct CourseEnrolments {
     pub group_members_added: usize,
     /// `groups_members` rows removed because the binding's group changed.
     pub group_members_removed: usize,
-    /// Enrolments to create or reactivate that are left to Moodle's task (`moodle` mode, or a
-    /// site with cohort sync disabled).
+    /// Enrolments to create or reactivate that are left to Moodle's task (`moodle` mode; a site
+    /// with cohort sync disabled enrols nobody, so counts none).
     pub pending_enrolments: usize,
     /// Enrolments Moodle's task will remove or suspend: members who left, deleted cohorts.
     pub pending_unenrolments: usize,

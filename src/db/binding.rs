@@ -183,10 +183,12 @@ impl Tx {
                     name,
                 } => {
                     debug_assert_eq!(*slot, groups.len());
-                    // As `groups_create_group` stores a group made of a course and a name.
+                    // As `groups_create_group` stores a group made of a course and a name;
+                    // `visibility` and `participation` (Moodle 4.2 and later) keep their
+                    // defaults, 0 and 1, which is what it stores, and older sites lack them.
                     let statement = query(self.dialect.insert_returning_id(
-                        "INSERT INTO {groups} (courseid, idnumber, name, descriptionformat, picture, visibility, \
-                         participation, timecreated, timemodified) VALUES (?, '', ?, 0, 0, 0, 1, ?, ?)",
+                        "INSERT INTO {groups} (courseid, idnumber, name, descriptionformat, picture, \
+                         timecreated, timemodified) VALUES (?, '', ?, 0, 0, ?, ?)",
                     ))
                     .bind(*courseid)
                     .bind(name.clone())
@@ -244,6 +246,23 @@ impl Tx {
                         .await
                         .doing("updating an enrolment method")?;
                     touched.instances.insert(id);
+                    if changes.status.is_some() {
+                        // As `update_status()`: the course's users reload their access.
+                        let sql = self.dialect.sql(
+                            "SELECT ctx.path FROM {context} ctx JOIN {enrol} e ON e.courseid = ctx.instanceid \
+                             WHERE ctx.contextlevel = 50 AND e.id = ?",
+                        );
+                        if let Some(row) = query(sql)
+                            .bind(id)
+                            .fetch_optional(&mut *self.transaction)
+                            .await
+                            .doing("reading a course context")?
+                        {
+                            touched
+                                .dirty_contexts
+                                .insert(text(&row, 0).doing("reading a course context")?);
+                        }
+                    }
                 }
                 BindingOp::DeleteInstance {
                     instance,
@@ -286,25 +305,30 @@ impl Tx {
             )
             .await?;
 
+        // Memberships are looked for in the course's groups: no index serves a search by
+        // component and item alone.
         let member_groups = self
             .ids(
                 query(self.dialect.sql(
-                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ?",
+                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ? \
+                     AND groupid IN (SELECT id FROM {groups} WHERE courseid = ?)",
                 ))
                 .bind(component.clone())
-                .bind(id),
+                .bind(id)
+                .bind(courseid),
                 doing,
             )
             .await?;
-        query(
-            self.dialect
-                .sql("DELETE FROM {groups_members} WHERE component = ? AND itemid = ?"),
-        )
-        .bind(component.clone())
-        .bind(id)
-        .execute(&mut *self.transaction)
-        .await
-        .doing(doing)?;
+        for chunk in member_groups.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "DELETE FROM {{groups_members}} WHERE component = ? AND itemid = ? AND groupid IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql).bind(component.clone()).bind(id), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+        }
         self.touch_groups(&member_groups, now).await?;
         let role_users = self
             .ids(
@@ -353,20 +377,33 @@ impl Tx {
             .filter(|user| !still_enrolled.contains(user))
             .collect();
         let context = self.course_context(courseid).await?;
-        if let Some((contextid, path)) = &context {
-            let pattern = format!("{path}/%");
-            for chunk in gone.chunks(CHUNK) {
-                let sql = self.dialect.sql(&format!(
-                    "DELETE FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN \
-                     (SELECT id FROM {{context}} WHERE id = ? OR path LIKE ?)",
-                    placeholders(chunk.len())
-                ));
-                bind_all(query(sql), chunk)
-                    .bind(*contextid)
-                    .bind(pattern.clone())
-                    .execute(&mut *self.transaction)
-                    .await
-                    .doing(doing)?;
+        if let Some((contextid, path)) = &context
+            && !gone.is_empty()
+        {
+            // The course context and its sub-contexts (activities, blocks), read once.
+            let mut contexts = self
+                .ids(
+                    query(
+                        self.dialect
+                            .sql("SELECT id FROM {context} WHERE path LIKE ?"),
+                    )
+                    .bind(format!("{path}/%")),
+                    doing,
+                )
+                .await?;
+            contexts.push(*contextid);
+            for users in gone.chunks(CHUNK) {
+                for contexts in contexts.chunks(CHUNK) {
+                    let sql = self.dialect.sql(&format!(
+                        "DELETE FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN ({})",
+                        placeholders(users.len()),
+                        placeholders(contexts.len())
+                    ));
+                    bind_all(bind_all(query(sql), users), contexts)
+                        .execute(&mut *self.transaction)
+                        .await
+                        .doing(doing)?;
+                }
             }
         }
         for chunk in gone.chunks(CHUNK) {

@@ -60,7 +60,8 @@ struct Instance {
     enabled: bool,
     roleid: i64,
     cohort: i64,
-    group: i64,
+    /// `customint2`: `None` when NULL (Moodle's group step then leaves the method alone).
+    group: Option<i64>,
 }
 
 impl Tx {
@@ -171,10 +172,12 @@ impl Tx {
         }))
     }
 
-    /// The `cohort` methods bound to a touched cohort, and the touched methods, by id.
+    /// The `cohort` methods bound to a touched cohort, and the touched methods, by id. Methods
+    /// on the site course (which `enrol_user()` refuses) are left out.
     async fn instances_in_scope(&mut self, touched: &Touched) -> Result<Vec<Instance>, DbError> {
         let select = "SELECT e.id, e.courseid, c.shortname, e.status, e.roleid, e.customint1, e.customint2 \
-                      FROM {enrol} e JOIN {course} c ON c.id = e.courseid WHERE e.enrol = 'cohort' AND";
+                      FROM {enrol} e JOIN {course} c ON c.id = e.courseid \
+                      WHERE e.enrol = 'cohort' AND e.courseid <> 1 AND";
         let cohorts: Vec<i64> = touched.cohorts.iter().copied().collect();
         let ids: Vec<i64> = touched.instances.iter().copied().collect();
         let mut found = BTreeMap::new();
@@ -195,9 +198,7 @@ impl Tx {
                     cohort: super::database::optional_int(&row, 5)
                         .doing(doing)?
                         .unwrap_or(0),
-                    group: super::database::optional_int(&row, 6)
-                        .doing(doing)?
-                        .unwrap_or(0),
+                    group: super::database::optional_int(&row, 6).doing(doing)?,
                 };
                 found.insert(instance.id, instance);
             }
@@ -217,9 +218,11 @@ impl Tx {
         if instance.enabled {
             // Step 2: `enrol_user()` for members without an enrolment…
             let missing = self.missing_enrolments(instance).await?;
+            // Insert-or-ignore: an enrolment Moodle made meanwhile is not an error.
+            let mut created = 0;
             for chunk in missing.chunks(INSERT_ROWS) {
-                let sql = self.dialect.sql(&format!(
-                    "INSERT INTO {{user_enrolments}} (enrolid, userid, status, timestart, timeend, modifierid, \
+                let sql = self.dialect.insert_ignore(&format!(
+                    "{{user_enrolments}} (enrolid, userid, status, timestart, timeend, modifierid, \
                      timecreated, timemodified) VALUES {}",
                     row_placeholders(chunk.len(), 8)
                 ));
@@ -235,12 +238,13 @@ impl Tx {
                         .bind(now)
                         .bind(now);
                 }
-                statement
+                created += statement
                     .execute(&mut *self.transaction)
                     .await
-                    .doing("enrolling cohort members")?;
+                    .doing("enrolling cohort members")?
+                    .rows_affected();
             }
-            course.enrolments_created += missing.len();
+            course.enrolments_created += usize::try_from(created).unwrap_or(0);
             // …and `update_user_enrol(ENROL_USER_ACTIVE)` for suspended ones (dirty users).
             let suspended = self.suspended_members(instance).await?;
             for chunk in suspended.chunks(CHUNK) {
@@ -261,16 +265,21 @@ impl Tx {
             touched.dirty_users.extend(&suspended);
 
             // Step 4: `role_assign()` of the method's role to active enrolments (dirty users).
+            // Moodle runs it after its step 3 has unenrolled or suspended the users who left
+            // the cohort, so only current members get the role.
             if let Some(context) = self.role_context(instance).await? {
-                let sql = self.dialect.sql(
-                    "SELECT ue.userid FROM {user_enrolments} ue JOIN {user} u ON u.id = ue.userid \
-                     WHERE ue.enrolid = ? AND ue.status = 0 AND u.deleted = 0 AND NOT EXISTS \
-                     (SELECT 1 FROM {role_assignments} ra WHERE ra.contextid = ? AND ra.userid = ue.userid \
+                let sql = self.dialect.sql(&format!(
+                    "SELECT ue.userid, {} FROM {{user_enrolments}} ue JOIN {{user}} u ON u.id = ue.userid \
+                     JOIN {{cohort_members}} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
+                     WHERE ue.enrolid = ? AND ue.status = 0 AND NOT EXISTS \
+                     (SELECT 1 FROM {{role_assignments}} ra WHERE ra.contextid = ? AND ra.userid = ue.userid \
                      AND ra.roleid = ? AND ra.component = ? AND ra.itemid = ?) ORDER BY ue.userid",
-                );
+                    self.dialect.int("u.deleted")
+                ));
                 let users = self
-                    .ids(
+                    .live_users(
                         query(sql)
+                            .bind(instance.cohort)
                             .bind(instance.id)
                             .bind(context)
                             .bind(instance.roleid)
@@ -307,73 +316,94 @@ impl Tx {
             }
         }
 
-        // Step 6, `groups_sync_with_enrolment()`: memberships the method gave in another group
-        // than its own go…
-        let misplaced = self
-            .ids(
-                query(self.dialect.sql(
-                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ? AND groupid <> ?",
-                ))
-                .bind(COMPONENT)
-                .bind(instance.id)
-                .bind(instance.group),
-                "regrouping",
-            )
-            .await?;
-        if !misplaced.is_empty() {
-            let removed = query(self.dialect.sql(
-                "DELETE FROM {groups_members} WHERE component = ? AND itemid = ? AND groupid <> ?",
-            ))
+        // Step 6, `groups_sync_with_enrolment()`: memberships the method gave its enrolled
+        // users in another group of the course than its own go…
+        let Some(group) = instance.group else {
+            return Ok(());
+        };
+        let sql = self.dialect.sql(
+            "SELECT gm.id, gm.groupid FROM {groups_members} gm \
+             JOIN {groups} g ON g.id = gm.groupid AND g.courseid = ? \
+             JOIN {user_enrolments} ue ON ue.enrolid = ? AND ue.userid = gm.userid \
+             WHERE gm.component = ? AND gm.itemid = ? AND gm.groupid <> ?",
+        );
+        let rows = query(sql)
+            .bind(instance.courseid)
+            .bind(instance.id)
             .bind(COMPONENT)
             .bind(instance.id)
-            .bind(instance.group)
-            .execute(&mut *self.transaction)
+            .bind(group)
+            .fetch_all(&mut *self.transaction)
             .await
             .doing("regrouping")?;
-            course.group_members_removed += usize::try_from(removed.rows_affected()).unwrap_or(0);
-            self.touch_groups(&misplaced, now).await?;
+        let mut misplaced = Vec::new();
+        let mut groups = BTreeSet::new();
+        for row in rows {
+            misplaced.push(int(&row, 0).doing("regrouping")?);
+            groups.insert(int(&row, 1).doing("regrouping")?);
         }
-        // …and every enrolment of the method (any status) joins its group, if that group is
+        for chunk in misplaced.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "DELETE FROM {{groups_members}} WHERE id IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing("regrouping")?;
+        }
+        course.group_members_removed += misplaced.len();
+        self.touch_groups(&groups.into_iter().collect::<Vec<_>>(), now)
+            .await?;
+        // …and every enrolment of the method (any status; under the unenrol action, only those
+        // of current members, the others being gone by then) joins its group, if that group is
         // one of the course's.
-        if instance.group > 0 {
-            let sql = self.dialect.sql(
-                "SELECT ue.userid FROM {user_enrolments} ue JOIN {user} u ON u.id = ue.userid \
-                 JOIN {groups} g ON g.id = ? AND g.courseid = ? \
-                 LEFT JOIN {groups_members} gm ON gm.groupid = g.id AND gm.userid = ue.userid \
-                 WHERE ue.enrolid = ? AND u.deleted = 0 AND gm.id IS NULL ORDER BY ue.userid",
-            );
+        if group > 0 {
+            let members_only = if site.unenrol_action == UnenrolAction::Unenrol {
+                "JOIN {cohort_members} cm ON cm.cohortid = ? AND cm.userid = ue.userid "
+            } else {
+                ""
+            };
+            let sql = self.dialect.sql(&format!(
+                "SELECT ue.userid, {} FROM {{user_enrolments}} ue JOIN {{user}} u ON u.id = ue.userid \
+                 JOIN {{groups}} g ON g.id = ? AND g.courseid = ? {members_only}\
+                 LEFT JOIN {{groups_members}} gm ON gm.groupid = g.id AND gm.userid = ue.userid \
+                 WHERE ue.enrolid = ? AND gm.id IS NULL ORDER BY ue.userid",
+                self.dialect.int("u.deleted")
+            ));
+            let mut statement = query(sql).bind(group).bind(instance.courseid);
+            if !members_only.is_empty() {
+                statement = statement.bind(instance.cohort);
+            }
             let users = self
-                .ids(
-                    query(sql)
-                        .bind(instance.group)
-                        .bind(instance.courseid)
-                        .bind(instance.id),
-                    "finding missing group members",
-                )
+                .live_users(statement.bind(instance.id), "finding missing group members")
                 .await?;
+            // Insert-or-ignore: a membership Moodle made meanwhile is not an error.
+            let mut added = 0;
             for chunk in users.chunks(INSERT_ROWS) {
-                let sql = self.dialect.sql(&format!(
-                    "INSERT INTO {{groups_members}} (groupid, userid, timeadded, component, itemid) VALUES {}",
+                let sql = self.dialect.insert_ignore(&format!(
+                    "{{groups_members}} (groupid, userid, timeadded, component, itemid) VALUES {}",
                     row_placeholders(chunk.len(), 5)
                 ));
                 let mut statement = query(sql);
                 for user in chunk {
                     statement = statement
-                        .bind(instance.group)
+                        .bind(group)
                         .bind(*user)
                         .bind(now)
                         .bind(COMPONENT)
                         .bind(instance.id);
                 }
-                statement
+                added += statement
                     .execute(&mut *self.transaction)
                     .await
-                    .doing("adding group members")?;
+                    .doing("adding group members")?
+                    .rows_affected();
             }
-            if !users.is_empty() {
-                self.touch_groups(&[instance.group], now).await?;
+            if added > 0 {
+                self.touch_groups(&[group], now).await?;
             }
-            course.group_members_added += users.len();
+            course.group_members_added += usize::try_from(added).unwrap_or(0);
         }
         Ok(())
     }
@@ -381,12 +411,13 @@ impl Tx {
     /// Members of the method's cohort (not deleted) with no enrolment in it: step 2's first
     /// half.
     async fn missing_enrolments(&mut self, instance: &Instance) -> Result<Vec<i64>, DbError> {
-        let sql = self.dialect.sql(
-            "SELECT cm.userid FROM {cohort_members} cm JOIN {user} u ON u.id = cm.userid \
-             LEFT JOIN {user_enrolments} ue ON ue.enrolid = ? AND ue.userid = cm.userid \
-             WHERE cm.cohortid = ? AND u.deleted = 0 AND ue.id IS NULL ORDER BY cm.userid",
-        );
-        self.ids(
+        let sql = self.dialect.sql(&format!(
+            "SELECT cm.userid, {} FROM {{cohort_members}} cm JOIN {{user}} u ON u.id = cm.userid \
+             LEFT JOIN {{user_enrolments}} ue ON ue.enrolid = ? AND ue.userid = cm.userid \
+             WHERE cm.cohortid = ? AND ue.id IS NULL ORDER BY cm.userid",
+            self.dialect.int("u.deleted")
+        ));
+        self.live_users(
             query(sql).bind(instance.id).bind(instance.cohort),
             "finding members to enrol",
         )
@@ -396,13 +427,14 @@ impl Tx {
     /// Members of the method's cohort (not deleted) whose enrolment in it is suspended: step
     /// 2's second half.
     async fn suspended_members(&mut self, instance: &Instance) -> Result<Vec<i64>, DbError> {
-        let sql = self.dialect.sql(
-            "SELECT ue.userid FROM {user_enrolments} ue \
-             JOIN {cohort_members} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
-             JOIN {user} u ON u.id = ue.userid \
-             WHERE ue.enrolid = ? AND ue.status = 1 AND u.deleted = 0 ORDER BY ue.userid",
-        );
-        self.ids(
+        let sql = self.dialect.sql(&format!(
+            "SELECT ue.userid, {} FROM {{user_enrolments}} ue \
+             JOIN {{cohort_members}} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
+             JOIN {{user}} u ON u.id = ue.userid \
+             WHERE ue.enrolid = ? AND ue.status = 1 ORDER BY ue.userid",
+            self.dialect.int("u.deleted")
+        ));
+        self.live_users(
             query(sql).bind(instance.cohort).bind(instance.id),
             "finding suspended members",
         )
@@ -599,6 +631,28 @@ impl Tx {
             .map(|row| int(row, 0))
             .collect::<Result<_, _>>()
             .doing(doing)
+    }
+
+    /// Runs a query whose columns are a user id and that user's `deleted` flag, and keeps the
+    /// users not deleted. The flag is checked here rather than in SQL: with `deleted = 0` in
+    /// the `WHERE` clause, planners without statistics drive the query from the `deleted` index
+    /// (every user) instead of the enrolment or membership it starts from.
+    async fn live_users(
+        &mut self,
+        statement: Query<'static, Any, AnyArguments>,
+        doing: &'static str,
+    ) -> Result<Vec<i64>, DbError> {
+        let mut users = Vec::new();
+        for row in statement
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            if int(&row, 1).doing(doing)? == 0 {
+                users.push(int(&row, 0).doing(doing)?);
+            }
+        }
+        Ok(users)
     }
 
     async fn count(

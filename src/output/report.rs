@@ -585,17 +585,23 @@ fn write_enrolments(
     }
     let mut warn = 0;
     for course in &enrolments.courses {
+        // Rows, not people: a user enrolled through two bindings of a course counts twice.
         let mut parts = Vec::new();
-        let mut done = |count: usize, what: &str| {
+        for (count, noun, what) in [
+            (course.enrolments_created, "enrolment", "created"),
+            (course.enrolments_reactivated, "enrolment", "reactivated"),
+            (course.roles_assigned, "role assignment", "given"),
+            (course.group_members_added, "group membership", "added"),
+            (
+                course.group_members_removed,
+                "group membership",
+                "in another group removed",
+            ),
+        ] {
             if count > 0 {
-                parts.push(format!("{} {what}", plural(count, "user")));
+                parts.push(format!("{} {what}", plural(count, noun)));
             }
-        };
-        done(course.enrolments_created, "enrolled");
-        done(course.enrolments_reactivated, "reactivated");
-        done(course.roles_assigned, "given the binding's role");
-        done(course.group_members_added, "added to the binding's group");
-        done(course.group_members_removed, "removed from another group");
+        }
         let mut text = if parts.is_empty() {
             String::new()
         } else {
@@ -604,18 +610,18 @@ fn write_enrolments(
         let mut pending = Vec::new();
         if course.pending_enrolments > 0 {
             pending.push(format!(
-                "enrol {}",
-                plural(course.pending_enrolments, "user")
+                "create or reactivate {}",
+                plural(course.pending_enrolments, "enrolment")
             ));
         }
         if course.pending_unenrolments > 0 {
             let verb = match enrolments.unenrol_action {
-                UnenrolAction::Unenrol => "unenrol",
+                UnenrolAction::Unenrol => "remove",
                 _ => "suspend",
             };
             pending.push(format!(
-                "{verb} {} no longer in the bound cohort",
-                plural(course.pending_unenrolments, "user")
+                "{verb} {} of users no longer in the bound cohort",
+                plural(course.pending_unenrolments, "enrolment")
             ));
             if enrolments.unenrol_action == UnenrolAction::Unenrol {
                 warn += course.pending_unenrolments;
@@ -641,9 +647,9 @@ fn write_enrolments(
     if warn > 0 {
         writeln!(
             out,
-            "WARNING: the site's cohort sync unenrol action is \"{}\": Moodle's task will unenrol {}, deleting their grades, group memberships and roles in those courses. To keep them, set it to \"{}\" in Moodle (Site administration > Plugins > Enrolments > Cohort sync) before the task runs.",
+            "WARNING: the site's cohort sync unenrol action is \"{}\": Moodle's task will remove {}, deleting those users' grades, group memberships and roles in those courses. To keep them, set it to \"{}\" in Moodle (Site administration > Plugins > Enrolments > Cohort sync) before the task runs.",
             enrolments.unenrol_action.label(),
-            plural(warn, "user"),
+            plural(warn, "enrolment"),
             UnenrolAction::Suspend.label()
         )?;
     }

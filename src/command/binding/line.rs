@@ -357,7 +357,9 @@ fn parse_line(
     };
     let start = time(Column::Enrolstart)?;
     let end = time(Column::Enrolend)?;
+    // 0 is "no date": an end of 0 is never before a start.
     if let (Some(start_time), Some(end_time)) = (start, end)
+        && end_time > 0
         && end_time < start_time
     {
         return Err(fail(

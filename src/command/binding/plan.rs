@@ -353,6 +353,33 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Recomputes a course's largest sort order once method `deleted` is gone.
+    fn forget_sortorder(&mut self, course: i64, deleted: usize) {
+        let sortorders: HashMap<InstanceRef, i64> = self
+            .snapshot
+            .instances
+            .iter()
+            .map(|row| (InstanceRef::Existing(row.id), row.sortorder))
+            .chain(self.ops.iter().filter_map(|op| match op {
+                BindingOp::CreateInstance { slot, instance } => {
+                    Some((InstanceRef::New(*slot), instance.sortorder))
+                }
+                _ => None,
+            }))
+            .collect();
+        let remaining = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(index, state)| *index != deleted && state.alive && state.courseid == course)
+            .filter_map(|(_, state)| sortorders.get(&state.reference).copied())
+            .max();
+        match remaining {
+            Some(max) => self.max_sortorder.insert(course, max),
+            None => self.max_sortorder.remove(&course),
+        };
+    }
+
     fn apply(&mut self, line: &BindingLine) -> Result<Vec<Effect>, LineError> {
         let course = self.find_course(&line.course)?;
         let cohort = self.find_cohort(&line.cohort)?;
@@ -850,6 +877,7 @@ impl<'a> Planner<'a> {
             let binding = self.binding_label(index, cohort);
             let state = &mut self.instances[index];
             state.alive = false;
+            let course = state.courseid;
             self.ops.push(BindingOp::DeleteInstance {
                 instance: state.reference,
                 enrol: state.enrol.clone(),
@@ -857,8 +885,10 @@ impl<'a> Planner<'a> {
             });
             effects.push(Effect::BindingDeleted {
                 binding,
-                enrolments: state.enrolments,
+                enrolments: self.instances[index].enrolments,
             });
+            // Moodle places the next method after the course's last remaining one.
+            self.forget_sortorder(course, index);
         }
         Ok(effects)
     }

@@ -313,7 +313,19 @@ fn a_binding_created_then_deleted_by_the_same_file() {
     let BindingOp::CreateInstance { slot, instance } = &plan.ops[2] else {
         panic!("{:?}", plan.ops[2]);
     };
-    assert_eq!((*slot, instance.sortorder), (1, 1));
+    // As Moodle: after the course's last remaining method (none is left).
+    assert_eq!((*slot, instance.sortorder), (1, 0));
+}
+
+#[test]
+fn an_end_of_zero_is_no_end() {
+    let plan = run("course;cohort;enrolstart;enrolend
+ATELIER;APP1;2026-09-01T00:00:00Z;0
+");
+    let BindingOp::CreateInstance { instance, .. } = &plan.ops[0] else {
+        panic!("{:?}", plan.outcome.lines[0].result);
+    };
+    assert_eq!((instance.start, instance.end), (1_788_220_800, 0));
 }
 
 #[test]
