@@ -3,6 +3,7 @@
 
 mod support;
 
+mod binding;
 mod cli;
 mod cohort;
 mod input;

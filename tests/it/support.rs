@@ -432,6 +432,166 @@ impl TestEnv {
         (id, context)
     }
 
+    /// Creates a course in category 1 with its course context (path `/1/3/<context id>`,
+    /// depth 3, as `insert_context` makes them); returns `(course id, context id)`.
+    pub async fn add_course(&self, shortname: &str, idnumber: &str) -> (i64, i64) {
+        self.execute(&format!(
+            "INSERT INTO {{course}} (category, sortorder, fullname, shortname, idnumber, summary, summaryformat, \
+             format, startdate, timecreated, timemodified) \
+             VALUES (1, 10001, 'Course {shortname}', '{shortname}', '{idnumber}', '', 1, 'topics', 0, 100, 100)"
+        ))
+        .await;
+        let id = self
+            .count(&format!(
+                "SELECT id FROM {{course}} WHERE shortname = '{shortname}'"
+            ))
+            .await;
+        let context = self.add_context(50, id, "/1/3").await;
+        (id, context)
+    }
+
+    /// Creates a context of `level` for `instance` under the context path `parent`; returns
+    /// its id (its path is `<parent>/<id>`).
+    pub async fn add_context(&self, level: i64, instance: i64, parent: &str) -> i64 {
+        let depth = parent.matches('/').count() + 1;
+        self.execute(&format!(
+            "INSERT INTO {{context}} (contextlevel, instanceid, depth, locked) VALUES ({level}, {instance}, {depth}, 0)"
+        ))
+        .await;
+        let context = self
+            .count(&format!(
+                "SELECT id FROM {{context}} WHERE contextlevel = {level} AND instanceid = {instance}"
+            ))
+            .await;
+        self.execute(&format!(
+            "UPDATE {{context}} SET path = '{parent}/{context}' WHERE id = {context}"
+        ))
+        .await;
+        context
+    }
+
+    /// Creates a group in a course; returns its id.
+    pub async fn add_group(&self, course: i64, name: &str) -> i64 {
+        self.execute(&format!(
+            "INSERT INTO {{groups}} (courseid, idnumber, name, descriptionformat, picture, visibility, participation, \
+             timecreated, timemodified) VALUES ({course}, '', '{name}', 0, 0, 0, 1, 100, 100)"
+        ))
+        .await;
+        self.count(&format!(
+            "SELECT MAX(id) FROM {{groups}} WHERE courseid = {course} AND name = '{name}'"
+        ))
+        .await
+    }
+
+    /// Creates an enrolment method of `plugin` in a course, last in its sort order, with
+    /// `timecreated = timemodified = 100`; `cohort` goes into `customint1` and `group` into
+    /// `customint2`. Returns its id.
+    pub async fn add_method(
+        &self,
+        plugin: &str,
+        course: i64,
+        cohort: Option<i64>,
+        roleid: i64,
+        status: i64,
+        group: i64,
+    ) -> i64 {
+        let sortorder = self
+            .count(&format!(
+                "SELECT COALESCE(MAX(sortorder), -1) + 1 FROM {{enrol}} WHERE courseid = {course}"
+            ))
+            .await;
+        let cohort = cohort.map_or("NULL".to_owned(), |id| id.to_string());
+        self.execute(&format!(
+            "INSERT INTO {{enrol}} (enrol, status, courseid, sortorder, roleid, customint1, customint2, \
+             timecreated, timemodified) VALUES ('{plugin}', {status}, {course}, {sortorder}, {roleid}, {cohort}, {group}, 100, 100)"
+        ))
+        .await;
+        self.count(&format!(
+            "SELECT MAX(id) FROM {{enrol}} WHERE courseid = {course}"
+        ))
+        .await
+    }
+
+    /// Creates a cohort sync method (`enrol = 'cohort'`): see [`TestEnv::add_method`].
+    pub async fn add_instance(
+        &self,
+        course: i64,
+        cohort: i64,
+        roleid: i64,
+        status: i64,
+        group: i64,
+    ) -> i64 {
+        self.add_method("cohort", course, Some(cohort), roleid, status, group)
+            .await
+    }
+
+    /// Enrols a user (by username) through an enrolment method, with `status`, `modifierid`
+    /// 2 and times 100, as if long ago.
+    pub async fn add_enrolment(&self, instance: i64, username: &str, status: i64) {
+        self.execute(&format!(
+            "INSERT INTO {{user_enrolments}} (enrolid, userid, status, timestart, timeend, modifierid, timecreated, timemodified) \
+             SELECT {instance}, id, {status}, 0, 0, 2, 100, 100 FROM {{user}} WHERE username = '{username}'"
+        ))
+        .await;
+    }
+
+    /// A user's id.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.count(&format!(
+            "SELECT id FROM {{user}} WHERE username = '{username}'"
+        ))
+        .await
+    }
+
+    /// The enrolments in a course, sorted: `[username, plugin, status]`.
+    pub async fn enrolments(&self, course: &str) -> Vec<Vec<String>> {
+        self.rows(&format!(
+            "SELECT u.username, e.enrol, ue.status FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+             JOIN {{course}} c ON c.id = e.courseid JOIN {{user}} u ON u.id = ue.userid \
+             WHERE c.shortname = '{course}' ORDER BY u.username, e.enrol, e.id"
+        ))
+        .await
+    }
+
+    /// The role assignments in a course's context, sorted: `[username, role shortname,
+    /// component, itemid]`.
+    pub async fn course_roles(&self, course: &str) -> Vec<Vec<String>> {
+        self.rows(&format!(
+            "SELECT u.username, r.shortname, ra.component, ra.itemid FROM {{role_assignments}} ra \
+             JOIN {{context}} ctx ON ctx.id = ra.contextid AND ctx.contextlevel = 50 \
+             JOIN {{course}} c ON c.id = ctx.instanceid JOIN {{user}} u ON u.id = ra.userid \
+             JOIN {{role}} r ON r.id = ra.roleid WHERE c.shortname = '{course}' \
+             ORDER BY u.username, r.shortname, ra.component, ra.itemid"
+        ))
+        .await
+    }
+
+    /// The group memberships in a course, sorted: `[group name, username, component, itemid]`.
+    pub async fn group_members(&self, course: &str) -> Vec<Vec<String>> {
+        self.rows(&format!(
+            "SELECT g.name, u.username, gm.component, gm.itemid FROM {{groups_members}} gm \
+             JOIN {{groups}} g ON g.id = gm.groupid JOIN {{course}} c ON c.id = g.courseid \
+             JOIN {{user}} u ON u.id = gm.userid WHERE c.shortname = '{course}' \
+             ORDER BY g.name, u.username"
+        ))
+        .await
+    }
+
+    /// Replaces the configuration with one whose file holds `toml` (without `[database]`),
+    /// for the library and the binary alike.
+    pub fn reconfigure(&mut self, toml: &str) {
+        let text = format!(
+            "{toml}\n[database]\nurl = \"{}\"\nprefix = \"{}\"\n",
+            self.url,
+            self.db.dialect().prefix
+        );
+        let path = self.root().join("moodle-sync.toml");
+        std::fs::write(&path, &text).unwrap();
+        let file: FileConfig = Config::parse(&text).unwrap();
+        self.config = Config::from_file(file, self.root(), Some(path)).unwrap();
+        std::fs::create_dir_all(&self.config.paths.spool).unwrap();
+    }
+
     /// Makes users (by username) members of a cohort (by idnumber).
     pub async fn add_members(&self, cohort: &str, usernames: &[&str]) {
         for username in usernames {
