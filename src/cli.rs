@@ -27,13 +27,13 @@ pub enum Command {
     /// database with Moodle's tables.
     Init {
         /// Also add demonstration categories, courses, users and cohorts to the embedded
-        /// database, and drop a demonstration cohort file into the spool.
+        /// database, and drop a demonstration cohort file and binding file into the spool.
         #[arg(long)]
         demo: bool,
     },
-    /// Apply one command file now; its kind comes from its name (see [routing]) or --kind. Exit code: 0 all lines applied, 1 some lines failed (see the
-    /// tryback), 2 file rejected, 3 bad configuration or usage, 4 database error, 5 file system
-    /// error.
+    /// Apply one command file now; its kind comes from its name (see `[routing]`) or --kind.
+    /// Exit code: 0 all lines applied, 1 some lines failed (see the tryback), 2 file rejected,
+    /// 3 bad configuration or usage, 4 database error, 5 file system error.
     Run {
         /// The command file.
         file: PathBuf,
