@@ -10,7 +10,7 @@ use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
     cohort::{CHUNK, INSERT_ROWS, Keys, bind_all},
-    database::{Context, DbError, Tx, int, query, text},
+    database::{Context, DbError, Tx, int, optional_int, query, text},
     dialect::{placeholders, row_placeholders},
 };
 use crate::outcome::{
@@ -192,13 +192,9 @@ impl Tx {
                     courseid: int(&row, 1).doing(doing)?,
                     shortname: text(&row, 2).doing(doing)?,
                     enabled: int(&row, 3).doing(doing)? == 0,
-                    roleid: super::database::optional_int(&row, 4)
-                        .doing(doing)?
-                        .unwrap_or(0),
-                    cohort: super::database::optional_int(&row, 5)
-                        .doing(doing)?
-                        .unwrap_or(0),
-                    group: super::database::optional_int(&row, 6).doing(doing)?,
+                    roleid: optional_int(&row, 4).doing(doing)?.unwrap_or(0),
+                    cohort: optional_int(&row, 5).doing(doing)?.unwrap_or(0),
+                    group: optional_int(&row, 6).doing(doing)?,
                 };
                 found.insert(instance.id, instance);
             }

@@ -275,6 +275,7 @@ struct InstanceState {
     reference: InstanceRef,
     enrol: String,
     courseid: i64,
+    sortorder: i64,
     roleid: i64,
     cohort: Option<i64>,
     group: Option<GroupRef>,
@@ -327,6 +328,7 @@ impl<'a> Planner<'a> {
                     reference: InstanceRef::Existing(row.id),
                     enrol: row.enrol.clone(),
                     courseid: row.courseid,
+                    sortorder: row.sortorder,
                     roleid: row.roleid,
                     cohort: row.cohort,
                     group: row.group.filter(|&id| id > 0).map(GroupRef::Existing),
@@ -355,24 +357,12 @@ impl<'a> Planner<'a> {
 
     /// Recomputes a course's largest sort order once method `deleted` is gone.
     fn forget_sortorder(&mut self, course: i64, deleted: usize) {
-        let sortorders: HashMap<InstanceRef, i64> = self
-            .snapshot
-            .instances
-            .iter()
-            .map(|row| (InstanceRef::Existing(row.id), row.sortorder))
-            .chain(self.ops.iter().filter_map(|op| match op {
-                BindingOp::CreateInstance { slot, instance } => {
-                    Some((InstanceRef::New(*slot), instance.sortorder))
-                }
-                _ => None,
-            }))
-            .collect();
         let remaining = self
             .instances
             .iter()
             .enumerate()
             .filter(|(index, state)| *index != deleted && state.alive && state.courseid == course)
-            .filter_map(|(_, state)| sortorders.get(&state.reference).copied())
+            .map(|(_, state)| state.sortorder)
             .max();
         match remaining {
             Some(max) => self.max_sortorder.insert(course, max),
@@ -698,6 +688,7 @@ impl<'a> Planner<'a> {
                 reference: InstanceRef::New(slot),
                 enrol: instance.enrol.clone(),
                 courseid: course.id,
+                sortorder,
                 roleid,
                 cohort: Some(cohort.id),
                 group,
