@@ -1,9 +1,17 @@
-//! The commands: what `init` and `run` do with a loaded configuration. The only module, with
-//! `main`, that prints to the console.
+//! The commands: what `init`, `run`, `watch` and `status` do with a loaded configuration. The
+//! only module, with `main`, that prints to the console, and the only one that spawns
+//! long-lived tasks (the service loop of `watch`).
 
 use std::path::Path;
 
 use chrono::Utc;
+
+mod status;
+
+use std::time::Duration;
+
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tracing::{error, info, warn};
 
 use crate::{
     cli::{Cli, Command},
@@ -12,6 +20,11 @@ use crate::{
     error::Fatal,
     ingest::{self, RunOptions, RunSummary},
     output::{atomic, naming, report::RunStatus},
+    spool::{
+        claim::Workspace,
+        service::{Service, settle_claim},
+    },
+    telemetry,
 };
 
 /// The demonstration cohort file `init --demo` drops into the spool.
@@ -26,8 +39,19 @@ pub const DEMO_BINDINGS_FILE_NAME: &str = "cohortscourses_demo.csv";
 
 /// Runs the command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, Fatal> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            telemetry::init(cli.log_format, None);
+            return Err(error.into());
+        }
+    };
+    // The service logs to files too; one-off commands only to the console.
+    let files = matches!(cli.command, Command::Watch).then_some(config.paths.logs.as_path());
+    let _guard = telemetry::init(cli.log_format, files);
     match cli.command {
+        Command::Watch => watch(config).await.map(|()| 0),
+        Command::Status { runs } => status::print(&config, runs).await.map(|()| 0),
         Command::Init { demo } => init(&config, demo).await.map(|()| 0),
         Command::Run {
             file,
@@ -50,6 +74,136 @@ pub async fn connect(config: &Config) -> Result<Db, Fatal> {
     let db = Db::connect(&config.database.target, &config.database.prefix, false).await?;
     db.check_moodle().await?;
     Ok(db)
+}
+
+/// `watch`: the service. Creates what it needs, waits for the database if it does not answer
+/// yet, runs the service loop until a stop signal, and stops within the deadline.
+async fn watch(config: Config) -> Result<(), Fatal> {
+    let paths = &config.paths;
+    for dir in [&paths.spool, &paths.archive, &paths.reports, &paths.failed] {
+        std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
+    }
+    let token = CancellationToken::new();
+    let signals = tokio::spawn(stop_signal(token.clone()));
+    let Some(db) = connect_when_ready(&config, &token).await? else {
+        return Ok(());
+    };
+    let workspace = Workspace::open(&paths.spool)
+        .map_err(|source| Fatal::io("cannot open the work folder in", &paths.spool, source))?;
+    let deadline = config.watch.shutdown_timeout;
+    let service = std::sync::Arc::new(Service {
+        config: config.clone(),
+        db: db.clone(),
+        workspace,
+    });
+    let tracker = TaskTracker::new();
+    let loop_token = token.clone();
+    let running = std::sync::Arc::clone(&service);
+    let handle = tracker.spawn(async move { running.run(loop_token).await });
+    tracker.close();
+    token.cancelled().await;
+    signals.abort();
+    info!(
+        deadline_s = deadline.as_secs(),
+        "Stopping: finishing the file in progress"
+    );
+    match tokio::time::timeout(deadline, tracker.wait()).await {
+        Ok(()) => {
+            if let Err(problem) = handle.await {
+                error!("The service loop ended abnormally: {problem}");
+            }
+        }
+        Err(_) => {
+            // The file in progress did not finish in time: abandon it. Its transaction is
+            // rolled back when its connection closes; the ledger then tells that nothing of
+            // it was applied, and it goes back to the spool.
+            warn!("The file in progress did not finish within the deadline; rolling it back");
+            handle.abort();
+            let _ = handle.await;
+            db.close().await;
+            let db = connect(&config).await?;
+            let mut pending = std::collections::BTreeSet::new();
+            pending.extend(service.workspace.orphans());
+            for dir in pending {
+                if let Ok(Some(claim)) = crate::spool::claim::Claim::load(&dir) {
+                    let _ = settle_claim(
+                        &db,
+                        service.workspace.instance(),
+                        &claim,
+                        &config.paths.spool,
+                    )
+                    .await;
+                }
+            }
+            db.close().await;
+        }
+    }
+    db.close().await;
+    info!("Stopped");
+    Ok(())
+}
+
+/// Cancels `token` on SIGTERM or SIGINT.
+async fn stop_signal(token: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            token.cancel();
+            return;
+        };
+        tokio::select! {
+            _ = terminate.recv() => info!("SIGTERM received"),
+            _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    token.cancel();
+}
+
+/// Connects, creating the embedded database with Moodle's tables if it does not exist; waits
+/// (logging once) while a database server does not answer. `None` if stopped meanwhile.
+async fn connect_when_ready(
+    config: &Config,
+    token: &CancellationToken,
+) -> Result<Option<Db>, Fatal> {
+    let target = &config.database.target;
+    if let DbTarget::Sqlite { .. } = target {
+        let db = Db::connect(target, &config.database.prefix, true).await?;
+        if !db::is_installed(&db).await? {
+            db::install(&db).await?;
+            info!(database = %target.describe(), "Embedded database created with Moodle's tables");
+        }
+        return Ok(Some(db));
+    }
+    let mut backoff = Duration::from_secs(1);
+    let mut logged = false;
+    loop {
+        match connect(config).await {
+            Ok(db) => {
+                if logged {
+                    info!("The database answers again");
+                }
+                return Ok(Some(db));
+            }
+            Err(Fatal::Database(problem)) if problem.is_transient() => {
+                if !logged {
+                    warn!("The database cannot be reached ({problem}); retrying");
+                    logged = true;
+                }
+            }
+            Err(other) => return Err(other),
+        }
+        tokio::select! {
+            () = token.cancelled() => return Ok(None),
+            () = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(config.watch.retry_max);
+    }
 }
 
 async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {

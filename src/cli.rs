@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::command::FileKind;
+use crate::{command::FileKind, telemetry::LogFormat};
 
 /// Applies CSV command files (cohorts and their members, cohort-to-course bindings) to a Moodle
 /// database, with a report, a tryback of the failed lines and an archive of every file.
@@ -15,6 +15,9 @@ pub struct Cli {
     /// Configuration file [default: ./moodle-sync.toml if it exists, else built-in defaults]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log format: text for people, json (one object per line) for log shippers.
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text", value_parser = parse_log_format)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -45,6 +48,23 @@ pub enum Command {
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
     },
+    /// Run as a service: apply every file dropped into the spool, once, in order, until
+    /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
+    Watch,
+    /// Show the spool: files waiting and why, files in progress, the last runs.
+    Status {
+        /// How many of the last runs to show.
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+    },
+}
+
+fn parse_log_format(value: &str) -> Result<LogFormat, String> {
+    match value {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!("\"{other}\" is not a log format (text or json)")),
+    }
 }
 
 fn parse_kind(value: &str) -> Result<FileKind, String> {

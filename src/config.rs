@@ -5,6 +5,7 @@
 use std::{
     env,
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 use encoding_rs::WINDOWS_1252;
@@ -20,6 +21,7 @@ use crate::{
     db::DbTarget,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
     outcome::EnrolmentMode,
+    spool::{DuplicatePolicy, WatchMode, WatchSettings},
 };
 
 /// The configuration file read when `--config` is not given, in the current folder.
@@ -79,6 +81,8 @@ pub struct FileConfig {
     pub enrolments: EnrolmentsSection,
     /// File name patterns that tell each kind of file.
     pub routing: RoutingSection,
+    /// The spool watcher service.
+    pub watch: WatchSection,
 }
 
 /// `[paths]`.
@@ -91,6 +95,10 @@ pub struct PathsSection {
     pub archive: PathBuf,
     /// Where reports and trybacks are written.
     pub reports: PathBuf,
+    /// Where files that cannot be applied are kept, with their reports naming why.
+    pub failed: PathBuf,
+    /// Where `watch` writes its daily log files.
+    pub logs: PathBuf,
 }
 
 impl Default for PathsSection {
@@ -99,6 +107,8 @@ impl Default for PathsSection {
             spool: "spool".into(),
             archive: "archive".into(),
             reports: "reports".into(),
+            failed: "failed".into(),
+            logs: "logs".into(),
         }
     }
 }
@@ -260,6 +270,55 @@ impl Default for RoutingSection {
     }
 }
 
+/// `[watch]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSection {
+    /// How changes in the spool are noticed.
+    pub mode: WatchMode,
+    /// How long a file must stay unchanged before it is taken, in milliseconds.
+    pub settle_ms: u64,
+    /// How often the spool is listed in poll mode, in milliseconds.
+    pub poll_ms: u64,
+    /// How often the spool is listed anyway when events are used, in seconds.
+    pub reconcile_s: u64,
+    /// Name patterns of files never taken (uploads in progress).
+    pub ignore: Vec<String>,
+    /// Suffix of the marker file that says a file is complete (`.done` for `name.csv.done`);
+    /// empty: no markers.
+    pub done_marker: String,
+    /// What to do with a file whose bytes were already applied.
+    pub duplicates: DuplicatePolicy,
+    /// How many times a tryback may fail again before its failed lines go to `failed/`.
+    pub max_tryback_generations: u32,
+    /// How long a stop may wait for the file in progress, in seconds.
+    pub shutdown_timeout_s: u64,
+    /// The longest wait between two attempts to reach the database, in seconds.
+    pub retry_max_s: u64,
+}
+
+impl Default for WatchSection {
+    fn default() -> Self {
+        let defaults = WatchSettings::default();
+        WatchSection {
+            mode: defaults.mode,
+            settle_ms: millis(defaults.settle),
+            poll_ms: millis(defaults.poll),
+            reconcile_s: defaults.reconcile.as_secs(),
+            ignore: defaults.ignore,
+            done_marker: defaults.done_marker.unwrap_or_default(),
+            duplicates: defaults.duplicates,
+            max_tryback_generations: defaults.max_tryback_generations,
+            shutdown_timeout_s: defaults.shutdown_timeout.as_secs(),
+            retry_max_s: defaults.retry_max.as_secs(),
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -279,6 +338,8 @@ pub struct Config {
     pub enrolments: EnrolmentMode,
     /// File name patterns per kind.
     pub routing: Routing,
+    /// The spool watcher service.
+    pub watch: WatchSettings,
 }
 
 /// The folders, resolved.
@@ -290,6 +351,10 @@ pub struct Paths {
     pub archive: PathBuf,
     /// Reports and trybacks.
     pub reports: PathBuf,
+    /// Files that could not be applied.
+    pub failed: PathBuf,
+    /// Log files of the service.
+    pub logs: PathBuf,
 }
 
 /// The database settings, resolved.
@@ -441,12 +506,15 @@ impl Config {
                 });
             }
         }
+        let watch = watch_settings(file.watch)?;
         Ok(Config {
             source,
             paths: Paths {
                 spool: base.join(&file.paths.spool),
                 archive: base.join(&file.paths.archive),
                 reports: base.join(&file.paths.reports),
+                failed: base.join(&file.paths.failed),
+                logs: base.join(&file.paths.logs),
             },
             database: DatabaseConfig { target, prefix },
             input: InputConfig {
@@ -473,11 +541,61 @@ impl Config {
                 bindings: file.routing.bindings,
                 cohorts: file.routing.cohorts,
             },
+            watch,
         })
     }
 }
 
 /// Applies `MOODLE_SYNC_DATABASE_URL` to a parsed file.
+/// Checks `[watch]`.
+fn watch_settings(section: WatchSection) -> Result<WatchSettings, ConfigError> {
+    let positive = |key: &'static str, value: u64| {
+        if value == 0 {
+            Err(ConfigError::Invalid {
+                key,
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            })
+        } else {
+            Ok(value)
+        }
+    };
+    let poll = positive("[watch] poll_ms", section.poll_ms)?;
+    let reconcile = positive("[watch] reconcile_s", section.reconcile_s)?;
+    let retry_max = positive("[watch] retry_max_s", section.retry_max_s)?;
+    if section
+        .ignore
+        .iter()
+        .any(|pattern| pattern.trim().is_empty())
+    {
+        return Err(ConfigError::Invalid {
+            key: "[watch] ignore",
+            value: format!("{:?}", section.ignore),
+            reason: "a pattern cannot be empty".into(),
+        });
+    }
+    let done_marker = section.done_marker.trim().to_owned();
+    if done_marker.contains('/') || done_marker.contains('*') {
+        return Err(ConfigError::Invalid {
+            key: "[watch] done_marker",
+            value: done_marker,
+            reason: "give the suffix added to the file's name, such as \".done\"".into(),
+        });
+    }
+    Ok(WatchSettings {
+        mode: section.mode,
+        settle: Duration::from_millis(section.settle_ms),
+        poll: Duration::from_millis(poll),
+        reconcile: Duration::from_secs(reconcile),
+        ignore: section.ignore,
+        done_marker: Some(done_marker).filter(|marker| !marker.is_empty()),
+        duplicates: section.duplicates,
+        max_tryback_generations: section.max_tryback_generations,
+        shutdown_timeout: Duration::from_secs(section.shutdown_timeout_s),
+        retry_max: Duration::from_secs(retry_max),
+    })
+}
+
 fn with_environment(mut file: FileConfig) -> FileConfig {
     if let Some(url) = env::var(DATABASE_URL_VARIABLE)
         .ok()

@@ -1,41 +1,55 @@
 //! Applying one command file, start to end: read, decode, parse, plan against the database,
-//! apply in one transaction, then archive the input and write the tryback and the report.
+//! apply in one transaction with the file's ledger record, then put the input, the tryback and
+//! the report in place.
 //!
 //! Order of the steps, and why:
 //! 1. Everything that can reject the file (size, encoding, header) runs before the database is
 //!    touched.
-//! 2. The snapshot is read, the writes made and the course enrolments that follow them brought
-//!    up to date in one transaction; a database error rolls the whole file back and the input
-//!    stays where it is. A dry run does all of it and rolls back, so that its figures are exact.
-//! 3. Only after the commit is the input archived (the bytes that were applied) and the tryback
-//!    written, so an archived file is always an applied file.
-//! 4. The report is written last, naming the other outputs; every run gets one. If an output
-//!    could not be written after the commit, the report says so and the run ends with the
-//!    file system's exit code.
+//! 2. The transaction first takes the ledger's lock, so that files are applied one at a time
+//!    per database whatever the number of processes; then it reads what the ledger knows of
+//!    the file's bytes (a duplicate?) and name (a tryback dropped again?), applies the file
+//!    and brings the enrolments that follow up to date.
+//! 3. Before the commit, the outcome is final: the report and the tryback are written into
+//!    the claim folder (`spool::claim`) with the plan of where they go, and the ledger row is
+//!    inserted. The commit makes the effects and the record durable together.
+//! 4. After the commit the staged files are put in place. A crash anywhere is settled from the
+//!    ledger (`spool::service`): committed, the staged outputs are put in place; not
+//!    committed, the input goes back to the spool. No line is ever applied twice and no
+//!    report is ever missing or partial.
+//!
+//! A dry run does steps 1 and 2 and rolls back; it writes its reports directly, records
+//! nothing in the ledger and leaves the input where it is.
 
 use std::{
-    fs,
+    fs, io,
     io::ErrorKind,
     path::{Path, PathBuf},
     time::Instant,
 };
 
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::{
     command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort},
     config::{Config, encoding_setting_label},
-    db::{Db, DbError, Touched},
+    db::{Db, DbError, LedgerEntry, LedgerRun, Touched, Tx},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
     outcome::{FileOutcome, Totals},
     output::{
-        atomic::{self, FileStamp, InputLeft, Namer},
+        atomic::{self, Namer},
         naming,
-        report::{self, InputInfo, Outputs, Report, ReportContext, RunStatus, SettingsInfo},
+        report::{
+            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RunStatus,
+            SettingsInfo,
+        },
         tryback,
+    },
+    spool::{
+        DuplicatePolicy,
+        claim::{self, Claim, OutputPlan, Placement, SourceRemoval, Workspace},
     },
 };
 
@@ -48,7 +62,7 @@ pub struct RunOptions {
     pub kind: Option<FileKind>,
 }
 
-/// What a run did, for the command line.
+/// What a run did, for the command line and the service's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
     /// How the file ended.
@@ -57,7 +71,7 @@ pub struct RunSummary {
     pub totals: Option<Totals>,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
-    /// Outputs that could not be written after the file was applied.
+    /// Outputs that could not be put in place after the file was applied.
     pub problems: Vec<String>,
     /// The text report.
     pub report: PathBuf,
@@ -67,6 +81,10 @@ pub struct RunSummary {
     pub tryback: Option<PathBuf>,
     /// The archived input, if it was archived.
     pub archive: Option<PathBuf>,
+    /// The input kept in the failed area, if it could not be applied.
+    pub kept: Option<PathBuf>,
+    /// The run's number in the ledger (none for a simulation).
+    pub run: Option<i64>,
 }
 
 impl RunSummary {
@@ -76,7 +94,34 @@ impl RunSummary {
     }
 }
 
-/// Runs the command file at `path`, of the kind its name (or `options.kind`) tells.
+/// How a claimed file ended.
+#[derive(Debug)]
+pub enum Processed {
+    /// Decided, recorded and put in place (perhaps with problems, in the summary).
+    Done(Box<RunSummary>),
+    /// Nothing was applied: the database could not be used. The claim should go back to the
+    /// spool, to be taken again later.
+    Retry(String),
+    /// The commit's outcome is unknown (the connection failed during it): the claim is
+    /// settled from the ledger once the database answers.
+    Unknown(String),
+}
+
+/// Who takes files, and under which policies.
+#[derive(Debug, Clone, Copy)]
+pub struct Taker<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The database.
+    pub db: &'a Db,
+    /// The process, as claims and the ledger name it.
+    pub instance: &'a str,
+    /// What to do with bytes already applied.
+    pub duplicates: DuplicatePolicy,
+}
+
+/// Runs the command file at `path`, of the kind its name (or `options.kind`) tells: the
+/// `run` command.
 #[tracing::instrument(skip_all, fields(file = %path.display()))]
 pub async fn run_file(
     config: &Config,
@@ -97,367 +142,848 @@ pub async fn run_file(
             )));
         }
     };
-    let mut run = Run {
-        config,
-        db,
-        kind,
-        options,
-        path,
-        started: Local::now(),
-        clock: Instant::now(),
-        input: InputInfo {
-            // Reports name the input by its absolute path: they are read long after, from
-            // elsewhere.
-            path: std::path::absolute(path)
-                .unwrap_or_else(|_| path.to_path_buf())
-                .display()
-                .to_string(),
-            name,
-            size: 0,
-            sha256: None,
-        },
-        format: None,
-    };
-
-    let input = match read_input(path, config.input.max_file_bytes) {
-        Ok(input) => input,
-        Err(ReadFailure::Missing) => {
+    match fs::metadata(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
             return Err(Fatal::Usage(format!("no such file: {}", path.display())));
         }
-        Err(ReadFailure::File(problem, size)) => {
-            run.input.size = size;
-            return run.finish(Ended::Rejected(problem.to_string()));
+        _ => {}
+    }
+    if options.dry_run {
+        return simulate(config, db, path, &name, kind).await;
+    }
+    let spool = &config.paths.spool;
+    let workspace = Workspace::open(spool)
+        .map_err(|source| Fatal::io("cannot open the work folder in", spool, source))?;
+    db.ensure_ledger().await?;
+    let claim = match workspace.adopt(path, &name, kind) {
+        Ok(claim) => claim,
+        Err(error) => {
+            // Unreadable: rejected, with a report, and left where it is.
+            let run = Run::new(config, db, kind, path, &name, false);
+            return run.report_only(Verdict::Rejected(FileError::Unreadable(error).to_string()));
         }
     };
-    run.input.size = input.bytes.len() as u64;
-    run.input.sha256 = Some(
-        Sha256::digest(&input.bytes)
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect(),
-    );
-    info!(
-        size = run.input.size,
-        sha256 = run.input.sha256.as_deref().unwrap_or_default(),
-        dry_run = options.dry_run,
-        "File picked"
-    );
-
-    let table = match read_table(&input.bytes, &config.input.read) {
-        Ok(table) => table,
-        Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
+    let taker = Taker {
+        config,
+        db,
+        instance: workspace.instance(),
+        duplicates: DuplicatePolicy::Apply,
     };
-    run.format = Some(table.format);
-    let settings = ParseSettings {
-        cohorts: &config.cohorts,
-        bindings: &config.bindings,
-        routing: &config.routing,
-    };
-    let file = match command::parse(kind, &table, settings) {
-        Ok(file) => file,
-        Err(problem) => return run.finish(Ended::Rejected(problem.to_string())),
-    };
-    let outcome = match apply(config, db, &file, options).await {
-        Ok(outcome) => outcome,
-        Err(problem) => return run.finish(Ended::RolledBack(problem.to_string())),
-    };
-    for line in outcome.failed() {
-        if let Err(problem) = &line.result {
-            warn!(line = line.line, "Line failed: {problem}");
+    match take(&taker, &claim).await {
+        Processed::Done(summary) => {
+            // A `run` leaves no claim behind: its input is still at `path`.
+            let _ = claim.discard();
+            Ok(*summary)
+        }
+        Processed::Retry(problem) | Processed::Unknown(problem) => {
+            let _ = claim.discard();
+            let run = Run::new(config, db, kind, path, &name, false);
+            run.report_only(Verdict::RolledBack(problem))
         }
     }
-    run.finish(Ended::Applied {
-        outcome: &outcome,
-        table: &table,
-        input: &input,
-    })
 }
 
-/// A file as read: its bytes, and its stamp to tell later whether it changed.
+/// A file as read.
 struct Input {
     bytes: Vec<u8>,
-    stamp: FileStamp,
+    sha256: String,
 }
 
-enum ReadFailure {
-    Missing,
-    File(FileError, u64),
-}
-
-fn read_input(path: &Path, max: u64) -> Result<Input, ReadFailure> {
-    let metadata = match fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Err(ReadFailure::Missing),
-        Err(error) => return Err(ReadFailure::File(FileError::Unreadable(error), 0)),
-    };
+fn read_input(path: &Path, max: u64) -> Result<Input, (FileError, u64)> {
+    let metadata = fs::metadata(path).map_err(|error| (FileError::Unreadable(error), 0))?;
     if !metadata.is_file() {
-        let error = std::io::Error::new(ErrorKind::InvalidInput, "not a regular file");
-        return Err(ReadFailure::File(FileError::Unreadable(error), 0));
+        let error = io::Error::new(ErrorKind::InvalidInput, "not a regular file");
+        return Err((FileError::Unreadable(error), 0));
     }
     if metadata.len() > max {
         let too_large = FileError::TooLarge {
             size: metadata.len(),
             max,
         };
-        return Err(ReadFailure::File(too_large, metadata.len()));
+        return Err((too_large, metadata.len()));
     }
-    match fs::read(path) {
-        Ok(bytes) => Ok(Input {
-            bytes,
-            stamp: FileStamp::of(&metadata),
-        }),
-        Err(error) => Err(ReadFailure::File(
-            FileError::Unreadable(error),
-            metadata.len(),
-        )),
-    }
+    let bytes = fs::read(path).map_err(|error| (FileError::Unreadable(error), metadata.len()))?;
+    let sha256 = claim::hex(&Sha256::digest(&bytes));
+    Ok(Input { bytes, sha256 })
 }
 
-/// Plans the file against the database, applies it and brings the enrolments that follow up to
-/// date, in one transaction: committed, or rolled back when simulating.
-async fn apply(
-    config: &Config,
-    db: &Db,
-    file: &ParsedFile,
-    options: RunOptions,
-) -> Result<FileOutcome, DbError> {
+/// Decodes and parses; the error says why the file is rejected as a whole.
+fn parse(config: &Config, kind: FileKind, bytes: &[u8]) -> Result<(Table, ParsedFile), String> {
+    let table = read_table(bytes, &config.input.read).map_err(|problem| problem.to_string())?;
+    let settings = ParseSettings {
+        cohorts: &config.cohorts,
+        bindings: &config.bindings,
+        routing: &config.routing,
+    };
+    let file = command::parse(kind, &table, settings).map_err(|problem| problem.to_string())?;
+    Ok((table, file))
+}
+
+/// Plans the file against the database and applies it, with the enrolments that follow, in
+/// `tx`.
+async fn apply(config: &Config, tx: &mut Tx, file: &ParsedFile) -> Result<FileOutcome, DbError> {
     let now = Utc::now().timestamp();
+    let (mut outcome, touched) = match file {
+        ParsedFile::Cohorts(file) => {
+            let settings = &config.cohorts;
+            let wanted = cohort::Wanted::of(file, settings);
+            let snapshot = tx
+                .cohort_snapshot(&wanted, settings.user_identifier)
+                .await?;
+            let plan = cohort::plan(file, &snapshot, settings);
+            let cohorts = tx.apply_cohort_ops(&plan.ops, now).await?;
+            let touched = Touched {
+                cohorts,
+                ..Touched::default()
+            };
+            (plan.outcome, touched)
+        }
+        ParsedFile::Bindings(file) => {
+            let settings = &config.bindings;
+            let wanted = binding::Wanted::of(file, settings);
+            let snapshot = tx
+                .binding_snapshot(
+                    &wanted,
+                    settings.course_identifier,
+                    settings.cohort_identifier,
+                )
+                .await?;
+            let plan = binding::plan(file, &snapshot, settings);
+            let touched = tx.apply_binding_ops(&plan.ops, now).await?;
+            (plan.outcome, touched)
+        }
+    };
+    outcome.enrolments = tx
+        .follow_enrolments(touched, config.enrolments, now)
+        .await?;
+    Ok(outcome)
+}
+
+/// Opens a transaction holding the ledger's lock.
+async fn begin_locked(db: &Db, instance: &str) -> Result<Tx, DbError> {
     let mut tx = db.begin().await?;
-    let applied = async {
-        let (mut outcome, touched) = match file {
-            ParsedFile::Cohorts(file) => {
-                let settings = &config.cohorts;
-                let wanted = cohort::Wanted::of(file, settings);
-                let snapshot = tx
-                    .cohort_snapshot(&wanted, settings.user_identifier)
-                    .await?;
-                let plan = cohort::plan(file, &snapshot, settings);
-                let cohorts = tx.apply_cohort_ops(&plan.ops, now).await?;
-                let touched = Touched {
-                    cohorts,
-                    ..Touched::default()
-                };
-                (plan.outcome, touched)
-            }
-            ParsedFile::Bindings(file) => {
-                let settings = &config.bindings;
-                let wanted = binding::Wanted::of(file, settings);
-                let snapshot = tx
-                    .binding_snapshot(
-                        &wanted,
-                        settings.course_identifier,
-                        settings.cohort_identifier,
-                    )
-                    .await?;
-                let plan = binding::plan(file, &snapshot, settings);
-                let touched = tx.apply_binding_ops(&plan.ops, now).await?;
-                (plan.outcome, touched)
-            }
-        };
-        outcome.enrolments = tx
-            .follow_enrolments(touched, config.enrolments, now)
-            .await?;
-        Ok::<_, DbError>(outcome)
+    if let Err(error) = tx.lock_ledger(instance, claim::now_ms()).await {
+        let _ = tx.rollback().await;
+        return Err(error);
     }
-    .await;
-    match applied {
-        Ok(outcome) if !options.dry_run => {
-            tx.commit().await?;
-            Ok(outcome)
-        }
-        Ok(outcome) => {
-            tx.rollback().await?;
-            Ok(outcome)
-        }
-        Err(error) => {
-            // Roll back now rather than when the connection is next used, so that the locks
-            // the file took are released at once. The first error is the one to report.
-            let _ = tx.rollback().await;
-            Err(error)
-        }
-    }
+    Ok(tx)
 }
 
 /// How the work on a file ended, before its outputs are written.
-enum Ended<'a> {
+enum Verdict<'a> {
     /// Refused as a whole; nothing applied.
     Rejected(String),
-    /// The database failed; everything rolled back.
+    /// The database refused the file; everything rolled back.
     RolledBack(String),
+    /// The same bytes were applied by an earlier run.
+    Duplicate(LedgerRun),
     /// Applied (or simulated) line by line.
     Applied {
         outcome: &'a FileOutcome,
         table: &'a Table,
-        input: &'a Input,
     },
 }
 
-/// A run in progress: what its outputs need.
+impl Verdict<'_> {
+    fn status(&self) -> RunStatus {
+        match self {
+            Verdict::Rejected(_) => RunStatus::Rejected,
+            Verdict::RolledBack(_) => RunStatus::RolledBack,
+            Verdict::Duplicate(_) => RunStatus::Duplicate,
+            Verdict::Applied { outcome, .. } if outcome.failed().next().is_some() => {
+                RunStatus::Partial
+            }
+            Verdict::Applied { .. } => RunStatus::Success,
+        }
+    }
+
+    fn error(&self) -> Option<String> {
+        match self {
+            Verdict::Rejected(problem) | Verdict::RolledBack(problem) => Some(problem.clone()),
+            _ => None,
+        }
+    }
+
+    fn outcome(&self) -> Option<&FileOutcome> {
+        match self {
+            Verdict::Applied { outcome, .. } => Some(outcome),
+            _ => None,
+        }
+    }
+}
+
+/// Applies a claimed file: the heart of the service, and of `run`.
+#[tracing::instrument(skip_all, fields(file = %claim.name, claim = %claim.id))]
+pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
+    let config = taker.config;
+    let mut run = Run::new(
+        config,
+        taker.db,
+        claim.kind,
+        &claim.source,
+        &claim.name,
+        false,
+    );
+    let input = read_input(&claim.input(), config.input.max_file_bytes);
+    let parsed = match &input {
+        Ok(input) => {
+            run.input.size = input.bytes.len() as u64;
+            run.input.sha256 = Some(input.sha256.clone());
+            info!(
+                kind = %claim.kind,
+                size = run.input.size,
+                sha256 = %input.sha256,
+                "File picked"
+            );
+            parse(config, claim.kind, &input.bytes)
+        }
+        Err((problem, size)) => {
+            run.input.size = *size;
+            Err(problem.to_string())
+        }
+    };
+    if let Ok((table, _)) = &parsed {
+        run.format = Some(table.format);
+    }
+    let sha256 = input
+        .as_ref()
+        .map(|input| input.sha256.clone())
+        .unwrap_or_default();
+
+    let mut tx = match begin_locked(taker.db, taker.instance).await {
+        Ok(tx) => tx,
+        Err(error) => return Processed::Retry(error.to_string()),
+    };
+    let looked_up = async {
+        let lineage = tx.tryback_lineage(&claim.name).await?;
+        let earlier = if sha256.is_empty() {
+            None
+        } else {
+            tx.applied_run(&sha256).await?
+        };
+        Ok::<_, DbError>((lineage, earlier))
+    }
+    .await;
+    let (lineage, earlier) = match looked_up {
+        Ok(found) => found,
+        Err(error) => {
+            let _ = tx.rollback().await;
+            return Processed::Retry(error.to_string());
+        }
+    };
+
+    let applied;
+    let verdict = match &parsed {
+        Err(problem) => Verdict::Rejected(problem.clone()),
+        Ok(_) if earlier.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
+            Verdict::Duplicate(earlier.clone().expect("checked"))
+        }
+        Ok((table, file)) => match apply(config, &mut tx, file).await {
+            Ok(outcome) => {
+                applied = outcome;
+                Verdict::Applied {
+                    outcome: &applied,
+                    table,
+                }
+            }
+            Err(error) => {
+                // Roll back now rather than when the connection is next used, so that the
+                // locks the file took are released at once.
+                let _ = tx.rollback().await;
+                if error.is_transient() {
+                    return Processed::Retry(error.to_string());
+                }
+                tx = match begin_locked(taker.db, taker.instance).await {
+                    Ok(tx) => tx,
+                    Err(error) => return Processed::Retry(error.to_string()),
+                };
+                Verdict::RolledBack(error.to_string())
+            }
+        },
+    };
+    if let (Some(earlier), Verdict::Applied { .. }) = (&earlier, &verdict) {
+        run.notes.push(format!(
+            "the same bytes were applied before, by run #{} ({}); [watch] duplicates = \"apply\" or `run` applied them again",
+            earlier.id, earlier.name
+        ));
+    }
+
+    // Where everything goes.
+    let generation = lineage
+        .first()
+        .map_or(0, |parent| parent.generation.saturating_add(1));
+    let limit_reached = generation > 0 && generation >= config.watch.max_tryback_generations.max(1);
+    let tryback_bytes = match &verdict {
+        Verdict::Applied { outcome, table } => {
+            let failed: Vec<_> = outcome.failed().map(|line| line.raw.clone()).collect();
+            let bytes = input.as_ref().ok().map(|input| input.bytes.as_slice());
+            match bytes {
+                Some(bytes) if !failed.is_empty() => Some(tryback::render(bytes, table, &failed)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let input_to = match (&verdict, claim.external) {
+        (Verdict::Applied { .. } | Verdict::Duplicate(_), _) => Some(Area::Archive),
+        (_, false) => Some(Area::Failed),
+        // A `run` refused: the file stays where it was given.
+        (_, true) => None,
+    };
+    let tryback_dir = if limit_reached {
+        &config.paths.failed
+    } else {
+        &config.paths.reports
+    };
+    let names = run.names(
+        input_to.map(|area| area.dir(config)),
+        tryback_bytes.as_ref().map(|_| tryback_dir.as_path()),
+    );
+
+    let status = verdict.status();
+    let error = verdict.error();
+    let outputs = Outputs {
+        tryback: names
+            .tryback
+            .as_ref()
+            .map(|path| path.display().to_string()),
+        archive: names
+            .input
+            .as_ref()
+            .filter(|_| input_to == Some(Area::Archive))
+            .map(|path| path.display().to_string()),
+        kept: names
+            .input
+            .as_ref()
+            .filter(|_| input_to == Some(Area::Failed))
+            .map(|path| path.display().to_string()),
+    };
+    let (lines, changed, failed) = verdict
+        .outcome()
+        .map(|outcome| {
+            let totals = outcome.totals();
+            (
+                totals.lines as u64,
+                totals.changed as u64,
+                totals.failed as u64,
+            )
+        })
+        .unwrap_or_default();
+    let entry = LedgerEntry {
+        claim: claim.id.clone(),
+        name: claim.name.clone(),
+        kind: claim.kind.name().to_owned(),
+        size: run.input.size,
+        sha256: sha256.clone(),
+        host: taker.instance.to_owned(),
+        claimed_at: claim.claimed_at,
+        finished_at: claim::now_ms(),
+        outcome: status_name(status).to_owned(),
+        lines,
+        changed,
+        failed,
+        duplicate_of: match &verdict {
+            Verdict::Duplicate(earlier) => Some(earlier.id),
+            _ => None,
+        },
+        parent: lineage.first().map(|parent| parent.id),
+        generation,
+        report: names.report.display().to_string(),
+        report_json: names.report_json.display().to_string(),
+        kept: names.input.as_ref().map(|path| path.display().to_string()),
+        tryback: names
+            .tryback
+            .as_ref()
+            .map(|path| path.display().to_string()),
+        error: error.clone(),
+    };
+    let recorded = tx.record_run(&entry).await;
+    let run_id = match recorded {
+        Ok(id) => id,
+        Err(error) => {
+            let _ = tx.rollback().await;
+            return Processed::Retry(error.to_string());
+        }
+    };
+    let ledger = LedgerInfo {
+        run: run_id,
+        claim: claim.id.clone(),
+        host: taker.instance.to_owned(),
+        generation,
+        ancestors: lineage.iter().map(|run| run.id).collect(),
+        generation_limit_reached: limit_reached && tryback_bytes.is_some(),
+        duplicate_of: match &verdict {
+            Verdict::Duplicate(earlier) => Some(EarlierRun {
+                run: earlier.id,
+                name: earlier.name.clone(),
+                finished_at: show_ms(earlier.finished_at),
+                report: earlier.report.clone(),
+            }),
+            _ => None,
+        },
+    };
+
+    // Stage the outputs, then commit.
+    let context = run.context(status, error.clone(), outputs, Vec::new(), Some(ledger));
+    let report = Report::new(context, verdict.outcome());
+    let mut plan = OutputPlan {
+        version: 1,
+        files: Vec::new(),
+        input_to: names.input.clone(),
+        remove_source: None,
+    };
+    if claim.external && input_to == Some(Area::Archive) {
+        plan.remove_source = Some(SourceRemoval {
+            path: claim.source.clone(),
+            sha256: sha256.clone(),
+        });
+    }
+    let staged = stage(claim, &report, tryback_bytes.as_deref(), &names, &mut plan);
+    if let Err(error) = staged {
+        let _ = tx.rollback().await;
+        return Processed::Retry(format!(
+            "cannot stage the outputs in {}: {error}",
+            claim.dir.display()
+        ));
+    }
+    if let Err(error) = tx.commit().await {
+        return Processed::Unknown(error.to_string());
+    }
+
+    // Committed: put everything in place.
+    let mut problems = Vec::new();
+    let mut published_input = None;
+    if let Some(to) = &plan.input_to {
+        match claim::place(&claim.input(), to) {
+            Ok(path) => published_input = Some(path),
+            Err(source) => problems.push(match input_to {
+                Some(Area::Archive) => format!(
+                    "cannot archive the input into {}: {source}; the file was applied but is still in place",
+                    config.paths.archive.display()
+                ),
+                _ => format!(
+                    "cannot keep the input in {}: {source}",
+                    config.paths.failed.display()
+                ),
+            }),
+        }
+    }
+    let mut published_tryback = None;
+    if let Some(to) = &names.tryback {
+        match claim::place(&claim.staged(TRYBACK), to) {
+            Ok(path) => published_tryback = Some(path),
+            Err(source) => problems.push(format!(
+                "cannot write the tryback of the {failed} failed lines into {}: {source}",
+                tryback_dir.display()
+            )),
+        }
+    }
+    let mut notes = Vec::new();
+    if problems.is_empty()
+        && let Some(removal) = &plan.remove_source
+    {
+        match claim::remove_if_unchanged(removal) {
+            Ok(true) => {}
+            Ok(false) => notes.push(format!(
+                "the input changed while it was applied, so it was left in place; the archive holds the bytes that were applied ({})",
+                names.input.as_ref().map(|path| path.display().to_string()).unwrap_or_default()
+            )),
+            Err(source) => problems.push(format!(
+                "cannot remove the input {} after archiving it: {source}",
+                removal.path.display()
+            )),
+        }
+    }
+    if !problems.is_empty() || !notes.is_empty() {
+        // The staged report could not know; write it again, saying so.
+        let outputs = Outputs {
+            tryback: published_tryback
+                .as_ref()
+                .map(|path| path.display().to_string()),
+            archive: published_input
+                .as_ref()
+                .filter(|_| input_to == Some(Area::Archive))
+                .map(|path| path.display().to_string()),
+            kept: published_input
+                .as_ref()
+                .filter(|_| input_to == Some(Area::Failed))
+                .map(|path| path.display().to_string()),
+        };
+        let mut context = run.context(
+            status,
+            error.clone(),
+            outputs,
+            problems.clone(),
+            report.ledger.clone(),
+        );
+        context.notes.extend(notes);
+        let report = Report::new(context, verdict.outcome());
+        let rewritten = write_report_files(claim, &report);
+        if let Err(error) = rewritten {
+            problems.push(format!("cannot rewrite the report: {error}"));
+        }
+    }
+    let report_path = claim::place(&claim.staged(REPORT), &names.report);
+    let json_path = claim::place(&claim.staged(REPORT_JSON), &names.report_json);
+    let (report_path, json_path) = match (report_path, json_path) {
+        (Ok(text), Ok(json)) => (text, json),
+        (Err(error), _) | (_, Err(error)) => {
+            problems.push(format!(
+                "cannot write the report into {}: {error}",
+                config.paths.reports.display()
+            ));
+            (names.report.clone(), names.report_json.clone())
+        }
+    };
+    if problems.is_empty() {
+        let _ = claim.discard();
+    }
+    let summary = RunSummary {
+        status,
+        totals: report.totals,
+        error,
+        problems,
+        report: report_path,
+        report_json: json_path,
+        tryback: published_tryback,
+        archive: published_input
+            .clone()
+            .filter(|_| input_to == Some(Area::Archive)),
+        kept: published_input.filter(|_| input_to == Some(Area::Failed)),
+        run: Some(run_id),
+    };
+    log_finished(&summary, false);
+    Processed::Done(Box::new(summary))
+}
+
+const REPORT: &str = "report.txt";
+const REPORT_JSON: &str = "report.json";
+const TRYBACK: &str = "tryback.csv";
+
+/// Writes the report, its JSON twin and the tryback into the claim folder, and the plan of
+/// where they go.
+fn stage(
+    claim: &Claim,
+    report: &Report<'_>,
+    tryback: Option<&[u8]>,
+    names: &Names,
+    plan: &mut OutputPlan,
+) -> io::Result<()> {
+    write_report_files(claim, report)?;
+    plan.files.push(Placement {
+        staged: format!("staged-{REPORT}"),
+        to: names.report.clone(),
+    });
+    plan.files.push(Placement {
+        staged: format!("staged-{REPORT_JSON}"),
+        to: names.report_json.clone(),
+    });
+    if let (Some(bytes), Some(to)) = (tryback, &names.tryback) {
+        write_synced(&claim.staged(TRYBACK), |out| out.write_all(bytes))?;
+        plan.files.push(Placement {
+            staged: format!("staged-{TRYBACK}"),
+            to: to.clone(),
+        });
+    }
+    claim.plan(plan)
+}
+
+fn write_report_files(claim: &Claim, report: &Report<'_>) -> io::Result<()> {
+    write_synced(&claim.staged(REPORT), |out| report.write_text(out))?;
+    write_synced(&claim.staged(REPORT_JSON), |out| report.write_json(out))
+}
+
+use std::io::Write;
+
+fn write_synced(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let file = fs::File::create(path)?;
+    let mut out = io::BufWriter::new(file);
+    write(&mut out)?;
+    out.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()
+}
+
+/// Where an input goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    Archive,
+    Failed,
+}
+
+impl Area {
+    fn dir(self, config: &Config) -> &Path {
+        match self {
+            Area::Archive => &config.paths.archive,
+            Area::Failed => &config.paths.failed,
+        }
+    }
+}
+
+/// The final names of a run's files, chosen free together so that they share a suffix.
+struct Names {
+    report: PathBuf,
+    report_json: PathBuf,
+    input: Option<PathBuf>,
+    tryback: Option<PathBuf>,
+}
+
+/// The ledger's word for a status.
+pub fn status_name(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Success => "success",
+        RunStatus::Partial => "partial",
+        RunStatus::Rejected => "rejected",
+        RunStatus::RolledBack => "rolled_back",
+        RunStatus::Duplicate => "duplicate",
+    }
+}
+
+/// A Unix time in milliseconds, as local RFC 3339.
+pub fn show_ms(ms: i64) -> String {
+    Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, false))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Simulates a file: applies it in a transaction rolled back, writes the two reports.
+async fn simulate(
+    config: &Config,
+    db: &Db,
+    path: &Path,
+    name: &str,
+    kind: FileKind,
+) -> Result<RunSummary, Fatal> {
+    let mut run = Run::new(config, db, kind, path, name, true);
+    let input = match read_input(path, config.input.max_file_bytes) {
+        Ok(input) => input,
+        Err((problem, size)) => {
+            run.input.size = size;
+            return run.report_only(Verdict::Rejected(problem.to_string()));
+        }
+    };
+    run.input.size = input.bytes.len() as u64;
+    run.input.sha256 = Some(input.sha256.clone());
+    let (table, file) = match parse(config, kind, &input.bytes) {
+        Ok(parsed) => parsed,
+        Err(problem) => return run.report_only(Verdict::Rejected(problem)),
+    };
+    run.format = Some(table.format);
+    let mut tx = match db.begin().await {
+        Ok(tx) => tx,
+        Err(error) => return run.report_only(Verdict::RolledBack(error.to_string())),
+    };
+    let applied = apply(config, &mut tx, &file).await;
+    let _ = tx.rollback().await;
+    match applied {
+        Ok(outcome) => run.report_only(Verdict::Applied {
+            outcome: &outcome,
+            table: &table,
+        }),
+        Err(error) => run.report_only(Verdict::RolledBack(error.to_string())),
+    }
+}
+
+/// A run in progress: what its report needs.
 struct Run<'a> {
     config: &'a Config,
     db: &'a Db,
     kind: FileKind,
-    options: RunOptions,
-    path: &'a Path,
+    simulation: bool,
     started: DateTime<Local>,
     clock: Instant,
     input: InputInfo,
     format: Option<SourceFormat>,
+    notes: Vec<String>,
 }
 
-impl Run<'_> {
-    /// Archives the input, writes the tryback and the report, logs, and returns the summary.
-    fn finish(self, ended: Ended<'_>) -> Result<RunSummary, Fatal> {
-        let paths = &self.config.paths;
-        let (status, error, outcome) = match &ended {
-            Ended::Rejected(problem) => (RunStatus::Rejected, Some(problem.clone()), None),
-            Ended::RolledBack(problem) => (RunStatus::RolledBack, Some(problem.clone()), None),
-            Ended::Applied { outcome, .. } if outcome.failed().next().is_some() => {
-                (RunStatus::Partial, None, Some(*outcome))
-            }
-            Ended::Applied { outcome, .. } => (RunStatus::Success, None, Some(*outcome)),
-        };
-        let applied = match ended {
-            Ended::Applied {
-                table,
-                input,
-                outcome,
-            } if !self.options.dry_run => Some((table, input, outcome)),
-            _ => None,
-        };
+impl<'a> Run<'a> {
+    fn new(
+        config: &'a Config,
+        db: &'a Db,
+        kind: FileKind,
+        path: &Path,
+        name: &str,
+        simulation: bool,
+    ) -> Run<'a> {
+        Run {
+            config,
+            db,
+            kind,
+            simulation,
+            started: Local::now(),
+            clock: Instant::now(),
+            input: InputInfo {
+                // Reports name the input by its absolute path: they are read long after,
+                // from elsewhere.
+                path: std::path::absolute(path)
+                    .unwrap_or_else(|_| path.to_path_buf())
+                    .display()
+                    .to_string(),
+                name: name.to_owned(),
+                size: 0,
+                sha256: None,
+            },
+            format: None,
+            notes: Vec::new(),
+        }
+    }
 
+    /// Chooses free names for the reports and, when given a folder, the input and the
+    /// tryback.
+    fn names(&self, input_dir: Option<&Path>, tryback_dir: Option<&Path>) -> Names {
+        let paths = &self.config.paths;
         let stamp = naming::stamp(&self.started);
-        let input_name = self.input.name.clone();
-        let input_name = input_name.as_str();
+        let input_name = self.input.name.as_str();
         let archive_name = |n: u32| naming::archive(&naming::suffixed(&stamp, n), input_name);
         let tryback_name =
             |n: u32| naming::tryback(self.kind, input_name, &naming::suffixed(&stamp, n));
         let report_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), input_name, "txt");
         let json_name = |n: u32| naming::report(&naming::suffixed(&stamp, n), input_name, "json");
-        fs::create_dir_all(&paths.reports)
-            .map_err(|source| Fatal::io("cannot create", &paths.reports, source))?;
         let mut candidates: Vec<(&Path, Namer<'_>)> = vec![
             (paths.reports.as_path(), &report_name),
             (paths.reports.as_path(), &json_name),
         ];
-        if applied.is_some() {
-            candidates.push((paths.archive.as_path(), &archive_name));
-            candidates.push((paths.reports.as_path(), &tryback_name));
+        if let Some(dir) = input_dir {
+            candidates.push((dir, &archive_name));
         }
-        let suffix = atomic::free_suffix(&candidates);
-
-        // After the commit, a failed output is recorded, not fatal: the report must still say
-        // what was applied.
-        let mut problems = Vec::new();
-        let mut notes = Vec::new();
-        let mut archive = None;
-        let mut tryback = None;
-        if let Some((table, input, outcome)) = applied {
-            let archived = fs::create_dir_all(&paths.archive).and_then(|()| {
-                atomic::archive(
-                    self.path,
-                    &input.stamp,
-                    &paths.archive,
-                    &archive_name,
-                    suffix,
-                    &input.bytes,
-                )
-            });
-            match archived {
-                Ok((path, InputLeft::Removed)) => archive = Some(path),
-                Ok((path, InputLeft::ChangedInPlace)) => {
-                    notes.push(format!(
-                        "the input changed while it was applied, so it was left in place; the archive holds the bytes that were applied ({})",
-                        path.display()
-                    ));
-                    archive = Some(path);
-                }
-                Err(source) => problems.push(format!(
-                    "cannot archive the input into {}: {source}; the file was applied but is still in place",
-                    paths.archive.display()
-                )),
-            }
-            let failed: Vec<_> = outcome.failed().map(|line| line.raw.clone()).collect();
-            if !failed.is_empty() {
-                let content = tryback::render(&input.bytes, table, &failed);
-                match atomic::publish(&paths.reports, &tryback_name, suffix, &content) {
-                    Ok(path) => tryback = Some(path),
-                    Err(source) => problems.push(format!(
-                        "cannot write the tryback of the {} failed lines into {}: {source}",
-                        failed.len(),
-                        paths.reports.display()
-                    )),
-                }
-            }
+        if let Some(dir) = tryback_dir {
+            candidates.push((dir, &tryback_name));
         }
+        let n = atomic::free_suffix(&candidates);
+        Names {
+            report: paths.reports.join(report_name(n)),
+            report_json: paths.reports.join(json_name(n)),
+            input: input_dir.map(|dir| dir.join(archive_name(n))),
+            tryback: tryback_dir.map(|dir| dir.join(tryback_name(n))),
+        }
+    }
 
-        let report = Report::new(
-            ReportContext {
-                kind: self.kind,
-                simulation: self.options.dry_run,
-                status,
-                started_at: self.started.to_rfc3339_opts(SecondsFormat::Secs, false),
-                duration_ms: u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-                input: self.input,
-                format: self.format,
-                database: self.db.target().describe(),
-                prefix: self.db.dialect().prefix.clone(),
-                settings: settings_info(self.config),
-                outputs: Outputs {
-                    tryback: tryback.as_ref().map(|path| path.display().to_string()),
-                    archive: archive.as_ref().map(|path| path.display().to_string()),
-                },
-                error: error.clone(),
-                problems: problems.clone(),
-                notes,
-            },
-            outcome,
-        );
-        let report_path = atomic::publish_with(&paths.reports, &report_name, suffix, |out| {
-            report.write_text(out)
-        })
-        .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
-        let json_path = atomic::publish_with(&paths.reports, &json_name, suffix, |out| {
-            report.write_json(out)
-        })
-        .map_err(|source| Fatal::io("cannot write the report in", &paths.reports, source))?;
-
-        let totals = report.totals;
-        let summary = RunSummary {
+    fn context(
+        &self,
+        status: RunStatus,
+        error: Option<String>,
+        outputs: Outputs,
+        problems: Vec<String>,
+        ledger: Option<LedgerInfo>,
+    ) -> ReportContext {
+        ReportContext {
+            kind: self.kind,
+            simulation: self.simulation,
             status,
-            totals,
+            started_at: self.started.to_rfc3339_opts(SecondsFormat::Secs, false),
+            duration_ms: u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            input: self.input.clone(),
+            format: self.format,
+            database: self.db.target().describe(),
+            prefix: self.db.dialect().prefix.clone(),
+            settings: settings_info(self.config),
+            outputs,
             error,
             problems,
+            notes: self.notes.clone(),
+            ledger,
+        }
+    }
+
+    /// Writes the two reports straight into place (a simulation, or a `run` the database
+    /// could not take): no ledger record, no archive, no tryback, the input left in place.
+    fn report_only(self, verdict: Verdict<'_>) -> Result<RunSummary, Fatal> {
+        let paths = &self.config.paths;
+        fs::create_dir_all(&paths.reports)
+            .map_err(|source| Fatal::io("cannot create", &paths.reports, source))?;
+        let status = verdict.status();
+        let error = verdict.error();
+        let names = self.names(None, None);
+        let report = Report::new(
+            self.context(status, error.clone(), Outputs::default(), Vec::new(), None),
+            verdict.outcome(),
+        );
+        let name_of = |path: &Path| {
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let text_name = name_of(&names.report);
+        let json_name = name_of(&names.report_json);
+        let text = |n: u32| {
+            if n == 0 {
+                text_name.clone()
+            } else {
+                format!("{text_name}.{}", n + 1)
+            }
+        };
+        let json = |n: u32| {
+            if n == 0 {
+                json_name.clone()
+            } else {
+                format!("{json_name}.{}", n + 1)
+            }
+        };
+        let report_path =
+            atomic::publish_with(&paths.reports, &text, 0, |out| report.write_text(out)).map_err(
+                |source| Fatal::io("cannot write the report in", &paths.reports, source),
+            )?;
+        let json_path =
+            atomic::publish_with(&paths.reports, &json, 0, |out| report.write_json(out)).map_err(
+                |source| Fatal::io("cannot write the report in", &paths.reports, source),
+            )?;
+        let summary = RunSummary {
+            status,
+            totals: report.totals,
+            error,
+            problems: Vec::new(),
             report: report_path,
             report_json: json_path,
-            tryback,
-            archive,
+            tryback: None,
+            archive: None,
+            kept: None,
+            run: None,
         };
-        let report_shown = summary.report.display();
-        match (status, summary.problems.is_empty()) {
-            (RunStatus::Success | RunStatus::Partial, true) => info!(
-                status = ?status,
-                simulation = self.options.dry_run,
-                lines = totals.map_or(0, |totals| totals.lines),
-                changed = totals.map_or(0, |totals| totals.changed),
-                unchanged = totals.map_or(0, |totals| totals.unchanged),
-                failed = totals.map_or(0, |totals| totals.failed),
-                report = %report_shown,
-                "File finished"
-            ),
-            (RunStatus::Success | RunStatus::Partial, false) => error!(
-                report = %report_shown,
-                "File applied, but outputs are missing: {}",
-                summary.problems.join("; ")
-            ),
-            (RunStatus::Rejected | RunStatus::RolledBack, _) => error!(
-                status = ?status,
-                report = %report_shown,
-                "File refused: {}",
-                summary.error.as_deref().unwrap_or_default()
-            ),
-        }
+        log_finished(&summary, self.simulation);
         Ok(summary)
+    }
+}
+
+/// One log line per file finished or refused.
+fn log_finished(summary: &RunSummary, simulation: bool) {
+    let report = summary.report.display();
+    let totals = summary.totals;
+    match (summary.status, summary.problems.is_empty()) {
+        (RunStatus::Success | RunStatus::Partial, true) => info!(
+            status = crate::ingest::status_name(summary.status),
+            run = summary.run,
+            simulation,
+            lines = totals.map_or(0, |totals| totals.lines),
+            changed = totals.map_or(0, |totals| totals.changed),
+            unchanged = totals.map_or(0, |totals| totals.unchanged),
+            failed = totals.map_or(0, |totals| totals.failed),
+            report = %report,
+            "File finished"
+        ),
+        (RunStatus::Duplicate, true) => warn!(
+            run = summary.run,
+            report = %report,
+            "File refused: these bytes were applied before"
+        ),
+        (RunStatus::Rejected | RunStatus::RolledBack, true) => error!(
+            status = crate::ingest::status_name(summary.status),
+            run = summary.run,
+            report = %report,
+            "File refused: {}",
+            summary.error.as_deref().unwrap_or_default()
+        ),
+        (_, false) => error!(
+            run = summary.run,
+            report = %report,
+            "File decided, but outputs are missing: {}",
+            summary.problems.join("; ")
+        ),
     }
 }
 

@@ -26,4 +26,5 @@ pub mod ingest;
 pub mod input;
 pub mod outcome;
 pub mod output;
+pub mod spool;
 pub mod telemetry;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use moodle_sync::{app, cli::Cli, telemetry};
+use moodle_sync::{app, cli::Cli};
 
 /// Exit code of a command line that cannot be parsed (clap's own 2 means "file rejected" here).
 const USAGE_EXIT: u8 = 3;
@@ -17,7 +17,6 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { USAGE_EXIT } else { 0 });
         }
     };
-    telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

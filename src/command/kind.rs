@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A kind of command file.
+/// A kind of command file. The order of the variants is the order in which files of one batch
+/// are applied: cohorts (and their members) before the bindings that enrol them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {

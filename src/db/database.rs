@@ -160,6 +160,48 @@ pub enum DbError {
     Refused(String),
 }
 
+impl DbError {
+    /// Whether the error says the database could not be reached or asked to try again
+    /// (connection lost, pool timeout, deadlock, serialization failure, busy file), rather
+    /// than refusing what the file asked: the file should be retried later, not set aside.
+    pub fn is_transient(&self) -> bool {
+        let source = match self {
+            DbError::Connect { .. } | DbError::Missing { .. } => return true,
+            DbError::Query { source, .. } => source,
+            DbError::NotMoodle { .. } | DbError::Refused(_) => return false,
+        };
+        match source {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(error) => matches!(
+                error.code().as_deref(),
+                // PostgreSQL: serialization failure, deadlock, admin shutdown, cannot connect
+                // now; MySQL: lock wait timeout, deadlock, server gone; SQLite: busy, locked.
+                Some(
+                    "40001"
+                        | "40P01"
+                        | "57P01"
+                        | "57P02"
+                        | "57P03"
+                        | "1205"
+                        | "1213"
+                        | "2006"
+                        | "2013"
+                        | "5"
+                        | "6"
+                        | "261"
+                        | "517"
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// Adds "while …" context to driver errors.
 pub(crate) trait Context<T> {
     fn doing(self, doing: impl Into<String>) -> Result<T, DbError>;

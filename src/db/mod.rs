@@ -7,11 +7,13 @@ mod cohort;
 mod database;
 mod dialect;
 mod enrolment;
+mod ledger;
 mod schema;
 
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
 pub use enrolment::{SiteSettings, Touched};
+pub use ledger::{LedgerEntry, LedgerRun};
 pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, is_installed, schema_statements,
 };

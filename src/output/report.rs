@@ -26,6 +26,8 @@ pub enum RunStatus {
     Rejected,
     /// A database error stopped the file; everything was rolled back (exit code 4).
     RolledBack,
+    /// The same bytes were applied before; not applied again (exit code 0).
+    Duplicate,
 }
 
 /// The process exit code of a run: 5 when an output could not be written after the file was
@@ -42,7 +44,7 @@ impl RunStatus {
     /// The process exit code of a run that ended so, all outputs written.
     pub fn exit_code(self) -> u8 {
         match self {
-            RunStatus::Success => 0,
+            RunStatus::Success | RunStatus::Duplicate => 0,
             RunStatus::Partial => 1,
             RunStatus::Rejected => 2,
             RunStatus::RolledBack => 4,
@@ -99,6 +101,41 @@ pub struct Outputs {
     pub tryback: Option<String>,
     /// Where the input was archived (never in a simulation, nor when nothing was applied).
     pub archive: Option<String>,
+    /// Where the input was kept because it could not be applied (the failed area).
+    pub kept: Option<String>,
+}
+
+/// The file's record in the ledger, and what the ledger knew of its bytes and its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LedgerInfo {
+    /// Its run number (ledger id).
+    pub run: i64,
+    /// The claim that took it.
+    pub claim: String,
+    /// The process that applied it (`pid@host`).
+    pub host: String,
+    /// 0 for a partner's file; n for the n-th tryback of one.
+    pub generation: u32,
+    /// For a tryback: the runs it descends from, parent first.
+    pub ancestors: Vec<i64>,
+    /// Whether this tryback generation reached `[watch] max_tryback_generations`, so that its
+    /// failed lines went to the failed area.
+    pub generation_limit_reached: bool,
+    /// For a duplicate: the run that applied the same bytes.
+    pub duplicate_of: Option<EarlierRun>,
+}
+
+/// A run of the same bytes, named in a duplicate's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EarlierRun {
+    /// Its run number.
+    pub run: i64,
+    /// The file's name then.
+    pub name: String,
+    /// When it was applied (RFC 3339).
+    pub finished_at: String,
+    /// Its report.
+    pub report: String,
 }
 
 /// One data line in the report.
@@ -185,6 +222,8 @@ pub struct Report<'a> {
     pub problems: Vec<String>,
     /// Remarks on the file as a whole.
     pub notes: Vec<String>,
+    /// The ledger's record of the file.
+    pub ledger: Option<LedgerInfo>,
     /// Counts, when lines were read.
     pub totals: Option<Totals>,
     /// Records that held no value (such as `;;;`), skipped.
@@ -228,6 +267,8 @@ pub struct ReportContext {
     pub problems: Vec<String>,
     /// Remarks from the run itself, added to the file's.
     pub notes: Vec<String>,
+    /// The ledger's record, when the file was taken through the ledger.
+    pub ledger: Option<LedgerInfo>,
 }
 
 impl<'a> Report<'a> {
@@ -297,6 +338,7 @@ impl<'a> Report<'a> {
             error: context.error,
             problems: context.problems,
             notes,
+            ledger: context.ledger,
             totals,
             empty_records,
             lines,
@@ -390,6 +432,50 @@ impl<'a> Report<'a> {
         }
         if let Some(archive) = &self.outputs.archive {
             field(out, "Archive", archive)?;
+        }
+        if let Some(kept) = &self.outputs.kept {
+            field(out, "Kept in", kept)?;
+        }
+        if let Some(ledger) = &self.ledger {
+            field(
+                out,
+                "Run",
+                &format!(
+                    "#{} (claim {}, by {})",
+                    ledger.run, ledger.claim, ledger.host
+                ),
+            )?;
+            if ledger.generation > 0 {
+                let ancestors: Vec<String> = ledger
+                    .ancestors
+                    .iter()
+                    .map(|run| format!("#{run}"))
+                    .collect();
+                field(
+                    out,
+                    "Lineage",
+                    &format!(
+                        "tryback generation {}, descending from run {}{}",
+                        ledger.generation,
+                        ancestors.join(" <- "),
+                        if ledger.generation_limit_reached {
+                            "; the generation limit is reached: the lines that failed again are in the failed area, not offered for another try"
+                        } else {
+                            ""
+                        }
+                    ),
+                )?;
+            }
+            if let Some(earlier) = &ledger.duplicate_of {
+                field(
+                    out,
+                    "Earlier",
+                    &format!(
+                        "run #{} applied the same bytes ({}, {}); its report: {}",
+                        earlier.run, earlier.name, earlier.finished_at, earlier.report
+                    ),
+                )?;
+            }
         }
 
         if !self.problems.is_empty() {
@@ -539,6 +625,9 @@ impl<'a> Report<'a> {
             }
             (RunStatus::RolledBack, _) => {
                 format!("database error, every change of this file rolled back (exit code {code})")
+            }
+            (RunStatus::Duplicate, _) => {
+                "these bytes were applied before (see Earlier): not applied again, as [watch] duplicates = \"skip\" says".to_owned()
             }
             (_, Some(totals)) if totals.failed > 0 && self.simulation => format!(
                 "{} of {} lines would fail; a real run would write them to a tryback (exit code {code})",

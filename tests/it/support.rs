@@ -659,12 +659,13 @@ impl TestEnv {
         .collect()
     }
 
-    /// The files in a folder, sorted by name.
+    /// The files in a folder (not its sub-folders), sorted by name.
     pub fn files(&self, dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map(|entries| {
                 entries
                     .filter_map(Result::ok)
+                    .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
                     .map(|entry| entry.file_name().to_string_lossy().into_owned())
                     .collect()
             })

@@ -1,0 +1,180 @@
+//! `moodle-sync status`: the spool as an administrator wants to see it. Files waiting and why
+//! (settling, awaiting a done marker, unrouted, duplicate of an applied file, ready), files in
+//! progress, the last runs from the ledger, and the age of the oldest waiting file.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::{
+    config::Config,
+    db::Db,
+    error::Fatal,
+    ingest::show_ms,
+    spool::{
+        claim::{self, in_progress},
+        scan::{self, Rules, State, Tracker},
+        watcher,
+    },
+};
+
+/// Prints the status of the spool and the last `runs` runs.
+pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
+    let spool = &config.paths.spool;
+    let settings = &config.watch;
+    println!("spool       {}", spool.display());
+    let network = watcher::filesystem_type(spool)
+        .as_deref()
+        .is_some_and(watcher::is_network);
+    let rules = Rules {
+        ignore: &settings.ignore,
+        routing: &config.routing,
+        settle: settings.settle,
+        done_marker: settings.done_marker.as_deref(),
+        // One listing cannot watch a file stay unchanged: the change time tells.
+        trust_change_time: true,
+    };
+    let listing = match scan::list(spool) {
+        Ok(listing) => listing,
+        Err(error) => {
+            println!("            cannot be listed: {error}");
+            Vec::new()
+        }
+    };
+    let observation = Tracker::new().observe(listing, Instant::now(), SystemTime::now(), &rules);
+    let db = super::connect(config).await;
+    match &db {
+        Ok(db) => {
+            if let Err(error) = db.ensure_ledger().await {
+                println!("database    {}: {error}", config.database.target.describe());
+            } else {
+                println!("database    {}", config.database.target.describe());
+            }
+        }
+        Err(error) => println!("database    cannot be used: {error}"),
+    }
+    let db = db.ok();
+    println!(
+        "watching    mode {}{}",
+        settings.mode.name(),
+        if network {
+            " (network filesystem: polled)"
+        } else {
+            ""
+        }
+    );
+
+    let now = SystemTime::now();
+    let waiting: Vec<_> = observation
+        .candidates
+        .iter()
+        .filter(|candidate| candidate.state != State::Ignored)
+        .collect();
+    println!("\nwaiting     {} file(s)", waiting.len());
+    let mut oldest: Option<Duration> = None;
+    for candidate in &waiting {
+        let age = now
+            .duration_since(candidate.sample.changed)
+            .unwrap_or_default();
+        oldest = Some(oldest.map_or(age, |oldest| oldest.max(age)));
+        let reason = match candidate.state {
+            State::Unrouted => format!(
+                "unrouted: its name matches no pattern ({}); it stays in the spool",
+                config.routing.describe()
+            ),
+            State::AwaitingMarker => format!(
+                "waiting for its done marker {}{}",
+                candidate.sample.name,
+                settings.done_marker.as_deref().unwrap_or_default()
+            ),
+            State::Settling(remaining) => format!(
+                "settling: changed less than {} ms ago ({} ms to go)",
+                settings.settle.as_millis(),
+                remaining.as_millis()
+            ),
+            State::Ready | State::Ignored => {
+                let duplicate = match &db {
+                    Some(db) => match claim::sha256_of(&candidate.path(spool)) {
+                        Ok(sha) => db.applied_run(&sha).await.ok().flatten(),
+                        Err(_) => None,
+                    },
+                    None => None,
+                };
+                match (duplicate, settings.duplicates) {
+                    (Some(earlier), crate::spool::DuplicatePolicy::Skip) => format!(
+                        "duplicate: run #{} applied the same bytes ({}, {}); it will be archived, not applied",
+                        earlier.id,
+                        earlier.name,
+                        show_ms(earlier.finished_at)
+                    ),
+                    _ => format!(
+                        "ready: a {} file, taken next",
+                        candidate.kind.map(|kind| kind.name()).unwrap_or("?")
+                    ),
+                }
+            }
+        };
+        println!(
+            "  {}  {} bytes, dropped {} ago  {reason}",
+            candidate.sample.name,
+            candidate.sample.stamp.size,
+            show_age(age)
+        );
+    }
+    if let Some(oldest) = oldest {
+        println!("oldest      {} waiting", show_age(oldest));
+    }
+
+    let claims = in_progress(spool);
+    println!("\nin progress {} file(s)", claims.len());
+    for claim in &claims {
+        println!(
+            "  {}  claimed by {} at {} (claim {})",
+            claim.name,
+            claim.instance,
+            show_ms(claim.claimed_at),
+            claim.id
+        );
+    }
+
+    if let Some(db) = &db {
+        print_runs(db, runs).await;
+        db.close().await;
+    }
+    Ok(())
+}
+
+async fn print_runs(db: &Db, runs: u32) {
+    match db.recent_runs(runs).await {
+        Ok(recent) => {
+            println!("\nlast runs   {}", recent.len());
+            for run in recent {
+                let lineage = if run.generation > 0 {
+                    format!(", tryback generation {}", run.generation)
+                } else {
+                    String::new()
+                };
+                println!(
+                    "  #{:<5} {}  {}  {} ({} lines, {} changed, {} failed{lineage})  report {}",
+                    run.id,
+                    show_ms(run.finished_at),
+                    run.name,
+                    run.outcome,
+                    run.lines,
+                    run.changed,
+                    run.failed,
+                    run.report
+                );
+            }
+        }
+        Err(error) => println!("\nlast runs   cannot be read: {error}"),
+    }
+}
+
+fn show_age(age: Duration) -> String {
+    let seconds = age.as_secs();
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min", seconds / 60),
+        3600..86400 => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{} days", seconds / 86400),
+    }
+}

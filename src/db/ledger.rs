@@ -1,0 +1,342 @@
+//! The ledger: moodle-sync's own table in the Moodle database (`{prefix}moodlesync_ledger`), one
+//! row per file taken, written in the same transaction as the file's effects. A row says the
+//! file's effects are committed; no row says they are not. That is what makes a claimed file
+//! applied exactly once whatever happens to the process (see `spool::claim`).
+//!
+//! A second table, `{prefix}moodlesync_lock`, holds one row that every file's transaction
+//! updates first: files are applied one at a time per database, across processes and hosts,
+//! and a duplicate check or a crash recovery can never race a commit in flight.
+
+use super::{
+    database::{Context, Db, DbError, Tx, int, optional_int, optional_text, query, text},
+    dialect::Backend,
+};
+
+/// What the ledger records of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// The claim that took the file (unique).
+    pub claim: String,
+    /// The file's name in the spool.
+    pub name: String,
+    /// Its kind (`cohorts`, `bindings`).
+    pub kind: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its bytes, in hex (empty when it could not be read).
+    pub sha256: String,
+    /// The process that applied it: `host-pid`.
+    pub host: String,
+    /// When it was claimed, in Unix milliseconds.
+    pub claimed_at: i64,
+    /// When its outcome was decided, in Unix milliseconds.
+    pub finished_at: i64,
+    /// How it ended: `success`, `partial`, `rejected`, `rolled_back`, `duplicate`.
+    pub outcome: String,
+    /// Data lines read.
+    pub lines: u64,
+    /// Lines that changed something.
+    pub changed: u64,
+    /// Lines that failed.
+    pub failed: u64,
+    /// For a duplicate, the run that applied the same bytes.
+    pub duplicate_of: Option<i64>,
+    /// For a tryback dropped again, the run that wrote it.
+    pub parent: Option<i64>,
+    /// 0 for a file from a partner, n for the n-th tryback of it.
+    pub generation: u32,
+    /// The text report.
+    pub report: String,
+    /// The JSON report.
+    pub report_json: String,
+    /// Where the input was kept (archive or failed area).
+    pub kept: Option<String>,
+    /// The tryback, if one was written.
+    pub tryback: Option<String>,
+    /// Why the file was refused or rolled back.
+    pub error: Option<String>,
+}
+
+/// A run found in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRun {
+    /// The ledger id: run #id.
+    pub id: i64,
+    /// The file's name.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// How it ended.
+    pub outcome: String,
+    /// When it was claimed, in Unix milliseconds.
+    pub claimed_at: i64,
+    /// When it ended, in Unix milliseconds.
+    pub finished_at: i64,
+    /// Lines read, changed and failed.
+    pub lines: u64,
+    /// Lines that changed something.
+    pub changed: u64,
+    /// Lines that failed.
+    pub failed: u64,
+    /// Its generation (0 for a partner's file).
+    pub generation: u32,
+    /// The text report.
+    pub report: String,
+    /// Where the input was kept.
+    pub kept: Option<String>,
+    /// The tryback.
+    pub tryback: Option<String>,
+    /// The process that applied it.
+    pub host: String,
+}
+
+/// Outcomes whose effects are in the database.
+const APPLIED: &str = "'success', 'partial'";
+
+const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
+                       failedcount, generation, report, kept, tryback, host";
+
+fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
+    Ok(LedgerRun {
+        id: int(row, 0)?,
+        name: text(row, 1)?,
+        kind: text(row, 2)?,
+        outcome: text(row, 3)?,
+        claimed_at: int(row, 4)?,
+        finished_at: int(row, 5)?,
+        lines: u64::try_from(int(row, 6)?).unwrap_or(0),
+        changed: u64::try_from(int(row, 7)?).unwrap_or(0),
+        failed: u64::try_from(int(row, 8)?).unwrap_or(0),
+        generation: u32::try_from(int(row, 9)?).unwrap_or(0),
+        report: text(row, 10)?,
+        kept: optional_text(row, 11)?,
+        tryback: optional_text(row, 12)?,
+        host: text(row, 13)?,
+    })
+}
+
+impl Db {
+    /// Creates the ledger tables if they are missing. Safe to run concurrently and on every
+    /// start.
+    pub async fn ensure_ledger(&self) -> Result<(), DbError> {
+        let dialect = self.dialect();
+        let (id, text_type) = match dialect.backend {
+            Backend::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+            Backend::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
+            Backend::Mysql => ("id BIGINT AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
+        };
+        let inline_indexes = if dialect.backend == Backend::Mysql {
+            ", INDEX {moodlesync_ledger}_sha_ix (sha256), INDEX {moodlesync_ledger}_tbn_ix (trybackname)"
+        } else {
+            ""
+        };
+        let mut statements = vec![
+            dialect.sql(&format!(
+                "CREATE TABLE IF NOT EXISTS {{moodlesync_ledger}} (\
+                 {id}, \
+                 claim VARCHAR(190) NOT NULL UNIQUE, \
+                 name VARCHAR(255) NOT NULL, \
+                 kind VARCHAR(20) NOT NULL, \
+                 size BIGINT NOT NULL, \
+                 sha256 VARCHAR(64) NOT NULL, \
+                 host VARCHAR(255) NOT NULL, \
+                 claimedat BIGINT NOT NULL, \
+                 finishedat BIGINT NOT NULL, \
+                 outcome VARCHAR(20) NOT NULL, \
+                 linecount BIGINT NOT NULL DEFAULT 0, \
+                 changedcount BIGINT NOT NULL DEFAULT 0, \
+                 failedcount BIGINT NOT NULL DEFAULT 0, \
+                 duplicateof BIGINT, \
+                 parentid BIGINT, \
+                 generation BIGINT NOT NULL DEFAULT 0, \
+                 report {text_type}, \
+                 reportjson {text_type}, \
+                 kept {text_type}, \
+                 tryback {text_type}, \
+                 trybackname VARCHAR(255), \
+                 error {text_type}{inline_indexes})"
+            )),
+            dialect.sql(
+                "CREATE TABLE IF NOT EXISTS {moodlesync_lock} (\
+                 id BIGINT NOT NULL PRIMARY KEY, holder VARCHAR(255) NOT NULL, since BIGINT NOT NULL)",
+            ),
+        ];
+        if dialect.backend != Backend::Mysql {
+            statements.push(dialect.sql(
+                "CREATE INDEX IF NOT EXISTS {moodlesync_ledger}_sha_ix ON {moodlesync_ledger} (sha256)",
+            ));
+            statements.push(dialect.sql(
+                "CREATE INDEX IF NOT EXISTS {moodlesync_ledger}_tbn_ix ON {moodlesync_ledger} (trybackname)",
+            ));
+        }
+        statements.push(
+            dialect.insert_ignore("{moodlesync_lock} (id, holder, since) VALUES (1, 'none', 0)"),
+        );
+        for statement in statements {
+            query(statement)
+                .execute(self.pool())
+                .await
+                .doing("creating moodle-sync's ledger tables")?;
+        }
+        Ok(())
+    }
+
+    /// Succeeds when the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        query("SELECT 1".into())
+            .fetch_one(self.pool())
+            .await
+            .doing("reaching the database")?;
+        Ok(())
+    }
+
+    /// The last `limit` runs, newest first.
+    pub async fn recent_runs(&self, limit: u32) -> Result<Vec<LedgerRun>, DbError> {
+        let sql = self.dialect().sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} ORDER BY id DESC LIMIT {limit}"
+        ));
+        let rows = query(sql)
+            .fetch_all(self.pool())
+            .await
+            .doing("reading the ledger")?;
+        rows.iter()
+            .map(run)
+            .collect::<Result<_, _>>()
+            .doing("reading the ledger")
+    }
+
+    /// The first run that applied these bytes, outside any transaction (for `status`).
+    pub async fn applied_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+        let sql = self.dialect().sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+        ));
+        let row = query(sql)
+            .bind(sha256.to_owned())
+            .fetch_optional(self.pool())
+            .await
+            .doing("reading the ledger")?;
+        row.as_ref()
+            .map(run)
+            .transpose()
+            .doing("reading the ledger")
+    }
+}
+
+impl Tx {
+    /// Takes the ledger's lock: until this transaction ends, no other file is applied to this
+    /// database, by this process or another.
+    pub async fn lock_ledger(&mut self, holder: &str, now_ms: i64) -> Result<(), DbError> {
+        let sql = self
+            .dialect
+            .sql("UPDATE {moodlesync_lock} SET holder = ?, since = ? WHERE id = 1");
+        query(sql)
+            .bind(holder.to_owned())
+            .bind(now_ms)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("taking the ledger's lock")?;
+        Ok(())
+    }
+
+    /// The ledger id of the run of `claim`, if it committed.
+    pub async fn claimed_run(&mut self, claim: &str) -> Result<Option<i64>, DbError> {
+        let sql = self
+            .dialect
+            .sql("SELECT id FROM {moodlesync_ledger} WHERE claim = ?");
+        let row = query(sql)
+            .bind(claim.to_owned())
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        row.map(|row| int(&row, 0))
+            .transpose()
+            .doing("reading the ledger")
+    }
+
+    /// The first run that applied these bytes.
+    pub async fn applied_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+        let sql = self.dialect.sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+        ));
+        let row = query(sql)
+            .bind(sha256.to_owned())
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        row.as_ref()
+            .map(run)
+            .transpose()
+            .doing("reading the ledger")
+    }
+
+    /// The run whose tryback bears this name, with its ancestors (parent first), when a
+    /// tryback is dropped again.
+    pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
+        let by_name = self.dialect.sql(&format!(
+            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE trybackname = ? ORDER BY id DESC LIMIT 1"
+        ));
+        let by_id = self.dialect.sql(&format!(
+            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE id = ?"
+        ));
+        let mut lineage = Vec::new();
+        let mut row = query(by_name)
+            .bind(name.to_owned())
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        // A chain longer than this is a loop in the data, not a lineage.
+        while let Some(found) = row.take()
+            && lineage.len() < 100
+        {
+            lineage.push(run(&found).doing("reading the ledger")?);
+            let parent = optional_int(&found, 14).doing("reading the ledger")?;
+            if let Some(parent) = parent {
+                row = query(by_id.clone())
+                    .bind(parent)
+                    .fetch_optional(&mut *self.transaction)
+                    .await
+                    .doing("reading the ledger")?;
+            }
+        }
+        Ok(lineage)
+    }
+
+    /// Records a file; returns its ledger id.
+    pub async fn record_run(&mut self, entry: &LedgerEntry) -> Result<i64, DbError> {
+        let sql = self.dialect.insert_returning_id(
+            "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
+             finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
+             generation, report, reportjson, kept, tryback, trybackname, error) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        let tryback_name = entry.tryback.as_deref().and_then(|path| {
+            std::path::Path::new(path)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        });
+        let insert = query(sql)
+            .bind(entry.claim.clone())
+            .bind(entry.name.clone())
+            .bind(entry.kind.clone())
+            .bind(count(entry.size))
+            .bind(entry.sha256.clone())
+            .bind(entry.host.clone())
+            .bind(entry.claimed_at)
+            .bind(entry.finished_at)
+            .bind(entry.outcome.clone())
+            .bind(count(entry.lines))
+            .bind(count(entry.changed))
+            .bind(count(entry.failed))
+            .bind(entry.duplicate_of)
+            .bind(entry.parent)
+            .bind(i64::from(entry.generation))
+            .bind(entry.report.clone())
+            .bind(entry.report_json.clone())
+            .bind(entry.kept.clone())
+            .bind(entry.tryback.clone())
+            .bind(tryback_name)
+            .bind(entry.error.clone());
+        super::database::insert_id(self, insert).await
+    }
+}

@@ -1,0 +1,571 @@
+//! Claiming files and settling their fate on disk, so that a crash at any instant loses
+//! nothing and repeats nothing.
+//!
+//! Each process has a work folder `<spool>/.moodle-sync/<pid>@<host>/`, locked while it runs.
+//! A file is claimed by renaming it from the spool into a claim folder of its own there (one
+//! atomic rename on the spool's filesystem: of several watchers, exactly one succeeds). The
+//! claim folder holds `claim.json` (what was claimed, from where), the input, and, once the
+//! file's outcome is known but before its transaction commits, the staged report, JSON report
+//! and tryback with `outputs.json` saying where each goes. After the commit they are put in
+//! place and the claim folder removed.
+//!
+//! A claim folder found after a crash is settled by the ledger (`db::ledger`): if the ledger
+//! holds its claim, the file's effects are committed and its staged outputs are put in place;
+//! if not, nothing of it was applied and the input goes back to the spool.
+
+use std::{
+    fs::{self, File},
+    io::{self, ErrorKind, Read, Write},
+    path::{Path, PathBuf},
+    sync::atomic::{AtomicU64, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::command::FileKind;
+
+/// The work folder inside the spool.
+pub const WORK_FOLDER: &str = ".moodle-sync";
+
+const CLAIM_FILE: &str = "claim.json";
+const OUTPUTS_FILE: &str = "outputs.json";
+const LOCK_FILE: &str = ".lock";
+const VERSION: u32 = 1;
+
+/// This process's work folder, locked while it lives.
+#[derive(Debug)]
+pub struct Workspace {
+    root: PathBuf,
+    dir: PathBuf,
+    instance: String,
+    _lock: File,
+}
+
+/// A claimed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Format version of `claim.json`.
+    pub version: u32,
+    /// Unique id: `<instance>-<unix ms>-<n>`.
+    pub id: String,
+    /// The claim folder.
+    #[serde(skip)]
+    pub dir: PathBuf,
+    /// The file's name.
+    pub name: String,
+    /// Its kind, as routed.
+    pub kind: FileKind,
+    /// Where it was: in the spool, or the file `run` was given.
+    pub source: PathBuf,
+    /// Whether the input was copied from a file outside the spool (`run`), which stays where
+    /// it is until the file is applied.
+    pub external: bool,
+    /// The done marker moved in with the file, if any.
+    pub marker: Option<String>,
+    /// The process that claimed it.
+    pub instance: String,
+    /// When, in Unix milliseconds.
+    pub claimed_at: i64,
+}
+
+/// Where a file's staged outputs go once its transaction has committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputPlan {
+    /// Format version.
+    pub version: u32,
+    /// Staged files (names in the claim folder) and their destinations.
+    pub files: Vec<Placement>,
+    /// Where the input goes (archive or failed area); `None` leaves it (a `run` rejected).
+    pub input_to: Option<PathBuf>,
+    /// For a `run`, the original file to remove once archived, if it still holds these bytes.
+    pub remove_source: Option<SourceRemoval>,
+}
+
+/// One staged file and its destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    /// Its name in the claim folder.
+    pub staged: String,
+    /// Its final path.
+    pub to: PathBuf,
+}
+
+/// An original file to remove if it still holds the bytes that were applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRemoval {
+    /// The file.
+    pub path: PathBuf,
+    /// The SHA-256 of the bytes applied.
+    pub sha256: String,
+}
+
+/// Where things ended up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Final path of each staged file, in the plan's order.
+    pub files: Vec<PathBuf>,
+    /// Where the input went.
+    pub input: Option<PathBuf>,
+    /// Whether a `run`'s original file was left in place because it changed.
+    pub source_changed: bool,
+}
+
+/// What became of a claim put back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutBack {
+    /// The input is back in the spool under its name.
+    Done,
+    /// A new file of that name was dropped meanwhile: the claim stays until the name is free.
+    NameTaken,
+}
+
+impl Workspace {
+    /// Opens (creating it) this process's work folder under `spool`.
+    pub fn open(spool: &Path) -> io::Result<Workspace> {
+        let root = spool.join(WORK_FOLDER);
+        let instance = format!("{}@{}", std::process::id(), host_name());
+        let dir = root.join(&instance);
+        fs::create_dir_all(&dir)?;
+        let lock = File::create(dir.join(LOCK_FILE))?;
+        lock.try_lock().map_err(|error| match error {
+            fs::TryLockError::WouldBlock => io::Error::new(
+                ErrorKind::WouldBlock,
+                format!("{} is in use by another process", dir.display()),
+            ),
+            fs::TryLockError::Error(error) => error,
+        })?;
+        Ok(Workspace {
+            root,
+            dir,
+            instance,
+            _lock: lock,
+        })
+    }
+
+    /// This process's name in claims and in the ledger: `pid@host`.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Claims `name` in `spool` by renaming it into a new claim folder. `None` when another
+    /// process took it first.
+    pub fn claim(
+        &self,
+        spool: &Path,
+        name: &str,
+        kind: FileKind,
+        marker: Option<&str>,
+    ) -> io::Result<Option<Claim>> {
+        let mut claim = self.new_claim(name, kind, spool.join(name), false)?;
+        match fs::rename(spool.join(name), claim.dir.join(name)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                let _ = fs::remove_dir_all(&claim.dir);
+                return Ok(None);
+            }
+            Err(error) => {
+                let _ = fs::remove_dir_all(&claim.dir);
+                return Err(error);
+            }
+        }
+        if let Some(marker) = marker {
+            let marker_name = format!("{name}{marker}");
+            if fs::rename(spool.join(&marker_name), claim.dir.join(&marker_name)).is_ok() {
+                claim.marker = Some(marker_name);
+                write_json(&claim.dir.join(CLAIM_FILE), &claim)?;
+            }
+        }
+        sync_dir(spool);
+        sync_dir(&claim.dir);
+        Ok(Some(claim))
+    }
+
+    /// Takes a file given to `run`: a copy of its bytes becomes the claimed input; the file
+    /// itself stays where it is until the run has committed.
+    pub fn adopt(&self, path: &Path, name: &str, kind: FileKind) -> io::Result<Claim> {
+        let claim = self.new_claim(name, kind, path.to_path_buf(), true)?;
+        let copied = fs::copy(path, claim.dir.join(name))
+            .and_then(|_| File::open(claim.dir.join(name))?.sync_all());
+        if let Err(error) = copied {
+            let _ = fs::remove_dir_all(&claim.dir);
+            return Err(error);
+        }
+        Ok(claim)
+    }
+
+    fn new_claim(
+        &self,
+        name: &str,
+        kind: FileKind,
+        source: PathBuf,
+        external: bool,
+    ) -> io::Result<Claim> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let claimed_at = now_ms();
+        let id = format!(
+            "{}-{claimed_at}-{}",
+            self.instance,
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = self.dir.join(&id);
+        fs::create_dir(&dir)?;
+        let claim = Claim {
+            version: VERSION,
+            id,
+            dir,
+            name: name.to_owned(),
+            kind,
+            source,
+            external,
+            marker: None,
+            instance: self.instance.clone(),
+            claimed_at,
+        };
+        write_json(&claim.dir.join(CLAIM_FILE), &claim)?;
+        Ok(claim)
+    }
+
+    /// Claim folders to settle: this process's own, after adopting those of processes of
+    /// this host that are gone (their lock is free). Adopting is a rename into this process's
+    /// folder, so two processes starting together never settle the same claim.
+    pub fn orphans(&self) -> Vec<PathBuf> {
+        let host = host_name();
+        let Ok(entries) = fs::read_dir(&self.root) else {
+            return claim_dirs(&self.dir);
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path == self.dir || !path.is_dir() {
+                continue;
+            }
+            let same_host = name.split_once('@').is_some_and(|(_, other)| other == host);
+            if !same_host {
+                continue;
+            }
+            let alive = File::open(path.join(LOCK_FILE))
+                .map(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
+                .unwrap_or(false);
+            if alive {
+                continue;
+            }
+            for claim in claim_dirs(&path) {
+                if let Some(id) = claim.file_name() {
+                    let _ = fs::rename(&claim, self.dir.join(id));
+                }
+            }
+            if claim_dirs(&path).is_empty() {
+                let _ = fs::remove_dir_all(&path);
+            }
+        }
+        sync_dir(&self.dir);
+        claim_dirs(&self.dir)
+    }
+}
+
+impl Drop for Workspace {
+    /// Removes the work folder when no claim is left in it, so that a clean stop leaves no
+    /// trace; a folder with claims stays for the next start to settle.
+    fn drop(&mut self) {
+        if claim_dirs(&self.dir).is_empty() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// The claim folders in an instance folder.
+fn claim_dirs(instance: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(instance) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every claim in the work folder of `spool`, of any process (for `status`).
+pub fn in_progress(spool: &Path) -> Vec<Claim> {
+    let root = spool.join(WORK_FOLDER);
+    let Ok(entries) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut claims: Vec<Claim> = entries
+        .filter_map(Result::ok)
+        .flat_map(|entry| claim_dirs(&entry.path()))
+        .filter_map(|dir| Claim::load(&dir).ok().flatten())
+        .collect();
+    claims.sort_by_key(|claim| claim.claimed_at);
+    claims
+}
+
+impl Claim {
+    /// Reads the claim of a claim folder; `None` for a folder whose claim was never completed
+    /// (a crash before the rename: nothing was taken).
+    pub fn load(dir: &Path) -> io::Result<Option<Claim>> {
+        let text = match fs::read(dir.join(CLAIM_FILE)) {
+            Ok(text) => text,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let Ok(mut claim) = serde_json::from_slice::<Claim>(&text) else {
+            return Ok(None);
+        };
+        claim.dir = dir.to_path_buf();
+        if !claim.input().exists() {
+            return Ok(None);
+        }
+        Ok(Some(claim))
+    }
+
+    /// The claimed input.
+    pub fn input(&self) -> PathBuf {
+        self.dir.join(&self.name)
+    }
+
+    /// The path of a staged output.
+    pub fn staged(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("staged-{name}"))
+    }
+
+    /// Records where the staged outputs go; from now on a committed ledger row means "put
+    /// them in place".
+    pub fn plan(&self, plan: &OutputPlan) -> io::Result<()> {
+        write_json(&self.dir.join(OUTPUTS_FILE), plan)?;
+        sync_dir(&self.dir);
+        Ok(())
+    }
+
+    /// The recorded output plan, if the outcome was staged.
+    pub fn recorded_plan(&self) -> io::Result<Option<OutputPlan>> {
+        match fs::read(self.dir.join(OUTPUTS_FILE)) {
+            Ok(text) => serde_json::from_slice(&text)
+                .map(Some)
+                .map_err(|error| io::Error::new(ErrorKind::InvalidData, error)),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Puts the staged outputs and the input in place, as the plan says, then removes the
+    /// claim folder. Safe to repeat after a crash: what is already in place is kept.
+    pub fn publish(&self, plan: &OutputPlan) -> io::Result<Published> {
+        let mut published = Published::default();
+        for placement in &plan.files {
+            let staged = self.dir.join(&placement.staged);
+            published.files.push(place(&staged, &placement.to)?);
+        }
+        if let Some(to) = &plan.input_to {
+            published.input = Some(place(&self.input(), to)?);
+        }
+        if let Some(removal) = &plan.remove_source {
+            published.source_changed = !remove_if_unchanged(removal)?;
+        }
+        self.discard()?;
+        Ok(published)
+    }
+
+    /// Puts the input back in the spool under its name (and its done marker), then removes
+    /// the claim folder. Never replaces a file dropped meanwhile under the same name.
+    pub fn put_back(&self, spool: &Path) -> io::Result<PutBack> {
+        if self.external {
+            self.discard()?;
+            return Ok(PutBack::Done);
+        }
+        match link_or_rename(&self.input(), &spool.join(&self.name)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+                return Ok(PutBack::NameTaken);
+            }
+            Err(error) => return Err(error),
+        }
+        if let Some(marker) = &self.marker {
+            let _ = link_or_rename(&self.dir.join(marker), &spool.join(marker));
+        }
+        sync_dir(spool);
+        self.discard()?;
+        Ok(PutBack::Done)
+    }
+
+    /// Removes the claim folder.
+    pub fn discard(&self) -> io::Result<()> {
+        fs::remove_dir_all(&self.dir)?;
+        if let Some(parent) = self.dir.parent() {
+            sync_dir(parent);
+        }
+        Ok(())
+    }
+}
+
+/// Removes a `run`'s original file if it still holds the bytes that were applied; `false`
+/// when it changed meanwhile (it is left in place).
+pub fn remove_if_unchanged(removal: &SourceRemoval) -> io::Result<bool> {
+    match sha256_of(&removal.path) {
+        Ok(sha) if sha == removal.sha256 => {
+            fs::remove_file(&removal.path)?;
+            if let Some(parent) = removal.path.parent() {
+                sync_dir(parent);
+            }
+            Ok(true)
+        }
+        Ok(_) => Ok(false),
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(true),
+        Err(error) => Err(error),
+    }
+}
+
+/// Puts `staged` at `to` without ever replacing another file: a hard link on one filesystem,
+/// a synced copy across filesystems. If `to` already holds the same bytes (an earlier attempt
+/// got that far), it is kept. Removes `staged`.
+pub fn place(staged: &Path, to: &Path) -> io::Result<PathBuf> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if !staged.exists() {
+        // Placed by an earlier attempt that stopped before removing the claim folder.
+        if to.exists() {
+            return Ok(to.to_path_buf());
+        }
+        return Err(io::Error::new(
+            ErrorKind::NotFound,
+            format!("{} is missing", staged.display()),
+        ));
+    }
+    let mut target = to.to_path_buf();
+    for n in 2..1000 {
+        match link_or_copy(staged, &target) {
+            Ok(()) => break,
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+                if same_content(staged, &target)? {
+                    break;
+                }
+                // Another process took the name: keep both, never overwrite.
+                target = PathBuf::from(format!("{}.{n}", to.display()));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    fs::remove_file(staged)?;
+    if let Some(parent) = target.parent() {
+        sync_dir(parent);
+    }
+    Ok(target)
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => Err(error),
+        Err(_) => {
+            // Another filesystem, or no hard links: a synced copy under a temporary name,
+            // then the name.
+            let temporary = to.with_file_name(format!(
+                ".{}.{}.tmp",
+                to.file_name().unwrap_or_default().to_string_lossy(),
+                std::process::id()
+            ));
+            fs::copy(from, &temporary)?;
+            File::open(&temporary)?.sync_all()?;
+            let linked = link_or_rename(&temporary, to);
+            let _ = fs::remove_file(&temporary);
+            linked
+        }
+    }
+}
+
+/// Gives `from` the name `to` if free: a hard link (then `from` is removed), or a rename
+/// where links are not supported.
+fn link_or_rename(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => fs::remove_file(from),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => Err(error),
+        Err(_) => {
+            if to.exists() {
+                return Err(io::Error::from(ErrorKind::AlreadyExists));
+            }
+            fs::rename(from, to)
+        }
+    }
+}
+
+fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
+    Ok(fs::metadata(a)?.len() == fs::metadata(b)?.len() && sha256_of(a)? == sha256_of(b)?)
+}
+
+/// The SHA-256 of a file's bytes, in hex, read in chunks.
+pub fn sha256_of(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes in lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> io::Result<()> {
+    let temporary = path.with_extension("json.tmp");
+    let mut file = File::create(&temporary)?;
+    file.write_all(&serde_json::to_vec_pretty(value).map_err(io::Error::other)?)?;
+    file.sync_all()?;
+    fs::rename(&temporary, path)
+}
+
+/// Flushes a folder's entries, so that a rename survives a crash. Best effort.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// This host's name, as the kernel knows it (`localhost` if unknown), made safe for a
+/// folder name.
+pub fn host_name() -> String {
+    let name = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests;

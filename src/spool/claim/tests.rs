@@ -1,0 +1,1 @@
+//! Unit tests of claims: renames, staging, placing, putting back.

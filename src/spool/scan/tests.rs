@@ -1,0 +1,1 @@
+//! Unit tests of the stability gate and the order of ready files.

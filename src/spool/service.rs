@@ -1,0 +1,341 @@
+//! The service loop of `moodle-sync watch`: list the spool, take the next ready file, apply it,
+//! settle anything interrupted, wait for a hint or a timer, again. One file at a time.
+//!
+//! States and what they do:
+//! - Claims left by a crash (this host's dead processes, or this one's interrupted files) are
+//!   settled first, from the ledger, under the ledger's lock so that no commit is in flight.
+//! - While the database cannot be reached nothing is claimed: files stay in the spool, the
+//!   loop retries with a doubling wait (up to `[watch] retry_max_s`) and logs only when the
+//!   state changes.
+//! - Cancellation (a stop signal) is looked at between files only: the file in progress
+//!   finishes, committed or rolled back, with its outputs.
+
+use std::{
+    collections::BTreeSet,
+    fs,
+    path::{Path, PathBuf},
+    time::{Duration, Instant, SystemTime},
+};
+
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::{
+    claim::{Claim, PutBack, Workspace},
+    scan::{self, Rules, Tracker},
+    watcher::{self, Watching},
+};
+use crate::{
+    config::Config,
+    db::{Db, DbError},
+    ingest::{self, Processed, Taker},
+};
+
+/// The running service's parts.
+pub struct Service {
+    /// The configuration.
+    pub config: Config,
+    /// The database.
+    pub db: Db,
+    /// This process's work folder.
+    pub workspace: Workspace,
+}
+
+/// Whether the database answers, to log state changes once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Health {
+    Up,
+    Down,
+}
+
+impl Service {
+    /// Runs until `token` is cancelled; the file in progress, if any, finishes first.
+    pub async fn run(&self, token: CancellationToken) {
+        let config = &self.config;
+        let spool = &config.paths.spool;
+        let settings = &config.watch;
+        let mut hints = watcher::watch(spool, settings.mode);
+        let network = watcher::filesystem_type(spool)
+            .as_deref()
+            .is_some_and(watcher::is_network);
+        info!(
+            spool = %spool.display(),
+            database = %self.db.target().describe(),
+            watching = match hints.watching {
+                Watching::Events => "events",
+                Watching::Poll => "poll",
+            },
+            instance = self.workspace.instance(),
+            "Watching the spool ({})",
+            hints.reason
+        );
+        let rules = Rules {
+            ignore: &settings.ignore,
+            routing: &config.routing,
+            settle: settings.settle,
+            done_marker: settings.done_marker.as_deref(),
+            trust_change_time: !network,
+        };
+        let interval = match hints.watching {
+            Watching::Events => settings.reconcile,
+            Watching::Poll => settings.poll,
+        };
+        let mut tracker = Tracker::new();
+        let mut health = Health::Up;
+        let mut backoff = Duration::from_secs(1);
+        let mut ledger_ready = false;
+        let mut pending: BTreeSet<PathBuf> = self.workspace.orphans().into_iter().collect();
+        let mut listing_failed = false;
+
+        while !token.is_cancelled() {
+            // The database first: nothing is claimed while it cannot be used.
+            let reachable = if ledger_ready {
+                Ok(())
+            } else {
+                self.db.ensure_ledger().await
+            }
+            .and(Ok(()));
+            let reachable = match reachable {
+                Ok(()) if health == Health::Down => self.db.ping().await,
+                other => other,
+            };
+            if let Err(problem) = reachable {
+                self.down(&mut health, &problem.to_string());
+                if wait(&token, backoff).await {
+                    break;
+                }
+                backoff = (backoff * 2).min(settings.retry_max);
+                continue;
+            }
+            ledger_ready = true;
+            if health == Health::Down {
+                info!("The database answers again; taking files");
+                health = Health::Up;
+            }
+            backoff = Duration::from_secs(1);
+
+            if !pending.is_empty() {
+                match self.settle(&mut pending).await {
+                    Ok(()) => {}
+                    Err(problem) => {
+                        self.down(&mut health, &problem.to_string());
+                        continue;
+                    }
+                }
+            }
+
+            let listing = match scan::list(spool) {
+                Ok(listing) => {
+                    listing_failed = false;
+                    listing
+                }
+                Err(problem) => {
+                    if !listing_failed {
+                        error!(spool = %spool.display(), "Cannot list the spool: {problem}");
+                        listing_failed = true;
+                    }
+                    if wait(&token, interval.min(Duration::from_secs(5))).await {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let observation = tracker.observe(listing, Instant::now(), SystemTime::now(), &rules);
+            for name in &observation.newly_unrouted {
+                warn!(
+                    file = %name,
+                    "File left in the spool: its name matches no routing pattern ({})",
+                    config.routing.describe()
+                );
+            }
+            let next = observation
+                .ready(settings.settle)
+                .first()
+                .map(|candidate| (*candidate).clone());
+            if let Some(candidate) = next {
+                let Some(kind) = candidate.kind else { continue };
+                let claimed = self.workspace.claim(
+                    spool,
+                    &candidate.sample.name,
+                    kind,
+                    settings.done_marker.as_deref(),
+                );
+                let claim = match claimed {
+                    Ok(Some(claim)) => claim,
+                    // Another process took it first.
+                    Ok(None) => continue,
+                    Err(problem) => {
+                        error!(file = %candidate.sample.name, "Cannot claim the file: {problem}");
+                        if wait(&token, interval.min(Duration::from_secs(5))).await {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                if still_growing(&claim, &candidate.sample.stamp) {
+                    warn!(file = %claim.name, "File still being written after it settled; back to the spool");
+                    self.put_back(&claim, &mut pending);
+                    continue;
+                }
+                let taker = Taker {
+                    config,
+                    db: &self.db,
+                    instance: self.workspace.instance(),
+                    duplicates: settings.duplicates,
+                };
+                match ingest::take(&taker, &claim).await {
+                    Processed::Done(summary) => {
+                        if !summary.problems.is_empty() {
+                            pending.insert(claim.dir.clone());
+                        }
+                    }
+                    Processed::Retry(problem) => {
+                        self.put_back(&claim, &mut pending);
+                        self.down(&mut health, &problem);
+                    }
+                    Processed::Unknown(problem) => {
+                        pending.insert(claim.dir.clone());
+                        self.down(&mut health, &problem);
+                    }
+                }
+                continue;
+            }
+
+            // Nothing ready: wait for a hint, the next settling file, or the timer.
+            let mut until = Instant::now() + interval;
+            if let Some(due) = observation.next_due {
+                until = until.min(due + Duration::from_millis(5));
+            }
+            if !pending.is_empty() {
+                until = until.min(Instant::now() + backoff);
+            }
+            tokio::select! {
+                () = token.cancelled() => break,
+                _ = hints.receiver.recv() => {
+                    // Let a burst of events settle into one listing.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                () = tokio::time::sleep_until(until.into()) => {}
+            }
+        }
+        info!("Stopped taking files");
+    }
+
+    fn down(&self, health: &mut Health, problem: &str) {
+        if *health == Health::Up {
+            warn!("The database cannot be used ({problem}); files stay in the spool, retrying");
+            *health = Health::Down;
+        }
+    }
+
+    fn put_back(&self, claim: &Claim, pending: &mut BTreeSet<PathBuf>) {
+        match claim.put_back(&self.config.paths.spool) {
+            Ok(PutBack::Done) => {}
+            Ok(PutBack::NameTaken) => {
+                warn!(file = %claim.name, "A new file of the same name was dropped; the claimed one waits in {}", claim.dir.display());
+                pending.insert(claim.dir.clone());
+            }
+            Err(problem) => {
+                error!(file = %claim.name, "Cannot put the file back into the spool: {problem}");
+                pending.insert(claim.dir.clone());
+            }
+        }
+    }
+
+    /// Settles interrupted claims from the ledger. Fails only when the database cannot be
+    /// used; a claim that cannot be settled yet stays pending.
+    pub async fn settle(&self, pending: &mut BTreeSet<PathBuf>) -> Result<(), DbError> {
+        let dirs: Vec<PathBuf> = pending.iter().cloned().collect();
+        for dir in dirs {
+            let claim = match Claim::load(&dir) {
+                Ok(Some(claim)) => claim,
+                Ok(None) => {
+                    // Claimed nothing (a crash before the rename), or already settled.
+                    let _ = fs::remove_dir_all(&dir);
+                    pending.remove(&dir);
+                    continue;
+                }
+                Err(problem) => {
+                    error!(claim = %dir.display(), "Cannot read the claim: {problem}");
+                    continue;
+                }
+            };
+            let spool = &self.config.paths.spool;
+            if settle_claim(&self.db, self.workspace.instance(), &claim, spool).await? {
+                pending.remove(&dir);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Settles one claim: its outputs put in place if the ledger holds it, else its input back in
+/// the spool. `Ok(false)`: not settled yet (a file system problem, logged).
+pub async fn settle_claim(
+    db: &Db,
+    instance: &str,
+    claim: &Claim,
+    spool: &Path,
+) -> Result<bool, DbError> {
+    // The lock waits for any transaction of this claim still in flight.
+    let mut tx = db.begin().await?;
+    let found = async {
+        tx.lock_ledger(instance, super::claim::now_ms()).await?;
+        tx.claimed_run(&claim.id).await
+    }
+    .await;
+    let _ = tx.rollback().await;
+    let committed = found?;
+    match committed {
+        Some(run) => match claim.recorded_plan() {
+            Ok(Some(plan)) => match claim.publish(&plan) {
+                Ok(published) => {
+                    info!(
+                        file = %claim.name,
+                        run,
+                        report = %published.files.first().map(|path| path.display().to_string()).unwrap_or_default(),
+                        "Interrupted file settled: it was applied; its outputs are now in place"
+                    );
+                    Ok(true)
+                }
+                Err(problem) => {
+                    error!(file = %claim.name, run, "Cannot put the outputs of an applied file in place: {problem}");
+                    Ok(false)
+                }
+            },
+            Ok(None) | Err(_) => {
+                error!(file = %claim.name, run, claim = %claim.dir.display(), "The ledger holds this claim but its outputs were not staged; left for an administrator");
+                Ok(false)
+            }
+        },
+        None => match claim.put_back(spool) {
+            Ok(PutBack::Done) => {
+                info!(file = %claim.name, "Interrupted file settled: nothing of it was applied; back in the spool");
+                Ok(true)
+            }
+            Ok(PutBack::NameTaken) => Ok(false),
+            Err(problem) => {
+                error!(file = %claim.name, "Cannot put the file back into the spool: {problem}");
+                Ok(false)
+            }
+        },
+    }
+}
+
+/// Whether the claimed file differs from the listing that found it settled (a writer still
+/// holding it open). The change time is not compared: the claim's rename changes it.
+fn still_growing(claim: &Claim, settled: &scan::Stamp) -> bool {
+    let Ok(metadata) = fs::metadata(claim.input()) else {
+        return false;
+    };
+    let now = scan::Stamp::of(&metadata);
+    now.size != settled.size || now.modified != settled.modified || now.inode != settled.inode
+}
+
+/// Waits `duration` unless cancelled; `true` when cancelled.
+async fn wait(token: &CancellationToken, duration: Duration) -> bool {
+    tokio::select! {
+        () = token.cancelled() => true,
+        () = tokio::time::sleep(duration) => false,
+    }
+}
