@@ -211,6 +211,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         &config.paths.spool,
         &config.paths.archive,
         &config.paths.reports,
+        &config.paths.failed,
     ] {
         std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
         println!("folder    {}", shown(dir));

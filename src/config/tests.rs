@@ -90,6 +90,47 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.bindings, defaults.bindings);
     assert_eq!(example.enrolments, defaults.enrolments);
     assert_eq!(example.routing, defaults.routing);
+    assert_eq!(example.watch, defaults.watch);
+}
+
+#[test]
+fn watch_settings() {
+    let defaults = load("").unwrap();
+    assert_eq!(defaults.watch, WatchSettings::default());
+    assert_eq!(defaults.paths.failed, Path::new("/etc/moodle-sync/failed"));
+    assert_eq!(defaults.paths.logs, Path::new("/etc/moodle-sync/logs"));
+    let config = load(
+        "[watch]\nmode = \"poll\"\nsettle_ms = 0\npoll_ms = 250\nreconcile_s = 5\n\
+         ignore = [\"*.tmp\"]\ndone_marker = \" .ok \"\nduplicates = \"apply\"\n\
+         max_tryback_generations = 1\nshutdown_timeout_s = 0\nretry_max_s = 10\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.watch,
+        WatchSettings {
+            mode: WatchMode::Poll,
+            settle: Duration::ZERO,
+            poll: Duration::from_millis(250),
+            reconcile: Duration::from_secs(5),
+            ignore: vec!["*.tmp".into()],
+            done_marker: Some(".ok".into()),
+            duplicates: DuplicatePolicy::Apply,
+            max_tryback_generations: 1,
+            shutdown_timeout: Duration::ZERO,
+            retry_max: Duration::from_secs(10),
+        }
+    );
+    for (text, key) in [
+        ("[watch]\nmode = \"inotify\"\n", "inotify"),
+        ("[watch]\npoll_ms = 0\n", "[watch] poll_ms"),
+        ("[watch]\nreconcile_s = 0\n", "[watch] reconcile_s"),
+        ("[watch]\nignore = [\" \"]\n", "[watch] ignore"),
+        ("[watch]\ndone_marker = \"*.done\"\n", "[watch] done_marker"),
+        ("[watch]\nduplicates = \"maybe\"\n", "maybe"),
+    ] {
+        let error = load(text).unwrap_err();
+        assert!(error.contains(key), "{text}: {error}");
+    }
 }
 
 #[test]

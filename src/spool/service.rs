@@ -86,6 +86,10 @@ impl Service {
         let mut ledger_ready = false;
         let mut pending: BTreeSet<PathBuf> = self.workspace.orphans().into_iter().collect();
         let mut listing_failed = false;
+        // Grows while files cannot be taken (settling or applying fails), so that a lasting
+        // problem is retried calmly; reset by the first file applied.
+        let mut retry = Duration::from_secs(1);
+        let mut check = false;
 
         while !token.is_cancelled() {
             // The database first: nothing is claimed while it cannot be used.
@@ -96,7 +100,7 @@ impl Service {
             }
             .and(Ok(()));
             let reachable = match reachable {
-                Ok(()) if health == Health::Down => self.db.ping().await,
+                Ok(()) if health == Health::Down || check => self.db.ping().await,
                 other => other,
             };
             if let Err(problem) = reachable {
@@ -108,20 +112,22 @@ impl Service {
                 continue;
             }
             ledger_ready = true;
+            check = false;
             if health == Health::Down {
                 info!("The database answers again; taking files");
                 health = Health::Up;
             }
             backoff = Duration::from_secs(1);
 
-            if !pending.is_empty() {
-                match self.settle(&mut pending).await {
-                    Ok(()) => {}
-                    Err(problem) => {
-                        self.down(&mut health, &problem.to_string());
-                        continue;
-                    }
+            if !pending.is_empty()
+                && let Err(problem) = self.settle(&mut pending).await
+            {
+                self.down(&mut health, &problem.to_string());
+                if wait(&token, retry).await {
+                    break;
                 }
+                retry = (retry * 2).min(settings.retry_max);
+                continue;
             }
 
             let listing = match scan::list(spool) {
@@ -185,19 +191,28 @@ impl Service {
                 };
                 match ingest::take(&taker, &claim).await {
                     Processed::Done(summary) => {
-                        if !summary.problems.is_empty() {
+                        if summary.problems.is_empty() {
+                            retry = Duration::from_secs(1);
+                        } else {
                             pending.insert(claim.dir.clone());
                         }
+                        continue;
                     }
                     Processed::Retry(problem) => {
+                        warn!(file = %claim.name, "Not applied, back in the spool: {problem}");
                         self.put_back(&claim, &mut pending);
-                        self.down(&mut health, &problem);
                     }
                     Processed::Unknown(problem) => {
+                        warn!(file = %claim.name, "The commit's outcome is unknown ({problem}); the file waits to be settled from the ledger");
                         pending.insert(claim.dir.clone());
-                        self.down(&mut health, &problem);
                     }
                 }
+                if wait(&token, retry).await {
+                    break;
+                }
+                retry = (retry * 2).min(settings.retry_max);
+                // The next round checks that the database answers before taking another file.
+                check = true;
                 continue;
             }
 

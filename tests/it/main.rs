@@ -6,6 +6,8 @@ mod support;
 mod binding;
 mod cli;
 mod cohort;
+mod crash;
 mod input;
 mod run;
 mod seed;
+mod watch;
