@@ -22,7 +22,7 @@ use tracing::{error, info, warn};
 
 use super::{
     claim::{Claim, PutBack, Workspace},
-    scan::{self, Rules, Tracker},
+    scan::{self, Candidate, Rules, Tracker},
     watcher::{self, Watching},
 };
 use crate::{
@@ -39,6 +39,16 @@ pub struct Service {
     pub db: Db,
     /// This process's work folder.
     pub workspace: Workspace,
+}
+
+/// What became of a ready file.
+enum Step {
+    /// Claimed and decided.
+    Taken,
+    /// Not taken (another process was first, or it is still being written).
+    Skipped,
+    /// Could not be taken; retry later, after checking the database.
+    Failed,
 }
 
 /// Whether the database answers, to log state changes once.
@@ -154,65 +164,36 @@ impl Service {
                     config.routing.describe()
                 );
             }
-            let next = observation
+            // Take every file this listing found ready, in order, before listing again: a
+            // burst of thousands of files is listed a few times, not once per file.
+            let ready: Vec<Candidate> = observation
                 .ready(settings.settle)
-                .first()
-                .map(|candidate| (*candidate).clone());
-            if let Some(candidate) = next {
-                let Some(kind) = candidate.kind else { continue };
-                let claimed = self.workspace.claim(
-                    spool,
-                    &candidate.sample.name,
-                    kind,
-                    settings.done_marker.as_deref(),
-                );
-                let claim = match claimed {
-                    Ok(Some(claim)) => claim,
-                    // Another process took it first.
-                    Ok(None) => continue,
-                    Err(problem) => {
-                        error!(file = %candidate.sample.name, "Cannot claim the file: {problem}");
-                        if wait(&token, interval.min(Duration::from_secs(5))).await {
+                .into_iter()
+                .cloned()
+                .collect();
+            if !ready.is_empty() {
+                let mut failed = false;
+                for candidate in &ready {
+                    if token.is_cancelled() {
+                        break;
+                    }
+                    match self.take_one(candidate, &mut pending).await {
+                        Step::Taken => retry = Duration::from_secs(1),
+                        Step::Skipped => {}
+                        Step::Failed => {
+                            failed = true;
                             break;
                         }
-                        continue;
-                    }
-                };
-                if still_growing(&claim, &candidate.sample.stamp) {
-                    warn!(file = %claim.name, "File still being written after it settled; back to the spool");
-                    self.put_back(&claim, &mut pending);
-                    continue;
-                }
-                let taker = Taker {
-                    config,
-                    db: &self.db,
-                    instance: self.workspace.instance(),
-                    duplicates: settings.duplicates,
-                };
-                match ingest::take(&taker, &claim).await {
-                    Processed::Done(summary) => {
-                        if summary.problems.is_empty() {
-                            retry = Duration::from_secs(1);
-                        } else {
-                            pending.insert(claim.dir.clone());
-                        }
-                        continue;
-                    }
-                    Processed::Retry(problem) => {
-                        warn!(file = %claim.name, "Not applied, back in the spool: {problem}");
-                        self.put_back(&claim, &mut pending);
-                    }
-                    Processed::Unknown(problem) => {
-                        warn!(file = %claim.name, "The commit's outcome is unknown ({problem}); the file waits to be settled from the ledger");
-                        pending.insert(claim.dir.clone());
                     }
                 }
-                if wait(&token, retry).await {
-                    break;
+                if failed {
+                    if wait(&token, retry).await {
+                        break;
+                    }
+                    retry = (retry * 2).min(settings.retry_max);
+                    // The next round checks that the database answers before taking a file.
+                    check = true;
                 }
-                retry = (retry * 2).min(settings.retry_max);
-                // The next round checks that the database answers before taking another file.
-                check = true;
                 continue;
             }
 
@@ -234,6 +215,61 @@ impl Service {
             }
         }
         info!("Stopped taking files");
+    }
+
+    /// Claims and applies one ready file.
+    async fn take_one(&self, candidate: &Candidate, pending: &mut BTreeSet<PathBuf>) -> Step {
+        let config = &self.config;
+        let settings = &config.watch;
+        let spool = &config.paths.spool;
+        let Some(kind) = candidate.kind else {
+            return Step::Skipped;
+        };
+        let claimed = self.workspace.claim(
+            spool,
+            &candidate.sample.name,
+            kind,
+            settings.done_marker.as_deref(),
+        );
+        let claim = match claimed {
+            Ok(Some(claim)) => claim,
+            // Another process took it first.
+            Ok(None) => return Step::Skipped,
+            Err(problem) => {
+                error!(file = %candidate.sample.name, "Cannot claim the file: {problem}");
+                return Step::Failed;
+            }
+        };
+        if still_growing(&claim, &candidate.sample.stamp) {
+            warn!(file = %claim.name, "File still being written after it settled; back to the spool");
+            self.put_back(&claim, pending);
+            return Step::Skipped;
+        }
+        let taker = Taker {
+            config,
+            db: &self.db,
+            instance: self.workspace.instance(),
+            duplicates: settings.duplicates,
+        };
+        match ingest::take(&taker, &claim).await {
+            Processed::Done(summary) => {
+                if !summary.problems.is_empty() {
+                    // Outputs could not all be put in place: settled again later.
+                    pending.insert(claim.dir.clone());
+                }
+                Step::Taken
+            }
+            Processed::Retry(problem) => {
+                warn!(file = %claim.name, "Not applied, back in the spool: {problem}");
+                self.put_back(&claim, pending);
+                Step::Failed
+            }
+            Processed::Unknown(problem) => {
+                warn!(file = %claim.name, "The commit's outcome is unknown ({problem}); the file waits to be settled from the ledger");
+                pending.insert(claim.dir.clone());
+                Step::Failed
+            }
+        }
     }
 
     fn down(&self, health: &mut Health, problem: &str) {
