@@ -306,7 +306,7 @@ pub fn in_progress(spool: &Path) -> Vec<Claim> {
 
 impl Claim {
     /// Reads the claim of a claim folder; `None` for a folder whose claim was never completed
-    /// (a crash before the rename: nothing was taken).
+    /// (a crash before the rename: nothing was taken), or that holds nothing left to settle.
     pub fn load(dir: &Path) -> io::Result<Option<Claim>> {
         let text = match fs::read(dir.join(CLAIM_FILE)) {
             Ok(text) => text,
@@ -317,7 +317,10 @@ impl Claim {
             return Ok(None);
         };
         claim.dir = dir.to_path_buf();
-        if !claim.input().exists() {
+        // Without its input a claim is either one whose rename never happened (nothing was
+        // taken) or one whose input was already put in place after the commit, with outputs
+        // still staged: `outputs.json` tells them apart.
+        if !claim.input().exists() && !dir.join(OUTPUTS_FILE).exists() {
             return Ok(None);
         }
         Ok(Some(claim))
@@ -421,7 +424,8 @@ pub fn remove_if_unchanged(removal: &SourceRemoval) -> io::Result<bool> {
 
 /// Puts `staged` at `to` without ever replacing another file: a hard link on one filesystem,
 /// a synced copy across filesystems. If `to` already holds the same bytes (an earlier attempt
-/// got that far), it is kept. Removes `staged`.
+/// got that far), it is kept. `staged` stays until the claim folder is removed, so that a
+/// repeated attempt finds which name it got.
 pub fn place(staged: &Path, to: &Path) -> io::Result<PathBuf> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent)?;
@@ -450,7 +454,6 @@ pub fn place(staged: &Path, to: &Path) -> io::Result<PathBuf> {
             Err(error) => return Err(error),
         }
     }
-    fs::remove_file(staged)?;
     if let Some(parent) = target.parent() {
         sync_dir(parent);
     }

@@ -179,13 +179,28 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// The ready files, in the order they are applied (see [`order`]).
+    /// The ready files, in the order they are applied (see [`order`]). A ready file waits
+    /// while a file of an earlier kind of its batch is still settling (a binding file for the
+    /// cohort file dropped with it); a file never waits for a later kind, nor for a file that
+    /// keeps being written (its change time moves it out of the batch).
     pub fn ready(&self, settle: Duration) -> Vec<&Candidate> {
-        let ready: Vec<&Candidate> = self
+        let live: Vec<&Candidate> = self
             .candidates
             .iter()
-            .filter(|candidate| candidate.state == State::Ready)
+            .filter(|candidate| matches!(candidate.state, State::Ready | State::Settling(_)))
             .collect();
+        let mut ready = Vec::new();
+        for batch in batches(live, settle) {
+            let waiting_for = batch
+                .iter()
+                .filter(|candidate| matches!(candidate.state, State::Settling(_)))
+                .filter_map(|candidate| candidate.kind)
+                .min();
+            ready.extend(batch.into_iter().filter(|candidate| {
+                candidate.state == State::Ready
+                    && waiting_for.is_none_or(|earliest| candidate.kind <= Some(earliest))
+            }));
+        }
         order(ready, settle)
     }
 }
@@ -284,6 +299,28 @@ fn first_unchanged(sample: &Sample, now: Instant, wall: SystemTime, rules: &Rule
         .map_or(sample.changed, |modified| modified.max(sample.changed));
     let age = wall.duration_since(last_change).unwrap_or(Duration::ZERO);
     now.checked_sub(age).unwrap_or(now)
+}
+
+/// Groups files into batches: sorted by drop time, a file dropped less than `settle` after
+/// the previous one belongs to its batch.
+fn batches(mut files: Vec<&Candidate>, settle: Duration) -> Vec<Vec<&Candidate>> {
+    files.sort_by(|a, b| {
+        (a.sample.changed, &a.sample.name).cmp(&(b.sample.changed, &b.sample.name))
+    });
+    let mut batches: Vec<Vec<&Candidate>> = Vec::new();
+    let mut previous: Option<SystemTime> = None;
+    for file in files {
+        let dropped = file.sample.changed;
+        let joins = previous.is_some_and(|previous| {
+            dropped.duration_since(previous).unwrap_or(Duration::ZERO) < settle
+        });
+        previous = Some(dropped);
+        match batches.last_mut() {
+            Some(batch) if joins => batch.push(file),
+            _ => batches.push(vec![file]),
+        }
+    }
+    batches
 }
 
 /// Puts ready files in the order they are applied: by drop time, then name, except that the

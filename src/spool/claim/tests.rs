@@ -124,7 +124,7 @@ fn a_file_is_claimed_once() {
         .unwrap();
     assert_eq!(second, None);
     // The failed attempt leaves no claim folder behind.
-    assert_eq!(claim_dirs(&workspace.dir), [first.dir.clone()]);
+    assert_eq!(claim_dirs(&workspace.dir), std::slice::from_ref(&first.dir));
     assert_eq!(fs::read(first.input()).unwrap(), BYTES);
 }
 
@@ -254,7 +254,11 @@ fn place_never_replaces_another_file() {
     assert_eq!(placed, reports.join("report.txt.2"));
     assert_eq!(fs::read(&to).unwrap(), b"someone else's report");
     assert_eq!(fs::read(&placed).unwrap(), b"new report");
-    assert!(!staged.exists());
+    // The staged file stays until its claim folder is removed, so that a repeated attempt
+    // finds which name it got; it is a link to the placed file, so remove it before reusing
+    // its name.
+    assert!(staged.exists());
+    fs::remove_file(&staged).unwrap();
 
     // Both names taken by other bytes: the next suffix.
     fs::write(&staged, b"third report").unwrap();
@@ -279,14 +283,40 @@ fn place_keeps_an_identical_file_already_there() {
 
     assert_eq!(place(&staged, &to).unwrap(), to);
     assert_eq!(fs::read(&to).unwrap(), b"the report");
-    assert!(!staged.exists());
+    assert!(staged.exists(), "kept until the claim folder is removed");
     assert_eq!(entries(to.parent().unwrap()), ["report.txt"]);
 
     // Staged and placed already (an earlier attempt got that far): kept as it is.
     assert_eq!(place(&staged, &to).unwrap(), to);
     // Neither staged nor placed: an error, not a silent success.
+    fs::remove_file(&staged).unwrap();
     let missing = place(&staged, &world.reports().join("other.txt")).unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn place_repeated_tells_where_the_file_went_under_a_suffix() {
+    // The destination held other bytes, so the staged file went under a suffix; then a crash
+    // before the claim folder was removed. Repeating must not name the other file as ours:
+    // `settle_claim` logs the first published path as the file's report.
+    let world = World::new();
+    let reports = world.reports();
+    fs::create_dir(&reports).unwrap();
+    let staged = world.dir.path().join("staged-report.txt");
+    fs::write(&staged, b"our report").unwrap();
+    let to = reports.join("report.txt");
+    fs::write(&to, b"someone else's report").unwrap();
+    let first = place(&staged, &to).unwrap();
+    assert_eq!(first, reports.join("report.txt.2"));
+
+    let again = place(&staged, &to).unwrap();
+    assert_eq!(
+        fs::read_to_string(&again).unwrap(),
+        "our report",
+        "placing again names {} (another file) instead of {}",
+        again.display(),
+        first.display()
+    );
 }
 
 /// A claim with a staged report, JSON report and tryback, and the plan of where they go.
@@ -495,7 +525,7 @@ fn a_workspace_with_claims_stays_for_the_next_start() {
 
     // The next start adopts it.
     let next = Workspace::open(&world.spool()).unwrap();
-    assert_eq!(next.orphans(), [claim.dir.clone()]);
+    assert_eq!(next.orphans(), std::slice::from_ref(&claim.dir));
     assert_eq!(
         in_progress(&world.spool())
             .iter()
