@@ -564,6 +564,97 @@ fn batches_far_apart_keep_their_drop_order() {
 }
 
 #[test]
+fn a_binding_file_waits_for_a_cohort_file_of_its_batch_still_settling() {
+    // One batch: the binding file dropped first, the cohort file it enrols 500 ms later (less
+    // than the settle time). A running watcher sees the binding file settle first; offering it
+    // then would apply it before the cohorts it binds exist, against the rule that cohort files
+    // go before the binding files of their batch.
+    let setup = Setup::new();
+    let rules = setup.rules(true);
+    let clock = Clock::new();
+    let mut tracker = Tracker::new();
+    let listing = || {
+        vec![
+            sample("cohortscourses.csv", 1, clock.wall(ms(0)), 1),
+            sample("cohorts.csv", 1, clock.wall(ms(500)), 2),
+        ]
+    };
+
+    let first = tracker.observe(listing(), clock.now(SETTLE), clock.wall(SETTLE), &rules);
+    assert_eq!(state_of(&first, "cohortscourses.csv"), State::Ready);
+    assert_eq!(state_of(&first, "cohorts.csv"), State::Settling(ms(500)));
+    assert_eq!(
+        names(&first.ready(SETTLE)),
+        Vec::<&str>::new(),
+        "the binding file is offered while the cohort file of its batch is still settling"
+    );
+
+    let at = SETTLE + ms(500);
+    let both = tracker.observe(listing(), clock.now(at), clock.wall(at), &rules);
+    assert_eq!(
+        names(&both.ready(SETTLE)),
+        ["cohorts.csv", "cohortscourses.csv"]
+    );
+}
+
+#[test]
+fn a_ready_file_never_waits_for_a_later_kind_nor_for_another_batch() {
+    let setup = Setup::new();
+    let rules = setup.rules(true);
+    let clock = Clock::new();
+
+    // A cohort file does not wait for the binding file dropped with it.
+    let mut tracker = Tracker::new();
+    let listing = vec![
+        sample("cohorts.csv", 1, clock.wall(ms(0)), 1),
+        sample("cohortscourses.csv", 1, clock.wall(ms(500)), 2),
+    ];
+    let observation = tracker.observe(listing, clock.now(SETTLE), clock.wall(SETTLE), &rules);
+    assert_eq!(names(&observation.ready(SETTLE)), ["cohorts.csv"]);
+
+    // A binding file does not wait for a cohort file dropped in a later batch.
+    let mut tracker = Tracker::new();
+    let at = ms(3500);
+    let listing = vec![
+        sample("cohortscourses.csv", 1, clock.wall(ms(0)), 1),
+        sample("cohorts.csv", 1, clock.wall(SETTLE + ms(500)), 2),
+    ];
+    let observation = tracker.observe(listing, clock.now(at), clock.wall(at), &rules);
+    assert_eq!(
+        state_of(&observation, "cohorts.csv"),
+        State::Settling(ms(1000))
+    );
+    assert_eq!(names(&observation.ready(SETTLE)), ["cohortscourses.csv"]);
+}
+
+#[test]
+fn a_cohort_file_that_keeps_being_written_leaves_the_batch() {
+    // The binding file waits for the cohort file dropped 1 s after it; once that file is
+    // written to again, its change time moves it out of the batch, and the binding file no
+    // longer waits for it.
+    let setup = Setup::new();
+    let rules = setup.rules(true);
+    let clock = Clock::new();
+    let mut tracker = Tracker::new();
+    let bindings = || sample("cohortscourses.csv", 1, clock.wall(ms(0)), 1);
+
+    let listing = vec![
+        bindings(),
+        sample("cohorts.csv", 1, clock.wall(ms(1000)), 2),
+    ];
+    let waiting = tracker.observe(listing, clock.now(SETTLE), clock.wall(SETTLE), &rules);
+    assert!(waiting.ready(SETTLE).is_empty());
+
+    let at = ms(2200);
+    let listing = vec![
+        bindings(),
+        sample("cohorts.csv", 2, clock.wall(ms(2100)), 2),
+    ];
+    let observation = tracker.observe(listing, clock.now(at), clock.wall(at), &rules);
+    assert_eq!(names(&observation.ready(SETTLE)), ["cohortscourses.csv"]);
+}
+
+#[test]
 fn only_ready_files_are_ordered_for_taking() {
     let setup = Setup::new();
     let rules = setup.rules(true);
