@@ -120,22 +120,36 @@ async fn watch(config: Config) -> Result<(), Fatal> {
             warn!("The file in progress did not finish within the deadline; rolling it back");
             handle.abort();
             let _ = handle.await;
-            db.close().await;
+            // Closing waits for the abandoned connection, which may never come back (seen on
+            // MariaDB): give it a moment, then go on; the server rolls back when the process
+            // exits, and the ledger's lock makes the settling below wait for that anyway.
+            let _ = tokio::time::timeout(Duration::from_secs(2), db.close()).await;
             let db = connect(&config).await?;
-            let mut pending = std::collections::BTreeSet::new();
-            pending.extend(service.workspace.orphans());
-            for dir in pending {
-                if let Ok(Some(claim)) = crate::spool::claim::Claim::load(&dir) {
-                    let _ = settle_claim(
-                        &db,
-                        service.workspace.instance(),
-                        &claim,
-                        &config.paths.spool,
-                    )
-                    .await;
+            let settling = async {
+                for dir in service.workspace.orphans() {
+                    if let Ok(Some(claim)) = crate::spool::claim::Claim::load(&dir) {
+                        let _ = settle_claim(
+                            &db,
+                            service.workspace.instance(),
+                            &claim,
+                            &config.paths.spool,
+                        )
+                        .await;
+                    }
                 }
+            };
+            // If the abandoned connection still holds the ledger's lock, settling would wait
+            // for it: the claim is then settled by the next start instead, once this process's
+            // connections are gone.
+            if tokio::time::timeout(Duration::from_secs(10), settling)
+                .await
+                .is_err()
+            {
+                warn!("The abandoned file will be settled at the next start");
             }
-            db.close().await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), db.close()).await;
+            info!("Stopped");
+            return Ok(());
         }
     }
     db.close().await;

@@ -172,13 +172,29 @@ impl Db {
         statements.push(
             dialect.insert_ignore("{moodlesync_lock} (id, holder, since) VALUES (1, 'none', 0)"),
         );
-        for statement in statements {
-            query(statement)
-                .execute(self.pool())
-                .await
-                .doing("creating moodle-sync's ledger tables")?;
+        // Two processes creating the tables at once can collide on PostgreSQL's catalog even
+        // with IF NOT EXISTS; the loser tries again, and then finds them.
+        let mut attempt = 0;
+        loop {
+            let mut failed = None;
+            for statement in &statements {
+                if let Err(error) = query(statement.clone()).execute(self.pool()).await {
+                    failed = Some(error);
+                    break;
+                }
+            }
+            match failed {
+                None => return Ok(()),
+                Some(error) if attempt < 3 => {
+                    tracing::debug!("creating the ledger tables, attempt {attempt}: {error}");
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Some(error) => {
+                    return Err(error).doing("creating moodle-sync's ledger tables");
+                }
+            }
         }
-        Ok(())
     }
 
     /// Succeeds when the database answers.

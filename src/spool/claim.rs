@@ -127,15 +127,41 @@ impl Workspace {
         let root = spool.join(WORK_FOLDER);
         let instance = format!("{}@{}", std::process::id(), host_name());
         let dir = root.join(&instance);
-        fs::create_dir_all(&dir)?;
-        let lock = File::create(dir.join(LOCK_FILE))?;
+        // The folder appears under its name already locked: built under a dot-name that
+        // `orphans` never looks at, then renamed, so that a process starting at the same time
+        // can never take it for a dead one's.
+        let building = root.join(format!(".{instance}.starting"));
+        let _ = fs::remove_dir_all(&building);
+        fs::create_dir_all(&building)?;
+        let lock = File::create(building.join(LOCK_FILE))?;
         lock.try_lock().map_err(|error| match error {
             fs::TryLockError::WouldBlock => io::Error::new(
                 ErrorKind::WouldBlock,
-                format!("{} is in use by another process", dir.display()),
+                format!("{} is in use by another process", building.display()),
             ),
             fs::TryLockError::Error(error) => error,
         })?;
+        if dir.exists() {
+            let live = File::open(dir.join(LOCK_FILE))
+                .map(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
+                .unwrap_or(false);
+            if live {
+                let _ = fs::remove_dir_all(&building);
+                return Err(io::Error::new(
+                    ErrorKind::WouldBlock,
+                    format!("{} is in use by another process", dir.display()),
+                ));
+            }
+            // Left by an earlier process with the same pid: adopt its claims.
+            for claim in claim_dirs(&dir) {
+                if let Some(id) = claim.file_name() {
+                    fs::rename(&claim, building.join(id))?;
+                }
+            }
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::rename(&building, &dir)?;
+        sync_dir(&root);
         Ok(Workspace {
             root,
             dir,
@@ -238,7 +264,7 @@ impl Workspace {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if path == self.dir || !path.is_dir() {
+            if path == self.dir || !path.is_dir() || name.starts_with('.') {
                 continue;
             }
             let same_host = name.split_once('@').is_some_and(|(_, other)| other == host);
@@ -395,8 +421,14 @@ impl Claim {
         Ok(PutBack::Done)
     }
 
-    /// Removes the claim folder.
+    /// Removes the claim folder. `claim.json` goes first: a folder interrupted half-way is
+    /// then one without a claim, which holds nothing left to settle.
     pub fn discard(&self) -> io::Result<()> {
+        match fs::remove_file(self.dir.join(CLAIM_FILE)) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(error) if error.kind() == ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
         fs::remove_dir_all(&self.dir)?;
         if let Some(parent) = self.dir.parent() {
             sync_dir(parent);

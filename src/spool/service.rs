@@ -354,8 +354,14 @@ pub async fn settle_claim(
                     Ok(false)
                 }
             },
-            Ok(None) | Err(_) => {
-                error!(file = %claim.name, run, claim = %claim.dir.display(), "The ledger holds this claim but its outputs were not staged; left for an administrator");
+            Ok(None) => {
+                // Outputs are staged before the commit, so a committed claim without its plan
+                // is one whose removal was interrupted after everything was put in place.
+                let _ = claim.discard();
+                Ok(true)
+            }
+            Err(problem) => {
+                error!(file = %claim.name, run, claim = %claim.dir.display(), "Cannot read the output plan of an applied file: {problem}");
                 Ok(false)
             }
         },

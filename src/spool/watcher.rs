@@ -67,8 +67,23 @@ pub fn watch(spool: &Path, mode: WatchMode) -> Hints {
         };
     }
     let handler = move |event: notify::Result<notify::Event>| {
-        if let Err(error) = &event {
-            debug!("spool watch error: {error}");
+        match &event {
+            Err(error) => debug!("spool watch error: {error}"),
+            // Opening or reading the folder (our own listings do) changes nothing; answering
+            // it with a listing would list the spool again and again.
+            Ok(event)
+                if matches!(
+                    event.kind,
+                    notify::EventKind::Access(
+                        notify::event::AccessKind::Open(_)
+                            | notify::event::AccessKind::Read
+                            | notify::event::AccessKind::Close(notify::event::AccessMode::Read)
+                    )
+                ) =>
+            {
+                return;
+            }
+            Ok(_) => {}
         }
         // Full means a hint is already pending, which is all a hint says: the notify thread
         // cannot wait, and nothing is lost by dropping this one.

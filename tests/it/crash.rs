@@ -1,10 +1,11 @@
 //! Exactly once, whatever happens to the `watch` process: killed (SIGKILL) at random instants and
-//! restarted, stopped (SIGTERM) in the middle of a large file, or run twice on one spool. Each
-//! test runs the real binary on a spool of its own and checks what is left: ledger rows, cohort
-//! memberships, archived bytes, reports, and an empty spool without claims.
+//! restarted, stopped (SIGTERM) in the middle of a large file, run twice on one spool, or unable
+//! to place its reports after the commit. Each test runs the real binary on a spool of its own
+//! and checks what is left: ledger rows, cohort memberships, archived bytes, reports, and an
+//! empty spool without claims.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, btree_map::Entry},
     fs::{self, File},
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
@@ -76,6 +77,11 @@ impl Watcher {
         }
     }
 
+    /// Whether the process is still running.
+    fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Whether the process has started its service loop (its stop signal handler is in place
     /// by then: a SIGTERM sent earlier would end it as the default action does, uncleanly).
     fn is_watching(&self) -> bool {
@@ -94,6 +100,11 @@ impl Drop for Watcher {
             self.kill();
         }
     }
+}
+
+/// This host's name as the watcher writes it in its work folder's name.
+fn host_name() -> String {
+    moodle_sync::spool::claim::host_name()
 }
 
 /// Polls `check` every 50 ms until it holds or `timeout` passes; whether it held.
@@ -225,11 +236,14 @@ async fn ledger(env: &TestEnv) -> Vec<LedgerRow> {
     .collect()
 }
 
-/// The ledger's row count (the table is created first if no watcher has yet: creating it is
-/// safe at any time, as every watcher does on start).
+/// The ledger's row count, 0 while no watcher has created the table yet. The test never
+/// creates it itself: watchers starting together create it concurrently, and that is theirs to
+/// get right.
 async fn ledger_count(env: &TestEnv) -> usize {
-    env.db.ensure_ledger().await.unwrap();
-    usize::try_from(env.count("SELECT COUNT(*) FROM {moodlesync_ledger}").await).unwrap()
+    env.db
+        .recent_runs(1_000_000)
+        .await
+        .map_or(0, |runs| runs.len())
 }
 
 /// Checks that each of `inputs` was applied exactly once, and that nothing else happened: one
@@ -321,11 +335,25 @@ async fn assert_applied_once(env: &TestEnv, inputs: &[(String, Vec<u8>)], contex
         Vec::<String>::new(),
         "failed area\n{context}"
     );
-    assert_eq!(
-        sorted(env).await,
-        memberships_of(inputs),
-        "memberships\n{context}"
-    );
+    // Tens of thousands of rows, both sorted: the message shows the difference, not both lists.
+    let (actual, expected) = (sorted(env).await, memberships_of(inputs));
+    if actual != expected {
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|row| actual.binary_search(row).is_err())
+            .collect();
+        let extra: Vec<_> = actual
+            .iter()
+            .filter(|row| expected.binary_search(row).is_err())
+            .collect();
+        panic!(
+            "{} memberships, {} expected; missing (first 10) {:?}, unexpected (first 10) {:?}\n{context}",
+            actual.len(),
+            expected.len(),
+            &missing[..missing.len().min(10)],
+            &extra[..extra.len().min(10)]
+        );
+    }
     assert_eq!(
         env.files(&paths.spool),
         Vec::<String>::new(),
@@ -401,7 +429,9 @@ async fn stop_mid_file(env: &TestEnv) -> (Watcher, ExitStatus, (String, Vec<u8>)
     let picked = eventually(EVENTUALLY, async || watcher.log().contains("File picked")).await;
     assert!(picked, "the file was never picked\n{}", watcher.log());
     watcher.terminate();
-    let status = watcher.exit(Duration::from_secs(120)).await;
+    // Whatever the deadline, the process must end: with the default one the file finishes in
+    // a few seconds; with 0 s it is abandoned at once.
+    let status = watcher.exit(EVENTUALLY).await;
     let status = status.unwrap_or_else(|| panic!("no exit after SIGTERM\n{}", watcher.log()));
     (watcher, status, input)
 }
@@ -541,9 +571,10 @@ dbtest!(killed_and_restarted_applies_each_file_once, |env| {
     let mut late = late.iter();
     let mut watchers = Vec::new();
     let mut delays = Vec::new();
-    // Kills that left a claim: before its outputs were staged, and after (maybe committed).
-    let (mut claimed_unstaged, mut claimed_staged) = (0, 0);
-    let mut left = Vec::new();
+    // The claims kills left (by claim id, which adoption by the next process keeps), with
+    // what each held: a kill that leaves a new one landed while a file was in progress.
+    let mut claims_left: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut mid_file = 0;
     for round in 0..KILLS {
         let mut watcher = Watcher::start(&env, &format!("watch-{round:02}"));
         let delay = prng.between(20, 400);
@@ -555,19 +586,18 @@ dbtest!(killed_and_restarted_applies_each_file_once, |env| {
         }
         tokio::time::sleep(Duration::from_millis(delay - drop_at)).await;
         watcher.kill();
+        let mut landed_mid_file = false;
+        // A claim holding nothing but `claim.json` is one whose rename had not happened yet.
         for claim in claim_folders(&spool) {
-            let mut held = env.files(&claim);
-            if held.iter().any(|name| name == "outputs.json") {
-                claimed_staged += 1;
-            } else if held.len() > 1 {
-                claimed_unstaged += 1;
+            let id = claim.file_name().unwrap().to_string_lossy().into_owned();
+            if let Entry::Vacant(entry) = claims_left.entry(id) {
+                let mut held = env.files(&claim);
+                held.retain(|name| name != "claim.json");
+                entry.insert(held);
+                landed_mid_file = true;
             }
-            held.retain(|name| name != "claim.json");
-            left.push(format!(
-                "after kill {round}: {} holds {held:?}",
-                claim.file_name().unwrap().to_string_lossy()
-            ));
         }
+        mid_file += usize::from(landed_mid_file);
         watchers.push(watcher);
     }
     for (name, bytes) in late {
@@ -588,12 +618,20 @@ dbtest!(killed_and_restarted_applies_each_file_once, |env| {
     let settled_back = all_logs
         .matches("Interrupted file settled: nothing of it was applied")
         .count();
+    let staged = claims_left
+        .values()
+        .filter(|held| held.iter().any(|name| name == "outputs.json"))
+        .count();
     let summary = format!(
         "seed {seed} (MOODLE_SYNC_CRASH_SEED={seed} repeats it), delays {delays:?} ms, {KILLS} kills, \
-         claims left by kills: {claimed_unstaged} before staging, {claimed_staged} staged; \
-         settled on restart: {settled_applied} applied, {settled_back} put back"
+         {mid_file} mid-file ({staged} with outputs staged); settled on restart: \
+         {settled_applied} applied, {settled_back} put back"
     );
-    let context = format!("{summary}\n{}\n{all_logs}", left.join("\n"));
+    let claims: Vec<String> = claims_left
+        .iter()
+        .map(|(id, held)| format!("claim {id} left holding {held:?}"))
+        .collect();
+    let context = format!("{summary}\n{}\n{all_logs}", claims.join("\n"));
     assert!(done, "not everything was applied\n{context}");
     last = watchers.pop().unwrap();
     last.terminate();
@@ -643,15 +681,27 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
         .collect();
     let mut first = Watcher::start(&env, "watch-a");
     let mut second = Watcher::start(&env, "watch-b");
+    // Both must be up before the burst; one that ends meanwhile fails the test at once.
     let both = eventually(EVENTUALLY, async || {
-        first.is_watching() && second.is_watching()
+        (first.is_watching() && second.is_watching()) || !first.running() || !second.running()
     })
     .await;
+    let context = logs(&[&first, &second]);
     assert!(
-        both,
-        "the watchers did not start\n{}",
-        logs(&[&first, &second])
+        both && first.running() && second.running(),
+        "both watchers must be running\n{context}"
     );
+    // Each keeps its own locked work folder: a process starting must never take the other's
+    // for a dead one's (it would remove it, and the other could never claim a file).
+    let work = env.config.paths.spool.join(".moodle-sync");
+    for watcher in [&first, &second] {
+        let folder = work.join(format!("{}@{}", watcher.child.id(), host_name()));
+        assert!(
+            folder.join(".lock").is_file(),
+            "the work folder {} is gone\n{context}",
+            folder.display()
+        );
+    }
     for (name, bytes) in &inputs {
         env.drop_file(name, bytes);
     }
@@ -684,12 +734,20 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
     for row in &rows {
         *hosts.entry(row.host.as_str()).or_default() += 1;
     }
+    // Sharing a spool and a database is normal operation: starting together (both creating
+    // the ledger tables on a fresh database) or losing a race for a file is not worth a
+    // warning, let alone "the database cannot be used".
     let warnings: Vec<&str> = context
         .lines()
         .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
         .collect();
+    assert_eq!(
+        warnings,
+        Vec::<&str>::new(),
+        "warnings or errors logged\n{context}"
+    );
     eprintln!(
-        "two_watchers_on_one_spool_apply_each_file_once on {:?}: {:?}; files per process {hosts:?}; warnings {warnings:#?}",
+        "two_watchers_on_one_spool_apply_each_file_once on {:?}: {:?}; files per process {hosts:?}",
         env.backend,
         started.elapsed()
     );
@@ -697,10 +755,11 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
 
 // Outputs staged before the commit reach their place even when placing them fails at first.
 // After the commit the input is archived first, then the reports are placed: a crash (or a
-// reports folder that cannot be written) in between leaves a claim folder holding the staged
-// reports and `outputs.json` but no input any more. Here the reports folder is replaced by a
-// file while the file is applied, which leaves exactly that, without depending on the instant
-// of a kill; once the folder is back, the reports the ledger names must be there.
+// reports folder that cannot be written) in between leaves a claim whose input is already in
+// the archive while its reports are still staged, and settling it must still put them in
+// place. Here the reports folder is replaced by a file while the file is applied, which leaves
+// exactly that without depending on the instant of a kill; once the folder is back, the
+// reports the ledger names must be there.
 dbtest!(staged_reports_survive_a_failure_after_the_archive, |env| {
     let mut env = env;
     env.reconfigure(SETTINGS);
