@@ -58,7 +58,7 @@
 
 use std::{
     collections::HashMap,
-    fmt::{self, Write as _},
+    fmt::Write as _,
     fs,
     path::Path,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -73,6 +73,10 @@ use moodle_sync::{
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
+mod common;
+
+use common::{Backend, ScratchDatabase, connect, encode_sqlite_path, failed_while, grid};
+
 /// Lines in the generated file when no count is given on the command line.
 const DEFAULT_LINES: usize = 100_000;
 /// Cohorts `COH00` … `COH99`; line n goes to cohort n % 100.
@@ -86,8 +90,6 @@ const SLOW_ROUND: Duration = Duration::from_secs(60);
 const MEMBER_ROWS_PER_INSERT: usize = 300;
 /// Users per setup `INSERT` (10 values each): under 1,000 bound values a statement.
 const USER_ROWS_PER_INSERT: usize = 90;
-/// How long to wait for a database server before calling it unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Moodle's table prefix in the benchmark's databases.
 const PREFIX: &str = "mdl_";
 /// Members of the cohort the binding case binds.
@@ -107,48 +109,8 @@ const BASELINE_ENROL_BASE: i64 = 1_000_000;
 /// values each).
 const ENROLMENT_ROWS_PER_INSERT: usize = 300;
 
-/// The database backends measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-    Mariadb,
-}
-
-impl Backend {
-    const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mariadb];
-
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-            Backend::Mariadb => "mariadb",
-        }
-    }
-
-    /// The server to create a scratch schema or database on; `None` for SQLite.
-    fn admin_url(self) -> Option<String> {
-        let (variable, default) = match self {
-            Backend::Sqlite => return None,
-            Backend::Postgres => (
-                "MOODLE_SYNC_TEST_POSTGRES",
-                "postgres://postgres@127.0.0.1:5432/test",
-            ),
-            Backend::Mariadb => (
-                "MOODLE_SYNC_TEST_MARIADB",
-                "mysql://root@127.0.0.1:3306/test",
-            ),
-        };
-        Some(std::env::var(variable).unwrap_or_else(|_| default.to_owned()))
-    }
-}
-
 /// What one backend gave.
-enum Outcome {
-    Measured(Figures),
-    Skipped(String),
-    Failed(String),
-}
+type Outcome = common::Outcome<Figures>;
 
 /// One backend's timings: the median of each measurement, and how many rounds were done.
 struct Figures {
@@ -291,132 +253,6 @@ async fn bench_backend(backend: Backend, case: Case, options: Options) -> Outcom
     }
 }
 
-/// A PostgreSQL schema or MariaDB database made for this run. Dropping it drops them, on
-/// success, on error and on panic alike (best effort: a failure is only reported).
-struct ScratchDatabase {
-    admin_url: String,
-    drop_statement: String,
-    label: String,
-}
-
-impl ScratchDatabase {
-    /// Creates the schema or database; returns the URL the application uses to reach it. A
-    /// server that cannot be connected to gives [`Outcome::Skipped`].
-    async fn create(
-        backend: Backend,
-        admin_url: &str,
-    ) -> Result<(String, ScratchDatabase), Outcome> {
-        let shown = DbTarget::redact(admin_url);
-        let mut admin = match connect(admin_url).await {
-            Ok(connection) => connection,
-            Err(error) => {
-                eprintln!(
-                    "[{}] skipped: cannot connect to {shown}: {error}",
-                    backend.name()
-                );
-                return Err(Outcome::Skipped(format!("cannot connect to {shown}")));
-            }
-        };
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        // The tests' clean-up drops `ms_<seconds>_…` leftovers older than two hours.
-        let name = format!("ms_{seconds}_{}_bench", std::process::id());
-        let (create, drop_statement, url, label) = match backend {
-            Backend::Postgres => {
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                (
-                    format!("CREATE SCHEMA {name}"),
-                    format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
-                    format!("{admin_url}{separator}options[search_path]={name}"),
-                    format!("PostgreSQL schema {name}"),
-                )
-            }
-            Backend::Mariadb => (
-                format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"),
-                format!("DROP DATABASE IF EXISTS {name}"),
-                with_database(admin_url, &name),
-                format!("MariaDB database {name}"),
-            ),
-            Backend::Sqlite => unreachable!("SQLite needs no server-side scratch database"),
-        };
-        let created = sqlx::raw_sql(AssertSqlSafe(create))
-            .execute(&mut admin)
-            .await;
-        let _ = admin.close().await;
-        if let Err(error) = created {
-            return Err(Outcome::Failed(format!(
-                "cannot create the {label} on {shown}: {error}"
-            )));
-        }
-        let scratch = ScratchDatabase {
-            admin_url: admin_url.to_owned(),
-            drop_statement,
-            label,
-        };
-        Ok((url, scratch))
-    }
-}
-
-impl Drop for ScratchDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let statement = self.drop_statement.clone();
-        // Drop cannot await, and it may run while a panic unwinds out of the runtime: clean up
-        // from a thread with a runtime of its own.
-        let cleanup = std::thread::spawn(move || -> Result<(), String> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(failed_while("starting a runtime"))?;
-            runtime.block_on(async {
-                let mut admin = connect(&admin_url).await?;
-                let dropped = sqlx::raw_sql(AssertSqlSafe(statement))
-                    .execute(&mut admin)
-                    .await;
-                let _ = admin.close().await;
-                dropped.map(|_| ()).map_err(|error| error.to_string())
-            })
-        })
-        .join();
-        let problem = match cleanup {
-            Ok(Ok(())) => return,
-            Ok(Err(problem)) => problem,
-            Err(_) => "the cleanup thread panicked".to_owned(),
-        };
-        eprintln!(
-            "warning: could not drop the {}: {problem}; drop it by hand",
-            self.label
-        );
-    }
-}
-
-/// `admin_url` with its database replaced by `database` (query parameters kept).
-fn with_database(admin_url: &str, database: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let (scheme, rest) = base.split_once("://").unwrap_or(("mysql", base));
-    let authority = rest.split('/').next().unwrap_or_default();
-    format!("{scheme}://{authority}/{database}{query}")
-}
-
-/// Connects, giving up after [`CONNECT_TIMEOUT`].
-async fn connect(url: &str) -> Result<AnyConnection, String> {
-    sqlx::any::install_default_drivers();
-    match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url)).await {
-        Ok(Ok(connection)) => Ok(connection),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())),
-    }
-}
-
-/// Turns an error into a message that says what was being done.
-fn failed_while<E: fmt::Display>(doing: &'static str) -> impl FnOnce(E) -> String {
-    move |error| format!("{doing}: {error}")
-}
-
 /// The application's view of one benchmark database, and the URL for the benchmark's own
 /// connections to the same database.
 struct Target {
@@ -540,20 +376,6 @@ async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
         db,
         direct_url,
     })
-}
-
-/// Percent-encodes what would end or escape a path in an SQLite URL (as the library does).
-fn encode_sqlite_path(path: &Path) -> String {
-    let mut out = String::new();
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' | '?' | '#' | ' ' => {
-                let _ = write!(out, "%{:02X}", c as u32);
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Adds the users `u1` … `uN` and the cohorts `COH00` … `COH99`; returns the membership rows
@@ -1550,34 +1372,6 @@ fn statistics_label(options: Options) -> &'static str {
     } else {
         "fresh tables, no planner statistics"
     }
-}
-
-/// The header, the rows and the notes of a table, columns aligned.
-fn grid(header: &[&str], rows: &[Vec<String>], notes: &[(&str, String)]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|title| title.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("   ").trim_end().to_owned()
-    };
-    let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|title| (*title).to_owned()).collect();
-    let _ = writeln!(out, "{}", line(&header));
-    for row in rows {
-        let _ = writeln!(out, "{}", line(row));
-    }
-    for (name, note) in notes {
-        let _ = writeln!(out, "{name:<width$}   {note}", width = widths[0]);
-    }
-    out
 }
 
 /// `1234567.8` as `1,234,568`.

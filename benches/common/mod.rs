@@ -1,0 +1,231 @@
+//! What the benchmarks share: the backends, a scratch schema or database per run on the
+//! servers, connections, and the table the figures are printed in.
+
+// Each benchmark uses its own part of this module.
+#![allow(dead_code)]
+
+use std::{
+    fmt::{self, Write as _},
+    path::Path,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use moodle_sync::db::DbTarget;
+use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+
+/// How long to wait for a database server before calling it unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one backend gave: its figures, or why it has none.
+pub enum Outcome<F> {
+    /// Measured.
+    Measured(F),
+    /// Not measured: the server cannot be reached.
+    Skipped(String),
+    /// The measurement failed.
+    Failed(String),
+}
+
+/// The database backends measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mariadb,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mariadb];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mariadb => "mariadb",
+        }
+    }
+
+    /// The server to create a scratch schema or database on; `None` for SQLite.
+    pub fn admin_url(self) -> Option<String> {
+        let (variable, default) = match self {
+            Backend::Sqlite => return None,
+            Backend::Postgres => (
+                "MOODLE_SYNC_TEST_POSTGRES",
+                "postgres://postgres@127.0.0.1:5432/test",
+            ),
+            Backend::Mariadb => (
+                "MOODLE_SYNC_TEST_MARIADB",
+                "mysql://root@127.0.0.1:3306/test",
+            ),
+        };
+        Some(std::env::var(variable).unwrap_or_else(|_| default.to_owned()))
+    }
+}
+
+/// A PostgreSQL schema or MariaDB database made for this run. Dropping it drops them, on
+/// success, on error and on panic alike (best effort: a failure is only reported).
+pub struct ScratchDatabase {
+    admin_url: String,
+    drop_statement: String,
+    label: String,
+}
+
+impl ScratchDatabase {
+    /// Creates the schema or database; returns the URL the application uses to reach it. A
+    /// server that cannot be connected to gives [`Outcome::Skipped`].
+    pub async fn create<F>(
+        backend: Backend,
+        admin_url: &str,
+    ) -> Result<(String, ScratchDatabase), Outcome<F>> {
+        let shown = DbTarget::redact(admin_url);
+        let mut admin = match connect(admin_url).await {
+            Ok(connection) => connection,
+            Err(error) => {
+                eprintln!(
+                    "[{}] skipped: cannot connect to {shown}: {error}",
+                    backend.name()
+                );
+                return Err(Outcome::Skipped(format!("cannot connect to {shown}")));
+            }
+        };
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        // The tests' clean-up drops `ms_<seconds>_…` leftovers older than two hours.
+        let name = format!("ms_{seconds}_{}_bench", std::process::id());
+        let (create, drop_statement, url, label) = match backend {
+            Backend::Postgres => {
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                (
+                    format!("CREATE SCHEMA {name}"),
+                    format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+                    format!("{admin_url}{separator}options[search_path]={name}"),
+                    format!("PostgreSQL schema {name}"),
+                )
+            }
+            Backend::Mariadb => (
+                format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"),
+                format!("DROP DATABASE IF EXISTS {name}"),
+                with_database(admin_url, &name),
+                format!("MariaDB database {name}"),
+            ),
+            Backend::Sqlite => unreachable!("SQLite needs no server-side scratch database"),
+        };
+        let created = sqlx::raw_sql(AssertSqlSafe(create))
+            .execute(&mut admin)
+            .await;
+        let _ = admin.close().await;
+        if let Err(error) = created {
+            return Err(Outcome::Failed(format!(
+                "cannot create the {label} on {shown}: {error}"
+            )));
+        }
+        let scratch = ScratchDatabase {
+            admin_url: admin_url.to_owned(),
+            drop_statement,
+            label,
+        };
+        Ok((url, scratch))
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let statement = self.drop_statement.clone();
+        // Drop cannot await, and it may run while a panic unwinds out of the runtime: clean up
+        // from a thread with a runtime of its own.
+        let cleanup = std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(failed_while("starting a runtime"))?;
+            runtime.block_on(async {
+                let mut admin = connect(&admin_url).await?;
+                let dropped = sqlx::raw_sql(AssertSqlSafe(statement))
+                    .execute(&mut admin)
+                    .await;
+                let _ = admin.close().await;
+                dropped.map(|_| ()).map_err(|error| error.to_string())
+            })
+        })
+        .join();
+        let problem = match cleanup {
+            Ok(Ok(())) => return,
+            Ok(Err(problem)) => problem,
+            Err(_) => "the cleanup thread panicked".to_owned(),
+        };
+        eprintln!(
+            "warning: could not drop the {}: {problem}; drop it by hand",
+            self.label
+        );
+    }
+}
+
+/// `admin_url` with its database replaced by `database` (query parameters kept).
+pub fn with_database(admin_url: &str, database: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("mysql", base));
+    let authority = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+/// Connects, giving up after [`CONNECT_TIMEOUT`].
+pub async fn connect(url: &str) -> Result<AnyConnection, String> {
+    sqlx::any::install_default_drivers();
+    match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
+/// Turns an error into a message that says what was being done.
+pub fn failed_while<E: fmt::Display>(doing: &'static str) -> impl FnOnce(E) -> String {
+    move |error| format!("{doing}: {error}")
+}
+
+/// Percent-encodes what would end or escape a path in an SQLite URL (as the library does).
+pub fn encode_sqlite_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => {
+                let _ = write!(out, "%{:02X}", c as u32);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The header, the rows and the notes of a table, columns aligned.
+pub fn grid(header: &[&str], rows: &[Vec<String>], notes: &[(&str, String)]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|title| title.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("   ").trim_end().to_owned()
+    };
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|title| (*title).to_owned()).collect();
+    let _ = writeln!(out, "{}", line(&header));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    for (name, note) in notes {
+        let _ = writeln!(out, "{name:<width$}   {note}", width = widths[0]);
+    }
+    out
+}
