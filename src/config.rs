@@ -17,6 +17,7 @@ use crate::{
         binding::BindingSettings,
         cohort::CohortSettings,
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
+        user::{PROFILE_PREFIX, UserField, UserSettings},
     },
     db::DbTarget,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
@@ -73,6 +74,8 @@ pub struct FileConfig {
     pub database: DatabaseSection,
     /// How command files are read.
     pub input: InputSection,
+    /// User files.
+    pub users: UsersSection,
     /// Cohort files.
     pub cohorts: CohortsSection,
     /// Binding files.
@@ -194,6 +197,41 @@ impl Default for InputSection {
     }
 }
 
+/// `[users]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsersSection {
+    /// The field that finds an existing account.
+    pub identifier: UserIdentifier,
+    /// Authentication method of created accounts whose line gives none.
+    pub default_auth: String,
+    /// Columns an update never changes.
+    pub protected_fields: Vec<String>,
+    /// Bring deleted accounts back.
+    pub revive_deleted: bool,
+    /// Create missing profile fields as text fields.
+    pub create_profile_fields: bool,
+    /// The category of created profile fields.
+    pub profile_field_category: String,
+    /// bcrypt's cost for given passwords.
+    pub password_cost: u32,
+}
+
+impl Default for UsersSection {
+    fn default() -> Self {
+        let defaults = UserSettings::default();
+        UsersSection {
+            identifier: defaults.identifier,
+            default_auth: defaults.default_auth,
+            protected_fields: defaults.protected_fields,
+            revive_deleted: defaults.revive_deleted,
+            create_profile_fields: defaults.create_profile_fields,
+            profile_field_category: defaults.profile_field_category,
+            password_cost: defaults.password_cost,
+        }
+    }
+}
+
 /// `[cohorts]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -258,6 +296,8 @@ pub struct RoutingSection {
     pub bindings: Vec<String>,
     /// Name patterns of cohort files.
     pub cohorts: Vec<String>,
+    /// Name patterns of user files.
+    pub users: Vec<String>,
 }
 
 impl Default for RoutingSection {
@@ -266,6 +306,7 @@ impl Default for RoutingSection {
         RoutingSection {
             bindings: defaults.bindings,
             cohorts: defaults.cohorts,
+            users: defaults.users,
         }
     }
 }
@@ -330,6 +371,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// How to read command files.
     pub input: InputConfig,
+    /// User file settings.
+    pub users: UserSettings,
     /// Cohort file settings.
     pub cohorts: CohortSettings,
     /// Binding file settings.
@@ -491,12 +534,14 @@ impl Config {
         for (kind, patterns) in [
             (FileKind::Bindings, &file.routing.bindings),
             (FileKind::Cohorts, &file.routing.cohorts),
+            (FileKind::Users, &file.routing.users),
         ] {
             if patterns.is_empty() || patterns.iter().any(|pattern| pattern.trim().is_empty()) {
                 return Err(ConfigError::Invalid {
                     key: match kind {
                         FileKind::Bindings => "[routing] bindings",
                         FileKind::Cohorts => "[routing] cohorts",
+                        FileKind::Users => "[routing] users",
                     },
                     value: format!("{patterns:?}"),
                     reason: format!(
@@ -507,6 +552,7 @@ impl Config {
             }
         }
         let watch = watch_settings(file.watch)?;
+        let users = user_settings(file.users)?;
         Ok(Config {
             source,
             paths: Paths {
@@ -524,6 +570,7 @@ impl Config {
                 },
                 max_file_bytes: file.input.max_file_size_mb.saturating_mul(1024 * 1024),
             },
+            users,
             cohorts: CohortSettings {
                 user_identifier: file.cohorts.user_identifier,
                 cohort_identifier: file.cohorts.cohort_identifier,
@@ -540,6 +587,7 @@ impl Config {
             routing: Routing {
                 bindings: file.routing.bindings,
                 cohorts: file.routing.cohorts,
+                users: file.routing.users,
             },
             watch,
         })
@@ -547,6 +595,73 @@ impl Config {
 }
 
 /// Applies `MOODLE_SYNC_DATABASE_URL` to a parsed file.
+/// Checks `[users]`.
+fn user_settings(section: UsersSection) -> Result<UserSettings, ConfigError> {
+    if section.identifier == UserIdentifier::Id {
+        return Err(ConfigError::Invalid {
+            key: "[users] identifier",
+            value: "\"id\"".into(),
+            reason: "accounts are created with ids Moodle chooses; use \"idnumber\", \"username\" or \"email\"".into(),
+        });
+    }
+    let default_auth = section.default_auth.trim().to_lowercase();
+    if default_auth.is_empty()
+        || !default_auth
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(ConfigError::Invalid {
+            key: "[users] default_auth",
+            value: format!("{:?}", section.default_auth),
+            reason: "name an authentication plugin, such as \"manual\", \"cas\" or \"ldap\"".into(),
+        });
+    }
+    let known: Vec<&str> = UserField::ALL
+        .iter()
+        .map(|field| field.name())
+        .chain(["password", "suspended"])
+        .collect();
+    for field in &section.protected_fields {
+        let lowered = field.to_lowercase();
+        let profile = lowered
+            .strip_prefix(PROFILE_PREFIX)
+            .is_some_and(|shortname| !shortname.is_empty());
+        if !profile && !known.contains(&lowered.as_str()) {
+            return Err(ConfigError::Invalid {
+                key: "[users] protected_fields",
+                value: format!("{field:?}"),
+                reason: format!(
+                    "not a column an update changes; use {} or profile_field_<shortname>",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+    if section.profile_field_category.trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            key: "[users] profile_field_category",
+            value: "\"\"".into(),
+            reason: "name the category created profile fields go in".into(),
+        });
+    }
+    if !(4..=31).contains(&section.password_cost) {
+        return Err(ConfigError::Invalid {
+            key: "[users] password_cost",
+            value: section.password_cost.to_string(),
+            reason: "bcrypt's cost goes from 4 to 31 (Moodle uses 10)".into(),
+        });
+    }
+    Ok(UserSettings {
+        identifier: section.identifier,
+        default_auth,
+        protected_fields: section.protected_fields,
+        revive_deleted: section.revive_deleted,
+        create_profile_fields: section.create_profile_fields,
+        profile_field_category: section.profile_field_category.trim().to_owned(),
+        password_cost: section.password_cost,
+    })
+}
+
 /// Checks `[watch]`.
 fn watch_settings(section: WatchSection) -> Result<WatchSettings, ConfigError> {
     let positive = |key: &'static str, value: u64| {

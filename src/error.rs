@@ -283,6 +283,84 @@ pub enum LineProblem {
         /// `enrolend` as read.
         end: String,
     },
+    /// A value in the wrong format.
+    #[error("\"{value}\" is not {expected}")]
+    InvalidValue {
+        /// The value read.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A password longer than bcrypt can hash.
+    #[error("the password is {bytes} bytes long; Moodle's hash takes at most 71")]
+    PasswordTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+    },
+    /// Creating an account needs values the line does not give.
+    #[error("no account matches and creating one needs {missing}")]
+    MissingToCreate {
+        /// The missing columns, as `firstname and lastname`.
+        missing: String,
+    },
+    /// A username held by another account.
+    #[error("username \"{value}\" is already held by {holder}")]
+    UsernameTaken {
+        /// The username wanted.
+        value: String,
+        /// The account holding it, as shown in reports.
+        holder: String,
+    },
+    /// An idnumber held by another account.
+    #[error("idnumber \"{value}\" is already held by {holder}")]
+    UserIdnumberTaken {
+        /// The idnumber wanted.
+        value: String,
+        /// The account holding it, as shown in reports.
+        holder: String,
+    },
+    /// The line's keys name two different accounts.
+    #[error("{first} and {second} name different accounts")]
+    UserConflict {
+        /// The first key and its account.
+        first: String,
+        /// The second key and its account.
+        second: String,
+    },
+    /// An authentication plugin that the site does not have.
+    #[error(
+        "authentication plugin \"{value}\" is not installed on this site (installed: {installed})"
+    )]
+    UnknownAuth {
+        /// The value read (or the default).
+        value: String,
+        /// The installed plugins.
+        installed: String,
+    },
+    /// Site administrators and the guest account are left alone, as Moodle's upload does.
+    #[error("{user} is {role}; moodle-sync never changes it")]
+    ProtectedAccount {
+        /// The account, as shown in reports.
+        user: String,
+        /// `a site administrator` or `the guest account`.
+        role: &'static str,
+    },
+    /// `oldusername` names no account, and `username` none either.
+    #[error("no account named \"{value}\" to rename")]
+    NothingToRename {
+        /// The old username.
+        value: String,
+    },
+    /// A value that a menu profile field does not offer.
+    #[error("\"{value}\" is not an option of profile field {field} (options: {options})")]
+    NotAnOption {
+        /// The value read.
+        value: String,
+        /// The field's shortname.
+        field: String,
+        /// The options.
+        options: String,
+    },
     /// `restore` of a binding that does not exist.
     #[error("{binding} does not exist: nothing to restore (use add to create it)")]
     NothingToRestore {
@@ -394,6 +472,14 @@ pub enum FileError {
         column: &'static str,
         /// The kind of file.
         kind: &'static str,
+    },
+    /// Profile field columns name fields the site does not define.
+    #[error(
+        "the site has no profile field with shortname {shortnames}: create it in Site administration > Users > User profile fields, or set [users] create_profile_fields = true to create it as a text field"
+    )]
+    UnknownProfileFields {
+        /// The shortnames, comma separated.
+        shortnames: String,
     },
     /// The header is that of another kind of file than the one the file was routed as.
     #[error(

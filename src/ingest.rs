@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::{
-    command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort},
+    command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort, user},
     config::{Config, encoding_setting_label},
     db::{Db, DbError, LedgerEntry, LedgerRun, Touched, Tx},
     error::{Fatal, FileError},
@@ -211,6 +211,7 @@ fn read_input(path: &Path, max: u64) -> Result<Input, (FileError, u64)> {
 fn parse(config: &Config, kind: FileKind, bytes: &[u8]) -> Result<(Table, ParsedFile), String> {
     let table = read_table(bytes, &config.input.read).map_err(|problem| problem.to_string())?;
     let settings = ParseSettings {
+        users: &config.users,
         cohorts: &config.cohorts,
         bindings: &config.bindings,
         routing: &config.routing,
@@ -220,10 +221,26 @@ fn parse(config: &Config, kind: FileKind, bytes: &[u8]) -> Result<(Table, Parsed
 }
 
 /// Plans the file against the database and applies it, with the enrolments that follow, in
-/// `tx`.
-async fn apply(config: &Config, tx: &mut Tx, file: &ParsedFile) -> Result<FileOutcome, DbError> {
+/// `tx`. The inner error rejects the file for what the database holds (a user file naming
+/// profile fields the site does not define); nothing was written then.
+async fn apply(
+    config: &Config,
+    tx: &mut Tx,
+    file: &ParsedFile,
+) -> Result<Result<FileOutcome, String>, DbError> {
     let now = Utc::now().timestamp();
     let (mut outcome, touched) = match file {
+        ParsedFile::Users(file) => {
+            let settings = &config.users;
+            let wanted = user::Wanted::of(file, settings);
+            let snapshot = tx.user_snapshot(&wanted, settings).await?;
+            let plan = match user::plan(file, &snapshot, settings) {
+                Ok(plan) => plan,
+                Err(problem) => return Ok(Err(problem.to_string())),
+            };
+            let touched = tx.apply_user_ops(&plan.ops, now).await?;
+            (plan.outcome, touched)
+        }
         ParsedFile::Cohorts(file) => {
             let settings = &config.cohorts;
             let wanted = cohort::Wanted::of(file, settings);
@@ -256,7 +273,7 @@ async fn apply(config: &Config, tx: &mut Tx, file: &ParsedFile) -> Result<FileOu
     outcome.enrolments = tx
         .follow_enrolments(touched, config.enrolments, now)
         .await?;
-    Ok(outcome)
+    Ok(Ok(outcome))
 }
 
 /// Opens a transaction holding the ledger's lock.
@@ -379,12 +396,20 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             Verdict::Duplicate(earlier.clone().expect("checked"))
         }
         Ok((table, file)) => match apply(config, &mut tx, file).await {
-            Ok(outcome) => {
+            Ok(Ok(outcome)) => {
                 applied = outcome;
                 Verdict::Applied {
                     outcome: &applied,
                     table,
                 }
+            }
+            Ok(Err(problem)) => {
+                let _ = tx.rollback().await;
+                tx = match begin_locked(taker.db, taker.instance).await {
+                    Ok(tx) => tx,
+                    Err(error) => return Processed::Retry(error.to_string()),
+                };
+                Verdict::Rejected(problem)
             }
             Err(error) => {
                 // Roll back now rather than when the connection is next used, so that the
@@ -781,10 +806,11 @@ async fn simulate(
     let applied = apply(config, &mut tx, &file).await;
     let _ = tx.rollback().await;
     match applied {
-        Ok(outcome) => run.report_only(Verdict::Applied {
+        Ok(Ok(outcome)) => run.report_only(Verdict::Applied {
             outcome: &outcome,
             table: &table,
         }),
+        Ok(Err(problem)) => run.report_only(Verdict::Rejected(problem)),
         Err(error) => run.report_only(Verdict::RolledBack(error.to_string())),
     }
 }
@@ -1003,5 +1029,10 @@ fn settings_info(config: &Config) -> SettingsInfo {
         role_identifier: config.bindings.role_identifier.name().into(),
         enrol_methods: config.bindings.enrol_methods.clone(),
         enrolments: config.enrolments,
+        account_identifier: config.users.identifier.name().into(),
+        protected_fields: config.users.protected_fields.clone(),
+        revive_deleted: config.users.revive_deleted,
+        create_profile_fields: config.users.create_profile_fields,
+        default_auth: config.users.default_auth.clone(),
     }
 }

@@ -58,6 +58,46 @@ impl fmt::Display for UserLabel {
     }
 }
 
+/// An account as a user file's report names it: its username and idnumber.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountLabel {
+    /// Moodle's id; `None` for an account this file creates.
+    pub id: Option<i64>,
+    /// Login name.
+    pub username: String,
+    /// External identifier, possibly empty.
+    pub idnumber: String,
+}
+
+impl fmt::Display for AccountLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.username.is_empty() {
+            f.write_str("(no username)")?;
+        } else {
+            f.write_str(&self.username)?;
+        }
+        if !self.idnumber.is_empty() {
+            write!(f, " [{}]", self.idnumber)?;
+        }
+        Ok(())
+    }
+}
+
+/// What was stored as the password of a created account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordSet {
+    /// The file's password, hashed as Moodle verifies it.
+    Hashed,
+    /// `to be generated` with the `create_password` preference: Moodle's cron generates a
+    /// password and mails it.
+    ToBeGenerated,
+    /// `not cached`: the authentication plugin checks passwords elsewhere.
+    NotCached,
+    /// Nothing (an internal method, such as `nologin`, that logs no one in by password).
+    None,
+}
+
 /// A course as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CourseLabel {
@@ -136,11 +176,11 @@ impl fmt::Display for BindingLabel {
     }
 }
 
-/// One field of a cohort that a line changes.
+/// One field that a line changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
-    /// The cohort field, as named in Moodle's table.
-    pub field: &'static str,
+    /// The field, as named in Moodle's table (or the file's column, for profile fields).
+    pub field: String,
     /// Its value before.
     pub from: String,
     /// Its value after.
@@ -272,6 +312,85 @@ pub enum Effect {
         /// Enrolments it held.
         enrolments: usize,
     },
+    /// A custom profile field was created (`[users] create_profile_fields`).
+    ProfileFieldCreated {
+        /// Its shortname.
+        shortname: String,
+        /// Its category.
+        category: String,
+    },
+    /// An account was created, with its user context.
+    UserCreated {
+        /// The account.
+        user: AccountLabel,
+        /// Its authentication method.
+        auth: String,
+        /// What its password is.
+        password: PasswordSet,
+        /// Whether it has an email (Moodle mails generated passwords).
+        has_email: bool,
+        /// Whether it was created suspended.
+        suspended: bool,
+    },
+    /// A deleted account matched the line and was left deleted (`[users] revive_deleted` is
+    /// off): the line created a new account.
+    DeletedAccountLeft {
+        /// The deleted account.
+        user: AccountLabel,
+    },
+    /// Some fields of an account were changed.
+    UserUpdated {
+        /// The account.
+        user: AccountLabel,
+        /// What changed (passwords are never shown).
+        changes: Vec<FieldChange>,
+        /// Columns whose different values were not applied: `[users] protected_fields`.
+        protected: Vec<String>,
+    },
+    /// The account already was as the line says.
+    UserUnchanged {
+        /// The account.
+        user: AccountLabel,
+        /// Columns whose different values were not applied: `[users] protected_fields`.
+        protected: Vec<String>,
+    },
+    /// A deleted account was brought back (`[users] revive_deleted`).
+    UserRevived {
+        /// The account.
+        user: AccountLabel,
+        /// The values it was given.
+        changes: Vec<FieldChange>,
+    },
+    /// An account was suspended.
+    UserSuspended {
+        /// The account.
+        user: AccountLabel,
+    },
+    /// An account's suspension was lifted.
+    UserUnsuspended {
+        /// The account.
+        user: AccountLabel,
+    },
+    /// The account already was suspended.
+    AlreadySuspended {
+        /// The account.
+        user: AccountLabel,
+    },
+    /// The account was not suspended.
+    NotSuspended {
+        /// The account.
+        user: AccountLabel,
+    },
+    /// An account was deleted as Moodle deletes them.
+    UserDeleted {
+        /// The account, as it was named before.
+        user: AccountLabel,
+    },
+    /// The account was already deleted.
+    AlreadyDeleted {
+        /// The account.
+        user: AccountLabel,
+    },
     /// No binding matches: nothing to disable or delete.
     NotBound {
         /// The course.
@@ -320,6 +439,20 @@ pub struct Totals {
     pub bindings_deleted: usize,
     /// Course groups created for bindings.
     pub groups_created: usize,
+    /// Accounts created.
+    pub users_created: usize,
+    /// Accounts updated.
+    pub users_updated: usize,
+    /// Deleted accounts revived.
+    pub users_revived: usize,
+    /// Accounts suspended.
+    pub users_suspended: usize,
+    /// Suspensions lifted.
+    pub users_unsuspended: usize,
+    /// Accounts deleted.
+    pub users_deleted: usize,
+    /// Custom profile fields created.
+    pub profile_fields_created: usize,
     /// Course enrolments created (`[enrolments] mode = "immediate"`).
     pub enrolments_created: usize,
     /// Suspended course enrolments reactivated.
@@ -353,7 +486,19 @@ impl Totals {
             Effect::BindingUpdated { .. } => self.bindings_updated += 1,
             Effect::BindingDisabled { .. } => self.bindings_disabled += 1,
             Effect::BindingDeleted { .. } => self.bindings_deleted += 1,
-            Effect::CohortUnchanged { .. }
+            Effect::ProfileFieldCreated { .. } => self.profile_fields_created += 1,
+            Effect::UserCreated { .. } => self.users_created += 1,
+            Effect::UserUpdated { .. } => self.users_updated += 1,
+            Effect::UserRevived { .. } => self.users_revived += 1,
+            Effect::UserSuspended { .. } => self.users_suspended += 1,
+            Effect::UserUnsuspended { .. } => self.users_unsuspended += 1,
+            Effect::UserDeleted { .. } => self.users_deleted += 1,
+            Effect::DeletedAccountLeft { .. }
+            | Effect::UserUnchanged { .. }
+            | Effect::AlreadySuspended { .. }
+            | Effect::NotSuspended { .. }
+            | Effect::AlreadyDeleted { .. }
+            | Effect::CohortUnchanged { .. }
             | Effect::CohortAlreadyEmpty { .. }
             | Effect::AlreadyMember { .. }
             | Effect::NotMember { .. }
@@ -376,6 +521,11 @@ impl Effect {
                 | Effect::BindingUnchanged { .. }
                 | Effect::BindingAlreadyDisabled { .. }
                 | Effect::NotBound { .. }
+                | Effect::DeletedAccountLeft { .. }
+                | Effect::UserUnchanged { .. }
+                | Effect::AlreadySuspended { .. }
+                | Effect::NotSuspended { .. }
+                | Effect::AlreadyDeleted { .. }
         )
     }
 }

@@ -5,10 +5,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A kind of command file. The order of the variants is the order in which files of one batch
-/// are applied: cohorts (and their members) before the bindings that enrol them.
+/// are applied: users first (cohort files name them), then cohorts (and their members), then
+/// the bindings that enrol them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
+    /// User accounts and their profile fields (`users*.csv`, `userimport*.csv`).
+    Users,
     /// Cohorts and their members (`cohorts*.csv`).
     Cohorts,
     /// Cohort-to-course bindings: cohort sync enrolment methods (`cohortscourses*.csv`).
@@ -18,11 +21,13 @@ pub enum FileKind {
 impl FileKind {
     /// Every kind, in the order their name patterns are tested: the most specific first, so that
     /// `cohortscourses.csv` is a binding file although `cohorts*.csv` matches it too.
-    pub const ROUTING_ORDER: [FileKind; 2] = [FileKind::Bindings, FileKind::Cohorts];
+    pub const ROUTING_ORDER: [FileKind; 3] =
+        [FileKind::Bindings, FileKind::Cohorts, FileKind::Users];
 
     /// The name used in reports, logs and `--kind`.
     pub fn name(self) -> &'static str {
         match self {
+            FileKind::Users => "users",
             FileKind::Cohorts => "cohorts",
             FileKind::Bindings => "bindings",
         }
@@ -32,6 +37,7 @@ impl FileKind {
     /// named with it.
     pub fn file_prefix(self) -> &'static str {
         match self {
+            FileKind::Users => "users",
             FileKind::Cohorts => "cohorts",
             FileKind::Bindings => "cohortscourses",
         }
@@ -39,12 +45,18 @@ impl FileKind {
 
     /// The default name patterns of this kind.
     pub fn default_patterns(self) -> Vec<String> {
-        vec![format!("{}*.csv", self.file_prefix())]
+        let mut patterns = vec![format!("{}*.csv", self.file_prefix())];
+        if self == FileKind::Users {
+            // The reference tool's default file name.
+            patterns.push("userimport*.csv".into());
+        }
+        patterns
     }
 
     /// The columns that name what a line is about, shown beside each line in reports.
     pub fn key_columns(self) -> &'static [&'static str] {
         match self {
+            FileKind::Users => &["username", "idnumber"],
             FileKind::Cohorts => &["cohort", "user"],
             FileKind::Bindings => &["course", "cohort", "role"],
         }
@@ -65,6 +77,8 @@ pub struct Routing {
     pub bindings: Vec<String>,
     /// Patterns of cohort files.
     pub cohorts: Vec<String>,
+    /// Patterns of user files.
+    pub users: Vec<String>,
 }
 
 impl Default for Routing {
@@ -72,6 +86,7 @@ impl Default for Routing {
         Routing {
             bindings: FileKind::Bindings.default_patterns(),
             cohorts: FileKind::Cohorts.default_patterns(),
+            users: FileKind::Users.default_patterns(),
         }
     }
 }
@@ -80,6 +95,7 @@ impl Routing {
     /// The patterns of `kind`.
     pub fn patterns(&self, kind: FileKind) -> &[String] {
         match kind {
+            FileKind::Users => &self.users,
             FileKind::Cohorts => &self.cohorts,
             FileKind::Bindings => &self.bindings,
         }
@@ -164,10 +180,16 @@ mod tests {
             Some(FileKind::Bindings)
         );
         assert_eq!(routing.kind_of("cohorts_2026.csv"), Some(FileKind::Cohorts));
-        assert_eq!(routing.kind_of("users.csv"), None);
+        assert_eq!(routing.kind_of("users.csv"), Some(FileKind::Users));
+        assert_eq!(
+            routing.kind_of("UserImport_2026.csv"),
+            Some(FileKind::Users)
+        );
+        assert_eq!(routing.kind_of("enrolments.csv"), None);
         let custom = Routing {
             bindings: vec!["liaisons*.csv".into()],
             cohorts: vec!["*.csv".into()],
+            users: vec!["comptes*.csv".into()],
         };
         assert_eq!(custom.kind_of("liaisons.csv"), Some(FileKind::Bindings));
         assert_eq!(

@@ -5,6 +5,7 @@ pub mod binding;
 pub mod cohort;
 mod kind;
 pub mod refs;
+pub mod user;
 
 pub use kind::{FileKind, Routing, matches};
 
@@ -13,6 +14,8 @@ use crate::{error::FileError, input::Table};
 /// A command file's lines, parsed as its kind says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedFile {
+    /// A user file.
+    Users(user::ParsedFile),
     /// A cohort file.
     Cohorts(cohort::ParsedFile),
     /// A binding file.
@@ -22,6 +25,8 @@ pub enum ParsedFile {
 /// The settings parsing needs, per kind.
 #[derive(Debug, Clone, Copy)]
 pub struct ParseSettings<'a> {
+    /// `[users]`.
+    pub users: &'a user::UserSettings,
     /// `[cohorts]`.
     pub cohorts: &'a cohort::CohortSettings,
     /// `[bindings]`.
@@ -71,6 +76,7 @@ fn parse_as(
     settings: ParseSettings<'_>,
 ) -> Result<ParsedFile, FileError> {
     match kind {
+        FileKind::Users => user::parse_file(table, settings.users).map(ParsedFile::Users),
         FileKind::Cohorts => cohort::parse_file(table, settings.cohorts).map(ParsedFile::Cohorts),
         FileKind::Bindings => {
             binding::parse_file(table, settings.bindings).map(ParsedFile::Bindings)

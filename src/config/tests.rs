@@ -87,6 +87,7 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.input.read, defaults.input.read);
     assert_eq!(example.input.max_file_bytes, defaults.input.max_file_bytes);
     assert_eq!(example.cohorts, defaults.cohorts);
+    assert_eq!(example.users, defaults.users);
     assert_eq!(example.bindings, defaults.bindings);
     assert_eq!(example.enrolments, defaults.enrolments);
     assert_eq!(example.routing, defaults.routing);

@@ -9,6 +9,7 @@ mod dialect;
 mod enrolment;
 mod ledger;
 mod schema;
+mod user;
 
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};

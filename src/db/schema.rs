@@ -217,7 +217,7 @@ pub async fn add_demo_data(db: &Db, now: i64) -> Result<Option<DemoSummary>, DbE
 }
 
 /// Inserts a context the way Moodle does: the row first, then its path from its own id.
-async fn insert_context(
+pub(super) async fn insert_context(
     tx: &mut Tx,
     level: i64,
     instance: i64,

@@ -40,12 +40,27 @@ pub struct ColumnMap {
     positions: Vec<Option<usize>>,
     /// The header names as written (trimmed), by position.
     names: Vec<String>,
+    /// Columns of an open family (such as `profile_field_<shortname>`): position and the name
+    /// after the family's prefix, as written.
+    family: Vec<(usize, String)>,
 }
 
 impl ColumnMap {
     /// Matches `header` against `specs`. Trailing empty names (a trailing separator) are
     /// ignored; any other empty, unknown or repeated name is a file error.
     pub fn resolve(header: &Record, specs: &[ColumnSpec]) -> Result<ColumnMap, FileError> {
+        ColumnMap::resolve_with_family(header, specs, None)
+    }
+
+    /// As [`ColumnMap::resolve`], also accepting the columns whose name starts with `prefix`
+    /// (compared ignoring case) and has more after it: a family of columns named by data, such
+    /// as `profile_field_<shortname>`. [`ColumnMap::family`] lists them.
+    pub fn resolve_with_family(
+        header: &Record,
+        specs: &[ColumnSpec],
+        prefix: Option<&str>,
+    ) -> Result<ColumnMap, FileError> {
+        let mut family: Vec<(usize, String)> = Vec::new();
         let mut names = header.values.clone();
         while names.last().is_some_and(String::is_empty) {
             names.pop();
@@ -59,6 +74,25 @@ impl ColumnMap {
                 });
             }
             let lowered = name.to_lowercase();
+            if let Some(prefix) = prefix
+                && lowered.len() > prefix.len()
+                && lowered.starts_with(prefix)
+                && name.is_char_boundary(prefix.len())
+            {
+                let member = &name[prefix.len()..];
+                if let Some(&(first, _)) = family
+                    .iter()
+                    .find(|(_, other)| other.eq_ignore_ascii_case(member))
+                {
+                    return Err(FileError::DuplicateColumn {
+                        name: "profile field",
+                        first: first + 1,
+                        second: position + 1,
+                    });
+                }
+                family.push((position, member.to_owned()));
+                continue;
+            }
             let found = specs
                 .iter()
                 .position(|spec| spec.name == lowered || spec.aliases.contains(&lowered.as_str()));
@@ -86,7 +120,31 @@ impl ColumnMap {
                 known: specs.iter().map(|spec| spec.name).collect(),
             });
         }
-        Ok(ColumnMap { positions, names })
+        Ok(ColumnMap {
+            positions,
+            names,
+            family,
+        })
+    }
+
+    /// The family's columns ([`ColumnMap::resolve_with_family`]): each one's position and its
+    /// name after the prefix, in header order.
+    pub fn family(&self) -> &[(usize, String)] {
+        &self.family
+    }
+
+    /// The non-empty value at header `position` on `record`, if any.
+    pub fn get_at<'r>(&self, record: &'r Record, position: usize) -> Option<&'r str> {
+        record
+            .values
+            .get(position)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The header name at `position`, as written.
+    pub fn name_at(&self, position: usize) -> &str {
+        self.names.get(position).map_or("?", String::as_str)
     }
 
     /// Whether the header has the column of spec `index`.

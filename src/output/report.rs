@@ -10,7 +10,8 @@ use crate::{
     error::LineError,
     input::{SourceFormat, delimiter_label},
     outcome::{
-        Effect, EnrolmentMode, EnrolmentOutcome, FileOutcome, LineStatus, Totals, UnenrolAction,
+        Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
+        Totals, UnenrolAction,
     },
 };
 
@@ -91,6 +92,16 @@ pub struct SettingsInfo {
     pub enrol_methods: Vec<String>,
     /// `[enrolments] mode`.
     pub enrolments: EnrolmentMode,
+    /// `[users] identifier`.
+    pub account_identifier: String,
+    /// `[users] protected_fields`.
+    pub protected_fields: Vec<String>,
+    /// `[users] revive_deleted`.
+    pub revive_deleted: bool,
+    /// `[users] create_profile_fields`.
+    pub create_profile_fields: bool,
+    /// `[users] default_auth`.
+    pub default_auth: String,
 }
 
 /// The files a run wrote or moved, besides the report itself (which sits beside the tryback,
@@ -393,6 +404,18 @@ impl<'a> Report<'a> {
             out,
             "Settings",
             &match self.file_kind {
+                FileKind::Users => format!(
+                    "accounts matched by {} (else by username), default auth {}, protected fields {}, revive_deleted {}, create_profile_fields {}",
+                    self.settings.account_identifier,
+                    self.settings.default_auth,
+                    if self.settings.protected_fields.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        self.settings.protected_fields.join(", ")
+                    },
+                    yes_no(self.settings.revive_deleted),
+                    yes_no(self.settings.create_profile_fields),
+                ),
                 FileKind::Cohorts => format!(
                     "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, enrolments {}",
                     self.settings.cohort_identifier,
@@ -568,6 +591,25 @@ impl<'a> Report<'a> {
             }
             out.write_all(b"\n")?;
             match self.file_kind {
+                FileKind::Users => {
+                    writeln!(
+                        out,
+                        "accounts  {} created, {} updated, {} revived, {} suspended, {} unsuspended, {} deleted",
+                        totals.users_created,
+                        totals.users_updated,
+                        totals.users_revived,
+                        totals.users_suspended,
+                        totals.users_unsuspended,
+                        totals.users_deleted
+                    )?;
+                    if totals.profile_fields_created > 0 {
+                        writeln!(
+                            out,
+                            "fields    {} profile fields created",
+                            totals.profile_fields_created
+                        )?;
+                    }
+                }
                 FileKind::Cohorts => {
                     writeln!(
                         out,
@@ -762,6 +804,32 @@ fn describe_format(format: &SourceFormat) -> String {
     )
 }
 
+fn describe_changes(changes: &[FieldChange]) -> String {
+    changes
+        .iter()
+        .map(|change| {
+            format!(
+                "{} \"{}\" → \"{}\"",
+                change.field,
+                shorten(&change.from),
+                shorten(&change.to)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_protected(protected: &[String]) -> String {
+    if protected.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (different {} kept: protected by [users] protected_fields)",
+            protected.join(", ")
+        )
+    }
+}
+
 /// An effect in words. A simulation says what would happen.
 pub fn describe(effect: &Effect, simulation: bool) -> String {
     let verb = |done: &str, would: &str| {
@@ -772,6 +840,78 @@ pub fn describe(effect: &Effect, simulation: bool) -> String {
         }
     };
     match effect {
+        Effect::ProfileFieldCreated {
+            shortname,
+            category,
+        } => format!(
+            "{} text profile field {shortname} in category \"{category}\"",
+            verb("created", "would create")
+        ),
+        Effect::UserCreated {
+            user,
+            auth,
+            password,
+            has_email,
+            suspended,
+        } => {
+            let password = match password {
+                PasswordSet::Hashed => "password from the file".to_owned(),
+                PasswordSet::ToBeGenerated if *has_email => {
+                    "Moodle's cron will generate a password and mail it".to_owned()
+                }
+                PasswordSet::ToBeGenerated => {
+                    "no email: Moodle's cron cannot mail the password it generates; give an email or a password".to_owned()
+                }
+                PasswordSet::NotCached => format!("password checked by {auth}"),
+                PasswordSet::None => "no password".to_owned(),
+            };
+            format!(
+                "{} account {user} (auth {auth}{}; {password})",
+                verb("created", "would create"),
+                if *suspended { ", suspended" } else { "" }
+            )
+        }
+        Effect::DeletedAccountLeft { user } => {
+            format!("deleted account {user} left deleted ([users] revive_deleted is off)")
+        }
+        Effect::UserUpdated {
+            user,
+            changes,
+            protected,
+        } => format!(
+            "{} account {user}: {}{}",
+            verb("updated", "would update"),
+            describe_changes(changes),
+            describe_protected(protected)
+        ),
+        Effect::UserUnchanged { user, protected } => {
+            format!(
+                "account {user} already as given{}",
+                describe_protected(protected)
+            )
+        }
+        Effect::UserRevived { user, changes } => {
+            let mut text = format!("{} deleted account {user}", verb("revived", "would revive"));
+            if !changes.is_empty() {
+                text.push_str(": ");
+                text.push_str(&describe_changes(changes));
+            }
+            text
+        }
+        Effect::UserSuspended { user } => {
+            format!("{} account {user}", verb("suspended", "would suspend"))
+        }
+        Effect::UserUnsuspended { user } => format!(
+            "{} the suspension of account {user}",
+            verb("lifted", "would lift")
+        ),
+        Effect::AlreadySuspended { user } => format!("account {user} already suspended"),
+        Effect::NotSuspended { user } => format!("account {user} not suspended"),
+        Effect::UserDeleted { user } => format!(
+            "{} account {user} (memberships, enrolments, roles and profile data removed)",
+            verb("deleted", "would delete")
+        ),
+        Effect::AlreadyDeleted { user } => format!("account {user} already deleted"),
         Effect::CohortCreated { cohort, context } => {
             format!(
                 "{} cohort {cohort} in {context} context",

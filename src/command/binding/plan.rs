@@ -728,7 +728,7 @@ impl<'a> Planner<'a> {
                     .map_or_else(|| "none".to_owned(), |group| self.group_label(group).name);
                 let group = self.realise_group(target, course, &mut effects);
                 fields.push(FieldChange {
-                    field: "group",
+                    field: "group".into(),
                     from,
                     to: group
                         .map_or_else(|| "none".to_owned(), |group| self.group_label(group).name),
@@ -747,7 +747,7 @@ impl<'a> Planner<'a> {
         ] {
             if let Some(wanted) = wanted.filter(|&wanted| wanted != now) {
                 fields.push(FieldChange {
-                    field,
+                    field: field.into(),
                     from: show_time(now),
                     to: show_time(wanted),
                 });

@@ -461,7 +461,9 @@ fn a_header_of_the_other_kind_names_the_kind() {
     };
     let bindings = settings();
     let routing = Routing::default();
+    let users = crate::command::user::UserSettings::default();
     let parse_settings = ParseSettings {
+        users: &users,
         cohorts: &cohorts,
         bindings: &bindings,
         routing: &routing,

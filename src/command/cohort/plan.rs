@@ -745,7 +745,7 @@ impl<'a> Planner<'a> {
         let mut fields = Vec::new();
         if let Some(name) = line.name.as_ref().filter(|name| **name != cohort.name) {
             fields.push(FieldChange {
-                field: "name",
+                field: "name".into(),
                 from: cohort.name.clone(),
                 to: name.clone(),
             });
@@ -758,7 +758,7 @@ impl<'a> Planner<'a> {
         {
             self.check_idnumber_free(idnumber, Some(index))?;
             fields.push(FieldChange {
-                field: "idnumber",
+                field: "idnumber".into(),
                 from: cohort.idnumber.clone().unwrap_or_default(),
                 to: idnumber.clone(),
             });
@@ -770,7 +770,7 @@ impl<'a> Planner<'a> {
             .filter(|description| Some(*description) != cohort.description.as_ref())
         {
             fields.push(FieldChange {
-                field: "description",
+                field: "description".into(),
                 from: cohort.description.clone().unwrap_or_default(),
                 to: description.clone(),
             });
@@ -778,7 +778,7 @@ impl<'a> Planner<'a> {
         }
         if let Some(context) = context.filter(|context| context.id != cohort.contextid) {
             fields.push(FieldChange {
-                field: "contextid",
+                field: "contextid".into(),
                 from: self.context_label(cohort.contextid),
                 to: context.label.clone(),
             });
@@ -786,7 +786,7 @@ impl<'a> Planner<'a> {
         }
         if let Some(visible) = line.visible.filter(|visible| *visible != cohort.visible) {
             fields.push(FieldChange {
-                field: "visible",
+                field: "visible".into(),
                 from: u8::from(cohort.visible).to_string(),
                 to: u8::from(visible).to_string(),
             });
@@ -798,7 +798,7 @@ impl<'a> Planner<'a> {
             .filter(|component| **component != cohort.component)
         {
             fields.push(FieldChange {
-                field: "component",
+                field: "component".into(),
                 from: cohort.component.clone(),
                 to: component.clone(),
             });

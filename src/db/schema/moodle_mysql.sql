@@ -1,8 +1,8 @@
 -- Moodle database schema, subset for moodle-sync -- MySQL / MariaDB
 --
--- What this is: a subset of Moodle's schema for the 19 tables moodle-sync reads or writes
+-- What this is: a subset of Moodle's schema for the 20 tables moodle-sync reads or writes
 -- (config, courses and course categories, enrolment instances and user enrolments, users,
--- user preferences, roles, contexts, role assignments, profile fields, groups, cohorts and
+-- user preferences, roles, contexts, role assignments, profile fields and their categories, groups, cohorts and
 -- cohort members, cache flags, the standard log), followed by the rows a fresh Moodle
 -- install has in these tables. `moodle-sync init` creates the embedded SQLite database from it,
 -- and the tests create their PostgreSQL and MariaDB databases from it; moodle-sync never runs
@@ -320,6 +320,16 @@ CONSTRAINT  PRIMARY KEY (id)
  DEFAULT COLLATE = utf8mb4_unicode_ci ROW_FORMAT=Dynamic
  COMMENT='assigning roles in different context';
 
+CREATE TABLE mdl_user_info_category (
+    id BIGINT(10) NOT NULL auto_increment,
+    name VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL DEFAULT '',
+    sortorder BIGINT(10) NOT NULL DEFAULT 0,
+CONSTRAINT  PRIMARY KEY (id)
+)
+ ENGINE = InnoDB
+ DEFAULT COLLATE = utf8mb4_unicode_ci ROW_FORMAT=Dynamic
+ COMMENT='Customisable fields categories';
+
 CREATE TABLE mdl_user_info_field (
     id BIGINT(10) NOT NULL auto_increment,
     shortname VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL DEFAULT 'shortname',
@@ -540,6 +550,21 @@ INSERT INTO mdl_role (id, name, shortname, description, sortorder, archetype) VA
 INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
     ('enrol_cohort', 'roleid', '5'),
     ('enrol_cohort', 'unenrolaction', '0');
+-- The core authentication plugins, installed (a version row per plugin, as every
+-- installed plugin has); moodle-sync reads which ones exist, not their versions.
+INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
+    ('auth_cas', 'version', '2025100600'),
+    ('auth_db', 'version', '2025100600'),
+    ('auth_email', 'version', '2025100600'),
+    ('auth_ldap', 'version', '2025100600'),
+    ('auth_lti', 'version', '2025100600'),
+    ('auth_manual', 'version', '2025100600'),
+    ('auth_mnet', 'version', '2025100600'),
+    ('auth_nologin', 'version', '2025100600'),
+    ('auth_none', 'version', '2025100600'),
+    ('auth_oauth2', 'version', '2025100600'),
+    ('auth_shibboleth', 'version', '2025100600'),
+    ('auth_webservice', 'version', '2025100600');
 -- Moodle resets sequences after explicit-id inserts (mysql_sql_generator::getResetSequenceSQL).
 -- InnoDB already moves the counter past explicit ids; these lines make it explicit.
 ALTER TABLE mdl_context AUTO_INCREMENT = 6;

@@ -1,8 +1,8 @@
 -- Moodle database schema, subset for moodle-sync -- PostgreSQL
 --
--- What this is: a subset of Moodle's schema for the 19 tables moodle-sync reads or writes
+-- What this is: a subset of Moodle's schema for the 20 tables moodle-sync reads or writes
 -- (config, courses and course categories, enrolment instances and user enrolments, users,
--- user preferences, roles, contexts, role assignments, profile fields, groups, cohorts and
+-- user preferences, roles, contexts, role assignments, profile fields and their categories, groups, cohorts and
 -- cohort members, cache flags, the standard log), followed by the rows a fresh Moodle
 -- install has in these tables. `moodle-sync init` creates the embedded SQLite database from it,
 -- and the tests create their PostgreSQL and MariaDB databases from it; moodle-sync never runs
@@ -296,6 +296,14 @@ CREATE INDEX mdl_roleassi_rol_ix ON mdl_role_assignments (roleid);
 CREATE INDEX mdl_roleassi_con_ix ON mdl_role_assignments (contextid);
 CREATE INDEX mdl_roleassi_use_ix ON mdl_role_assignments (userid);
 
+CREATE TABLE mdl_user_info_category (
+    id BIGSERIAL,
+    name VARCHAR(255) NOT NULL DEFAULT '',
+    sortorder BIGINT NOT NULL DEFAULT 0,
+CONSTRAINT mdl_userinfocate_id_pk PRIMARY KEY (id)
+);
+COMMENT ON TABLE mdl_user_info_category IS 'Customisable fields categories';
+
 CREATE TABLE mdl_user_info_field (
     id BIGSERIAL,
     shortname VARCHAR(255) NOT NULL DEFAULT 'shortname',
@@ -500,6 +508,21 @@ INSERT INTO mdl_role (id, name, shortname, description, sortorder, archetype) VA
 INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
     ('enrol_cohort', 'roleid', '5'),
     ('enrol_cohort', 'unenrolaction', '0');
+-- The core authentication plugins, installed (a version row per plugin, as every
+-- installed plugin has); moodle-sync reads which ones exist, not their versions.
+INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
+    ('auth_cas', 'version', '2025100600'),
+    ('auth_db', 'version', '2025100600'),
+    ('auth_email', 'version', '2025100600'),
+    ('auth_ldap', 'version', '2025100600'),
+    ('auth_lti', 'version', '2025100600'),
+    ('auth_manual', 'version', '2025100600'),
+    ('auth_mnet', 'version', '2025100600'),
+    ('auth_nologin', 'version', '2025100600'),
+    ('auth_none', 'version', '2025100600'),
+    ('auth_oauth2', 'version', '2025100600'),
+    ('auth_shibboleth', 'version', '2025100600'),
+    ('auth_webservice', 'version', '2025100600');
 -- Moodle resets sequences after explicit-id inserts (postgres_sql_generator::getResetSequenceSQL).
 ALTER SEQUENCE mdl_context_id_seq RESTART WITH 6;
 ALTER SEQUENCE mdl_course_id_seq RESTART WITH 2;

@@ -1,8 +1,8 @@
 -- Moodle database schema, subset for moodle-sync -- SQLite
 --
--- What this is: a subset of Moodle's schema for the 19 tables moodle-sync reads or writes
+-- What this is: a subset of Moodle's schema for the 20 tables moodle-sync reads or writes
 -- (config, courses and course categories, enrolment instances and user enrolments, users,
--- user preferences, roles, contexts, role assignments, profile fields, groups, cohorts and
+-- user preferences, roles, contexts, role assignments, profile fields and their categories, groups, cohorts and
 -- cohort members, cache flags, the standard log), followed by the rows a fresh Moodle
 -- install has in these tables. `moodle-sync init` creates the embedded SQLite database from it,
 -- and the tests create their PostgreSQL and MariaDB databases from it; moodle-sync never runs
@@ -275,6 +275,12 @@ CREATE INDEX mdl_roleassi_rol_ix ON mdl_role_assignments (roleid);
 CREATE INDEX mdl_roleassi_con_ix ON mdl_role_assignments (contextid);
 CREATE INDEX mdl_roleassi_use_ix ON mdl_role_assignments (userid);
 
+CREATE TABLE mdl_user_info_category (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name VARCHAR(255) NOT NULL DEFAULT '',
+    sortorder INTEGER(10) NOT NULL DEFAULT 0
+);
+
 CREATE TABLE mdl_user_info_field (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     shortname VARCHAR(255) NOT NULL DEFAULT 'shortname',
@@ -463,5 +469,20 @@ INSERT INTO mdl_role (id, name, shortname, description, sortorder, archetype) VA
 INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
     ('enrol_cohort', 'roleid', '5'),
     ('enrol_cohort', 'unenrolaction', '0');
+-- The core authentication plugins, installed (a version row per plugin, as every
+-- installed plugin has); moodle-sync reads which ones exist, not their versions.
+INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
+    ('auth_cas', 'version', '2025100600'),
+    ('auth_db', 'version', '2025100600'),
+    ('auth_email', 'version', '2025100600'),
+    ('auth_ldap', 'version', '2025100600'),
+    ('auth_lti', 'version', '2025100600'),
+    ('auth_manual', 'version', '2025100600'),
+    ('auth_mnet', 'version', '2025100600'),
+    ('auth_nologin', 'version', '2025100600'),
+    ('auth_none', 'version', '2025100600'),
+    ('auth_oauth2', 'version', '2025100600'),
+    ('auth_shibboleth', 'version', '2025100600'),
+    ('auth_webservice', 'version', '2025100600');
 -- No sequence reset is needed: with AUTOINCREMENT, SQLite records the largest id
 -- inserted (explicit ones included) in sqlite_sequence.

@@ -123,7 +123,7 @@ fn upload_names_and_done_markers_are_ignored_whatever_their_case() {
         "cohorts.csv.writing",
         "cohorts.csv.done",
         "cohorts.csv.DONE",
-        "users.csv.done",
+        "grades.csv.done",
     ] {
         assert!(rules.ignored(name), "{name} should be ignored");
     }
@@ -133,7 +133,7 @@ fn upload_names_and_done_markers_are_ignored_whatever_their_case() {
         "cohorts_tmp.csv",
         "cohorts.tmp.csv",
         "cohorts.done.csv",
-        "users.csv",
+        "grades.csv",
     ] {
         assert!(!rules.ignored(name), "{name} should not be ignored");
     }
@@ -174,18 +174,18 @@ fn an_unrouted_file_is_reported_once() {
     let dropped = clock.wall(Duration::ZERO);
     let listing = |size| {
         vec![
-            sample("users.csv", size, dropped, 1),
+            sample("grades.csv", size, dropped, 1),
             sample("cohorts.csv", 10, dropped, 2),
         ]
     };
 
     let first = tracker.observe(listing(10), clock.now(ms(0)), clock.wall(ms(0)), &rules);
-    assert_eq!(first.newly_unrouted, vec!["users.csv".to_owned()]);
-    assert_eq!(state_of(&first, "users.csv"), State::Unrouted);
+    assert_eq!(first.newly_unrouted, vec!["grades.csv".to_owned()]);
+    assert_eq!(state_of(&first, "grades.csv"), State::Unrouted);
     let unrouted = first
         .candidates
         .iter()
-        .find(|candidate| candidate.sample.name == "users.csv")
+        .find(|candidate| candidate.sample.name == "grades.csv")
         .unwrap();
     assert_eq!(unrouted.kind, None);
 
@@ -194,7 +194,7 @@ fn an_unrouted_file_is_reported_once() {
     for (at, size) in [(ms(500), 10), (ms(1000), 20), (ms(5000), 20)] {
         let again = tracker.observe(listing(size), clock.now(at), clock.wall(at), &rules);
         assert!(again.newly_unrouted.is_empty(), "{at:?}");
-        assert_eq!(state_of(&again, "users.csv"), State::Unrouted, "{at:?}");
+        assert_eq!(state_of(&again, "grades.csv"), State::Unrouted, "{at:?}");
     }
 }
 
@@ -401,13 +401,13 @@ fn an_unrouted_file_stays_unrouted_even_with_its_marker() {
     let mut tracker = Tracker::new();
     let at = Duration::from_secs(60);
     let listing = vec![
-        sample("users.csv", 10, clock.wall(Duration::ZERO), 1),
-        sample("users.csv.done", 0, clock.wall(Duration::ZERO), 2),
+        sample("grades.csv", 10, clock.wall(Duration::ZERO), 1),
+        sample("grades.csv.done", 0, clock.wall(Duration::ZERO), 2),
     ];
     let observation = tracker.observe(listing, clock.now(at), clock.wall(at), &rules);
-    assert_eq!(state_of(&observation, "users.csv"), State::Unrouted);
-    assert_eq!(state_of(&observation, "users.csv.done"), State::Ignored);
-    assert_eq!(observation.newly_unrouted, vec!["users.csv".to_owned()]);
+    assert_eq!(state_of(&observation, "grades.csv"), State::Unrouted);
+    assert_eq!(state_of(&observation, "grades.csv.done"), State::Ignored);
+    assert_eq!(observation.newly_unrouted, vec!["grades.csv".to_owned()]);
 }
 
 #[test]
@@ -417,7 +417,7 @@ fn a_vanished_file_is_forgotten() {
     let clock = Clock::new();
     let mut tracker = Tracker::new();
     let file = || sample("cohorts.csv", 10, clock.wall(Duration::ZERO), 1);
-    let unrouted = || sample("users.csv", 10, clock.wall(Duration::ZERO), 2);
+    let unrouted = || sample("grades.csv", 10, clock.wall(Duration::ZERO), 2);
 
     tracker.observe(
         vec![file(), unrouted()],
@@ -454,7 +454,7 @@ fn a_vanished_file_is_forgotten() {
     );
     assert_eq!(state_of(&back, "cohorts.csv"), State::Settling(SETTLE));
     assert_eq!(back.next_due, Some(clock.now(ms(1700) + SETTLE)));
-    assert_eq!(back.newly_unrouted, vec!["users.csv".to_owned()]);
+    assert_eq!(back.newly_unrouted, vec!["grades.csv".to_owned()]);
 }
 
 #[test]
@@ -668,7 +668,7 @@ fn only_ready_files_are_ordered_for_taking() {
         // Still being written.
         sample("cohorts_new.csv", 1, clock.wall(at - ms(100)), 3),
         sample("cohorts.csv.part", 1, clock.wall(ms(0)), 4),
-        sample("users.csv", 1, clock.wall(ms(0)), 5),
+        sample("grades.csv", 1, clock.wall(ms(0)), 5),
     ];
     let observation = tracker.observe(listing, clock.now(at), clock.wall(at), &rules);
     let taken = observation.ready(SETTLE);

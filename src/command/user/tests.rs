@@ -1,0 +1,1 @@
+//! Unit tests of user file parsing and planning.

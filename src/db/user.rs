@@ -1,0 +1,534 @@
+//! User accounts in the database: reading the accounts, profile fields and site settings a user
+//! file refers to, and applying a plan's writes inside the file's transaction, as Moodle's
+//! `user_create_user`, `user_update_user`, `delete_user` and profile API write them: see
+//! docs/user-files.md.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+
+use super::{
+    cohort::{Keys, set_vec},
+    database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
+    dialect::placeholders,
+    enrolment::Touched,
+    schema::insert_context,
+};
+use crate::command::user::{
+    Account, CategoryRow, FieldRef, ProfileField, SiteDefaults, Snapshot, UserChanges, UserField,
+    UserOp, UserRef, UserSettings, Wanted, deleted_email, deleted_username,
+};
+
+/// Above this many keys, accounts are read in one pass over the table rather than by key lists.
+const ONE_PASS_ABOVE: usize = 2000;
+/// `CONTEXT_USER`.
+const CONTEXT_USER: i64 = 30;
+/// Moodle's `FORMAT_HTML`: the description format of accounts and created fields.
+const FORMAT_HTML: i64 = 1;
+/// `PROFILE_VISIBLE_ALL`: Moodle's form default for a new profile field.
+const PROFILE_VISIBLE_ALL: i64 = 2;
+
+/// The `user` columns read, in [`UserField::ALL`] order, then the rest.
+const ACCOUNT_COLUMNS: &str = "id, username, firstname, lastname, email, idnumber, auth, lang, city, country, \
+     institution, department, phone1, phone2, address, description, password";
+
+impl Tx {
+    /// Reads the site settings, the accounts `wanted` may match (deleted ones too), the profile
+    /// field definitions and the loaded accounts' profile data.
+    pub async fn user_snapshot(
+        &mut self,
+        wanted: &Wanted,
+        settings: &UserSettings,
+    ) -> Result<Snapshot, DbError> {
+        let site = self.site_defaults().await?;
+        let accounts = self.accounts(wanted, site.mnethost).await?;
+        let doing = "reading profile fields";
+        let sql = self
+            .dialect
+            .sql("SELECT id, shortname, datatype, param1 FROM {user_info_field} ORDER BY id");
+        let mut fields = Vec::new();
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            fields.push(ProfileField {
+                id: int(&row, 0).doing(doing)?,
+                shortname: text(&row, 1).doing(doing)?,
+                datatype: text(&row, 2).doing(doing)?,
+                param1: optional_text(&row, 3).doing(doing)?,
+            });
+        }
+        let ids: Vec<i64> = accounts.iter().map(|account| account.id).collect();
+        let mut data = HashMap::new();
+        for row in self
+            .select_in(
+                "SELECT userid, fieldid, data FROM {user_info_data}",
+                "userid",
+                Keys::Ids(&ids),
+                "",
+                "reading profile data",
+            )
+            .await?
+        {
+            data.insert(
+                (
+                    int(&row, 0).doing("reading profile data")?,
+                    int(&row, 1).doing("reading profile data")?,
+                ),
+                text(&row, 2).doing("reading profile data")?,
+            );
+        }
+        let doing = "reading profile field categories";
+        let sql = self
+            .dialect
+            .sql("SELECT id, name, sortorder FROM {user_info_category} ORDER BY sortorder, id");
+        let mut category = None;
+        let mut max_category_sortorder = 0;
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            max_category_sortorder = max_category_sortorder.max(int(&row, 2).doing(doing)?);
+            let row = CategoryRow {
+                id: int(&row, 0).doing(doing)?,
+                name: text(&row, 1).doing(doing)?,
+            };
+            if category.is_none() && row.name == settings.profile_field_category {
+                category = Some(row);
+            }
+        }
+        let max_field_sortorder = match &category {
+            None => 0,
+            Some(category) => {
+                let sql = self.dialect.sql(
+                    "SELECT COALESCE(MAX(sortorder), 0) FROM {user_info_field} WHERE categoryid = ?",
+                );
+                let row = query(sql)
+                    .bind(category.id)
+                    .fetch_one(&mut *self.transaction)
+                    .await
+                    .doing("reading profile fields")?;
+                int(&row, 0).doing("reading profile fields")?
+            }
+        };
+        Ok(Snapshot {
+            site,
+            accounts,
+            fields,
+            data,
+            category,
+            max_category_sortorder,
+            max_field_sortorder,
+        })
+    }
+
+    /// The settings Moodle creates accounts with, with Moodle's fallbacks for missing rows.
+    async fn site_defaults(&mut self) -> Result<SiteDefaults, DbError> {
+        let doing = "reading the site's settings";
+        let names = [
+            "mnet_localhost_id",
+            "lang",
+            "calendartype",
+            "country",
+            "defaultcity",
+            "forcetimezone",
+            "extendedusernamechars",
+            "defaultpreference_maildisplay",
+            "defaultpreference_mailformat",
+            "defaultpreference_maildigest",
+            "defaultpreference_autosubscribe",
+            "defaultpreference_trackforums",
+            "siteadmins",
+            "siteguest",
+        ];
+        let sql = self.dialect.sql(&format!(
+            "SELECT name, value FROM {{config}} WHERE name IN ({})",
+            placeholders(names.len())
+        ));
+        let mut statement = query(sql);
+        for name in names {
+            statement = statement.bind(name);
+        }
+        let mut config = BTreeMap::new();
+        for row in statement
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            config.insert(text(&row, 0).doing(doing)?, text(&row, 1).doing(doing)?);
+        }
+        let value = |name: &str| {
+            config
+                .get(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let number = |name: &str, default: i64| {
+            value(name)
+                .and_then(|value| value.parse().ok())
+                .unwrap_or(default)
+        };
+        let defaults = SiteDefaults::default();
+
+        let sql = self
+            .dialect
+            .sql("SELECT plugin FROM {config_plugins} WHERE name = 'version'");
+        let mut auths = BTreeSet::new();
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            if let Some(auth) = text(&row, 0).doing(doing)?.strip_prefix("auth_") {
+                auths.insert(auth.to_owned());
+            }
+        }
+        Ok(SiteDefaults {
+            mnethost: number("mnet_localhost_id", 1),
+            lang: value("lang").unwrap_or(defaults.lang),
+            calendartype: value("calendartype").unwrap_or(defaults.calendartype),
+            country: value("country").filter(|country| country != "0"),
+            city: value("defaultcity"),
+            timezone: value("forcetimezone")
+                .filter(|zone| zone != "99")
+                .unwrap_or(defaults.timezone),
+            extended_username_chars: value("extendedusernamechars").is_some_and(|v| v != "0"),
+            preferences: [
+                number("defaultpreference_maildisplay", defaults.preferences[0]),
+                number("defaultpreference_mailformat", defaults.preferences[1]),
+                number("defaultpreference_maildigest", defaults.preferences[2]),
+                number("defaultpreference_autosubscribe", defaults.preferences[3]),
+                number("defaultpreference_trackforums", defaults.preferences[4]),
+            ],
+            auths: (!auths.is_empty()).then_some(auths),
+            admins: value("siteadmins")
+                .map(|list| {
+                    list.split(',')
+                        .filter_map(|id| id.trim().parse().ok())
+                        .collect()
+                })
+                .unwrap_or(defaults.admins),
+            guest: number("siteguest", defaults.guest),
+        })
+    }
+
+    /// The local accounts, deleted or not, that hold a wanted username, idnumber or email.
+    /// As for cohort files, keys are looked up on their column alone (so its index serves) and
+    /// the host is checked here; many keys, and emails matched without regard to case, are
+    /// matched in one streamed pass over the table.
+    async fn accounts(&mut self, wanted: &Wanted, host: i64) -> Result<Vec<Account>, DbError> {
+        let select = format!(
+            "SELECT {ACCOUNT_COLUMNS}, {}, {}, timemodified, mnethostid FROM {{user}}",
+            self.dialect.int("suspended"),
+            self.dialect.int("deleted"),
+        );
+        let usernames = set_vec(&wanted.usernames);
+        let idnumbers = set_vec(&wanted.idnumbers);
+        let deleted_emails = set_vec(&wanted.deleted_emails);
+        let keys = usernames.len() + idnumbers.len() + deleted_emails.len();
+        let mut found: BTreeMap<i64, Account> = BTreeMap::new();
+        if wanted.emails.is_empty() && keys <= ONE_PASS_ABOVE {
+            for (column, keys) in [
+                ("username", &usernames),
+                ("idnumber", &idnumbers),
+                ("email", &deleted_emails),
+            ] {
+                for row in self
+                    .select_in(&select, column, Keys::Texts(keys), "", "reading accounts")
+                    .await?
+                {
+                    let (account, mnethost) = account_row(&row).doing("reading accounts")?;
+                    if mnethost == host {
+                        found.insert(account.id, account);
+                    }
+                }
+            }
+        } else {
+            let sql = self.dialect.sql(&select);
+            let mut stream = query(sql).fetch(&mut *self.transaction);
+            while let Some(row) = stream.try_next().await.doing("reading accounts")? {
+                let (account, mnethost) = account_row(&row).doing("reading accounts")?;
+                let email = account.get(UserField::Email);
+                let wanted = wanted.usernames.contains(account.get(UserField::Username))
+                    || wanted.idnumbers.contains(account.get(UserField::Idnumber))
+                    || wanted.deleted_emails.contains(email)
+                    || wanted.emails.contains(&email.to_lowercase());
+                if wanted && mnethost == host {
+                    found.insert(account.id, account);
+                }
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+
+    /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
+    /// Returns the accounts whose access Moodle must reload (deleted ones lost their roles).
+    pub async fn apply_user_ops(&mut self, ops: &[UserOp], now: i64) -> Result<Touched, DbError> {
+        let mut users: Vec<i64> = Vec::new();
+        let mut fields: Vec<i64> = Vec::new();
+        let mut category: Option<i64> = None;
+        let mut touched = Touched::default();
+        for op in ops {
+            let user_id = |reference: &UserRef| match *reference {
+                UserRef::Existing(id) => id,
+                UserRef::New(slot) => users[slot],
+            };
+            match op {
+                UserOp::CreateCategory { name, sortorder } => {
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {user_info_category} (name, sortorder) VALUES (?, ?)",
+                    ))
+                    .bind(name.clone())
+                    .bind(*sortorder);
+                    category = Some(insert_id(self, statement).await?);
+                }
+                UserOp::CreateField { slot, field } => {
+                    debug_assert_eq!(*slot, fields.len());
+                    let categoryid = field.categoryid.or(category).unwrap_or(1);
+                    // A text field as Moodle's form creates it by default: display size 30,
+                    // maximum length 2048, not a password, no link.
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {user_info_field} (shortname, name, datatype, description, descriptionformat, \
+                         categoryid, sortorder, required, locked, visible, forceunique, signup, defaultdata, \
+                         defaultdataformat, param1, param2, param3, param4, param5) \
+                         VALUES (?, ?, 'text', '', ?, ?, ?, 0, 0, ?, 0, 0, '', 0, '30', '2048', '0', '', '')",
+                    ))
+                    .bind(field.shortname.clone())
+                    .bind(field.shortname.clone())
+                    .bind(FORMAT_HTML)
+                    .bind(categoryid)
+                    .bind(field.sortorder)
+                    .bind(PROFILE_VISIBLE_ALL);
+                    fields.push(insert_id(self, statement).await?);
+                }
+                UserOp::Create { slot, user } => {
+                    debug_assert_eq!(*slot, users.len());
+                    let field = |field: UserField| user.fields[field as usize].clone();
+                    let description = Some(field(UserField::Description)).filter(|d| !d.is_empty());
+                    let statement = query(self.dialect.insert_returning_id(
+                        "INSERT INTO {user} (auth, confirmed, policyagreed, deleted, suspended, mnethostid, username, \
+                         password, idnumber, firstname, lastname, email, phone1, phone2, institution, department, \
+                         address, city, country, lang, calendartype, timezone, description, descriptionformat, \
+                         maildisplay, mailformat, maildigest, autosubscribe, trackforums, timecreated, timemodified) \
+                         VALUES (?, 1, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(field(UserField::Auth))
+                    .bind(i64::from(user.suspended))
+                    .bind(user.mnethostid)
+                    .bind(field(UserField::Username))
+                    .bind(user.password.clone())
+                    .bind(field(UserField::Idnumber))
+                    .bind(field(UserField::Firstname))
+                    .bind(field(UserField::Lastname))
+                    .bind(field(UserField::Email))
+                    .bind(field(UserField::Phone1))
+                    .bind(field(UserField::Phone2))
+                    .bind(field(UserField::Institution))
+                    .bind(field(UserField::Department))
+                    .bind(field(UserField::Address))
+                    .bind(field(UserField::City))
+                    .bind(field(UserField::Country))
+                    .bind(field(UserField::Lang))
+                    .bind(user.calendartype.clone())
+                    .bind(user.timezone.clone())
+                    .bind(description)
+                    .bind(FORMAT_HTML)
+                    .bind(user.preferences[0])
+                    .bind(user.preferences[1])
+                    .bind(user.preferences[2])
+                    .bind(user.preferences[3])
+                    .bind(user.preferences[4])
+                    .bind(now)
+                    .bind(now);
+                    let id = insert_id(self, statement).await?;
+                    insert_context(self, CONTEXT_USER, id, "/1").await?;
+                    users.push(id);
+                }
+                UserOp::Update { user, changes } => {
+                    let id = user_id(user);
+                    self.update_user(id, changes, now).await?;
+                }
+                UserOp::Delete {
+                    user,
+                    username,
+                    email,
+                } => {
+                    let id = user_id(user);
+                    self.delete_user(id, username, email, now).await?;
+                    touched.dirty_users.insert(id);
+                }
+                UserOp::SetProfile {
+                    user,
+                    field,
+                    data,
+                    dataformat,
+                    exists,
+                } => {
+                    let userid = user_id(user);
+                    let fieldid = match *field {
+                        FieldRef::Existing(id) => id,
+                        FieldRef::New(slot) => fields[slot],
+                    };
+                    let sql = if *exists {
+                        "UPDATE {user_info_data} SET data = ?, dataformat = ? WHERE userid = ? AND fieldid = ?"
+                    } else {
+                        "INSERT INTO {user_info_data} (data, dataformat, userid, fieldid) VALUES (?, ?, ?, ?)"
+                    };
+                    query(self.dialect.sql(sql))
+                        .bind(data.clone())
+                        .bind(*dataformat)
+                        .bind(userid)
+                        .bind(fieldid)
+                        .execute(&mut *self.transaction)
+                        .await
+                        .doing("saving a profile field")?;
+                }
+                UserOp::SetPreference { user, name, value } => {
+                    query(self.dialect.sql(
+                        "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?)",
+                    ))
+                    .bind(user_id(user))
+                    .bind(*name)
+                    .bind(value.clone())
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing("setting a user preference")?;
+                }
+            }
+        }
+        Ok(touched)
+    }
+
+    async fn update_user(
+        &mut self,
+        id: i64,
+        changes: &UserChanges,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let mut assignments: Vec<String> = Vec::new();
+        let mut texts: Vec<Option<String>> = Vec::new();
+        for (field, value) in &changes.fields {
+            assignments.push(format!("{} = ?", field.name()));
+            // Moodle's `user.description` is NULL when empty.
+            texts.push(if *field == UserField::Description && value.is_empty() {
+                None
+            } else {
+                Some(value.clone())
+            });
+        }
+        if let Some(password) = &changes.password {
+            assignments.push("password = ?".into());
+            texts.push(Some(password.clone()));
+        }
+        let mut numbers: Vec<i64> = Vec::new();
+        if let Some(suspended) = changes.suspended {
+            assignments.push("suspended = ?".into());
+            numbers.push(i64::from(suspended));
+        }
+        if changes.revive {
+            assignments.push("deleted = 0".into());
+        }
+        assignments.push("timemodified = ?".into());
+        numbers.push(now);
+        let sql = self.dialect.sql(&format!(
+            "UPDATE {{user}} SET {} WHERE id = ?",
+            assignments.join(", ")
+        ));
+        let mut statement = query(sql);
+        for value in texts {
+            statement = statement.bind(value);
+        }
+        for value in numbers {
+            statement = statement.bind(value);
+        }
+        statement
+            .bind(id)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("updating an account")?;
+        Ok(())
+    }
+
+    /// Deletes an account as Moodle's `delete_user` does: its memberships, enrolments, roles,
+    /// preferences and profile data are removed; the row stays, marked deleted, with its
+    /// username rewritten (unique), its email replaced by the MD5 of its username and its
+    /// idnumber cleared.
+    async fn delete_user(
+        &mut self,
+        id: i64,
+        username: &str,
+        email: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let doing = "deleting an account";
+        for table in [
+            "cohort_members",
+            "groups_members",
+            "user_enrolments",
+            "role_assignments",
+            "user_preferences",
+            "user_info_data",
+        ] {
+            query(
+                self.dialect
+                    .sql(&format!("DELETE FROM {{{table}}} WHERE userid = ?")),
+            )
+            .bind(id)
+            .execute(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        }
+        // Moodle: "Workaround for bulk deletes of users with the same email address": the
+        // name's time stamp is incremented until no account holds it (any host).
+        let base = deleted_username(username, email, id, now);
+        let (prefix, stamp) = base.rsplit_once('.').expect("a time stamp");
+        let mut stamp: i64 = stamp.parse().expect("a number");
+        let name = loop {
+            let name = format!("{prefix}.{stamp}");
+            let row = query(
+                self.dialect
+                    .sql("SELECT COUNT(*) FROM {user} WHERE username = ?"),
+            )
+            .bind(name.clone())
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+            if int(&row, 0).doing(doing)? == 0 {
+                break name;
+            }
+            stamp += 1;
+        };
+        query(self.dialect.sql(
+            "UPDATE {user} SET deleted = 1, username = ?, email = ?, idnumber = '', picture = 0, \
+             timemodified = ? WHERE id = ?",
+        ))
+        .bind(name)
+        .bind(deleted_email(username))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.transaction)
+        .await
+        .doing(doing)?;
+        Ok(())
+    }
+}
+
+/// An account row and its MNet host.
+fn account_row(row: &AnyRow) -> Result<(Account, i64), sqlx::Error> {
+    let mut fields: [String; 15] = Default::default();
+    for (index, field) in fields.iter_mut().enumerate() {
+        *field = optional_text(row, index + 1)?.unwrap_or_default();
+    }
+    let account = Account {
+        id: int(row, 0)?,
+        fields,
+        password: text(row, 16)?,
+        suspended: int(row, 17)? != 0,
+        deleted: int(row, 18)? != 0,
+        timemodified: int(row, 19)?,
+    };
+    Ok((account, int(row, 20)?))
+}
