@@ -44,7 +44,7 @@ pub enum Command {
         /// tryback, the input left in place.
         #[arg(long)]
         dry_run: bool,
-        /// The kind of file, whatever its name: cohorts or bindings.
+        /// The kind of file, whatever its name: users, cohorts or bindings.
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
     },
@@ -71,5 +71,7 @@ fn parse_kind(value: &str) -> Result<FileKind, String> {
     FileKind::ROUTING_ORDER
         .into_iter()
         .find(|kind| kind.name() == value.to_lowercase())
-        .ok_or_else(|| format!("\"{value}\" is not a kind of command file (cohorts or bindings)"))
+        .ok_or_else(|| {
+            format!("\"{value}\" is not a kind of command file (users, cohorts or bindings)")
+        })
 }

@@ -569,7 +569,10 @@ impl<'a> Report<'a> {
         }
 
         if !self.after.is_empty() {
-            out.write_all(b"\nAfter the last line ([cohorts] delete_empty)\n")?;
+            out.write_all(match self.file_kind {
+                FileKind::Users => b"\nBefore the first line ([users] create_profile_fields)\n",
+                _ => b"\nAfter the last line ([cohorts] delete_empty)\n",
+            })?;
             for effect in &self.after {
                 writeln!(out, "- {}", effect.message)?;
             }

@@ -180,8 +180,8 @@ pub struct Observation {
 
 impl Observation {
     /// The ready files, in the order they are applied (see [`order`]). A ready file waits
-    /// while a file of an earlier kind of its batch is still settling (a binding file for the
-    /// cohort file dropped with it); a file never waits for a later kind, nor for a file that
+    /// while a file of an earlier kind of its batch is still settling (a cohort file for the
+    /// user file dropped with it, a binding file for the cohort file); a file never waits for a later kind, nor for a file that
     /// keeps being written (its change time moves it out of the batch).
     pub fn ready(&self, settle: Duration) -> Vec<&Candidate> {
         let live: Vec<&Candidate> = self
@@ -324,8 +324,8 @@ fn batches(mut files: Vec<&Candidate>, settle: Duration) -> Vec<Vec<&Candidate>>
 }
 
 /// Puts ready files in the order they are applied: by drop time, then name, except that the
-/// files of one batch (dropped less than the settle time apart) go by kind first (cohort
-/// files before binding files), then name.
+/// files of one batch (dropped less than the settle time apart) go by kind first (user files,
+/// then cohort files, then binding files), then name.
 pub fn order(mut ready: Vec<&Candidate>, settle: Duration) -> Vec<&Candidate> {
     ready.sort_by(|a, b| {
         (a.sample.changed, &a.sample.name).cmp(&(b.sample.changed, &b.sample.name))

@@ -743,6 +743,44 @@ dbtest!(a_batch_applies_cohort_files_before_binding_files, |env| {
     );
 });
 
+dbtest!(
+    a_batch_applies_user_files_before_the_cohort_files_naming_them,
+    |env| {
+        let mut env = env;
+        env.reconfigure(&watch_config(1000, ""));
+        let watcher = Watcher::start(&env).await;
+        let spool = env.config.paths.spool.clone();
+        // The cohort file names two accounts that the user file, dropped a moment after it in the
+        // same batch, creates.
+        env.drop_file(
+            "cohorts.csv",
+            b"cidnumber;cname;userid\nAPP1;Apprentis 1;E1001\nAPP1;Apprentis 1;E1002\n",
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        env.drop_file(
+        "users.csv",
+        b"username;firstname;lastname;idnumber\njdupont;Jean;Dupont;E1001\nlmartin;Lea;Martin;E1002\n",
+    );
+        watcher
+            .eventually("both files to be taken", async || {
+                env.files(&spool).is_empty() && ledger_count(&env).await >= 2
+            })
+            .await;
+        let runs = ledger(&env).await;
+        let order: Vec<(&str, &str, i64)> = runs
+            .iter()
+            .map(|run| (run.name.as_str(), run.outcome.as_str(), run.failed))
+            .collect();
+        assert_eq!(
+            order,
+            [("users.csv", "success", 0), ("cohorts.csv", "success", 0)],
+            "{}",
+            watcher.log()
+        );
+        assert_eq!(env.members("APP1").await, ["jdupont", "lmartin"]);
+    }
+);
+
 dbtest!(sigterm_stops_an_idle_service_cleanly, |env| {
     let mut env = env;
     env.reconfigure(&watch_config(300, ""));

@@ -518,7 +518,11 @@ impl<'a> Planner<'a> {
         }
         if !self.settings.create_profile_fields {
             return Err(FileError::UnknownProfileFields {
-                shortnames: missing.join(", "),
+                shortnames: missing
+                    .iter()
+                    .map(|shortname| format!("\"{shortname}\" (column profile_field_{shortname})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         let mut effects = Vec::new();
@@ -530,13 +534,13 @@ impl<'a> Planner<'a> {
                 sortorder: snapshot.max_category_sortorder + 1,
             });
         }
-        let mut sortorder = if categoryid.is_some() {
+        let last_sortorder = if categoryid.is_some() {
             snapshot.max_field_sortorder
         } else {
             0
         };
         for (slot, shortname) in missing.into_iter().enumerate() {
-            sortorder += 1;
+            let sortorder = last_sortorder + 1 + slot as i64;
             self.ops.push(UserOp::CreateField {
                 slot,
                 field: NewField {
@@ -878,9 +882,9 @@ impl<'a> Planner<'a> {
                     LineProblem::InvalidValue {
                         value: username.to_owned(),
                         expected: if bad.is_ascii() {
-                            "a username of lowercase letters, digits and - . _ @ (the site's extendedusernamechars is off)"
+                            "a valid username: lowercase letters a-z, digits and - . _ @ only (the site's extendedusernamechars is off)"
                         } else {
-                            "a username without accents (letters a to z, digits and - . _ @; the site's extendedusernamechars is off)"
+                            "a valid username: lowercase letters a-z without accents, digits and - . _ @ only (the site's extendedusernamechars is off)"
                         },
                     },
                 ));

@@ -1,1 +1,508 @@
-//! Unit tests of user file parsing and planning.
+//! The user file semantics, checked without a database: CSV text → parse → plan against a
+//! hand-made snapshot → effects and ops.
+
+use std::collections::{BTreeSet, HashMap};
+
+use encoding_rs::WINDOWS_1252;
+
+use super::*;
+use crate::{
+    command::refs::UserIdentifier,
+    error::{FileError, LineProblem},
+    input::{DelimiterSetting, EncodingSetting, ReadSettings, read_table},
+    outcome::{Effect, LineStatus, PasswordSet},
+};
+
+fn settings() -> UserSettings {
+    UserSettings {
+        // The cheapest cost keeps the tests fast; the hash's format is the same.
+        password_cost: 4,
+        ..UserSettings::default()
+    }
+}
+
+fn account(id: i64, username: &str, idnumber: &str, email: &str) -> Account {
+    let mut fields: [String; 15] = Default::default();
+    fields[UserField::Username as usize] = username.into();
+    fields[UserField::Idnumber as usize] = idnumber.into();
+    fields[UserField::Email as usize] = email.into();
+    fields[UserField::Firstname as usize] = "Jean".into();
+    fields[UserField::Lastname as usize] = "Dupont".into();
+    fields[UserField::Auth as usize] = "manual".into();
+    fields[UserField::Lang as usize] = "fr".into();
+    Account {
+        id,
+        fields,
+        password: String::new(),
+        suspended: false,
+        deleted: false,
+        timemodified: 100,
+    }
+}
+
+fn snapshot() -> Snapshot {
+    let mut deleted = account(30, "old@example.com.1700000000", "", &deleted_email("gone"));
+    deleted.deleted = true;
+    Snapshot {
+        site: SiteDefaults {
+            lang: "fr".into(),
+            country: Some("FR".into()),
+            city: Some("Lyon".into()),
+            auths: Some(BTreeSet::from([
+                "manual".into(),
+                "cas".into(),
+                "nologin".into(),
+            ])),
+            ..SiteDefaults::default()
+        },
+        accounts: vec![
+            account(2, "admin", "", "admin@example.com"),
+            account(10, "jdupont", "E10", "jean.dupont@example.com"),
+            account(11, "lmartin", "E11", "lea.martin@example.com"),
+            account(12, "twin1", "TWIN", "twin@example.com"),
+            account(13, "twin2", "TWIN", "twin@example.com"),
+            deleted,
+        ],
+        fields: vec![
+            ProfileField {
+                id: 1,
+                shortname: "usertype".into(),
+                datatype: "text".into(),
+                param1: None,
+            },
+            ProfileField {
+                id: 2,
+                shortname: "status".into(),
+                datatype: "menu".into(),
+                param1: Some("Apprenti\nStagiaire\n".into()),
+            },
+        ],
+        data: HashMap::from([((10, 1), "student".into())]),
+        category: None,
+        max_category_sortorder: 1,
+        max_field_sortorder: 0,
+    }
+}
+
+fn run(csv: &str, snapshot: &Snapshot, settings: &UserSettings) -> Result<Plan, FileError> {
+    let read = ReadSettings {
+        encoding: EncodingSetting::Auto(WINDOWS_1252),
+        delimiter: DelimiterSetting::Auto,
+    };
+    let table = read_table(csv.as_bytes(), &read).unwrap();
+    let file = parse_file(&table, settings)?;
+    plan(&file, snapshot, settings)
+}
+
+fn problem(plan: &Plan, index: usize) -> &LineProblem {
+    &plan.outcome.lines[index]
+        .result
+        .as_ref()
+        .unwrap_err()
+        .problem
+}
+
+fn effects(plan: &Plan, index: usize) -> &[Effect] {
+    plan.outcome.lines[index].result.as_ref().unwrap()
+}
+
+#[test]
+fn a_new_account_gets_moodle_defaults_and_a_password_to_generate() {
+    let plan = run(
+        "username;firstname;lastname;idnumber;email\nJDurand;Jeanne;Durand;E20;jd@example.com\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    let UserOp::Create { slot: 0, user } = &plan.ops[0] else {
+        panic!("{:?}", plan.ops);
+    };
+    assert_eq!(user.fields[UserField::Username as usize], "jdurand");
+    assert_eq!(user.fields[UserField::Auth as usize], "manual");
+    assert_eq!(user.fields[UserField::Lang as usize], "fr");
+    assert_eq!(user.fields[UserField::Country as usize], "FR");
+    assert_eq!(user.fields[UserField::City as usize], "Lyon");
+    assert_eq!(user.password, TO_BE_GENERATED);
+    assert_eq!(user.timezone, "99");
+    assert_eq!(
+        plan.ops[1],
+        UserOp::SetPreference {
+            user: UserRef::New(0),
+            name: "create_password",
+            value: "1".into()
+        }
+    );
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::UserCreated {
+            password: PasswordSet::ToBeGenerated,
+            has_email: true,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_given_password_is_hashed_and_external_methods_store_none() {
+    let plan = run(
+        "username;firstname;lastname;idnumber;auth;password\n\
+         a1;A;One;A1;manual;S3cret!\n\
+         a2;A;Two;A2;cas;S3cret!\n\
+         a3;A;Three;A3;manaul;\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    let passwords: Vec<&str> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            UserOp::Create { user, .. } => Some(user.password.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(passwords.len(), 2);
+    assert!(passwords[0].starts_with("$2y$04$"), "{}", passwords[0]);
+    assert!(bcrypt::verify("S3cret!", passwords[0]).unwrap());
+    assert_eq!(passwords[1], NOT_CACHED);
+    assert!(
+        matches!(problem(&plan, 2), LineProblem::UnknownAuth { value, .. } if value == "manaul")
+    );
+    // The password never shows in what the plan reports.
+    assert!(!format!("{:?}", plan.outcome).contains("S3cret!"));
+}
+
+#[test]
+fn creating_needs_a_username_and_names() {
+    let plan = run("idnumber;firstname\nE99;Solo\n", &snapshot(), &settings()).unwrap();
+    assert!(matches!(
+        problem(&plan, 0),
+        LineProblem::MissingToCreate { missing } if missing == "username and lastname"
+    ));
+    assert!(plan.ops.is_empty());
+}
+
+#[test]
+fn an_update_changes_only_what_differs_and_keeps_protected_fields() {
+    let plan = run(
+        "idnumber;username;firstname;lastname;email;city\n\
+         E10;jdupont;Jean;Dupont;other@example.com;Lyon\n\
+         E11;lmartin;Jean;Dupont;lea.martin@example.com;\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.ops,
+        [UserOp::Update {
+            user: UserRef::Existing(10),
+            changes: UserChanges {
+                fields: vec![(UserField::City, "Lyon".into())],
+                ..UserChanges::default()
+            }
+        }]
+    );
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::UserUpdated { protected, .. }] if protected == &["email"]
+    ));
+    // Line 2 changes nothing (firstname and lastname are the same), so it is unchanged and
+    // writes nothing.
+    assert_eq!(plan.ops.len(), 1);
+    assert_eq!(plan.outcome.lines[1].status(), LineStatus::Unchanged);
+}
+
+#[test]
+fn a_profile_value_alone_is_an_update() {
+    let plan = run(
+        "idnumber;profile_field_usertype;profile_field_status\nE10;teacher;Apprenti\nE11;;Salarié\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.ops,
+        [
+            UserOp::Update {
+                user: UserRef::Existing(10),
+                changes: UserChanges::default(),
+            },
+            UserOp::SetProfile {
+                user: UserRef::Existing(10),
+                field: FieldRef::Existing(1),
+                data: "teacher".into(),
+                dataformat: 0,
+                exists: true,
+            },
+            UserOp::SetProfile {
+                user: UserRef::Existing(10),
+                field: FieldRef::Existing(2),
+                data: "Apprenti".into(),
+                dataformat: 0,
+                exists: false,
+            },
+        ]
+    );
+    assert!(matches!(
+        problem(&plan, 1),
+        LineProblem::NotAnOption { value, .. } if value == "Salarié"
+    ));
+}
+
+#[test]
+fn a_missing_profile_field_rejects_the_file_unless_created() {
+    let csv = "username;profile_field_netypareo_cursus\njdupont;BTS\n";
+    let error = run(csv, &snapshot(), &settings()).unwrap_err();
+    assert!(error.to_string().contains("netypareo_cursus"), "{error}");
+    let create = UserSettings {
+        create_profile_fields: true,
+        identifier: UserIdentifier::Username,
+        ..settings()
+    };
+    let plan = run(csv, &snapshot(), &create).unwrap();
+    assert_eq!(
+        plan.ops[..2],
+        [
+            UserOp::CreateCategory {
+                name: "Other fields".into(),
+                sortorder: 2
+            },
+            UserOp::CreateField {
+                slot: 0,
+                field: NewField {
+                    shortname: "netypareo_cursus".into(),
+                    categoryid: None,
+                    sortorder: 1
+                }
+            }
+        ]
+    );
+    assert!(matches!(
+        plan.ops.last(),
+        Some(UserOp::SetProfile { field: FieldRef::New(0), data, .. }) if data == "BTS"
+    ));
+    assert_eq!(plan.outcome.totals().profile_fields_created, 1);
+}
+
+#[test]
+fn two_accounts_with_one_idnumber_are_ambiguous_and_taken_values_collide() {
+    let plan = run(
+        "idnumber;username;firstname;lastname\nTWIN;twin1;T;One\nE10;lmartin;J;D\nE11;;Jean;Dupont\n\
+         E99;jdupont;New;Person\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    assert!(
+        matches!(problem(&plan, 0), LineProblem::AmbiguousUser { ids, .. } if ids == &[12, 13])
+    );
+    assert!(matches!(
+        problem(&plan, 1),
+        LineProblem::UserConflict { .. }
+    ));
+    // An idnumber that matches nobody, with a username held by another account.
+    assert!(matches!(
+        problem(&plan, 3),
+        LineProblem::UsernameTaken { .. }
+    ));
+    assert_eq!(plan.outcome.lines[2].status(), LineStatus::Unchanged);
+}
+
+#[test]
+fn suspend_and_unsuspend_flip_only_the_flag() {
+    let plan = run(
+        "cmd;username;firstname\nsuspend;jdupont;Other\nsuspend;jdupont;\nunsuspend;jdupont;\nsuspend;admin;\n",
+        &snapshot(),
+        &UserSettings {
+            identifier: UserIdentifier::Username,
+            ..settings()
+        },
+    )
+    .unwrap();
+    let flags: Vec<_> = plan
+        .ops
+        .iter()
+        .map(|op| match op {
+            UserOp::Update { changes, .. } => (changes.fields.len(), changes.suspended),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(flags, [(0, Some(true)), (0, Some(false))]);
+    assert!(matches!(
+        effects(&plan, 1),
+        [Effect::AlreadySuspended { .. }]
+    ));
+    assert!(matches!(
+        problem(&plan, 3),
+        LineProblem::ProtectedAccount { .. }
+    ));
+}
+
+#[test]
+fn deleted_acts_only_on_a_true_value_and_del_is_idempotent() {
+    let settings = UserSettings {
+        identifier: UserIdentifier::Username,
+        ..settings()
+    };
+    let plan = run(
+        "username;deleted\njdupont;0\nlmartin;1\nlmartin;yes\ngone;1\nnobody;1\n",
+        &snapshot(),
+        &settings,
+    )
+    .unwrap();
+    assert!(matches!(effects(&plan, 0), [Effect::UserUnchanged { .. }]));
+    assert_eq!(
+        plan.ops,
+        [UserOp::Delete {
+            user: UserRef::Existing(11),
+            username: "lmartin".into(),
+            email: "lea.martin@example.com".into()
+        }]
+    );
+    // The second line finds the account deleted by the first, through its username's MD5.
+    assert!(matches!(effects(&plan, 2), [Effect::AlreadyDeleted { .. }]));
+    assert!(matches!(effects(&plan, 3), [Effect::AlreadyDeleted { .. }]));
+    assert!(matches!(problem(&plan, 4), LineProblem::UnknownUser { .. }));
+}
+
+#[test]
+fn a_deleted_account_is_revived_only_when_allowed() {
+    let csv = "username;firstname;lastname;idnumber;email\ngone;Back;Again;E30;gone@example.com\n";
+    let plan = run(csv, &snapshot(), &settings()).unwrap();
+    assert!(matches!(plan.ops[0], UserOp::Create { .. }));
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::UserCreated { .. }, Effect::DeletedAccountLeft { user }] if user.id == Some(30)
+    ));
+    let revive = UserSettings {
+        revive_deleted: true,
+        ..settings()
+    };
+    let plan = run(csv, &snapshot(), &revive).unwrap();
+    let UserOp::Update {
+        user: UserRef::Existing(30),
+        changes,
+    } = &plan.ops[0]
+    else {
+        panic!("{:?}", plan.ops);
+    };
+    assert!(changes.revive);
+    assert!(
+        changes
+            .fields
+            .contains(&(UserField::Email, "gone@example.com".into()))
+    );
+    assert!(
+        changes
+            .fields
+            .contains(&(UserField::Username, "gone".into()))
+    );
+}
+
+#[test]
+fn oldusername_renames_and_a_replay_is_unchanged() {
+    let settings = UserSettings {
+        identifier: UserIdentifier::Username,
+        ..settings()
+    };
+    let snapshot = snapshot();
+    let plan = run(
+        "username;oldusername\njean.dupont;jdupont\njean.dupont;jdupont\nx;nobody\n",
+        &snapshot,
+        &settings,
+    )
+    .unwrap();
+    assert_eq!(
+        plan.ops,
+        [UserOp::Update {
+            user: UserRef::Existing(10),
+            changes: UserChanges {
+                fields: vec![(UserField::Username, "jean.dupont".into())],
+                ..UserChanges::default()
+            }
+        }]
+    );
+    assert_eq!(plan.outcome.lines[1].status(), LineStatus::Unchanged);
+    assert!(matches!(
+        problem(&plan, 2),
+        LineProblem::NothingToRename { .. }
+    ));
+}
+
+#[test]
+fn values_are_checked_and_normalised_when_parsed() {
+    let plan = run(
+        "username;firstname;lastname;country;lang;email;suspended\n\
+         Ok.User;A;B;fr;FR_utf8;a@b.fr;oui\n\
+         bad;A;B;France;;;\n\
+         bad;A;B;;;not-an-email;\n\
+         bad;A;B;;;;peut-être\n\
+         élève;A;B;;;;\n",
+        &snapshot(),
+        &UserSettings {
+            identifier: UserIdentifier::Username,
+            ..settings()
+        },
+    )
+    .unwrap();
+    let UserOp::Create { user, .. } = &plan.ops[0] else {
+        panic!("{:?}", plan.ops);
+    };
+    assert_eq!(user.fields[UserField::Username as usize], "ok.user");
+    assert_eq!(user.fields[UserField::Country as usize], "FR");
+    assert_eq!(user.fields[UserField::Lang as usize], "fr");
+    assert!(user.suspended);
+    let columns: Vec<_> = (1..5)
+        .map(|index| {
+            plan.outcome.lines[index]
+                .result
+                .as_ref()
+                .unwrap_err()
+                .column
+                .clone()
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            Some("country".into()),
+            Some("email".into()),
+            Some("suspended".into()),
+            Some("username".into())
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_column_rejects_the_file_and_profile_columns_are_a_family() {
+    let error = run("username;firstnam\njdupont;J\n", &snapshot(), &settings()).unwrap_err();
+    assert!(
+        error.to_string().contains("did you mean \"firstname\""),
+        "{error}"
+    );
+    let error = run(
+        "username;profile_field_usertype;PROFILE_FIELD_usertype\nj;a;b\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, FileError::DuplicateColumn { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn moodle_rewrites_deleted_usernames_to_fit() {
+    assert_eq!(
+        deleted_username("jdupont", "Jean.Dupont@Example.com", 10, 1_790_000_000),
+        "jean.dupont@example.com.1790000000"
+    );
+    assert_eq!(
+        deleted_username("jdupont", "", 10, 1_790_000_000),
+        "jdupont.10@unknownemail.invalid.1790000000"
+    );
+    let long = format!("{}@example.com", "a".repeat(120));
+    assert_eq!(deleted_username("x", &long, 1, 1_790_000_000).len(), 100);
+    assert_eq!(deleted_email("jdupont"), "99824d874283693d1d5433bcd8ff5e0e");
+}
