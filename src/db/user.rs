@@ -9,9 +9,9 @@ use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 
 use super::{
-    cohort::{Keys, set_vec},
+    cohort::{INSERT_ROWS, Keys, set_vec},
     database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
-    dialect::placeholders,
+    dialect::{placeholders, row_placeholders},
     enrolment::Touched,
     schema::insert_context,
 };
@@ -271,6 +271,7 @@ impl Tx {
         let mut fields: Vec<i64> = Vec::new();
         let mut category: Option<i64> = None;
         let mut touched = Touched::default();
+        let mut pending = PendingInserts::default();
         for op in ops {
             let user_id = |reference: &UserRef| match *reference {
                 UserRef::Existing(id) => id,
@@ -357,6 +358,7 @@ impl Tx {
                     email,
                 } => {
                     let id = user_id(user);
+                    self.flush_inserts(&mut pending).await?;
                     self.delete_user(id, username, email, now).await?;
                     touched.dirty_users.insert(id);
                 }
@@ -372,12 +374,12 @@ impl Tx {
                         FieldRef::Existing(id) => id,
                         FieldRef::New(slot) => fields[slot],
                     };
-                    let sql = if *exists {
-                        "UPDATE {user_info_data} SET data = ?, dataformat = ? WHERE userid = ? AND fieldid = ?"
-                    } else {
-                        "INSERT INTO {user_info_data} (data, dataformat, userid, fieldid) VALUES (?, ?, ?, ?)"
-                    };
-                    query(self.dialect.sql(sql))
+                    if *exists {
+                        // The row may be one this file inserted: write those first.
+                        self.flush_inserts(&mut pending).await?;
+                        query(self.dialect.sql(
+                            "UPDATE {user_info_data} SET data = ?, dataformat = ? WHERE userid = ? AND fieldid = ?",
+                        ))
                         .bind(data.clone())
                         .bind(*dataformat)
                         .bind(userid)
@@ -385,21 +387,59 @@ impl Tx {
                         .execute(&mut *self.transaction)
                         .await
                         .doing("saving a profile field")?;
+                    } else {
+                        pending
+                            .data
+                            .push((userid, fieldid, data.clone(), *dataformat));
+                    }
                 }
                 UserOp::SetPreference { user, name, value } => {
-                    query(self.dialect.sql(
-                        "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?)",
-                    ))
-                    .bind(user_id(user))
-                    .bind(*name)
-                    .bind(value.clone())
-                    .execute(&mut *self.transaction)
-                    .await
-                    .doing("setting a user preference")?;
+                    pending
+                        .preferences
+                        .push((user_id(user), name, value.clone()));
                 }
             }
         }
+        self.flush_inserts(&mut pending).await?;
         Ok(touched)
+    }
+
+    /// Writes the profile values and preferences waiting to be inserted, a few hundred rows
+    /// per statement.
+    async fn flush_inserts(&mut self, pending: &mut PendingInserts) -> Result<(), DbError> {
+        for chunk in std::mem::take(&mut pending.data).chunks(INSERT_ROWS) {
+            let sql = self.dialect.sql(&format!(
+                "INSERT INTO {{user_info_data}} (userid, fieldid, data, dataformat) VALUES {}",
+                row_placeholders(chunk.len(), 4)
+            ));
+            let mut statement = query(sql);
+            for (userid, fieldid, data, dataformat) in chunk {
+                statement = statement
+                    .bind(*userid)
+                    .bind(*fieldid)
+                    .bind(data.clone())
+                    .bind(*dataformat);
+            }
+            statement
+                .execute(&mut *self.transaction)
+                .await
+                .doing("saving profile fields")?;
+        }
+        for chunk in std::mem::take(&mut pending.preferences).chunks(INSERT_ROWS) {
+            let sql = self.dialect.sql(&format!(
+                "INSERT INTO {{user_preferences}} (userid, name, value) VALUES {}",
+                row_placeholders(chunk.len(), 3)
+            ));
+            let mut statement = query(sql);
+            for (userid, name, value) in chunk {
+                statement = statement.bind(*userid).bind(*name).bind(value.clone());
+            }
+            statement
+                .execute(&mut *self.transaction)
+                .await
+                .doing("setting user preferences")?;
+        }
+        Ok(())
     }
 
     async fn update_user(
@@ -514,6 +554,13 @@ impl Tx {
         .doing(doing)?;
         Ok(())
     }
+}
+
+/// Rows waiting to be inserted in batches: profile values and user preferences of accounts.
+#[derive(Default)]
+struct PendingInserts {
+    data: Vec<(i64, i64, String, i64)>,
+    preferences: Vec<(i64, &'static str, String)>,
 }
 
 /// An account row and its MNet host.
