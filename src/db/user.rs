@@ -393,6 +393,18 @@ impl Tx {
                             .push((userid, fieldid, data.clone(), *dataformat));
                     }
                 }
+                UserOp::UnsetPreference { user, name } => {
+                    self.flush_inserts(&mut pending).await?;
+                    query(
+                        self.dialect
+                            .sql("DELETE FROM {user_preferences} WHERE userid = ? AND name = ?"),
+                    )
+                    .bind(user_id(user))
+                    .bind(*name)
+                    .execute(&mut *self.transaction)
+                    .await
+                    .doing("removing a user preference")?;
+                }
                 UserOp::SetPreference { user, name, value } => {
                     pending
                         .preferences

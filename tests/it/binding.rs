@@ -7,7 +7,10 @@ use chrono::{Local, NaiveDate, TimeZone, Utc};
 use moodle_sync::{ingest::RunSummary, output::report::RunStatus};
 use serde_json::Value;
 
-use crate::{dbtest, support::TestEnv};
+use crate::{
+    dbtest,
+    support::{TestEnv, failures},
+};
 
 /// The time now, in Unix seconds.
 fn now() -> i64 {
@@ -36,22 +39,6 @@ fn statuses(summary: &RunSummary) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|line| line["status"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// The failed lines: `(line number, message)`.
-fn failures(summary: &RunSummary) -> Vec<(u64, String)> {
-    json(summary)["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|line| line["status"] == "failed")
-        .map(|line| {
-            (
-                line["line"].as_u64().unwrap(),
-                line["message"].as_str().unwrap().to_owned(),
-            )
-        })
         .collect()
 }
 

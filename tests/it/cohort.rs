@@ -1,26 +1,9 @@
 //! Cohort commands and options, asserted on the database rows.
 
-use moodle_sync::ingest::RunSummary;
-
-use crate::{dbtest, support::TestEnv};
-
-/// The reasons of the failed lines, from the JSON report.
-fn failures(summary: &RunSummary) -> Vec<(u64, String)> {
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&summary.report_json).unwrap()).unwrap();
-    report["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|line| line["status"] == "failed")
-        .map(|line| {
-            (
-                line["line"].as_u64().unwrap(),
-                line["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
+use crate::{
+    dbtest,
+    support::{TestEnv, failures},
+};
 
 dbtest!(add_creates_cohorts_as_moodle_does, |env| {
     env.add_users(&["u1", "u2"]).await;

@@ -10,4 +10,5 @@ mod crash;
 mod input;
 mod run;
 mod seed;
+mod user;
 mod watch;

@@ -742,3 +742,21 @@ pub fn fixture(name: &str) -> Vec<u8> {
     )
     .unwrap_or_else(|error| panic!("fixture {name}: {error}"))
 }
+
+/// The failed lines of a run, from its JSON report: `(line number, message)`.
+pub fn failures(summary: &RunSummary) -> Vec<(u64, String)> {
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary.report_json).unwrap()).unwrap();
+    report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|line| line["status"] == "failed")
+        .map(|line| {
+            (
+                line["line"].as_u64().unwrap(),
+                line["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -300,6 +300,14 @@ pub enum UserOp {
         /// Whether the account has a row for the field (to update rather than insert).
         exists: bool,
     },
+    /// Remove a user preference (`create_password` once the account has a password, or no
+    /// longer keeps it in Moodle).
+    UnsetPreference {
+        /// The account.
+        user: UserRef,
+        /// The preference.
+        name: &'static str,
+    },
     /// Set a user preference (`create_password`, for Moodle's cron).
     SetPreference {
         /// The account.
@@ -395,6 +403,8 @@ pub fn plan(
 struct State {
     reference: UserRef,
     account: Account,
+    /// The username of an account this file deleted (its new one is chosen when written).
+    former: Option<String>,
     /// Profile values by field.
     profile: HashMap<FieldRef, String>,
 }
@@ -406,7 +416,10 @@ impl State {
                 UserRef::Existing(id) => Some(id),
                 UserRef::New(_) => None,
             },
-            username: self.account.get(UserField::Username).to_owned(),
+            username: match (&self.former, self.account.get(UserField::Username)) {
+                (Some(former), "") => former.clone(),
+                (_, username) => username.to_owned(),
+            },
             idnumber: self.account.get(UserField::Idnumber).to_owned(),
         }
     }
@@ -468,6 +481,7 @@ impl<'a> Planner<'a> {
             planner.insert(State {
                 reference: UserRef::Existing(account.id),
                 account: account.clone(),
+                former: None,
                 profile,
             });
         }
@@ -823,6 +837,7 @@ impl<'a> Planner<'a> {
         self.set(index, UserField::Email, deleted_email(&username));
         let state = &mut self.accounts[index];
         state.account.deleted = true;
+        state.former = Some(username);
         state.profile.clear();
         Ok(vec![Effect::UserDeleted { user: label }])
     }
@@ -1079,6 +1094,7 @@ impl<'a> Planner<'a> {
         }
         let mut state = State {
             reference,
+            former: None,
             account: Account {
                 id: 0,
                 fields,
@@ -1242,6 +1258,19 @@ impl<'a> Planner<'a> {
                 });
             }
         }
+        // As Moodle's upload: an account moved to a method that checks passwords elsewhere
+        // stores `not cached`, whatever password it had.
+        let auth = changes
+            .fields
+            .iter()
+            .find(|(field, _)| *field == UserField::Auth)
+            .map(|(_, auth)| auth.as_str());
+        if let Some(auth) = auth
+            && !INTERNAL_AUTHS.contains(&auth)
+            && current.password != NOT_CACHED
+        {
+            changes.password = Some(NOT_CACHED.into());
+        }
         if line.suspend && !current.suspended {
             changes.suspended = Some(true);
             report.push(FieldChange {
@@ -1280,7 +1309,16 @@ impl<'a> Planner<'a> {
         for (field, value) in &changes.fields {
             self.set(index, *field, value.clone());
         }
+        let mut unset = Vec::new();
         if let Some(password) = &changes.password {
+            // Moodle's cron must not generate a password any more: the file gave one, or the
+            // method keeps none ("no need to create password any more").
+            if self.accounts[index].account.password == TO_BE_GENERATED {
+                unset.push("create_password");
+            }
+            if password == NOT_CACHED {
+                unset.push("auth_forcepasswordchange");
+            }
             self.accounts[index].account.password = password.clone();
         }
         if let Some(suspended) = changes.suspended {
@@ -1299,6 +1337,12 @@ impl<'a> Planner<'a> {
             self.ops.push(UserOp::Update {
                 user: reference,
                 changes: UserChanges::default(),
+            });
+        }
+        for name in unset {
+            self.ops.push(UserOp::UnsetPreference {
+                user: reference,
+                name,
             });
         }
         for (field, data, dataformat) in profile_ops {
