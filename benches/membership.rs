@@ -65,8 +65,7 @@ use std::{
 };
 
 use moodle_sync::{
-    config::{Config, FileConfig},
-    db::{self, Db, DbTarget, Dialect},
+    db::{self},
     ingest::{self, RunOptions},
     outcome::Totals,
     output::report::RunStatus,
@@ -75,7 +74,10 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 mod common;
 
-use common::{Backend, ScratchDatabase, connect, encode_sqlite_path, failed_while, grid};
+use common::{
+    Backend, ScratchDatabase, Target, connect, failed_while, grid, median, open_target,
+    peak_memory_mib, thousands,
+};
 
 /// Lines in the generated file when no count is given on the command line.
 const DEFAULT_LINES: usize = 100_000;
@@ -90,8 +92,6 @@ const SLOW_ROUND: Duration = Duration::from_secs(60);
 const MEMBER_ROWS_PER_INSERT: usize = 300;
 /// Users per setup `INSERT` (10 values each): under 1,000 bound values a statement.
 const USER_ROWS_PER_INSERT: usize = 90;
-/// Moodle's table prefix in the benchmark's databases.
-const PREFIX: &str = "mdl_";
 /// Members of the cohort the binding case binds.
 const BINDING_MEMBERS: usize = 5_000;
 /// Courses the binding case binds the cohort to.
@@ -253,24 +253,6 @@ async fn bench_backend(backend: Backend, case: Case, options: Options) -> Outcom
     }
 }
 
-/// The application's view of one benchmark database, and the URL for the benchmark's own
-/// connections to the same database.
-struct Target {
-    config: Config,
-    db: Db,
-    direct_url: String,
-}
-
-impl Target {
-    fn dialect(&self) -> &Dialect {
-        self.db.dialect()
-    }
-
-    fn sql(&self, template: &str) -> String {
-        self.dialect().sql(template)
-    }
-}
-
 /// Everything timed on one backend, after the setup.
 async fn measure(
     backend: Backend,
@@ -344,37 +326,6 @@ async fn measure(
         apply: median(apply),
         reapply: median(reapply),
         dry_run,
-    })
-}
-
-/// Configures the application for the database at `url` (relative SQLite paths resolve in
-/// `dir`, as do the spool, archive and reports folders), connects it and installs Moodle's
-/// tables.
-async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
-    let mut file = FileConfig::default();
-    file.database.url = url.to_owned();
-    file.database.prefix = PREFIX.to_owned();
-    let mut config = Config::from_file(file, dir, None).map_err(failed_while("configuring"))?;
-    // `Config::from_file` lets MOODLE_SYNC_DATABASE_URL override the URL: never let the
-    // benchmark write anywhere but the database it made.
-    config.database.target = DbTarget::parse(url, dir)
-        .map_err(|reason| format!("the benchmark's own URL is refused: {reason}"))?;
-    let create = matches!(config.database.target, DbTarget::Sqlite { .. });
-    let db = Db::connect(&config.database.target, &config.database.prefix, create)
-        .await
-        .map_err(failed_while("connecting the application"))?;
-    db::install(&db)
-        .await
-        .map_err(failed_while("installing Moodle's tables"))?;
-    fs::create_dir_all(&config.paths.spool).map_err(failed_while("creating the spool folder"))?;
-    let direct_url = match &config.database.target {
-        DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", encode_sqlite_path(path)),
-        DbTarget::Server { url, .. } => url.clone(),
-    };
-    Ok(Target {
-        config,
-        db,
-        direct_url,
     })
 }
 
@@ -1294,17 +1245,6 @@ fn render_binding_table(options: Options, outcomes: &[(Backend, Outcome)]) -> St
     out
 }
 
-/// The median; of an even count, the mean of the two middle values.
-fn median(mut durations: Vec<Duration>) -> Duration {
-    durations.sort();
-    let middle = durations.len() / 2;
-    if durations.len() % 2 == 1 {
-        durations[middle]
-    } else {
-        (durations[middle - 1] + durations[middle]) / 2
-    }
-}
-
 /// The results table, with a legend.
 fn render_table(options: Options, outcomes: &[(Backend, Outcome)]) -> String {
     let lines = options.lines;
@@ -1372,25 +1312,4 @@ fn statistics_label(options: Options) -> &'static str {
     } else {
         "fresh tables, no planner statistics"
     }
-}
-
-/// `1234567.8` as `1,234,568`.
-fn thousands(value: f64) -> String {
-    let digits = (value.round() as u64).to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-/// The process's peak resident set size (VmHWM), in MiB, where /proc is available.
-fn peak_memory_mib() -> Option<f64> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }

@@ -6,11 +6,15 @@
 
 use std::{
     fmt::{self, Write as _},
+    fs,
     path::Path,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use moodle_sync::db::DbTarget;
+use moodle_sync::{
+    config::{Config, FileConfig},
+    db::{self, Db, DbTarget, Dialect},
+};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 
 /// How long to wait for a database server before calling it unreachable.
@@ -228,4 +232,88 @@ pub fn grid(header: &[&str], rows: &[Vec<String>], notes: &[(&str, String)]) -> 
         let _ = writeln!(out, "{name:<width$}   {note}", width = widths[0]);
     }
     out
+}
+
+/// The table prefix of every benchmark database.
+pub const PREFIX: &str = "mdl_";
+
+/// The application's view of one benchmark database, and the URL for the benchmark's own
+/// connections to the same database.
+pub struct Target {
+    pub config: Config,
+    pub db: Db,
+    pub direct_url: String,
+}
+
+impl Target {
+    pub fn dialect(&self) -> &Dialect {
+        self.db.dialect()
+    }
+
+    pub fn sql(&self, template: &str) -> String {
+        self.dialect().sql(template)
+    }
+}
+
+/// Configures the application for the database at `url` (relative SQLite paths resolve in
+/// `dir`, as do the spool, archive and reports folders), connects it and installs Moodle's
+/// tables.
+pub async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
+    let mut file = FileConfig::default();
+    file.database.url = url.to_owned();
+    file.database.prefix = PREFIX.to_owned();
+    let mut config = Config::from_file(file, dir, None).map_err(failed_while("configuring"))?;
+    // `Config::from_file` lets MOODLE_SYNC_DATABASE_URL override the URL: never let the
+    // benchmark write anywhere but the database it made.
+    config.database.target = DbTarget::parse(url, dir)
+        .map_err(|reason| format!("the benchmark's own URL is refused: {reason}"))?;
+    let create = matches!(config.database.target, DbTarget::Sqlite { .. });
+    let db = Db::connect(&config.database.target, &config.database.prefix, create)
+        .await
+        .map_err(failed_while("connecting the application"))?;
+    db::install(&db)
+        .await
+        .map_err(failed_while("installing Moodle's tables"))?;
+    fs::create_dir_all(&config.paths.spool).map_err(failed_while("creating the spool folder"))?;
+    let direct_url = match &config.database.target {
+        DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", encode_sqlite_path(path)),
+        DbTarget::Server { url, .. } => url.clone(),
+    };
+    Ok(Target {
+        config,
+        db,
+        direct_url,
+    })
+}
+
+/// The median; of an even count, the mean of the two middle values.
+pub fn median(mut durations: Vec<Duration>) -> Duration {
+    durations.sort();
+    let middle = durations.len() / 2;
+    if durations.len() % 2 == 1 {
+        durations[middle]
+    } else {
+        (durations[middle - 1] + durations[middle]) / 2
+    }
+}
+
+/// `1234567.8` as `1,234,568`.
+pub fn thousands(value: f64) -> String {
+    let digits = (value.round() as u64).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The process's peak resident set size (VmHWM), in MiB, where /proc is available.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
