@@ -1239,12 +1239,14 @@ impl<'a> Planner<'a> {
             });
             changes.fields.push((*field, value.clone()));
         }
+        // The method the account will have: changed by this line, or as it is.
+        let new_auth = changes
+            .fields
+            .iter()
+            .find(|(field, _)| *field == UserField::Auth)
+            .map(|(_, auth)| auth.clone());
         if let Some(secret) = &line.password {
-            let auth = changes
-                .fields
-                .iter()
-                .find(|(field, _)| *field == UserField::Auth)
-                .map_or(current.get(UserField::Auth), |(_, auth)| auth.as_str());
+            let auth = new_auth.as_deref().unwrap_or(current.get(UserField::Auth));
             if settings.is_protected("password") {
                 protected.push("password".into());
             } else if INTERNAL_AUTHS.contains(&auth)
@@ -1260,12 +1262,7 @@ impl<'a> Planner<'a> {
         }
         // As Moodle's upload: an account moved to a method that checks passwords elsewhere
         // stores `not cached`, whatever password it had.
-        let auth = changes
-            .fields
-            .iter()
-            .find(|(field, _)| *field == UserField::Auth)
-            .map(|(_, auth)| auth.as_str());
-        if let Some(auth) = auth
+        if let Some(auth) = new_auth.as_deref()
             && !INTERNAL_AUTHS.contains(&auth)
             && current.password != NOT_CACHED
         {
