@@ -1,11 +1,12 @@
-//! The commands: what `init`, `run`, `watch` and `status` do with a loaded configuration. The
-//! only module, with `main`, that prints to the console, and the only one that spawns
-//! long-lived tasks (the service loop of `watch`).
+//! The commands: what `init`, `run`, `approve`, `watch` and `status` do with a loaded
+//! configuration. The only module, with `main`, that prints to the console, and the only one
+//! that spawns long-lived tasks (the service loop of `watch`).
 
 use std::path::Path;
 
 use chrono::Utc;
 
+mod netypareo;
 mod status;
 
 use std::time::Duration;
@@ -52,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Command::Watch => watch(config).await.map(|()| 0),
         Command::Status { runs } => status::print(&config, runs).await.map(|()| 0),
+        Command::Netypareo { command } => netypareo::run(&config, command).await,
         Command::Init { demo } => init(&config, demo).await.map(|()| 0),
         Command::Run {
             file,
@@ -64,6 +66,14 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             db.close().await;
             let summary = summary?;
             print_summary(&file, &summary, dry_run);
+            Ok(summary.exit_code())
+        }
+        Command::Approve { file, kind } => {
+            let db = connect(&config).await?;
+            let summary = ingest::approve_file(&config, &db, &file, kind).await;
+            db.close().await;
+            let summary = summary?;
+            print_summary(&file, &summary, false);
             Ok(summary.exit_code())
         }
     }
@@ -80,7 +90,13 @@ pub async fn connect(config: &Config) -> Result<Db, Fatal> {
 /// yet, runs the service loop until a stop signal, and stops within the deadline.
 async fn watch(config: Config) -> Result<(), Fatal> {
     let paths = &config.paths;
-    for dir in [&paths.spool, &paths.archive, &paths.reports, &paths.failed] {
+    for dir in [
+        &paths.spool,
+        &paths.archive,
+        &paths.reports,
+        &paths.failed,
+        &paths.held,
+    ] {
         std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
     }
     let token = CancellationToken::new();
@@ -100,6 +116,9 @@ async fn watch(config: Config) -> Result<(), Fatal> {
     let loop_token = token.clone();
     let running = std::sync::Arc::clone(&service);
     let handle = tracker.spawn(async move { running.run(loop_token).await });
+    if !config.netypareo.is_empty() {
+        tracker.spawn(netypareo::run_schedules(config.clone(), token.clone()));
+    }
     tracker.close();
     token.cancelled().await;
     signals.abort();
@@ -226,6 +245,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         &config.paths.archive,
         &config.paths.reports,
         &config.paths.failed,
+        &config.paths.held,
     ] {
         std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
         println!("folder    {}", shown(dir));
@@ -325,6 +345,15 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
             );
         }
         (RunStatus::RolledBack, _) => println!("{name}: rolled back"),
+        (RunStatus::Held, _) => println!(
+            "{name}: {}: {}",
+            if dry_run {
+                "would be held"
+            } else {
+                "held, nothing applied"
+            },
+            summary.error.as_deref().unwrap_or_default()
+        ),
         (_, Some(totals)) => println!(
             "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
             totals.lines, totals.changed, totals.unchanged, totals.failed
@@ -337,6 +366,10 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
     }
     if let Some(archive) = &summary.archive {
         println!("  archive  {}", shown(archive));
+    }
+    if let Some(held) = &summary.held {
+        println!("  held     {}", shown(held));
+        println!("  approve  moodle-sync approve {}", shown(held));
     }
     // Like every fatal error, exit codes 4 and 5 come with a one-line reason on standard error.
     if summary.status == RunStatus::RolledBack {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{command::FileKind, telemetry::LogFormat};
+use crate::{command::FileKind, netypareo::settings::Export, telemetry::LogFormat};
 
 /// Applies CSV command files (cohorts and their members, cohort-to-course bindings) to a Moodle
 /// database, with a report, a tryback of the failed lines and an archive of every file.
@@ -36,7 +36,8 @@ pub enum Command {
     },
     /// Apply one command file now; its kind comes from its name (see `[routing]`) or --kind.
     /// Exit code: 0 all lines applied, 1 some lines failed (see the tryback), 2 file rejected,
-    /// 3 bad configuration or usage, 4 database error, 5 file system error.
+    /// 3 bad configuration or usage, 4 database error, 5 file system error, 7 held (a sync
+    /// would remove too many members: see `approve`).
     Run {
         /// The command file.
         file: PathBuf,
@@ -48,9 +49,25 @@ pub enum Command {
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
     },
+    /// Apply a held file (one whose sync would remove more of a cohort's members than
+    /// `[cohorts] max_sync_removal_percent` allows), as it is: the limit is lifted for this file.
+    /// Otherwise as `run`: report, tryback, archive, the same exit codes.
+    Approve {
+        /// The held file (in the held folder, `[paths] held`).
+        file: PathBuf,
+        /// The kind of file, whatever its name: users, cohorts or bindings.
+        #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+        kind: Option<FileKind>,
+    },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
     Watch,
+    /// NetYpareo: run its exports now, or serve a fake NetYpareo for trying the chain.
+    Netypareo {
+        /// What to do.
+        #[command(subcommand)]
+        command: NetypareoCommand,
+    },
     /// Show the spool: files waiting and why, files in progress, the last runs.
     Status {
         /// How many of the last runs to show.
@@ -74,4 +91,46 @@ fn parse_kind(value: &str) -> Result<FileKind, String> {
         .ok_or_else(|| {
             format!("\"{value}\" is not a kind of command file (users, cohorts or bindings)")
         })
+}
+
+/// `netypareo` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NetypareoCommand {
+    /// Run exports now, in the order of the plugin's manual (cache, sites, users, groups,
+    /// fcgroups), writing command files into the spool for `watch` to apply.
+    /// Exit code: 0 every export written, 6 one failed (see the report), 3 bad configuration.
+    Pull {
+        /// Only this instance (its name); default: every instance.
+        #[arg(long, value_name = "NAME")]
+        instance: Option<String>,
+        /// Only these exports: cache, sites, users, groups, fcgroups (comma-separated).
+        #[arg(long, value_name = "EXPORTS", value_delimiter = ',')]
+        only: Vec<Export>,
+    },
+    /// Serve fixture files as a NetYpareo REST API on 127.0.0.1, until Ctrl-C: for trying
+    /// `netypareo pull` and `watch` without a NetYpareo.
+    FakeServer {
+        /// The fixture folder (as tests/data/netypareo).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The port (0: any free one).
+        #[arg(long, default_value_t = 8470)]
+        port: u16,
+        /// The token to accept.
+        #[arg(long, default_value = "demo-token")]
+        token: String,
+        /// Serve collections as JSON arrays rather than objects keyed "0", "1"…
+        #[arg(long)]
+        array: bool,
+        /// Wait this long before each answer, in milliseconds.
+        #[arg(long, default_value_t = 0, value_name = "MS")]
+        latency_ms: u64,
+        /// Refuse an endpoint: STATUS:PATH, e.g. 403:/utilisateur/apprenants (repeatable).
+        #[arg(long, value_name = "STATUS:PATH")]
+        deny: Vec<String>,
+        /// Fail an endpoint's first requests with an HTML error page: STATUS:PATH:TIMES, e.g.
+        /// 502:/sites:2 (repeatable).
+        #[arg(long, value_name = "STATUS:PATH:TIMES")]
+        fail: Vec<String>,
+    },
 }

@@ -11,6 +11,10 @@ use std::{
 use encoding_rs::WINDOWS_1252;
 use serde::Deserialize;
 
+mod netypareo;
+
+pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
+
 use crate::{
     command::{
         FileKind, Routing,
@@ -21,6 +25,7 @@ use crate::{
     },
     db::DbTarget,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
+    netypareo::settings::Instance,
     outcome::EnrolmentMode,
     spool::{DuplicatePolicy, WatchMode, WatchSettings},
 };
@@ -86,6 +91,8 @@ pub struct FileConfig {
     pub routing: RoutingSection,
     /// The spool watcher service.
     pub watch: WatchSection,
+    /// NetYpareo instances to pull from.
+    pub netypareo: NetypareoSection,
 }
 
 /// `[paths]`.
@@ -100,8 +107,12 @@ pub struct PathsSection {
     pub reports: PathBuf,
     /// Where files that cannot be applied are kept, with their reports naming why.
     pub failed: PathBuf,
+    /// Where files held for approval wait (a sync removing too many members).
+    pub held: PathBuf,
     /// Where `watch` writes its daily log files.
     pub logs: PathBuf,
+    /// Where moodle-sync keeps what it needs between runs (the NetYpareo definition cache).
+    pub state: PathBuf,
 }
 
 impl Default for PathsSection {
@@ -111,7 +122,9 @@ impl Default for PathsSection {
             archive: "archive".into(),
             reports: "reports".into(),
             failed: "failed".into(),
+            held: "held".into(),
             logs: "logs".into(),
+            state: "state".into(),
         }
     }
 }
@@ -244,6 +257,9 @@ pub struct CohortsSection {
     pub create_missing: bool,
     /// Delete the cohorts a file leaves empty.
     pub delete_empty: bool,
+    /// The largest share of a cohort's members (percent, 0 to 100) a `sync` may remove
+    /// before its file is held for approval; 100: never held.
+    pub max_sync_removal_percent: i64,
 }
 
 impl Default for CohortsSection {
@@ -253,6 +269,7 @@ impl Default for CohortsSection {
             cohort_identifier: CohortIdentifier::Idnumber,
             create_missing: true,
             delete_empty: false,
+            max_sync_removal_percent: 20,
         }
     }
 }
@@ -383,6 +400,8 @@ pub struct Config {
     pub routing: Routing,
     /// The spool watcher service.
     pub watch: WatchSettings,
+    /// NetYpareo instances.
+    pub netypareo: Vec<Instance>,
 }
 
 /// The folders, resolved.
@@ -396,8 +415,12 @@ pub struct Paths {
     pub reports: PathBuf,
     /// Files that could not be applied.
     pub failed: PathBuf,
+    /// Files held for approval.
+    pub held: PathBuf,
     /// Log files of the service.
     pub logs: PathBuf,
+    /// What moodle-sync keeps between runs.
+    pub state: PathBuf,
 }
 
 /// The database settings, resolved.
@@ -553,6 +576,7 @@ impl Config {
         }
         let watch = watch_settings(file.watch)?;
         let users = user_settings(file.users)?;
+        let netypareo = netypareo::instances(file.netypareo, base)?;
         Ok(Config {
             source,
             paths: Paths {
@@ -560,7 +584,9 @@ impl Config {
                 archive: base.join(&file.paths.archive),
                 reports: base.join(&file.paths.reports),
                 failed: base.join(&file.paths.failed),
+                held: base.join(&file.paths.held),
                 logs: base.join(&file.paths.logs),
+                state: base.join(&file.paths.state),
             },
             database: DatabaseConfig { target, prefix },
             input: InputConfig {
@@ -576,6 +602,14 @@ impl Config {
                 cohort_identifier: file.cohorts.cohort_identifier,
                 create_missing: file.cohorts.create_missing,
                 delete_empty: file.cohorts.delete_empty,
+                max_sync_removal_percent: u8::try_from(file.cohorts.max_sync_removal_percent)
+                    .ok()
+                    .filter(|percent| *percent <= 100)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        key: "[cohorts] max_sync_removal_percent",
+                        value: file.cohorts.max_sync_removal_percent.to_string(),
+                        reason: "a percentage from 0 to 100 (100: a sync is never held)".into(),
+                    })?,
             },
             bindings: BindingSettings {
                 course_identifier: file.bindings.course_identifier,
@@ -590,6 +624,7 @@ impl Config {
                 users: file.routing.users,
             },
             watch,
+            netypareo,
         })
     }
 }

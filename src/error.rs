@@ -170,6 +170,22 @@ pub enum LineProblem {
         /// The value read.
         value: String,
     },
+    /// An `add`, `del` or `free` line names a cohort that earlier `sync` lines list in full.
+    #[error(
+        "cohort \"{value}\" is synced by this file (its sync lines list all its members); add, del and free lines cannot be mixed with sync for the same cohort"
+    )]
+    ChangeOfSyncedCohort {
+        /// The cohort key.
+        value: String,
+    },
+    /// A `sync` line names a cohort that earlier `add`, `del` or `free` lines changed.
+    #[error(
+        "cohort \"{value}\" is changed by earlier add, del or free lines of this file; sync lines list all of a cohort's members and cannot be mixed with them for the same cohort"
+    )]
+    SyncAfterChanges {
+        /// The cohort key.
+        value: String,
+    },
     /// No course category matches.
     #[error("unknown course category \"{value}\" (matched by {by})")]
     UnknownCategory {

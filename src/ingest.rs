@@ -19,6 +19,12 @@
 //!
 //! A dry run does steps 1 and 2 and rolls back; it writes its reports directly, records
 //! nothing in the ledger and leaves the input where it is.
+//!
+//! A cohort file whose `sync` would remove more of a cohort's members than `[cohorts]
+//! max_sync_removal_percent` allows is **held**: planned, but none of its writes made; its
+//! ledger row (outcome `held`, not an applied outcome, so that the same bytes are held again
+//! rather than skipped as a duplicate) commits alone, and the input goes to the held area.
+//! `approve_file` applies such a file with the limit lifted.
 
 use std::{
     fs, io,
@@ -83,6 +89,8 @@ pub struct RunSummary {
     pub archive: Option<PathBuf>,
     /// The input kept in the failed area, if it could not be applied.
     pub kept: Option<PathBuf>,
+    /// The input kept in the held area, waiting for `moodle-sync approve`.
+    pub held: Option<PathBuf>,
     /// The run's number in the ledger (none for a simulation).
     pub run: Option<i64>,
 }
@@ -118,6 +126,8 @@ pub struct Taker<'a> {
     pub instance: &'a str,
     /// What to do with bytes already applied.
     pub duplicates: DuplicatePolicy,
+    /// Apply a sync whatever share of a cohort's members it removes (`moodle-sync approve`).
+    pub approved: bool,
 }
 
 /// Runs the command file at `path`, of the kind its name (or `options.kind`) tells: the
@@ -129,10 +139,56 @@ pub async fn run_file(
     path: &Path,
     options: RunOptions,
 ) -> Result<RunSummary, Fatal> {
-    let name = path
+    run_path(config, db, path, options, false).await
+}
+
+/// Applies a held file (or any command file) whatever share of a cohort's members its `sync`
+/// lines remove: the `approve` command. Otherwise exactly as [`run_file`]: report, tryback,
+/// archive (the held file leaves the held area), ledger; the report says it was approved.
+#[tracing::instrument(skip_all, fields(file = %path.display()))]
+pub async fn approve_file(
+    config: &Config,
+    db: &Db,
+    path: &Path,
+    kind: Option<FileKind>,
+) -> Result<RunSummary, Fatal> {
+    if !path.is_file() {
+        return Err(Fatal::Usage(format!(
+            "no such file: {} (held files are in {})",
+            path.display(),
+            config.paths.held.display()
+        )));
+    }
+    let options = RunOptions {
+        dry_run: false,
+        kind,
+    };
+    run_path(config, db, path, options, true).await
+}
+
+async fn run_path(
+    config: &Config,
+    db: &Db,
+    path: &Path,
+    options: RunOptions,
+    approved: bool,
+) -> Result<RunSummary, Fatal> {
+    let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .ok_or_else(|| Fatal::Usage(format!("{} is not a file", path.display())))?;
+    // A held file bears the time stamp of the run that held it: it is known, routed and
+    // recorded by the name it was dropped under.
+    let in_held = path
+        .parent()
+        .and_then(|dir| fs::canonicalize(dir).ok())
+        .zip(fs::canonicalize(&config.paths.held).ok())
+        .is_some_and(|(dir, held)| dir == held);
+    let name = if in_held {
+        naming::unstamp(&file_name).to_owned()
+    } else {
+        file_name
+    };
     let kind = match options.kind.or_else(|| config.routing.kind_of(&name)) {
         Some(kind) => kind,
         None => {
@@ -151,6 +207,12 @@ pub async fn run_file(
     if options.dry_run {
         return simulate(config, db, path, &name, kind).await;
     }
+    // The report of a file `run` could not take still says whether it was approved.
+    let new_run = || {
+        let mut run = Run::new(config, db, kind, path, &name, false);
+        run.approved = approved;
+        run
+    };
     let spool = &config.paths.spool;
     let workspace = Workspace::open(spool)
         .map_err(|source| Fatal::io("cannot open the work folder in", spool, source))?;
@@ -159,7 +221,7 @@ pub async fn run_file(
         Ok(claim) => claim,
         Err(error) => {
             // Unreadable: rejected, with a report, and left where it is.
-            let run = Run::new(config, db, kind, path, &name, false);
+            let run = new_run();
             return run.report_only(Verdict::Rejected(FileError::Unreadable(error).to_string()));
         }
     };
@@ -168,6 +230,7 @@ pub async fn run_file(
         db,
         instance: workspace.instance(),
         duplicates: DuplicatePolicy::Apply,
+        approved,
     };
     match take(&taker, &claim).await {
         Processed::Done(summary) => {
@@ -177,7 +240,7 @@ pub async fn run_file(
         }
         Processed::Retry(problem) | Processed::Unknown(problem) => {
             let _ = claim.discard();
-            let run = Run::new(config, db, kind, path, &name, false);
+            let run = new_run();
             run.report_only(Verdict::RolledBack(problem))
         }
     }
@@ -222,11 +285,14 @@ fn parse(config: &Config, kind: FileKind, bytes: &[u8]) -> Result<(Table, Parsed
 
 /// Plans the file against the database and applies it, with the enrolments that follow, in
 /// `tx`. The inner error rejects the file for what the database holds (a user file naming
-/// profile fields the site does not define); nothing was written then.
+/// profile fields the site does not define); nothing was written then. A file to hold
+/// ([`is_held`]) is planned only: its outcome says what applying it would do, and nothing is
+/// written.
 async fn apply(
     config: &Config,
     tx: &mut Tx,
     file: &ParsedFile,
+    approved: bool,
 ) -> Result<Result<FileOutcome, String>, DbError> {
     let now = Utc::now().timestamp();
     let (mut outcome, touched) = match file {
@@ -245,9 +311,16 @@ async fn apply(
             let settings = &config.cohorts;
             let wanted = cohort::Wanted::of(file, settings);
             let snapshot = tx
-                .cohort_snapshot(&wanted, settings.user_identifier)
+                .cohort_snapshot(
+                    &wanted,
+                    settings.user_identifier,
+                    settings.cohort_identifier,
+                )
                 .await?;
             let plan = cohort::plan(file, &snapshot, settings);
+            if is_held(&plan.outcome, approved) {
+                return Ok(Ok(plan.outcome));
+            }
             let cohorts = tx.apply_cohort_ops(&plan.ops, now).await?;
             let touched = Touched {
                 cohorts,
@@ -276,6 +349,12 @@ async fn apply(
     Ok(Ok(outcome))
 }
 
+/// Whether a file is held rather than applied: a sync removes more than the limit, and the
+/// file was not approved.
+fn is_held(outcome: &FileOutcome, approved: bool) -> bool {
+    !approved && outcome.sync_over_limit()
+}
+
 /// Opens a transaction holding the ledger's lock.
 async fn begin_locked(db: &Db, instance: &str) -> Result<Tx, DbError> {
     let mut tx = db.begin().await?;
@@ -299,6 +378,11 @@ enum Verdict<'a> {
         outcome: &'a FileOutcome,
         table: &'a Table,
     },
+    /// Planned, not applied: a sync removes too many members. The reason names them.
+    Held {
+        outcome: &'a FileOutcome,
+        reason: String,
+    },
 }
 
 impl Verdict<'_> {
@@ -307,6 +391,7 @@ impl Verdict<'_> {
             Verdict::Rejected(_) => RunStatus::Rejected,
             Verdict::RolledBack(_) => RunStatus::RolledBack,
             Verdict::Duplicate(_) => RunStatus::Duplicate,
+            Verdict::Held { .. } => RunStatus::Held,
             Verdict::Applied { outcome, .. } if outcome.failed().next().is_some() => {
                 RunStatus::Partial
             }
@@ -316,14 +401,18 @@ impl Verdict<'_> {
 
     fn error(&self) -> Option<String> {
         match self {
-            Verdict::Rejected(problem) | Verdict::RolledBack(problem) => Some(problem.clone()),
+            Verdict::Rejected(problem)
+            | Verdict::RolledBack(problem)
+            | Verdict::Held {
+                reason: problem, ..
+            } => Some(problem.clone()),
             _ => None,
         }
     }
 
     fn outcome(&self) -> Option<&FileOutcome> {
         match self {
-            Verdict::Applied { outcome, .. } => Some(outcome),
+            Verdict::Applied { outcome, .. } | Verdict::Held { outcome, .. } => Some(outcome),
             _ => None,
         }
     }
@@ -341,6 +430,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         &claim.name,
         false,
     );
+    run.approved = taker.approved;
     let input = read_input(&claim.input(), config.input.max_file_bytes);
     let parsed = match &input {
         Ok(input) => {
@@ -395,12 +485,20 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         Ok(_) if earlier.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
             Verdict::Duplicate(earlier.clone().expect("checked"))
         }
-        Ok((table, file)) => match apply(config, &mut tx, file).await {
+        Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
             Ok(Ok(outcome)) => {
                 applied = outcome;
-                Verdict::Applied {
-                    outcome: &applied,
-                    table,
+                if is_held(&applied, taker.approved) {
+                    // Nothing was written: the transaction records the run alone.
+                    Verdict::Held {
+                        outcome: &applied,
+                        reason: applied.hold_reason(config.cohorts.max_sync_removal_percent),
+                    }
+                } else {
+                    Verdict::Applied {
+                        outcome: &applied,
+                        table,
+                    }
                 }
             }
             Ok(Err(problem)) => {
@@ -451,6 +549,8 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     };
     let input_to = match (&verdict, claim.external) {
         (Verdict::Applied { .. } | Verdict::Duplicate(_), _) => Some(Area::Archive),
+        // Held by `run` too: it waits in the held area to be approved.
+        (Verdict::Held { .. }, _) => Some(Area::Held),
         (_, false) => Some(Area::Failed),
         // A `run` refused: the file stays where it was given.
         (_, true) => None,
@@ -482,18 +582,27 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             .as_ref()
             .filter(|_| input_to == Some(Area::Failed))
             .map(|path| path.display().to_string()),
+        held: names
+            .input
+            .as_ref()
+            .filter(|_| input_to == Some(Area::Held))
+            .map(|path| path.display().to_string()),
     };
-    let (lines, changed, failed) = verdict
-        .outcome()
-        .map(|outcome| {
-            let totals = outcome.totals();
-            (
-                totals.lines as u64,
-                totals.changed as u64,
-                totals.failed as u64,
-            )
-        })
-        .unwrap_or_default();
+    let (lines, changed, failed) = match &verdict {
+        // Nothing of a held file was applied, nor failed.
+        Verdict::Held { outcome, .. } => (outcome.lines.len() as u64, 0, 0),
+        _ => verdict
+            .outcome()
+            .map(|outcome| {
+                let totals = outcome.totals();
+                (
+                    totals.lines as u64,
+                    totals.changed as u64,
+                    totals.failed as u64,
+                )
+            })
+            .unwrap_or_default(),
+    };
     let entry = LedgerEntry {
         claim: claim.id.clone(),
         name: claim.name.clone(),
@@ -557,7 +666,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         input_to: names.input.clone(),
         remove_source: None,
     };
-    if claim.external && input_to == Some(Area::Archive) {
+    if claim.external && matches!(input_to, Some(Area::Archive | Area::Held)) {
         plan.remove_source = Some(SourceRemoval {
             path: claim.source.clone(),
             sha256: sha256.clone(),
@@ -585,6 +694,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
                 Some(Area::Archive) => format!(
                     "cannot archive the input into {}: {source}; the file was applied but is still in place",
                     config.paths.archive.display()
+                ),
+                Some(Area::Held) => format!(
+                    "cannot move the input into {}: {source}; nothing was applied and the file is still in place",
+                    config.paths.held.display()
                 ),
                 _ => format!(
                     "cannot keep the input in {}: {source}",
@@ -633,6 +746,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
                 .as_ref()
                 .filter(|_| input_to == Some(Area::Failed))
                 .map(|path| path.display().to_string()),
+            held: published_input
+                .as_ref()
+                .filter(|_| input_to == Some(Area::Held))
+                .map(|path| path.display().to_string()),
         };
         let mut context = run.context(
             status,
@@ -674,7 +791,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         archive: published_input
             .clone()
             .filter(|_| input_to == Some(Area::Archive)),
-        kept: published_input.filter(|_| input_to == Some(Area::Failed)),
+        kept: published_input
+            .clone()
+            .filter(|_| input_to == Some(Area::Failed)),
+        held: published_input.filter(|_| input_to == Some(Area::Held)),
         run: Some(run_id),
     };
     log_finished(&summary, false);
@@ -737,6 +857,7 @@ fn write_synced(
 enum Area {
     Archive,
     Failed,
+    Held,
 }
 
 impl Area {
@@ -744,6 +865,7 @@ impl Area {
         match self {
             Area::Archive => &config.paths.archive,
             Area::Failed => &config.paths.failed,
+            Area::Held => &config.paths.held,
         }
     }
 }
@@ -764,6 +886,7 @@ pub fn status_name(status: RunStatus) -> &'static str {
         RunStatus::Rejected => "rejected",
         RunStatus::RolledBack => "rolled_back",
         RunStatus::Duplicate => "duplicate",
+        RunStatus::Held => "held",
     }
 }
 
@@ -803,9 +926,13 @@ async fn simulate(
         Ok(tx) => tx,
         Err(error) => return run.report_only(Verdict::RolledBack(error.to_string())),
     };
-    let applied = apply(config, &mut tx, &file).await;
+    let applied = apply(config, &mut tx, &file, false).await;
     let _ = tx.rollback().await;
     match applied {
+        Ok(Ok(outcome)) if is_held(&outcome, false) => run.report_only(Verdict::Held {
+            reason: outcome.hold_reason(config.cohorts.max_sync_removal_percent),
+            outcome: &outcome,
+        }),
         Ok(Ok(outcome)) => run.report_only(Verdict::Applied {
             outcome: &outcome,
             table: &table,
@@ -821,6 +948,8 @@ struct Run<'a> {
     db: &'a Db,
     kind: FileKind,
     simulation: bool,
+    /// Applied by `approve`: the sync removal limit lifted.
+    approved: bool,
     started: DateTime<Local>,
     clock: Instant,
     input: InputInfo,
@@ -842,6 +971,7 @@ impl<'a> Run<'a> {
             db,
             kind,
             simulation,
+            approved: false,
             started: Local::now(),
             clock: Instant::now(),
             input: InputInfo {
@@ -901,6 +1031,7 @@ impl<'a> Run<'a> {
         ReportContext {
             kind: self.kind,
             simulation: self.simulation,
+            approved: self.approved,
             status,
             started_at: self.started.to_rfc3339_opts(SecondsFormat::Secs, false),
             duration_ms: u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -969,6 +1100,7 @@ impl<'a> Run<'a> {
             tryback: None,
             archive: None,
             kept: None,
+            held: None,
             run: None,
         };
         log_finished(&summary, self.simulation);
@@ -991,6 +1123,14 @@ fn log_finished(summary: &RunSummary, simulation: bool) {
             failed = totals.map_or(0, |totals| totals.failed),
             report = %report,
             "File finished"
+        ),
+        (RunStatus::Held, true) => warn!(
+            run = summary.run,
+            simulation,
+            report = %report,
+            held = %summary.held.as_ref().map(|path| path.display().to_string()).unwrap_or_default(),
+            "File held for approval: {}",
+            summary.error.as_deref().unwrap_or_default()
         ),
         (RunStatus::Duplicate, true) => warn!(
             run = summary.run,
@@ -1025,6 +1165,7 @@ fn settings_info(config: &Config) -> SettingsInfo {
         cohort_identifier: config.cohorts.cohort_identifier.name().into(),
         create_missing: config.cohorts.create_missing,
         delete_empty: config.cohorts.delete_empty,
+        max_sync_removal_percent: config.cohorts.max_sync_removal_percent,
         course_identifier: config.bindings.course_identifier.name().into(),
         role_identifier: config.bindings.role_identifier.name().into(),
         enrol_methods: config.bindings.enrol_methods.clone(),

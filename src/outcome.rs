@@ -259,6 +259,14 @@ pub enum Effect {
         /// The cohort.
         cohort: CohortLabel,
     },
+    /// A member the file's `sync` lines of the cohort do not list was removed, after the last
+    /// line.
+    MemberNotListed {
+        /// The user.
+        user: UserLabel,
+        /// The cohort.
+        cohort: CohortLabel,
+    },
     /// A course group was created for a binding.
     GroupCreated {
         /// The course.
@@ -425,8 +433,10 @@ pub struct Totals {
     pub cohorts_emptied: usize,
     /// Memberships added.
     pub members_added: usize,
-    /// Memberships removed, one by one, by `free` or with a deleted cohort.
+    /// Memberships removed, one by one, by `free`, by `sync` or with a deleted cohort.
     pub members_removed: usize,
+    /// Users that `add` or `sync` lines name who already were members: nothing written.
+    pub members_unchanged: usize,
     /// Cohort sync enrolment methods created.
     pub bindings_created: usize,
     /// Disabled bindings enabled again.
@@ -479,7 +489,10 @@ impl Totals {
                 self.members_removed += members;
             }
             Effect::MemberAdded { .. } => self.members_added += 1,
-            Effect::MemberRemoved { .. } => self.members_removed += 1,
+            Effect::MemberRemoved { .. } | Effect::MemberNotListed { .. } => {
+                self.members_removed += 1;
+            }
+            Effect::AlreadyMember { .. } => self.members_unchanged += 1,
             Effect::GroupCreated { .. } => self.groups_created += 1,
             Effect::BindingCreated { .. } => self.bindings_created += 1,
             Effect::BindingEnabled { .. } => self.bindings_enabled += 1,
@@ -500,7 +513,6 @@ impl Totals {
             | Effect::AlreadyDeleted { .. }
             | Effect::CohortUnchanged { .. }
             | Effect::CohortAlreadyEmpty { .. }
-            | Effect::AlreadyMember { .. }
             | Effect::NotMember { .. }
             | Effect::BindingUnchanged { .. }
             | Effect::BindingAlreadyDisabled { .. }
@@ -594,6 +606,8 @@ pub struct FileOutcome {
     /// What happened to course enrolments after the lines, when the file touched cohorts bound
     /// to courses.
     pub enrolments: Option<EnrolmentOutcome>,
+    /// The cohorts that `sync` lines list in full, in the order of their first line.
+    pub syncs: Vec<SyncedCohort>,
 }
 
 impl FileOutcome {
@@ -633,6 +647,65 @@ impl FileOutcome {
     /// The lines that failed.
     pub fn failed(&self) -> impl Iterator<Item = &LineOutcome> {
         self.lines.iter().filter(|line| line.result.is_err())
+    }
+
+    /// Whether a sync removes more members than `[cohorts] max_sync_removal_percent` allows:
+    /// the file is then held, not applied, unless approved.
+    pub fn sync_over_limit(&self) -> bool {
+        self.syncs.iter().any(|sync| sync.over_limit)
+    }
+
+    /// Why the file is held: one fragment per cohort over the limit.
+    pub fn hold_reason(&self, limit_percent: u8) -> String {
+        self.syncs
+            .iter()
+            .filter(|sync| sync.over_limit)
+            .map(|sync| sync.hold_reason(limit_percent))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A cohort that a file's `sync` lines list in full, and what the list does to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncedCohort {
+    /// The cohort.
+    pub cohort: CohortLabel,
+    /// Its members before the file (0 for a cohort the file creates).
+    pub members_before: usize,
+    /// Listed users who were not members: added.
+    pub added: usize,
+    /// Listed users who already were members: nothing written for them.
+    pub unchanged: usize,
+    /// Members the lines do not list: removed after the last line, by username and idnumber.
+    pub removed: Vec<UserLabel>,
+    /// Members not listed but named by a failed `sync` line of the cohort: kept, since the
+    /// file may mean to list them.
+    pub kept: Vec<UserLabel>,
+    /// Whether the removals are more than `[cohorts] max_sync_removal_percent` of
+    /// `members_before` (never for a cohort without members before).
+    pub over_limit: bool,
+}
+
+impl SyncedCohort {
+    /// The share of its members the sync removes, in percent.
+    pub fn removed_percent(&self) -> f64 {
+        if self.members_before == 0 {
+            0.0
+        } else {
+            self.removed.len() as f64 * 100.0 / self.members_before as f64
+        }
+    }
+
+    /// `sync of cohort "Classe" [C1] would remove 3 of 3 members (100.0 %) > 20 %`.
+    pub fn hold_reason(&self, limit_percent: u8) -> String {
+        format!(
+            "sync of cohort {} would remove {} of {} members ({:.1} %) > {limit_percent} %",
+            self.cohort,
+            self.removed.len(),
+            self.members_before,
+            self.removed_percent()
+        )
     }
 }
 

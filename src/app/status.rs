@@ -1,6 +1,7 @@
 //! `moodle-sync status`: the spool as an administrator wants to see it. Files waiting and why
 //! (settling, awaiting a done marker, unrouted, duplicate of an applied file, ready), files in
-//! progress, the last runs from the ledger, and the age of the oldest waiting file.
+//! progress, files held for approval and why, the last runs from the ledger, and the age of
+//! the oldest waiting file.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -135,11 +136,77 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
         );
     }
 
+    print_held(config, db.as_ref()).await;
+
     if let Some(db) = &db {
         print_runs(db, runs).await;
         db.close().await;
     }
     Ok(())
+}
+
+/// The files in the held area, with when and why the ledger says they were held.
+async fn print_held(config: &Config, db: Option<&Db>) {
+    let held_dir = &config.paths.held;
+    let mut files: Vec<(String, SystemTime)> = match std::fs::read_dir(held_dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+            .map(|entry| {
+                let modified = entry
+                    .metadata()
+                    .and_then(|metadata| metadata.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH);
+                (entry.file_name().to_string_lossy().into_owned(), modified)
+            })
+            .filter(|(name, _)| !name.starts_with('.'))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    println!(
+        "\nheld        {} file(s){}",
+        files.len(),
+        if files.is_empty() {
+            ""
+        } else {
+            " waiting for approval: moodle-sync approve FILE applies one as it is"
+        }
+    );
+    if files.is_empty() {
+        return;
+    }
+    let runs = match db {
+        Some(db) => db.held_runs(1000).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    for (name, modified) in files {
+        let run = runs.iter().find(|run| {
+            run.kept.as_deref().is_some_and(|kept| {
+                std::path::Path::new(kept)
+                    .file_name()
+                    .is_some_and(|kept| kept.to_string_lossy() == name)
+            })
+        });
+        match run {
+            Some(run) => println!(
+                "  {}  held at {} by run #{}: {}",
+                held_dir.join(&name).display(),
+                show_ms(run.finished_at),
+                run.id,
+                run.reason.as_deref().unwrap_or("no reason recorded")
+            ),
+            None => println!(
+                "  {}  in the held folder since {} ago (no run of the ledger held it)",
+                held_dir.join(&name).display(),
+                show_age(
+                    SystemTime::now()
+                        .duration_since(modified)
+                        .unwrap_or_default()
+                )
+            ),
+        }
+    }
 }
 
 async fn print_runs(db: &Db, runs: u32) {

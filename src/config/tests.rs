@@ -196,3 +196,23 @@ fn binding_enrolment_and_routing_settings() {
         assert!(error.contains(key), "{text}: {error}");
     }
 }
+
+#[test]
+fn sync_removal_limit_and_held_folder() {
+    let defaults = load("").unwrap();
+    assert_eq!(defaults.cohorts.max_sync_removal_percent, 20);
+    assert_eq!(defaults.paths.held, Path::new("/etc/moodle-sync/held"));
+    let config =
+        load("[cohorts]\nmax_sync_removal_percent = 100\n[paths]\nheld = \"/srv/held\"\n").unwrap();
+    assert_eq!(config.cohorts.max_sync_removal_percent, 100);
+    assert_eq!(config.paths.held, Path::new("/srv/held"));
+    for bad in ["101", "-1"] {
+        let error = load(&format!("[cohorts]\nmax_sync_removal_percent = {bad}\n")).unwrap_err();
+        assert!(
+            error.contains("[cohorts] max_sync_removal_percent")
+                && error.contains(bad)
+                && error.contains("from 0 to 100"),
+            "{error}"
+        );
+    }
+}

@@ -19,7 +19,7 @@ use crate::command::{
     cohort::{
         CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, Snapshot, UserRow, Wanted,
     },
-    refs::UserIdentifier,
+    refs::{CohortIdentifier, UserIdentifier},
 };
 
 /// Keys per `IN (…)` list: far below every backend's limit on bound values.
@@ -45,12 +45,14 @@ pub(super) enum Keys<'k> {
 }
 
 impl Tx {
-    /// Reads every row `wanted` refers to. The cohorts read are locked until the file's
+    /// Reads every row `wanted` refers to, and the accounts of the members of the cohorts
+    /// it syncs (matched by `cohorts_by`). The cohorts read are locked until the file's
     /// transaction ends ([`super::Dialect::lock_rows`]).
     pub async fn cohort_snapshot(
         &mut self,
         wanted: &Wanted,
         users_by: UserIdentifier,
+        cohorts_by: CohortIdentifier,
     ) -> Result<Snapshot, DbError> {
         let mut snapshot = Snapshot {
             system_context: self.system_context().await?,
@@ -109,6 +111,40 @@ impl Tx {
             .into_iter()
             .collect();
         snapshot.categories = self.categories(wanted, &contexts).await?;
+
+        // The members a sync may remove are named in the report by their accounts.
+        let synced_members: Vec<i64> = cohorts
+            .iter()
+            .filter(|cohort| {
+                cohort
+                    .key(cohorts_by)
+                    .is_some_and(|key| wanted.synced_cohorts.contains(&key))
+            })
+            .filter_map(|cohort| snapshot.members.get(&cohort.id))
+            .flatten()
+            .copied()
+            .collect::<BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        if !synced_members.is_empty() {
+            let select = format!(
+                "SELECT id, username, idnumber, email, firstname, lastname, {}, mnethostid FROM {{user}}",
+                self.dialect.int("deleted")
+            );
+            for row in self
+                .select_in(
+                    &select,
+                    "id",
+                    Keys::Ids(&synced_members),
+                    "",
+                    "reading members' accounts",
+                )
+                .await?
+            {
+                let (user, _, _) = user_row(&row).doing("reading members' accounts")?;
+                snapshot.member_users.insert(user.id, user);
+            }
+        }
         snapshot.cohorts = cohorts;
         Ok(snapshot)
     }

@@ -31,7 +31,7 @@ pub struct LedgerEntry {
     pub claimed_at: i64,
     /// When its outcome was decided, in Unix milliseconds.
     pub finished_at: i64,
-    /// How it ended: `success`, `partial`, `rejected`, `rolled_back`, `duplicate`.
+    /// How it ended: `success`, `partial`, `rejected`, `rolled_back`, `duplicate`, `held`.
     pub outcome: String,
     /// Data lines read.
     pub lines: u64,
@@ -49,12 +49,25 @@ pub struct LedgerEntry {
     pub report: String,
     /// The JSON report.
     pub report_json: String,
-    /// Where the input was kept (archive or failed area).
+    /// Where the input was kept (archive, failed or held area).
     pub kept: Option<String>,
     /// The tryback, if one was written.
     pub tryback: Option<String>,
-    /// Why the file was refused or rolled back.
+    /// Why the file was refused, rolled back or held.
     pub error: Option<String>,
+}
+
+/// A run that held its file for approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRun {
+    /// The ledger id: run #id.
+    pub id: i64,
+    /// When it was held, in Unix milliseconds.
+    pub finished_at: i64,
+    /// Where the file was put in the held area.
+    pub kept: Option<String>,
+    /// Why it was held.
+    pub reason: Option<String>,
 }
 
 /// A run found in the ledger.
@@ -90,7 +103,8 @@ pub struct LedgerRun {
     pub host: String,
 }
 
-/// Outcomes whose effects are in the database.
+/// Outcomes whose effects are in the database. A `held` file's are not: the same bytes
+/// dropped again are held again, and applied once approved.
 const APPLIED: &str = "'success', 'partial'";
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
@@ -218,6 +232,28 @@ impl Db {
         rows.iter()
             .map(run)
             .collect::<Result<_, _>>()
+            .doing("reading the ledger")
+    }
+
+    /// The runs that held their file, newest first (at most `limit`), for `status`.
+    pub async fn held_runs(&self, limit: u32) -> Result<Vec<HeldRun>, DbError> {
+        let sql = self.dialect().sql(&format!(
+            "SELECT id, finishedat, kept, error FROM {{moodlesync_ledger}} WHERE outcome = 'held' ORDER BY id DESC LIMIT {limit}"
+        ));
+        let rows = query(sql)
+            .fetch_all(self.pool())
+            .await
+            .doing("reading the ledger")?;
+        rows.iter()
+            .map(|row| {
+                Ok(HeldRun {
+                    id: int(row, 0)?,
+                    finished_at: int(row, 1)?,
+                    kept: optional_text(row, 2)?,
+                    reason: optional_text(row, 3)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
             .doing("reading the ledger")
     }
 

@@ -24,6 +24,35 @@ pub fn archive(stamp: &str, input: &str) -> String {
     format!("{stamp}_{input}")
 }
 
+/// The name a file had before [`archive`] stamped it (a held file, given to `approve`):
+/// `20261121-152905-2_cohorts.csv` → `cohorts.csv`. A name without a stamp is returned as it
+/// is.
+pub fn unstamp(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    let is_stamp = bytes.len() > 16
+        && bytes[..8].iter().all(u8::is_ascii_digit)
+        && bytes[8] == b'-'
+        && bytes[9..15].iter().all(u8::is_ascii_digit);
+    if !is_stamp {
+        return name;
+    }
+    let mut end = 15;
+    if bytes[end] == b'-' {
+        let digits = bytes[end + 1..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return name;
+        }
+        end += 1 + digits;
+    }
+    match name[end..].strip_prefix('_') {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => name,
+    }
+}
+
 /// The report: `20261121-152905_cohorts.csv.report.txt`, or `.report.json` for its twin.
 pub fn report(stamp: &str, input: &str, extension: &str) -> String {
     format!("{stamp}_{input}.report.{extension}")
@@ -111,6 +140,20 @@ mod tests {
             kept,
             "cohorts_tryback_notastamp_tryback_20261121-152905.csv"
         );
+    }
+
+    #[test]
+    fn unstamp_gives_back_the_name_before_archive_stamped_it() {
+        assert_eq!(unstamp("20261121-152905_cohorts.csv"), "cohorts.csv");
+        assert_eq!(unstamp("20261121-152905-12_cohorts_a.csv"), "cohorts_a.csv");
+        assert_eq!(
+            unstamp(&archive("20261121-152905", "20261120-080000_cohorts.csv")),
+            "20261120-080000_cohorts.csv"
+        );
+        assert_eq!(unstamp("cohorts.csv"), "cohorts.csv");
+        assert_eq!(unstamp("20261121-152905_"), "20261121-152905_");
+        assert_eq!(unstamp("20261121-152905-_x.csv"), "20261121-152905-_x.csv");
+        assert_eq!(unstamp("2026112-1152905_x.csv"), "2026112-1152905_x.csv");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
     input::{SourceFormat, delimiter_label},
     outcome::{
         Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
-        Totals, UnenrolAction,
+        SyncedCohort, Totals, UnenrolAction,
     },
 };
 
@@ -29,6 +29,10 @@ pub enum RunStatus {
     RolledBack,
     /// The same bytes were applied before; not applied again (exit code 0).
     Duplicate,
+    /// A `sync` would remove more of a cohort's members than `[cohorts]
+    /// max_sync_removal_percent` allows: nothing applied, the file kept in the held area
+    /// until `moodle-sync approve` applies it (exit code 7).
+    Held,
 }
 
 /// The process exit code of a run: 5 when an output could not be written after the file was
@@ -49,6 +53,7 @@ impl RunStatus {
             RunStatus::Partial => 1,
             RunStatus::Rejected => 2,
             RunStatus::RolledBack => 4,
+            RunStatus::Held => 7,
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct SettingsInfo {
     pub create_missing: bool,
     /// `[cohorts] delete_empty`.
     pub delete_empty: bool,
+    /// `[cohorts] max_sync_removal_percent`.
+    pub max_sync_removal_percent: u8,
     /// `[bindings] course_identifier`.
     pub course_identifier: String,
     /// `[bindings] role_identifier`.
@@ -114,6 +121,8 @@ pub struct Outputs {
     pub archive: Option<String>,
     /// Where the input was kept because it could not be applied (the failed area).
     pub kept: Option<String>,
+    /// Where the input waits for approval (the held area).
+    pub held: Option<String>,
 }
 
 /// The file's record in the ledger, and what the ledger knew of its bytes and its name.
@@ -185,7 +194,7 @@ impl Serialize for Keys {
     }
 }
 
-/// An effect after the last line (`delete_empty`).
+/// An effect after the last line (`sync` removals, `delete_empty`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportEffect<'a> {
     /// What happened, in words.
@@ -207,6 +216,8 @@ pub struct Report<'a> {
     file_kind: FileKind,
     /// Whether this was a simulation (`--dry-run`): nothing was written.
     pub simulation: bool,
+    /// Whether the file was applied by `moodle-sync approve`: the sync removal limit lifted.
+    pub approved: bool,
     /// How the run ended.
     pub status: RunStatus,
     /// The process exit code.
@@ -243,6 +254,8 @@ pub struct Report<'a> {
     pub lines: Vec<ReportLine<'a>>,
     /// Effects after the last line.
     pub after: Vec<ReportEffect<'a>>,
+    /// The cohorts `sync` lines list in full.
+    pub syncs: &'a [SyncedCohort],
     /// Course enrolments after the lines.
     pub enrolments: Option<&'a EnrolmentOutcome>,
 }
@@ -254,6 +267,8 @@ pub struct ReportContext {
     pub kind: FileKind,
     /// Simulation or not.
     pub simulation: bool,
+    /// Applied by `moodle-sync approve`.
+    pub approved: bool,
     /// How the run ended.
     pub status: RunStatus,
     /// Start time, RFC 3339.
@@ -285,7 +300,8 @@ pub struct ReportContext {
 impl<'a> Report<'a> {
     /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
     pub fn new(context: ReportContext, outcome: Option<&'a FileOutcome>) -> Report<'a> {
-        let simulation = context.simulation;
+        // A held file's lines say what applying it would do, as a simulation's do.
+        let simulation = context.simulation || context.status == RunStatus::Held;
         let key_columns = context.kind.key_columns();
         let (lines, after, mut notes, totals, empty_records) = match outcome {
             None => (Vec::new(), Vec::new(), Vec::new(), None, 0),
@@ -335,7 +351,8 @@ impl<'a> Report<'a> {
             version: env!("CARGO_PKG_VERSION"),
             kind: context.kind.name(),
             file_kind: context.kind,
-            simulation,
+            simulation: context.simulation,
+            approved: context.approved,
             status: context.status,
             exit_code: exit_code(context.status, &context.problems),
             started_at: context.started_at,
@@ -354,6 +371,7 @@ impl<'a> Report<'a> {
             empty_records,
             lines,
             after,
+            syncs: outcome.map_or(&[], |outcome| outcome.syncs.as_slice()),
             enrolments: outcome.and_then(|outcome| outcome.enrolments.as_ref()),
         }
     }
@@ -374,6 +392,11 @@ impl<'a> Report<'a> {
             out.write_all(
                 b"SIMULATION (--dry-run): nothing was written to the database and the input was left in place.\n\
                   Every line below says what a real run would do.\n\n",
+            )?;
+        } else if self.status == RunStatus::Held {
+            out.write_all(
+                b"HELD: nothing was written to the database; the input waits in the held folder for approval.\n\
+                  Every line below says what applying it would do.\n\n",
             )?;
         }
         let field =
@@ -417,11 +440,12 @@ impl<'a> Report<'a> {
                     yes_no(self.settings.create_profile_fields),
                 ),
                 FileKind::Cohorts => format!(
-                    "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, enrolments {}",
+                    "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, max_sync_removal_percent {} %, enrolments {}",
                     self.settings.cohort_identifier,
                     self.settings.user_identifier,
                     yes_no(self.settings.create_missing),
                     yes_no(self.settings.delete_empty),
+                    self.settings.max_sync_removal_percent,
                     self.settings.enrolments.name(),
                 ),
                 FileKind::Bindings => format!(
@@ -458,6 +482,19 @@ impl<'a> Report<'a> {
         }
         if let Some(kept) = &self.outputs.kept {
             field(out, "Kept in", kept)?;
+        }
+        if let Some(held) = &self.outputs.held {
+            field(out, "Held in", held)?;
+        }
+        if self.approved {
+            field(
+                out,
+                "Approved",
+                &format!(
+                    "applied with moodle-sync approve: the limit on the members a sync may remove ([cohorts] max_sync_removal_percent = {}) was lifted for this file",
+                    self.settings.max_sync_removal_percent
+                ),
+            )?;
         }
         if let Some(ledger) = &self.ledger {
             field(
@@ -568,14 +605,30 @@ impl<'a> Report<'a> {
             }
         }
 
-        if !self.after.is_empty() {
+        let (unlisted, after): (Vec<&ReportEffect<'_>>, Vec<&ReportEffect<'_>>) = self
+            .after
+            .iter()
+            .partition(|effect| matches!(effect.effect, Effect::MemberNotListed { .. }));
+        if !unlisted.is_empty() {
+            out.write_all(
+                b"\nAfter the last line (sync: the members the sync lines do not list)\n",
+            )?;
+            for effect in unlisted {
+                writeln!(out, "- {}", effect.message)?;
+            }
+        }
+        if !after.is_empty() {
             out.write_all(match self.file_kind {
                 FileKind::Users => b"\nBefore the first line ([users] create_profile_fields)\n",
                 _ => b"\nAfter the last line ([cohorts] delete_empty)\n",
             })?;
-            for effect in &self.after {
+            for effect in after {
                 writeln!(out, "- {}", effect.message)?;
             }
+        }
+
+        if !self.syncs.is_empty() {
+            self.write_syncs(out)?;
         }
 
         if let Some(enrolments) = self.enrolments {
@@ -624,8 +677,8 @@ impl<'a> Report<'a> {
                     )?;
                     writeln!(
                         out,
-                        "members   {} added, {} removed",
-                        totals.members_added, totals.members_removed
+                        "members   {} added, {} removed, {} unchanged (already members)",
+                        totals.members_added, totals.members_removed, totals.members_unchanged
                     )?;
                 }
                 FileKind::Bindings => {
@@ -656,6 +709,70 @@ impl<'a> Report<'a> {
         out.write_all(b"\nEnd of report\n")
     }
 
+    /// The synced cohorts: what each member list does, and, for a file held or approved, why.
+    fn write_syncs(&self, out: &mut dyn Write) -> io::Result<()> {
+        let limit = self.settings.max_sync_removal_percent;
+        out.write_all(
+            b"\nSynced cohorts (sync lines: each list is the cohort's whole membership)\n",
+        )?;
+        for sync in self.syncs {
+            write!(
+                out,
+                "- cohort {}: {} members before; {} added, {} unchanged, {} removed ({:.1} %)",
+                sync.cohort,
+                sync.members_before,
+                sync.added,
+                sync.unchanged,
+                sync.removed.len(),
+                sync.removed_percent()
+            )?;
+            if !sync.kept.is_empty() {
+                write!(
+                    out,
+                    "; {} kept although not listed, because a failed sync line names them: {}",
+                    sync.kept.len(),
+                    sync.kept
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+            }
+            if sync.over_limit {
+                write!(
+                    out,
+                    "; more than [cohorts] max_sync_removal_percent = {limit} %{}",
+                    if self.approved {
+                        ", applied as approved"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+            out.write_all(b"\n")?;
+        }
+        if self.status != RunStatus::Held {
+            return Ok(());
+        }
+        out.write_all(b"\nHeld\n")?;
+        for sync in self.syncs.iter().filter(|sync| sync.over_limit) {
+            writeln!(out, "{}:", sync.hold_reason(limit))?;
+            for user in &sync.removed {
+                writeln!(out, "- {user}")?;
+            }
+        }
+        match (&self.outputs.held, self.simulation) {
+            (Some(held), _) => writeln!(
+                out,
+                "Nothing was applied. If these removals are intended, apply the file as it is with:\n  moodle-sync approve {held}"
+            ),
+            (None, true) => out.write_all(
+                b"A real run would apply nothing and move the input to the held folder, to be applied with moodle-sync approve.\n",
+            ),
+            (None, false) => out.write_all(b"Nothing was applied.\n"),
+        }
+    }
+
     fn result_line(&self) -> String {
         let code = self.exit_code;
         if !self.problems.is_empty() {
@@ -671,6 +788,12 @@ impl<'a> Report<'a> {
             (RunStatus::RolledBack, _) => {
                 format!("database error, every change of this file rolled back (exit code {code})")
             }
+            (RunStatus::Held, _) if self.simulation => format!(
+                "would be held: a real run would apply nothing until approved (see Reason and Held below; exit code {code})"
+            ),
+            (RunStatus::Held, _) => format!(
+                "held: nothing applied until approved with moodle-sync approve (see Reason and Held below; exit code {code})"
+            ),
             (RunStatus::Duplicate, _) => {
                 "these bytes were applied before (see Earlier): not applied again, as [watch] duplicates = \"skip\" says".to_owned()
             }
@@ -981,6 +1104,12 @@ pub fn describe(effect: &Effect, simulation: bool) -> String {
         }
         Effect::NotMember { user, cohort } => {
             format!("{user} not a member of cohort {cohort}: nothing to remove")
+        }
+        Effect::MemberNotListed { user, cohort } => {
+            format!(
+                "{} {user} from cohort {cohort}: not listed by its sync lines",
+                verb("removed", "would remove")
+            )
         }
         Effect::GroupCreated { course, group } => {
             format!(

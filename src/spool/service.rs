@@ -250,6 +250,8 @@ impl Service {
             db: &self.db,
             instance: self.workspace.instance(),
             duplicates: settings.duplicates,
+            // A held file is approved by `moodle-sync approve`, never by the service.
+            approved: false,
         };
         match ingest::take(&taker, &claim).await {
             Processed::Done(summary) => {

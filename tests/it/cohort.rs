@@ -471,3 +471,334 @@ dbtest!(a_custom_table_prefix_is_used_throughout, |env| {
     assert_eq!(summary.exit_code(), 0);
     assert_eq!(env.count("SELECT COUNT(*) FROM m2_cohort_members").await, 1);
 });
+
+/// A cohort file listing `users` as the whole membership of cohort `cohort`.
+fn sync_file(cohort: &str, users: &[&str]) -> Vec<u8> {
+    let mut csv = String::from("cmd;cidnumber;cname;userid\n");
+    if users.is_empty() {
+        csv.push_str(&format!("sync;{cohort};;\n"));
+    }
+    for user in users {
+        csv.push_str(&format!("sync;{cohort};;{user}\n"));
+    }
+    csv.into_bytes()
+}
+
+/// A membership row: `[id, timeadded]`, by username.
+async fn membership_row(env: &TestEnv, cohort: &str, username: &str) -> Vec<String> {
+    env.rows(&format!(
+        "SELECT m.id, m.timeadded FROM {{cohort_members}} m JOIN {{cohort}} c ON c.id = m.cohortid \
+         JOIN {{user}} u ON u.id = m.userid WHERE c.idnumber = '{cohort}' AND u.username = '{username}'"
+    ))
+    .await
+    .into_iter()
+    .next()
+    .unwrap_or_default()
+}
+
+dbtest!(
+    sync_adds_the_missing_removes_the_unlisted_and_leaves_the_others_untouched,
+    |env| {
+        env.add_users(&["u1", "u2", "u3", "u4", "u5", "u6", "u7"])
+            .await;
+        let cohort = env.add_cohort("C1", "Classe").await;
+        env.add_members("C1", &["u1", "u2", "u3", "u4", "u5", "u6"])
+            .await;
+        let (course, _) = env.add_course("MATHS", "M-1").await;
+        let instance = env.add_instance(course, cohort, 5, 0, 0).await;
+        for username in ["u1", "u2", "u3", "u4", "u5", "u6"] {
+            env.add_enrolment(instance, username, 0).await;
+        }
+        let enrolment = |username: &'static str| {
+            let env = &env;
+            async move {
+                env.rows(&format!(
+                    "SELECT ue.id, ue.timecreated, ue.timemodified, ue.status FROM {{user_enrolments}} ue \
+                     JOIN {{user}} u ON u.id = ue.userid WHERE ue.enrolid = {instance} AND u.username = '{username}'"
+                ))
+                .await
+            }
+        };
+        let u1_membership = membership_row(&env, "C1", "u1").await;
+        let u1_enrolment = enrolment("u1").await;
+
+        // u6 is not listed (1 of 6 members, 16.7 %: within the default 20 %), u7 is new.
+        let summary = env
+            .run(
+                "cohorts.csv",
+                &sync_file("C1", &["u1", "u2", "u3", "u4", "u5", "u7"]),
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(
+            env.members("C1").await,
+            ["u1", "u2", "u3", "u4", "u5", "u7"]
+        );
+        // No churn: the unchanged member's row is the same row, added long ago.
+        assert_eq!(membership_row(&env, "C1", "u1").await, u1_membership);
+        assert_eq!(u1_membership[1], "100");
+        let added: i64 = membership_row(&env, "C1", "u7").await[1].parse().unwrap();
+        assert!(added > 1_700_000_000);
+        assert_eq!(enrolment("u1").await, u1_enrolment);
+        // u6 left the bound cohort: their enrolment is left to Moodle's cohort sync task, as
+        // for a `del` (counted as pending); u7 is enrolled with the file.
+        assert_eq!(enrolment("u6").await.len(), 1);
+        assert_eq!(enrolment("u7").await.len(), 1);
+        let totals = summary.totals.unwrap();
+        assert_eq!(
+            (
+                totals.members_added,
+                totals.members_removed,
+                totals.members_unchanged,
+                totals.pending_unenrolments,
+                totals.enrolments_created
+            ),
+            (1, 1, 5, 1, 1)
+        );
+        let report = std::fs::read_to_string(&summary.report).unwrap();
+        assert!(
+            report.contains(
+                "After the last line (sync: the members the sync lines do not list)\n\
+                 - removed u6 (First u6 Last) from cohort \"Classe\" [C1]: not listed by its sync lines"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "- cohort \"Classe\" [C1]: 6 members before; 1 added, 5 unchanged, 1 removed (16.7 %)"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("members   1 added, 1 removed, 5 unchanged (already members)"),
+            "{report}"
+        );
+        // The same list again changes nothing at all.
+        let summary = env
+            .run(
+                "cohorts.csv",
+                &sync_file("C1", &["u1", "u2", "u3", "u4", "u5", "u7"]),
+            )
+            .await;
+        let totals = summary.totals.unwrap();
+        assert_eq!((totals.changed, totals.unchanged), (0, 6));
+        assert_eq!(membership_row(&env, "C1", "u1").await, u1_membership);
+    }
+);
+
+dbtest!(
+    a_sync_removing_too_many_members_is_held_until_approved,
+    |env| {
+        env.add_users(&["u1", "u2", "u3"]).await;
+        env.execute("UPDATE {user} SET idnumber = 'E-2' WHERE username = 'u2'")
+            .await;
+        env.add_cohort("C1", "Classe").await;
+        env.add_members("C1", &["u1", "u2", "u3"]).await;
+        let before = env.memberships().await;
+        // An empty group: "no members". 3 of 3 is 100 % > 20 %.
+        let bytes = sync_file("C1", &[]);
+        let summary = env.run("cohorts_group.csv", &bytes).await;
+        assert_eq!(summary.exit_code(), 7, "{:?}", summary.error);
+        assert_eq!(
+            summary.error.as_deref(),
+            Some("sync of cohort \"Classe\" [C1] would remove 3 of 3 members (100.0 %) > 20 %")
+        );
+        // Nothing written; the file moved, byte for byte, from where it was to the held area.
+        assert_eq!(env.memberships().await, before);
+        assert!(env.files(&env.config.paths.spool).is_empty());
+        let held = summary.held.clone().unwrap();
+        assert!(held.starts_with(&env.config.paths.held), "{held:?}");
+        assert_eq!(std::fs::read(&held).unwrap(), bytes);
+        assert!(summary.archive.is_none() && summary.tryback.is_none());
+        let report = std::fs::read_to_string(&summary.report).unwrap();
+        for expected in [
+            "Result      held: nothing applied until approved",
+            "Reason      sync of cohort \"Classe\" [C1] would remove 3 of 3 members (100.0 %) > 20 %",
+            "\nHeld\nsync of cohort \"Classe\" [C1] would remove 3 of 3 members (100.0 %) > 20 %:\n\
+             - u1 (First u1 Last)\n- u2 [E-2] (First u2 Last)\n- u3 (First u3 Last)\n",
+            &format!("moodle-sync approve {}", held.display()),
+            "would remove u2 [E-2] (First u2 Last) from cohort \"Classe\" [C1]",
+        ] {
+            assert!(report.contains(expected), "{expected}\n{report}");
+        }
+        let outcome = env
+            .rows("SELECT outcome, kept, error FROM {moodlesync_ledger}")
+            .await;
+        assert_eq!(outcome[0][0], "held");
+        assert_eq!(outcome[0][1], held.display().to_string());
+        // `status` lists it, with why.
+        let status = env.cli(&["status"]);
+        let shown = String::from_utf8_lossy(&status.stdout);
+        assert!(shown.contains("held        1 file(s)"), "{shown}");
+        assert!(
+            shown.contains("would remove 3 of 3 members (100.0 %) > 20 %"),
+            "{shown}"
+        );
+
+        // Approved: applied as `run` would, the held file archived.
+        let approved = env.cli(&["approve", &held.display().to_string()]);
+        assert_eq!(
+            approved.status.code(),
+            Some(0),
+            "{}{}",
+            String::from_utf8_lossy(&approved.stdout),
+            String::from_utf8_lossy(&approved.stderr)
+        );
+        assert!(env.members("C1").await.is_empty());
+        assert_eq!(env.cohort_idnumbers().await, ["C1"]);
+        assert!(env.files(&env.config.paths.held).is_empty());
+        let archived = env.files(&env.config.paths.archive);
+        assert_eq!(archived.len(), 1);
+        assert!(archived[0].ends_with("_cohorts_group.csv"), "{archived:?}");
+        assert_eq!(
+            std::fs::read(env.config.paths.archive.join(&archived[0])).unwrap(),
+            bytes
+        );
+        let runs = env
+            .rows("SELECT name, outcome, report FROM {moodlesync_ledger} ORDER BY id")
+            .await;
+        assert_eq!(runs[1][..2], ["cohorts_group.csv", "success"]);
+        let report = std::fs::read_to_string(&runs[1][2]).unwrap();
+        assert!(
+            report.contains("Approved    applied with moodle-sync approve"),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "more than [cohorts] max_sync_removal_percent = 20 %, applied as approved"
+            ),
+            "{report}"
+        );
+
+        // `approve` of a file that is not there is a usage error.
+        let missing = env.cli(&["approve", "held/nothing.csv"]);
+        assert_eq!(missing.status.code(), Some(3));
+        assert!(
+            String::from_utf8_lossy(&missing.stderr).contains("no such file"),
+            "{}",
+            String::from_utf8_lossy(&missing.stderr)
+        );
+    }
+);
+
+dbtest!(
+    the_removal_limit_lets_one_in_six_through_and_can_be_raised,
+    |env| {
+        let six = ["u1", "u2", "u3", "u4", "u5", "u6"];
+        env.add_users(&six).await;
+        env.add_cohort("C1", "Classe").await;
+        env.add_members("C1", &six).await;
+        // 2 of 6 (33.3 %) is held by default.
+        let summary = env.run("cohorts.csv", &sync_file("C1", &six[2..])).await;
+        assert_eq!(summary.exit_code(), 7);
+        assert_eq!(env.members("C1").await, six);
+        // 1 of 6 (16.7 %) applies.
+        let summary = env.run("cohorts.csv", &sync_file("C1", &six[1..])).await;
+        assert_eq!(summary.exit_code(), 0);
+        assert_eq!(env.members("C1").await, six[1..]);
+
+        let mut env = env;
+        env.reconfigure("[cohorts]\nmax_sync_removal_percent = 50\n");
+        env.add_members("C1", &["u1"]).await;
+        let summary = env.run("cohorts.csv", &sync_file("C1", &six[2..])).await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(env.members("C1").await, six[2..]);
+    }
+);
+
+dbtest!(
+    a_sync_line_with_an_unknown_user_fails_into_the_tryback_and_removes_nobody,
+    |env| {
+        env.add_users(&["u1", "u2"]).await;
+        env.add_cohort("C1", "Classe").await;
+        env.add_members("C1", &["u1", "u2"]).await;
+        let summary = env
+            .run(
+                "cohorts.csv",
+                b"cmd;cidnumber;userid\nsync;C1;u1\nsync;C1;u2\nsync;C1;ghost\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 1);
+        assert_eq!(env.members("C1").await, ["u1", "u2"]);
+        let failures = failures(&summary);
+        assert_eq!(failures.len(), 1);
+        assert!(
+            failures[0].1.contains("unknown user \"ghost\""),
+            "{failures:?}"
+        );
+        let tryback = std::fs::read(summary.tryback.unwrap()).unwrap();
+        assert_eq!(tryback, b"cmd;cidnumber;userid\nsync;C1;ghost\n");
+        assert_eq!(summary.totals.unwrap().members_removed, 0);
+
+        // A member named by a line that fails for another reason is kept too.
+        let summary = env
+            .run(
+                "cohorts.csv",
+                b"cmd;cidnumber;ccatcontext;userid\nsync;C1;;u1\nsync;C1;999;u2\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 1);
+        assert_eq!(env.members("C1").await, ["u1", "u2"]);
+        let report = std::fs::read_to_string(&summary.report).unwrap();
+        assert!(
+            report
+                .contains("1 kept although not listed, because a failed sync line names them: u2"),
+            "{report}"
+        );
+    }
+);
+
+dbtest!(sync_and_add_or_del_of_one_cohort_do_not_mix, |env| {
+    env.add_users(&["u1", "u2"]).await;
+    env.add_cohort("C1", "Classe").await;
+    env.add_members("C1", &["u1"]).await;
+    let summary = env
+        .run(
+            "cohorts.csv",
+            b"cmd;cidnumber;userid\nsync;C1;u1\nadd;C1;u2\nadd;C2;u2\nsync;C2;u1\n",
+        )
+        .await;
+    assert_eq!(summary.exit_code(), 1);
+    let failures = failures(&summary);
+    assert_eq!(
+        failures.iter().map(|failure| failure.0).collect::<Vec<_>>(),
+        [3, 5]
+    );
+    assert!(
+        failures[0]
+            .1
+            .contains("cohort \"C1\" is synced by this file")
+    );
+    assert!(
+        failures[1]
+            .1
+            .contains("cohort \"C2\" is changed by earlier add, del or free lines")
+    );
+    assert_eq!(env.members("C1").await, ["u1"]);
+    assert_eq!(env.members("C2").await, ["u2"]);
+});
+
+dbtest!(
+    a_dry_run_says_the_file_would_be_held_and_moves_nothing,
+    |env| {
+        env.add_users(&["u1", "u2"]).await;
+        env.add_cohort("C1", "Classe").await;
+        env.add_members("C1", &["u1", "u2"]).await;
+        let bytes = sync_file("C1", &["u1"]);
+        let summary = env.dry_run("cohorts.csv", &bytes).await;
+        assert_eq!(summary.exit_code(), 7);
+        assert!(summary.held.is_none());
+        assert_eq!(env.files(&env.config.paths.spool), ["cohorts.csv"]);
+        assert!(env.files(&env.config.paths.held).is_empty());
+        assert_eq!(env.members("C1").await, ["u1", "u2"]);
+        let report = std::fs::read_to_string(&summary.report).unwrap();
+        for expected in [
+            "SIMULATION (--dry-run)",
+            "Result      would be held",
+            "would remove 1 of 2 members (50.0 %) > 20 %:\n- u2 (First u2 Last)\n",
+            "A real run would apply nothing and move the input to the held folder",
+        ] {
+            assert!(report.contains(expected), "{expected}\n{report}");
+        }
+    }
+);

@@ -651,6 +651,79 @@ dbtest!(
     }
 );
 
+dbtest!(a_held_file_waits_in_held_and_the_service_goes_on, |env| {
+    let mut env = env;
+    env.reconfigure(&watch_config(300, ""));
+    env.add_users(&["u1", "u2", "u3"]).await;
+    env.add_cohort("C1", "Classe").await;
+    env.add_members("C1", &["u1", "u2", "u3"]).await;
+    let watcher = Watcher::start(&env).await;
+    let spool = env.config.paths.spool.clone();
+    let held_dir = env.config.paths.held.clone();
+    // The whole membership of C1 is "u1": 2 of 3 members removed, 66.7 % > 20 %.
+    let sync = b"cmd;cidnumber;userid\nsync;C1;u1\n";
+    env.drop_file("cohorts_sync.csv", sync);
+    watcher
+        .eventually("cohorts_sync.csv to be held", async || {
+            env.files(&spool).is_empty() && ledger_count(&env).await >= 1
+        })
+        .await;
+    env.drop_file(
+        "cohorts_next.csv",
+        b"cidnumber;cname;userid\nC2;Cohort two;u2\n",
+    );
+    watcher
+        .eventually("cohorts_next.csv to be applied", async || {
+            env.files(&spool).is_empty() && ledger_count(&env).await >= 2
+        })
+        .await;
+    // The same bytes again: held again, not skipped as a duplicate of an applied file.
+    env.drop_file("cohorts_sync_again.csv", sync);
+    watcher
+        .eventually("cohorts_sync_again.csv to be held", async || {
+            env.files(&spool).is_empty() && ledger_count(&env).await >= 3
+        })
+        .await;
+
+    let runs = ledger(&env).await;
+    assert_eq!(runs.len(), 3, "{runs:#?}");
+    let outcomes: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|run| (run.name.as_str(), run.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("cohorts_sync.csv", "held"),
+            ("cohorts_next.csv", "success"),
+            ("cohorts_sync_again.csv", "held")
+        ]
+    );
+    for held in [&runs[0], &runs[2]] {
+        assert!(held.kept.starts_with(&held_dir), "{held:?}");
+        assert_eq!(fs::read(&held.kept).unwrap(), sync);
+        assert_eq!(held.duplicate_of, None);
+        let why = held.error.clone().unwrap_or_default();
+        assert_eq!(
+            why,
+            "sync of cohort \"Classe\" [C1] would remove 2 of 3 members (66.7 %) > 20 %"
+        );
+        let report = fs::read_to_string(&held.report).unwrap();
+        assert!(
+            report.contains("- u2 (First u2 Last)\n- u3 (First u3 Last)\n"),
+            "{report}"
+        );
+    }
+    assert_eq!(env.files(&held_dir).len(), 2);
+    assert_eq!(env.members("C1").await, ["u1", "u2", "u3"]);
+    assert_eq!(env.members("C2").await, ["u2"]);
+    assert_eq!(env.files(&env.config.paths.archive).len(), 1);
+    assert!(env.files(&env.config.paths.failed).is_empty());
+    let (status, log) = watcher.stop().await;
+    assert!(status.success(), "{status}\n{log}");
+    assert!(log.contains("File held for approval"), "{log}");
+});
+
 dbtest!(a_file_waits_for_its_done_marker, |env| {
     let mut env = env;
     env.reconfigure(&watch_config(300, "done_marker = \".done\""));

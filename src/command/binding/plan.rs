@@ -264,6 +264,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &BindingSettings) 
             notes: file.notes.clone(),
             empty_records: file.empty_records,
             enrolments: None,
+            syncs: Vec::new(),
         },
         ops: planner.ops,
     }

@@ -458,6 +458,7 @@ fn a_header_of_the_other_kind_names_the_kind() {
         cohort_identifier: CohortIdentifier::Idnumber,
         create_missing: true,
         delete_empty: false,
+        max_sync_removal_percent: 20,
     };
     let bindings = settings();
     let routing = Routing::default();

@@ -22,6 +22,9 @@ pub struct CohortSettings {
     pub create_missing: bool,
     /// Whether cohorts this file leaves empty are deleted after the last line.
     pub delete_empty: bool,
+    /// The largest share of a cohort's members, in percent (0 to 100), that a `sync` may
+    /// remove before the file is held for approval; 100 never holds.
+    pub max_sync_removal_percent: u8,
 }
 
 /// What a line asks.
@@ -33,6 +36,10 @@ pub enum CohortCmd {
     Del,
     /// Remove every member; keep the cohort.
     Free,
+    /// Create or update the cohort like `add`; with a user, list them as a member. The `sync`
+    /// lines of a cohort together are its whole member list: after the last line, members
+    /// they do not list are removed.
+    Sync,
 }
 
 /// A parsed data line of a cohort file. Optional values are `None` when the column is absent
@@ -242,13 +249,14 @@ fn parse_line(
             "add" => CohortCmd::Add,
             "del" => CohortCmd::Del,
             "free" => CohortCmd::Free,
+            "sync" => CohortCmd::Sync,
             _ => {
                 return Err(fail(
                     Column::Cmd,
                     text,
                     LineProblem::UnknownCommand {
                         value: text.to_owned(),
-                        expected: "add, del or free",
+                        expected: "add, del, free or sync",
                     },
                 ));
             }

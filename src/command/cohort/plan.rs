@@ -6,6 +6,12 @@
 //! Lines are applied in file order to an in-memory model of the cohorts they touch, so a line
 //! sees what earlier lines did. A line is checked completely before it changes the model: a
 //! line that fails has no effect at all.
+//!
+//! `sync` lines are the exception to "one line, its own effects": together, the `sync` lines
+//! of a cohort list all its members, so the members they do not list are removed after the
+//! last line, once the whole list is known ([`SyncedCohort`]). A cohort is either synced or
+//! changed by `add`/`del`/`free` lines in one file, never both: the later line of the other
+//! kind fails.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -13,7 +19,9 @@ use super::line::{CohortCmd, CohortLine, CohortSettings, ParsedFile};
 use crate::{
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier},
     error::{LineError, LineProblem},
-    outcome::{CohortLabel, Effect, FieldChange, FileOutcome, LineOutcome, UserLabel},
+    outcome::{
+        CohortLabel, Effect, FieldChange, FileOutcome, LineOutcome, SyncedCohort, UserLabel,
+    },
 };
 
 /// The keys a file mentions, for the database to load what they match.
@@ -31,6 +39,9 @@ pub struct Wanted {
     pub category_ids: BTreeSet<i64>,
     /// Course category idnumbers.
     pub category_idnumbers: BTreeSet<String>,
+    /// Keys of the cohorts `sync` lines list, as [`CohortRow::key`] gives them: the accounts
+    /// of their members are read too, to name those the file removes.
+    pub synced_cohorts: BTreeSet<String>,
 }
 
 impl Wanted {
@@ -67,8 +78,23 @@ impl Wanted {
             if let Some(idnumber) = &line.category_idnumber {
                 wanted.category_idnumbers.insert(idnumber.clone());
             }
+            if line.cmd == CohortCmd::Sync {
+                wanted
+                    .synced_cohorts
+                    .insert(cohort_key(settings.cohort_identifier, &line.key));
+            }
         }
         wanted
+    }
+}
+
+/// A cohort key as written, in the form [`CohortRow::key`] gives: ids without leading zeros.
+fn cohort_key(identifier: CohortIdentifier, key: &str) -> String {
+    match identifier {
+        CohortIdentifier::Id => key
+            .parse::<i64>()
+            .map_or_else(|_| key.to_owned(), |id| id.to_string()),
+        CohortIdentifier::Idnumber | CohortIdentifier::Name => key.to_owned(),
     }
 }
 
@@ -123,6 +149,18 @@ pub struct CohortRow {
     pub component: String,
 }
 
+impl CohortRow {
+    /// The cohort's key for `identifier`, to compare with a file's key (ids without leading
+    /// zeros); `None` for a cohort without idnumber, when matching by idnumber.
+    pub fn key(&self, identifier: CohortIdentifier) -> Option<String> {
+        match identifier {
+            CohortIdentifier::Id => Some(self.id.to_string()),
+            CohortIdentifier::Idnumber => self.idnumber.clone(),
+            CohortIdentifier::Name => Some(self.name.clone()),
+        }
+    }
+}
+
 /// A course category with its context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryRow {
@@ -151,6 +189,10 @@ pub struct Snapshot {
     pub bindings: HashMap<i64, usize>,
     /// Categories matching any wanted category key or holding a loaded cohort.
     pub categories: Vec<CategoryRow>,
+    /// The accounts of the members of the cohorts `sync` lines list, by id, whatever their
+    /// state (deleted, another MNet host): only to name the members a sync removes or keeps,
+    /// never to match a line's user.
+    pub member_users: HashMap<i64, UserRow>,
 }
 
 /// A cohort an op refers to: one that exists, or the n-th one this file creates.
@@ -251,25 +293,35 @@ pub struct Plan {
 /// Plans `file` against `snapshot`.
 pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -> Plan {
     let mut planner = Planner::new(snapshot, settings);
+    // Failed `sync` lines, as (cohort key, user as written): the members they name are kept.
+    let mut failed_syncs: Vec<(String, String)> = Vec::new();
     let lines = file
         .lines
         .iter()
-        .map(|parsed| LineOutcome {
-            line: parsed.number,
-            raw: parsed.raw.clone(),
-            command: parsed.command.clone(),
-            keys: vec![parsed.cohort.clone(), parsed.user.clone()],
-            result: match &parsed.line {
+        .map(|parsed| {
+            let result = match &parsed.line {
                 Ok(line) => planner.apply(line),
                 Err(error) => Err(error.clone()),
-            },
+            };
+            if result.is_err() && parsed.command.eq_ignore_ascii_case("sync") {
+                failed_syncs.push((
+                    cohort_key(settings.cohort_identifier, &parsed.cohort),
+                    parsed.user.clone(),
+                ));
+            }
+            LineOutcome {
+                line: parsed.number,
+                raw: parsed.raw.clone(),
+                command: parsed.command.clone(),
+                keys: vec![parsed.cohort.clone(), parsed.user.clone()],
+                result,
+            }
         })
         .collect();
-    let after = if settings.delete_empty {
-        planner.delete_emptied()
-    } else {
-        Vec::new()
-    };
+    let (syncs, mut after) = planner.finish_syncs(&failed_syncs);
+    if settings.delete_empty {
+        after.extend(planner.delete_emptied());
+    }
     Plan {
         outcome: FileOutcome {
             lines,
@@ -277,6 +329,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             notes: file.notes.clone(),
             empty_records: file.empty_records,
             enrolments: None,
+            syncs,
         },
         ops: planner.ops,
     }
@@ -312,6 +365,17 @@ impl CohortState {
     }
 }
 
+/// The member list that a cohort's `sync` lines build.
+#[derive(Debug, Clone)]
+struct SyncList {
+    /// The cohort's state.
+    index: usize,
+    /// Its members before the file (the first `sync` line comes before any other change).
+    before: HashSet<i64>,
+    /// The users the successful `sync` lines list.
+    listed: HashSet<i64>,
+}
+
 /// A line's target context: its id and how the report names it.
 struct Context {
     id: i64,
@@ -329,6 +393,12 @@ struct Planner<'a> {
     users: HashMap<String, Vec<usize>>,
     ops: Vec<CohortOp>,
     created: usize,
+    /// Cohorts listed by `sync` lines, in the order of their first line.
+    syncs: Vec<SyncList>,
+    /// Cohort key (see [`cohort_key`]) → index into `syncs`.
+    synced_keys: HashMap<String, usize>,
+    /// Keys of the cohorts that successful `add`, `del` or `free` lines named.
+    changed_keys: HashSet<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -343,6 +413,9 @@ impl<'a> Planner<'a> {
             users: HashMap::new(),
             ops: Vec::new(),
             created: 0,
+            syncs: Vec::new(),
+            synced_keys: HashMap::new(),
+            changed_keys: HashSet::new(),
         };
         for row in &snapshot.cohorts {
             planner.insert_state(CohortState {
@@ -388,11 +461,42 @@ impl<'a> Planner<'a> {
     }
 
     fn apply(&mut self, line: &CohortLine) -> Result<Vec<Effect>, LineError> {
+        let key = cohort_key(self.settings.cohort_identifier, &line.key);
+        // A cohort's `sync` lines are its whole member list: a line of another command on the
+        // same cohort would make the list mean something else than it says.
         match line.cmd {
-            CohortCmd::Add => self.add(line),
+            CohortCmd::Sync if self.changed_keys.contains(&key) => {
+                return Err(LineError::in_column(
+                    self.key_column(),
+                    &line.key,
+                    LineProblem::SyncAfterChanges {
+                        value: line.key.clone(),
+                    },
+                ));
+            }
+            CohortCmd::Add | CohortCmd::Del | CohortCmd::Free
+                if self.synced_keys.contains_key(&key) =>
+            {
+                return Err(LineError::in_column(
+                    self.key_column(),
+                    &line.key,
+                    LineProblem::ChangeOfSyncedCohort {
+                        value: line.key.clone(),
+                    },
+                ));
+            }
+            _ => {}
+        }
+        let result = match line.cmd {
+            CohortCmd::Add => self.upsert(line).map(|(_, _, effects)| effects),
             CohortCmd::Del => self.del(line),
             CohortCmd::Free => self.free(line),
+            CohortCmd::Sync => return self.sync(line, key),
+        };
+        if result.is_ok() {
+            self.changed_keys.insert(key);
         }
+        result
     }
 
     fn key_column(&self) -> &'static str {
@@ -616,7 +720,12 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn add(&mut self, line: &CohortLine) -> Result<Vec<Effect>, LineError> {
+    /// `add`: creates or updates the cohort, adds the user if one is given. Returns the
+    /// cohort's state, the user's id and the effects.
+    fn upsert(
+        &mut self,
+        line: &CohortLine,
+    ) -> Result<(usize, Option<i64>, Vec<Effect>), LineError> {
         // Check everything first: a failing line must change nothing.
         let found = self.find_cohort(&line.key)?;
         let user = line
@@ -730,7 +839,116 @@ impl<'a> Planner<'a> {
             }),
             None => {}
         }
+        Ok((index, user.map(|user| user.id), effects))
+    }
+
+    /// `sync`: as `add`, and the user (if any) is listed as a member of the cohort.
+    fn sync(&mut self, line: &CohortLine, key: String) -> Result<Vec<Effect>, LineError> {
+        let first = !self.synced_keys.contains_key(&key);
+        // Only `sync` lines touched the cohort before (see `apply`), and they only add: its
+        // members when first synced are its members before the file.
+        let before = match self.find_cohort(&line.key)? {
+            Some(index) if first => self.cohorts[index].members.clone(),
+            _ => HashSet::new(),
+        };
+        let (index, user, effects) = self.upsert(line)?;
+        let position = match self.synced_keys.get(&key) {
+            Some(&position) => position,
+            None => {
+                self.syncs.push(SyncList {
+                    index,
+                    before,
+                    listed: HashSet::new(),
+                });
+                self.synced_keys.insert(key, self.syncs.len() - 1);
+                self.syncs.len() - 1
+            }
+        };
+        if let Some(user) = user {
+            self.syncs[position].listed.insert(user);
+        }
         Ok(effects)
+    }
+
+    /// After the last line: removes from each synced cohort the members its `sync` lines do
+    /// not list, except those a failed `sync` line of the cohort names (the file may mean to
+    /// list them). Returns what each list does and the removals, as effects after the last
+    /// line. A cohort a sync empties is not "emptied" for `delete_empty`: the file says it
+    /// exists.
+    fn finish_syncs(
+        &mut self,
+        failed_syncs: &[(String, String)],
+    ) -> (Vec<SyncedCohort>, Vec<Effect>) {
+        let identifier = self.settings.user_identifier;
+        let mut named_by_failed: Vec<HashSet<String>> = vec![HashSet::new(); self.syncs.len()];
+        for (key, user) in failed_syncs {
+            if let (Some(&position), Ok(user_key)) =
+                (self.synced_keys.get(key), identifier.normalize(user))
+            {
+                named_by_failed[position].insert(user_key);
+            }
+        }
+        let limit = usize::from(self.settings.max_sync_removal_percent.min(100));
+        let mut summaries = Vec::with_capacity(self.syncs.len());
+        let mut effects = Vec::new();
+        let mut removals: Vec<(usize, Vec<i64>)> = Vec::new();
+        for (position, list) in self.syncs.iter().enumerate() {
+            let cohort = &self.cohorts[list.index];
+            let label = cohort.label();
+            let mut unlisted: Vec<i64> = cohort
+                .members
+                .iter()
+                .copied()
+                .filter(|user| !list.listed.contains(user))
+                .collect();
+            unlisted.sort_unstable();
+            let mut removed = Vec::new();
+            let mut kept = Vec::new();
+            for user in unlisted {
+                let account = self
+                    .snapshot
+                    .member_users
+                    .get(&user)
+                    .or_else(|| self.snapshot.users.iter().find(|row| row.id == user));
+                let named = account.is_some_and(|account| {
+                    named_by_failed[position].contains(&account.key(identifier))
+                });
+                let user_label = account.map_or_else(|| unknown_user_label(user), user_label);
+                if named {
+                    kept.push(user_label);
+                } else {
+                    self.ops.push(CohortOp::RemoveMember {
+                        cohort: cohort.reference,
+                        user,
+                    });
+                    effects.push(Effect::MemberNotListed {
+                        user: user_label.clone(),
+                        cohort: label.clone(),
+                    });
+                    removed.push((user, user_label));
+                }
+            }
+            let before = list.before.len();
+            summaries.push(SyncedCohort {
+                cohort: label,
+                members_before: before,
+                added: list.listed.difference(&list.before).count(),
+                unchanged: list.listed.intersection(&list.before).count(),
+                over_limit: before > 0 && removed.len() * 100 > limit * before,
+                removed: removed.iter().map(|(_, user)| user.clone()).collect(),
+                kept,
+            });
+            removals.push((
+                list.index,
+                removed.into_iter().map(|(user, _)| user).collect(),
+            ));
+        }
+        for (index, removed) in removals {
+            for user in removed {
+                self.cohorts[index].members.remove(&user);
+            }
+        }
+        (summaries, effects)
     }
 
     /// The changes a line asks of an existing cohort, checked, as ops and as report fields.
@@ -934,6 +1152,16 @@ fn category_label(category: &CategoryRow) -> String {
             category.name, category.id
         ),
         None => format!("category \"{}\" (id {})", category.name, category.id),
+    }
+}
+
+/// A member whose account could not be read (a membership left by a deleted row).
+fn unknown_user_label(id: i64) -> UserLabel {
+    UserLabel {
+        id,
+        username: format!("(user id {id})"),
+        idnumber: String::new(),
+        fullname: String::new(),
     }
 }
 

@@ -393,6 +393,7 @@ pub fn plan(
             notes: file.notes.clone(),
             empty_records: file.empty_records,
             enrolments: None,
+            syncs: Vec::new(),
         },
         ops: planner.ops,
     })
