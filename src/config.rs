@@ -472,8 +472,26 @@ impl Config {
     }
 
     /// Parses TOML text; the error message names the offending key and line.
+    /// A line that may hold a token (`token = …`) is never quoted.
     pub fn parse(text: &str) -> Result<FileConfig, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim_end().replace('\n', " "))
+        toml::from_str(text).map_err(|error| {
+            let line = error
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count());
+            if let Some(line) = line
+                && text
+                    .lines()
+                    .nth(line)
+                    .is_some_and(|content| content.to_lowercase().contains("token"))
+            {
+                return format!(
+                    "{} at line {} (the line is not shown: it may hold a token)",
+                    error.message().trim_end(),
+                    line + 1
+                );
+            }
+            error.to_string().trim_end().replace('\n', " ")
+        })
     }
 
     /// Validates a parsed file; relative paths are taken from `base`.

@@ -9,7 +9,6 @@ use tracing::{error, info};
 
 use crate::{
     cli::NetypareoCommand,
-    command::refs::UserIdentifier,
     config::Config,
     error::Fatal,
     netypareo::{
@@ -81,18 +80,7 @@ pub async fn run(config: &Config, command: NetypareoCommand) -> Result<u8, Fatal
 }
 
 fn destination(config: &Config) -> Result<Destination, Fatal> {
-    if config.cohorts.user_identifier == UserIdentifier::Id {
-        return Err(Fatal::Usage(
-            "NetYpareo's cohort files name members by idnumber or username, and [cohorts] user_identifier = \"id\" matches Moodle ids: set it to \"idnumber\" or \"username\"".into(),
-        ));
-    }
-    Ok(Destination {
-        spool: config.paths.spool.clone(),
-        state: config.paths.state.clone(),
-        reports: config.paths.reports.clone(),
-        routing: config.routing.clone(),
-        member_identifier: config.cohorts.user_identifier,
-    })
+    Destination::of(config).map_err(Fatal::Usage)
 }
 
 /// `netypareo pull`: runs `only` (every export when empty) of the named instance, or of every

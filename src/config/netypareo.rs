@@ -194,23 +194,21 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
         ));
     }
     let base_url = table.base_url.trim().to_owned();
-    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+    if !secure(&base_url) {
         return Err(invalid(
             "[[netypareo.instances]] base_url",
             &table.base_url,
-            "the NetYpareo address, starting with https://".into(),
+            "the NetYpareo address, starting with https:// (http:// only on this machine: the token would travel in clear)".into(),
         ));
     }
     let api_root = match table.api_root.trim() {
         "" => default_api_root(&base_url),
-        root if root.starts_with("https://") || root.starts_with("http://") => {
-            root.trim_end_matches('/').to_owned()
-        }
+        root if secure(root) => root.trim_end_matches('/').to_owned(),
         _ => {
             return Err(invalid(
                 "[[netypareo.instances]] api_root",
                 &table.api_root,
-                "the REST root, starting with https:// (or empty to derive it from base_url)"
+                "the REST root, starting with https:// (http:// only on this machine), or empty to derive it from base_url"
                     .into(),
             ));
         }
@@ -333,6 +331,23 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
     })
 }
 
+/// An `https://` address, or an `http://` one on this machine (the fake server, a local
+/// tunnel): the token must not cross a network in clear.
+fn secure(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
 fn trimmed(values: Vec<String>) -> Vec<String> {
     values
         .into_iter()
@@ -411,6 +426,11 @@ mod tests {
             none.contains("exactly one of token, token_file and token_env"),
             "{none}"
         );
+        let plain = MINIMAL.replace("https://demo.ymag.fr", "http://demo.ymag.fr");
+        let clear = load(&format!("{plain}token = \"t\"\n")).unwrap_err();
+        assert!(clear.contains("in clear"), "{clear}");
+        let local = plain.replace("demo.ymag.fr", "127.0.0.1:8470");
+        assert!(load(&format!("{local}token = \"t\"\n")).is_ok());
         let two = load(&format!("{MINIMAL}token = \"a\"\ntoken_env = \"B\"\n")).unwrap_err();
         assert!(!two.contains("\"a\""), "the token is never shown: {two}");
         let file = load(&format!("{MINIMAL}token_file = \"secrets/ypareo\"\n")).unwrap();
@@ -433,6 +453,18 @@ mod tests {
         ))
         .unwrap_err();
         assert!(same.contains("different values"), "{same}");
+    }
+
+    #[test]
+    fn a_token_line_is_never_quoted_in_a_parse_error() {
+        for line in ["token = \"SUPERSECRET-TOKEN", "token = SUPERSECRET-TOKEN"] {
+            let error = load(&format!("{MINIMAL}{line}\n")).unwrap_err();
+            assert!(!error.contains("SUPERSECRET"), "{error}");
+            assert!(
+                error.contains("at line 5 (the line is not shown"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -55,6 +55,18 @@ pub enum FetchError {
         /// The status.
         status: u16,
     },
+    /// A redirect: never followed, since it would carry the token elsewhere.
+    #[error(
+        "NetYpareo redirected GET {endpoint} (HTTP {status}) to {target}: the token is not sent there; check api_root (a login page, or a moved instance?)"
+    )]
+    Redirected {
+        /// The endpoint.
+        endpoint: String,
+        /// The status.
+        status: u16,
+        /// Where to, without its query.
+        target: String,
+    },
     /// 5xx answers, timeouts or broken connections, on every attempt.
     #[error("GET {endpoint} failed {attempts} times; last: {last}")]
     Unavailable {
@@ -125,6 +137,9 @@ impl Client {
             .default_headers(headers)
             .timeout(instance.http.timeout)
             .connect_timeout(instance.http.connect_timeout)
+            // A redirect would carry the token to wherever it points (reqwest strips only
+            // its own authentication headers): never follow one.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| format!("cannot set up the HTTP client: {error}"))?;
         let root = Url::parse(&instance.api_root)
@@ -214,6 +229,18 @@ impl Client {
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             let kind = content_kind(&response);
             return Err(Attempt::Transient(format!("HTTP {status}{kind}")));
+        }
+        if status.is_redirection() {
+            let target = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("?");
+            return Err(Attempt::Fatal(FetchError::Redirected {
+                endpoint: endpoint.to_owned(),
+                status: status.as_u16(),
+                target: target.split('?').next().unwrap_or_default().to_owned(),
+            }));
         }
         if !status.is_success() {
             return Err(Attempt::Fatal(FetchError::Refused {

@@ -200,25 +200,37 @@ pub fn site_cohort_file(instance: &Instance, sites: &[&Site]) -> Vec<u8> {
 /// The students to export: accounts joined with learners on `codeApprenant` (the first record
 /// of a learner listed twice), keeping those with a current registration in an exported
 /// period, at a wanted site, of a wanted status.
-pub fn students(
+pub fn students<'a>(
     instance: &Instance,
     accounts: &[Account],
-    learners: &[Learner],
+    learners: &'a [Learner],
     definitions: &Definitions,
     periods: &[&Period],
 ) -> (Vec<Person>, Vec<Skipped>) {
-    // A learner listed twice (a diploma learner also on a short course) is taken from the
-    // first list: the diploma registration gives the status and the programme.
-    let mut by_code: BTreeMap<&str, &Learner> = BTreeMap::new();
-    for learner in learners {
-        if let Some(code) = learner.code_apprenant.as_deref() {
-            by_code.entry(code).or_insert(learner);
-        }
-    }
     let period_codes: HashSet<&str> = periods
         .iter()
         .filter_map(|period| period.code_periode.as_deref())
         .collect();
+    let current = |learner: &'a Learner| {
+        learner.current_registration().filter(|registration| {
+            period_codes.is_empty()
+                || registration
+                    .code_periode
+                    .as_deref()
+                    .is_none_or(|period| period_codes.contains(period))
+        })
+    };
+    // A learner listed twice (a diploma learner also on a short course) is taken from the
+    // first record with a current registration: the diploma one when both have one.
+    let mut by_code: BTreeMap<&str, &Learner> = BTreeMap::new();
+    for learner in learners {
+        if let Some(code) = learner.code_apprenant.as_deref() {
+            let kept = by_code.entry(code).or_insert(learner);
+            if current(kept).is_none() && current(learner).is_some() {
+                *kept = learner;
+            }
+        }
+    }
     let mut people = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
@@ -242,13 +254,7 @@ pub fn students(
             });
             continue;
         };
-        let Some(registration) = learner.current_registration().filter(|registration| {
-            period_codes.is_empty()
-                || registration
-                    .code_periode
-                    .as_deref()
-                    .is_none_or(|period| period_codes.contains(period))
-        }) else {
+        let Some(registration) = current(learner) else {
             skipped.push(Skipped {
                 who,
                 why: "no current registration (none in progress, or the learner left)".into(),
@@ -549,27 +555,21 @@ pub struct SyncedCohort {
     pub members: Vec<String>,
 }
 
-/// A cohort file of `sync` lines: every member of each cohort (an empty `userid` line for a
-/// cohort without members), so that the cohort holds exactly them afterwards.
+/// A cohort file of `sync` lines: for each cohort, a line without member that creates or
+/// renames it (whatever becomes of its members' lines), then one line per member, so that the
+/// cohort holds exactly them afterwards (the first line alone: no members).
 pub fn sync_file(cohorts: &[SyncedCohort]) -> Vec<u8> {
     let mut out = Csv::new(&["cmd", "cidnumber", "cname", "cdescription", "userid"]);
     for cohort in cohorts {
-        if cohort.members.is_empty() {
-            out.row(&[
-                "sync",
-                &cohort.idnumber,
-                &cohort.name,
-                &cohort.description,
-                "",
-            ]);
-        }
-        for (position, member) in cohort.members.iter().enumerate() {
-            let (name, description) = if position == 0 {
-                (cohort.name.as_str(), cohort.description.as_str())
-            } else {
-                ("", "")
-            };
-            out.row(&["sync", &cohort.idnumber, name, description, member]);
+        out.row(&[
+            "sync",
+            &cohort.idnumber,
+            &cohort.name,
+            &cohort.description,
+            "",
+        ]);
+        for member in &cohort.members {
+            out.row(&["sync", &cohort.idnumber, "", "", member]);
         }
     }
     out.finish()

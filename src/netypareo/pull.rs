@@ -23,7 +23,11 @@ use super::{
     wire::{Account, Group, Learner, Period, Site},
 };
 use crate::{
-    command::{FileKind, Routing, refs::UserIdentifier},
+    command::{
+        FileKind, Routing,
+        refs::{CohortIdentifier, UserIdentifier},
+    },
+    config::Config,
     output::{atomic, naming},
 };
 
@@ -40,6 +44,37 @@ pub struct Destination {
     pub routing: Routing,
     /// How cohort files name members (`[cohorts] user_identifier`).
     pub member_identifier: UserIdentifier,
+    /// Names the watcher never takes (`[watch] ignore`), which a file must not match.
+    pub ignore: Vec<String>,
+    /// `[watch] done_marker`: written after each file, when set.
+    pub done_marker: Option<String>,
+}
+
+impl Destination {
+    /// Where a pull under `config` writes; refuses identifier settings NetYpareo's files cannot
+    /// serve.
+    pub fn of(config: &Config) -> Result<Destination, String> {
+        if !matches!(
+            config.cohorts.user_identifier,
+            UserIdentifier::Idnumber | UserIdentifier::Username
+        ) {
+            return Err(
+                "NetYpareo's cohort files name members by idnumber or username (Moodle ids are unknown to NetYpareo, and a member without an e-mail would be removed): set [cohorts] user_identifier to \"idnumber\" or \"username\"".into());
+        }
+        if config.cohorts.cohort_identifier != CohortIdentifier::Idnumber {
+            return Err(
+                "NetYpareo's cohort files name cohorts by idnumber (SITE_…, GROUP_…): set [cohorts] cohort_identifier to \"idnumber\"".into());
+        }
+        Ok(Destination {
+            spool: config.paths.spool.clone(),
+            state: config.paths.state.clone(),
+            reports: config.paths.reports.clone(),
+            routing: config.routing.clone(),
+            member_identifier: config.cohorts.user_identifier,
+            ignore: config.watch.ignore.clone(),
+            done_marker: config.watch.done_marker.clone(),
+        })
+    }
 }
 
 /// One part of an export that did not complete.
@@ -73,9 +108,9 @@ pub enum PartError {
         /// Why.
         message: String,
     },
-    /// The routing would not send the file to the right kind.
+    /// The routing would not send the file to the right kind, or `[watch] ignore` ignores it.
     #[error(
-        "{name} would not be read as a {kind} file under [routing] ({routing}); add \"{prefix}*.csv\" to [routing] {kind}"
+        "{name} would not be read as a {kind} file under [routing] ({routing}) and [watch] ignore; add \"{prefix}*.csv\" to [routing] {kind}"
     )]
     Routing {
         /// The file name.
@@ -603,7 +638,11 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Publishes a command file into the spool: `<kind>_netypareo_<instance>_<part>_<stamp>.csv`.
+    /// Publishes a command file into the spool: `<kind>_netypareo_<instance>_<part>_<stamp>.csv`,
+    /// then its done marker when the watcher waits for one. The file starts with a comment
+    /// naming the pull: two pulls never give the same bytes, so that a snapshot equal to an
+    /// earlier one is applied again (restoring what changed in Moodle since) rather than
+    /// skipped as a duplicate.
     fn publish(&self, kind: FileKind, part: &str, bytes: &[u8]) -> Result<PathBuf, PartError> {
         let name = |n: u32| {
             format!(
@@ -614,7 +653,13 @@ impl Run<'_> {
             )
         };
         let first = name(0);
-        if self.destination.routing.kind_of(&first) != Some(kind) {
+        if self.destination.routing.kind_of(&first) != Some(kind)
+            || self
+                .destination
+                .ignore
+                .iter()
+                .any(|pattern| crate::command::matches(pattern, &first))
+        {
             return Err(PartError::Routing {
                 name: first,
                 kind,
@@ -623,12 +668,29 @@ impl Run<'_> {
             });
         }
         let spool = &self.destination.spool;
+        let comment = format!(
+            "# NetYpareo \"{}\": {part}, pulled {}\n",
+            self.instance.name, self.stamp
+        );
         let path = std::fs::create_dir_all(spool)
-            .and_then(|()| atomic::publish(spool, &name, 0, bytes))
+            .and_then(|()| {
+                atomic::publish_with(spool, &name, 0, |out| {
+                    out.write_all(comment.as_bytes())?;
+                    out.write_all(bytes)
+                })
+            })
             .map_err(|source| PartError::Write {
                 path: spool.join(&first),
                 source,
             })?;
+        if let Some(marker) = &self.destination.done_marker {
+            let mut marker_path = path.clone().into_os_string();
+            marker_path.push(marker);
+            std::fs::write(&marker_path, b"").map_err(|source| PartError::Write {
+                path: marker_path.into(),
+                source,
+            })?;
+        }
         self.console.say(format!("  Wrote {}", path.display()));
         Ok(path)
     }

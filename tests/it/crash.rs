@@ -6,101 +6,22 @@
 
 use std::{
     collections::{BTreeMap, btree_map::Entry},
-    fs::{self, File},
+    fs,
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
+    process::ExitStatus,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use crate::{dbtest, support::TestEnv};
+use crate::{
+    dbtest,
+    support::{TestEnv, Watcher},
+};
 
 /// Short waits, so that the tests spend their time applying files rather than waiting.
 const SETTINGS: &str = "[watch]\nsettle_ms = 300\npoll_ms = 100\nreconcile_s = 1\n";
 
 /// How long "eventually" may take: generous, the machine runs many tests at once.
 const EVENTUALLY: Duration = Duration::from_secs(60);
-
-/// A `watch` process whose standard error goes to a log file; killed if still running when
-/// dropped, so that a failed assertion never leaves it behind.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Watcher {
-    /// Starts `moodle-sync watch` in the environment's folder, logging to `<root>/<label>.log`.
-    fn start(env: &TestEnv, label: &str) -> Watcher {
-        let log = env.root().join(format!("{label}.log"));
-        let stderr = File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-            .current_dir(env.root())
-            .arg("--config")
-            .arg(env.root().join("moodle-sync.toml"))
-            .arg("watch")
-            .env_remove("MOODLE_SYNC_DATABASE_URL")
-            .env("MOODLE_SYNC_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        Watcher { child, log }
-    }
-
-    /// Kills the process at once (SIGKILL on Unix) and reaps it.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Asks the process to stop, as a service manager does.
-    fn terminate(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -TERM {} failed", self.child.id());
-    }
-
-    /// Waits for the process to end; `None` if it is still running after `timeout`.
-    async fn exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            if started.elapsed() > timeout {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Whether the process is still running.
-    fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Whether the process has started its service loop (its stop signal handler is in place
-    /// by then: a SIGTERM sent earlier would end it as the default action does, uncleanly).
-    fn is_watching(&self) -> bool {
-        self.log().contains("Watching the spool")
-    }
-
-    /// What the process has logged so far.
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.kill();
-        }
-    }
-}
 
 /// This host's name as the watcher writes it in its work folder's name.
 fn host_name() -> String {
@@ -408,7 +329,7 @@ impl Prng {
 fn logs(watchers: &[&Watcher]) -> String {
     watchers
         .iter()
-        .map(|watcher| format!("--- {}\n{}", watcher.log.display(), watcher.log()))
+        .map(|watcher| format!("--- {}\n{}", watcher.log_path().display(), watcher.log()))
         .collect()
 }
 
@@ -424,7 +345,7 @@ async fn stop_mid_file(env: &TestEnv) -> (Watcher, ExitStatus, (String, Vec<u8>)
         "cohorts_large.csv".to_owned(),
         cohort_file("LARGE", 1, LARGE),
     );
-    let mut watcher = Watcher::start(env, "watch");
+    let watcher = Watcher::spawn(env, "watch");
     env.drop_file(&input.0, &input.1);
     let picked = eventually(EVENTUALLY, async || watcher.log().contains("File picked")).await;
     assert!(picked, "the file was never picked\n{}", watcher.log());
@@ -511,7 +432,7 @@ dbtest!(sigterm_past_the_deadline_applies_all_or_nothing, |env| {
         "a stop leaves no work folder\n{log}"
     );
     // The next start applies what was put back, once.
-    let mut next = Watcher::start(&env, "watch-again");
+    let next = Watcher::spawn(&env, "watch-again");
     let done = eventually(EVENTUALLY, async || {
         next.is_watching() && ledger_count(&env).await == 1 && spool_settled(&env)
     })
@@ -576,7 +497,7 @@ dbtest!(killed_and_restarted_applies_each_file_once, |env| {
     let mut claims_left: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut mid_file = 0;
     for round in 0..KILLS {
-        let mut watcher = Watcher::start(&env, &format!("watch-{round:02}"));
+        let watcher = Watcher::spawn(&env, &format!("watch-{round:02}"));
         let delay = prng.between(20, 400);
         let drop_at = prng.between(0, delay);
         delays.push(delay);
@@ -605,7 +526,7 @@ dbtest!(killed_and_restarted_applies_each_file_once, |env| {
     }
 
     // A last watcher, left alone until everything is applied and no claim is left.
-    let mut last = Watcher::start(&env, "watch-last");
+    let mut last = Watcher::spawn(&env, "watch-last");
     let done = eventually(EVENTUALLY, async || {
         last.is_watching() && ledger_count(&env).await >= CRASH_FILES && spool_settled(&env)
     })
@@ -679,8 +600,8 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
             )
         })
         .collect();
-    let mut first = Watcher::start(&env, "watch-a");
-    let mut second = Watcher::start(&env, "watch-b");
+    let first = Watcher::spawn(&env, "watch-a");
+    let second = Watcher::spawn(&env, "watch-b");
     // Both must be up before the burst; one that ends meanwhile fails the test at once.
     let both = eventually(EVENTUALLY, async || {
         (first.is_watching() && second.is_watching()) || !first.running() || !second.running()
@@ -695,7 +616,7 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
     // for a dead one's (it would remove it, and the other could never claim a file).
     let work = env.config.paths.spool.join(".moodle-sync");
     for watcher in [&first, &second] {
-        let folder = work.join(format!("{}@{}", watcher.child.id(), host_name()));
+        let folder = work.join(format!("{}@{}", watcher.id(), host_name()));
         assert!(
             folder.join(".lock").is_file(),
             "the work folder {} is gone\n{context}",
@@ -713,13 +634,13 @@ dbtest!(two_watchers_on_one_spool_apply_each_file_once, |env| {
     assert!(done, "not everything was archived\n{context}");
     first.terminate();
     second.terminate();
-    for watcher in [&mut first, &mut second] {
+    for watcher in [&first, &second] {
         let exited = watcher.exit(EVENTUALLY).await;
         assert_eq!(
             exited.and_then(|status| status.code()),
             Some(0),
             "{}\n{context}",
-            watcher.log.display()
+            watcher.log_path().display()
         );
     }
     let context = logs(&[&first, &second]);
@@ -766,7 +687,7 @@ dbtest!(staged_reports_survive_a_failure_after_the_archive, |env| {
     env.add_bulk_users(10).await;
     let input = ("cohorts_once.csv".to_owned(), cohort_file("ONCE", 1, 10));
     let reports = env.config.paths.reports.clone();
-    let mut watcher = Watcher::start(&env, "watch");
+    let watcher = Watcher::spawn(&env, "watch");
     let watching = eventually(EVENTUALLY, async || watcher.is_watching()).await;
     assert!(watching, "{}", watcher.log());
     fs::remove_dir(&reports).unwrap();

@@ -4,16 +4,14 @@
 
 use std::{
     collections::BTreeSet,
-    fs::File,
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    process::Output,
     sync::Mutex,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use chrono::{DateTime, Local, TimeZone};
 use moodle_sync::{
-    command::refs::UserIdentifier,
     config::Config,
     netypareo::{
         fake::{Failure, FakeOptions, FakeServer},
@@ -23,7 +21,10 @@ use moodle_sync::{
 };
 use tempfile::TempDir;
 
-use crate::{dbtest, support::TestEnv};
+use crate::{
+    dbtest,
+    support::{TestEnv, Watcher, files},
+};
 
 /// The token the fake accepts, unless a test needs its own.
 const TOKEN: &str = "test-token";
@@ -130,13 +131,7 @@ fn config(dir: &Path, toml: &str) -> Config {
 
 /// Where a pull of `config` writes.
 fn destination(config: &Config) -> Destination {
-    Destination {
-        spool: config.paths.spool.clone(),
-        state: config.paths.state.clone(),
-        reports: config.paths.reports.clone(),
-        routing: config.routing.clone(),
-        member_identifier: UserIdentifier::Idnumber,
-    }
+    Destination::of(config).unwrap()
 }
 
 /// Pulls `exports` (all when empty) of the configuration's first instance at [`now`];
@@ -181,21 +176,6 @@ fn errors(outcome: &PullOutcome) -> Vec<String> {
         .collect()
 }
 
-/// The files in a folder, sorted by name.
-fn files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 /// The name a part of `slug`'s pull at [`now`] gets.
 fn part_name(kind: &str, slug: &str, part: &str) -> String {
     format!("{kind}_netypareo_{slug}_{part}_{STAMP}.csv")
@@ -222,9 +202,10 @@ fn part_text(config: &Config, slug: &str, name: &str) -> String {
     String::from_utf8(part(config, slug, name)).unwrap()
 }
 
-/// Column `column` (by header name) of every row of a `;`-separated file without quoting.
+/// Column `column` (by header name) of every row of a `;`-separated file without quoting
+/// (after the comment naming the pull).
 fn column(text: &str, column: &str) -> Vec<String> {
-    let mut lines = text.lines();
+    let mut lines = text.lines().filter(|line| !line.starts_with('#'));
     let header: Vec<&str> = lines.next().unwrap().split(';').collect();
     let index = header
         .iter()
@@ -558,7 +539,8 @@ async fn the_sites_statuses_and_periods_filters_choose_the_students() {
             &part_text(&config, "cfa-occitanie", "site-members"),
             "userid"
         ),
-        ["6120014", "6130041", "6130042"]
+        // The cohort's own line (no member), then its members.
+        ["", "6120014", "6130041", "6130042"]
     );
 
     // Last year's period: only DUPONT's registration there is still his current one
@@ -933,7 +915,11 @@ async fn two_instances_carry_their_index_and_their_name() {
             .replace(";FCGROUP_", ";1_FCGROUP_")
             .replace(";0_student;", ";1_student;")
             .replace(";0_teacher;", ";1_teacher;")
-            .replace(";0_tutor;", ";1_tutor;");
+            .replace(";0_tutor;", ";1_tutor;")
+            .replace(
+                "# NetYpareo \"CFA Occitanie\"",
+                "# NetYpareo \"CFA Toulouse\"",
+            );
         assert_eq!(part_text(&config, "cfa-toulouse", name), prefixed, "{name}");
     }
     assert_eq!(
@@ -1017,112 +1003,31 @@ async fn two_instances_carry_their_index_and_their_name() {
 /// How long the watcher may take to apply a pull.
 const WATCH_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A running `moodle-sync watch` on a test environment, killed if the test ends without
-/// stopping it.
-struct Watcher {
-    child: Child,
-    log: PathBuf,
+/// Starts `watch` on the environment, waiting up to [`WATCH_TIMEOUT`] for it to watch.
+async fn start_watch(env: &TestEnv) -> Watcher {
+    Watcher::start_within(env, &[], WATCH_TIMEOUT).await
 }
 
-impl Watcher {
-    async fn start(env: &TestEnv) -> Watcher {
-        env.db.ensure_ledger().await.unwrap();
-        let log = env.root().join("watch.stderr");
-        let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-            .current_dir(env.root())
-            .arg("--config")
-            .arg(env.root().join("moodle-sync.toml"))
-            .arg("watch")
-            .env_remove("MOODLE_SYNC_DATABASE_URL")
-            .env("MOODLE_SYNC_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut watcher = Watcher { child, log };
-        watcher
-            .eventually(
-                "the service to start watching",
-                async |watcher: &Watcher| watcher.log().contains("Watching the spool"),
-            )
-            .await;
-        watcher
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `check` holds; fails after [`WATCH_TIMEOUT`] or if the service exits.
-    async fn eventually(&mut self, what: &str, mut check: impl AsyncFnMut(&Watcher) -> bool) {
-        let deadline = Instant::now() + WATCH_TIMEOUT;
-        loop {
-            if check(self).await {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "the service exited ({status}) while waiting for {what}:\n{}",
-                    self.log()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the service's log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits until the spool is empty and the ledger has `runs` rows; returns the ledger.
-    async fn applied(&mut self, env: &TestEnv, runs: usize) -> Vec<Ledger> {
-        let spool = env.config.paths.spool.clone();
-        self.eventually(
+/// Waits until the spool is empty and the ledger has `runs` rows; returns the ledger.
+async fn applied(watcher: &Watcher, env: &TestEnv, runs: usize) -> Vec<Ledger> {
+    let spool = env.config.paths.spool.clone();
+    watcher
+        .eventually_within(
+            WATCH_TIMEOUT,
             &format!("{runs} runs in the ledger"),
-            async |_: &Watcher| files(&spool).is_empty() && ledger(env).await.len() >= runs,
+            async || files(&spool).is_empty() && ledger(env).await.len() >= runs,
         )
         .await;
-        let rows = ledger(env).await;
-        assert_eq!(rows.len(), runs, "{rows:#?}\n{}", self.log());
-        rows
-    }
-
-    /// Stops the service with SIGTERM; returns its log.
-    async fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + WATCH_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let log = self.log();
-                assert!(status.success(), "{status}\n{log}");
-                return log;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not stop:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    let rows = ledger(env).await;
+    assert_eq!(rows.len(), runs, "{rows:#?}\n{}", watcher.log());
+    rows
 }
 
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// Stops `watch` with SIGTERM, which must end it cleanly; returns its log.
+async fn stop_watch(watcher: Watcher) -> String {
+    let (status, log) = watcher.stop_within(WATCH_TIMEOUT).await;
+    assert!(status.success(), "{status}\n{log}");
+    log
 }
 
 /// A ledger row: the file's name, its outcome, where it was kept and its report.
@@ -1221,7 +1126,7 @@ async fn first_pull(env: &mut TestEnv) -> (PathBuf, FakeServer, Watcher) {
          [users]\ncreate_profile_fields = true\n{}",
         unscheduled(&server)
     ));
-    let mut watcher = Watcher::start(env).await;
+    let watcher = start_watch(env).await;
     let (outcome, lines) = pull_at(&env.config, 0, &[], now()).await;
     assert!(
         outcome.succeeded(),
@@ -1229,7 +1134,7 @@ async fn first_pull(env: &mut TestEnv) -> (PathBuf, FakeServer, Watcher) {
         errors(&outcome),
         lines.join("\n")
     );
-    let rows = watcher.applied(env, PARTS.len()).await;
+    let rows = applied(&watcher, env, PARTS.len()).await;
     let success: Vec<(String, String)> = PARTS
         .iter()
         .map(|(_, part)| ((*part).to_owned(), "success".to_owned()))
@@ -1350,13 +1255,13 @@ dbtest!(
             tutor.contains(&vec!["netypareo_usertype".to_owned(), "0_tutor".to_owned()]),
             "{tutor:?}"
         );
-        watcher.stop().await;
+        stop_watch(watcher).await;
     }
 );
 
 dbtest!(a_student_who_changed_group_moves_and_nobody_else, |env| {
     let mut env = env;
-    let (data, _server, mut watcher) = first_pull(&mut env).await;
+    let (data, _server, watcher) = first_pull(&mut env).await;
     let before = membership_rows(&env).await;
     assert_eq!(before.len(), 14 + 6 + 6 + 2);
 
@@ -1384,18 +1289,12 @@ dbtest!(a_student_who_changed_group_moves_and_nobody_else, |env| {
         "{}",
         lines.join("\n")
     );
-    let rows = watcher.applied(&env, 2 * PARTS.len()).await;
-    // Only the groups' file differs from the first pull's: the others are the same bytes.
+    let rows = applied(&watcher, &env, 2 * PARTS.len()).await;
+    // Every file of a pull is applied (each names its pull, so none is a duplicate of the
+    // last night's): a snapshot also restores what was changed in Moodle meanwhile.
     let expected: Vec<(String, String)> = PARTS
         .iter()
-        .map(|(_, part)| {
-            let outcome = if *part == "groups" {
-                "success"
-            } else {
-                "duplicate"
-            };
-            ((*part).to_owned(), outcome.to_owned())
-        })
+        .map(|(_, part)| ((*part).to_owned(), "success".to_owned()))
         .collect();
     assert_eq!(outcomes(&rows, "20261121-110000"), expected, "{rows:#?}");
     let report = std::fs::read_to_string(
@@ -1436,7 +1335,7 @@ dbtest!(a_student_who_changed_group_moves_and_nobody_else, |env| {
         .unwrap();
     assert!(before.iter().all(|row| row.0 != joined.0));
     // The token is in no file the chain wrote: spool, archive, reports, state, logs.
-    let log = watcher.stop().await;
+    let log = stop_watch(watcher).await;
     assert!(!log.contains(TOKEN));
     for path in every_file(env.root()) {
         if path.ends_with("moodle-sync.toml") || path.starts_with(env.root().join("fixtures")) {
@@ -1457,7 +1356,7 @@ dbtest!(
     a_group_that_lost_most_of_its_members_is_held_and_the_rest_applied,
     |env| {
         let mut env = env;
-        let (data, _server, mut watcher) = first_pull(&mut env).await;
+        let (data, _server, watcher) = first_pull(&mut env).await;
         let before = membership_rows(&env).await;
 
         // Five of BTS MCO 2's six students are no longer in a group; and MICHEL Jean-Marc starts
@@ -1483,14 +1382,13 @@ dbtest!(
             errors(&outcome),
             lines.join("\n")
         );
-        let rows = watcher.applied(&env, 2 * PARTS.len()).await;
+        let rows = applied(&watcher, &env, 2 * PARTS.len()).await;
         let expected: Vec<(String, String)> = PARTS
             .iter()
             .map(|(_, part)| {
                 let outcome = match *part {
                     "groups" => "held",
-                    "teachers" => "success",
-                    _ => "duplicate",
+                    _ => "success",
                 };
                 ((*part).to_owned(), outcome.to_owned())
             })
@@ -1516,12 +1414,14 @@ dbtest!(
                 .map(|(cohort, user)| format!("{cohort} {user}"))
                 .collect::<Vec<_>>(),
             [
+                "GROUP_2101 ",
                 "GROUP_2101 6106273",
                 "GROUP_2101 6116669",
                 "GROUP_2101 6120011",
                 "GROUP_2101 6120012",
                 "GROUP_2101 6120013",
                 "GROUP_2101 6120014",
+                "GROUP_2102 ",
                 "GROUP_2102 6120026",
             ]
         );
@@ -1542,6 +1442,59 @@ dbtest!(
             "netypareo_usertype".to_owned(),
             "0_teacher".to_owned()
         ]));
-        watcher.stop().await;
+        stop_watch(watcher).await;
     }
 );
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
+    use moodle_sync::netypareo::{
+        client::{Client, FetchError},
+        settings::Token,
+        wire::Site,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere_port = elsewhere.local_addr().unwrap().port();
+    let redirector = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = redirector.local_addr().unwrap().port();
+    let answering = tokio::spawn(async move {
+        let (mut socket, _) = redirector.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await.unwrap();
+        let answer = format!(
+            "HTTP/1.1 302 Found\r\nLocation: http://localhost:{elsewhere_port}/login?next=sites\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        socket.write_all(answer.as_bytes()).await.unwrap();
+    });
+    let dir = TempDir::new().unwrap();
+    let config = config(
+        dir.path(),
+        &format!(
+            "[[netypareo.instances]]\nname = \"Redirecting\"\nbase_url = \"http://127.0.0.1:{port}/\"\ntoken = \"REDIRECT-SECRET\"\n"
+        ),
+    );
+    let client = Client::new(&config.netypareo[0], &Token::new("REDIRECT-SECRET")).unwrap();
+    let error = client
+        .collection::<Site>(&["sites"], &[])
+        .await
+        .unwrap_err();
+    answering.await.unwrap();
+    assert!(
+        matches!(error, FetchError::Redirected { status: 302, .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains(&format!(
+            "redirected GET /sites (HTTP 302) to http://localhost:{elsewhere_port}/login:"
+        )),
+        "{error}"
+    );
+    // Nobody knocked at the other address.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), elsewhere.accept())
+            .await
+            .is_err()
+    );
+}

@@ -7,14 +7,16 @@
 //! lists it: then its tests fail. `.ci/run` sets it to `postgres,mariadb`.
 
 use std::{
+    cell::RefCell,
+    fs::File,
     io::Write,
     path::{Path, PathBuf},
-    process::Output,
+    process::{Child, Command, ExitStatus, Output, Stdio},
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use moodle_sync::{
@@ -661,17 +663,207 @@ impl TestEnv {
 
     /// The files in a folder (not its sub-folders), sorted by name.
     pub fn files(&self, dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
-                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                    .collect()
+        files(dir)
+    }
+}
+
+/// The files in a folder (not its sub-folders), sorted by name.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// How long a [`Watcher`] waits by default ("eventually", a start, a stop). Generous: the tests
+/// share two cores with the rest of the suite and with the database servers.
+pub const WATCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How often a [`Watcher`] looks at an awaited outcome or at its process.
+const WATCH_POLL: Duration = Duration::from_millis(50);
+
+/// A running `moodle-sync watch` on a test environment, its standard error going to a log file;
+/// killed if still running when dropped, so that a failed assertion never leaves a service
+/// running on the test's folders.
+pub struct Watcher {
+    // In a cell: the checks given to `eventually` borrow the watcher (for its log) while
+    // `eventually` looks whether the process is still alive.
+    child: RefCell<Child>,
+    log: PathBuf,
+}
+
+impl Watcher {
+    /// Starts the service with the environment's configuration and waits until it watches.
+    pub async fn start(env: &TestEnv) -> Watcher {
+        Watcher::start_with(env, &[]).await
+    }
+
+    /// Starts the service with extra global options (before `watch`).
+    pub async fn start_with(env: &TestEnv, options: &[&str]) -> Watcher {
+        Watcher::start_within(env, options, WATCH_TIMEOUT).await
+    }
+
+    /// [`Watcher::start_with`], waiting up to `timeout` for the service to watch.
+    pub async fn start_within(env: &TestEnv, options: &[&str], timeout: Duration) -> Watcher {
+        // The service creates the ledger on its first pass; creating it here first lets the
+        // tests query it at any time without racing that creation.
+        env.db.ensure_ledger().await.unwrap();
+        static STARTED: AtomicU32 = AtomicU32::new(0);
+        let label = format!("watch-{}", STARTED.fetch_add(1, Ordering::Relaxed));
+        let watcher = Watcher::spawn_with(env, &label, options);
+        watcher
+            .eventually_within(timeout, "the service to start watching", async || {
+                watcher.is_watching()
             })
-            .unwrap_or_default();
-        names.sort();
-        names
+            .await;
+        watcher
+    }
+
+    /// Starts `moodle-sync watch` in the environment's folder, logging to `<root>/<label>.log`,
+    /// and returns at once: no ledger created beforehand, no wait for the service to watch.
+    pub fn spawn(env: &TestEnv, label: &str) -> Watcher {
+        Watcher::spawn_with(env, label, &[])
+    }
+
+    /// [`Watcher::spawn`] with extra global options (before `watch`).
+    fn spawn_with(env: &TestEnv, label: &str, options: &[&str]) -> Watcher {
+        let log = env.root().join(format!("{label}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
+            .current_dir(env.root())
+            .args(options)
+            .arg("--config")
+            .arg(env.root().join("moodle-sync.toml"))
+            .arg("watch")
+            .env_remove("MOODLE_SYNC_DATABASE_URL")
+            .env("MOODLE_SYNC_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Watcher {
+            child: RefCell::new(child),
+            log,
+        }
+    }
+
+    /// The process's id.
+    pub fn id(&self) -> u32 {
+        self.child.borrow().id()
+    }
+
+    /// Where the process logs.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    /// What the process has logged (on standard error) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the process has started its service loop (its stop signal handler is in place
+    /// by then: a SIGTERM sent earlier would end it as the default action does, uncleanly).
+    pub fn is_watching(&self) -> bool {
+        self.log().contains("Watching the spool")
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&self) -> bool {
+        matches!(self.child.borrow_mut().try_wait(), Ok(None))
+    }
+
+    /// Waits until `check` holds; fails after [`WATCH_TIMEOUT`], or at once if the service
+    /// exited, showing its log.
+    pub async fn eventually(&self, what: &str, check: impl AsyncFnMut() -> bool) {
+        self.eventually_within(WATCH_TIMEOUT, what, check).await;
+    }
+
+    /// [`Watcher::eventually`], with a timeout of its own.
+    pub async fn eventually_within(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut check: impl AsyncFnMut() -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if check().await {
+                return;
+            }
+            if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
+                panic!(
+                    "the service exited ({status}) while waiting for {what}; its log:\n{}",
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the service's log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(WATCH_POLL).await;
+        }
+    }
+
+    /// Kills the process at once (SIGKILL on Unix) and reaps it.
+    pub fn kill(&self) {
+        let mut child = self.child.borrow_mut();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Asks the process to stop, as a service manager does (SIGTERM).
+    pub fn terminate(&self) {
+        let pid = self.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid} failed");
+    }
+
+    /// Waits for the process to end; `None` if it is still running after `timeout`.
+    pub async fn exit(&self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(WATCH_POLL).await;
+        }
+    }
+
+    /// Stops the service as a service manager does (SIGTERM); returns its exit status and log.
+    pub async fn stop(self) -> (ExitStatus, String) {
+        self.stop_within(WATCH_TIMEOUT).await
+    }
+
+    /// [`Watcher::stop`], failing if the service has not stopped after `timeout`.
+    pub async fn stop_within(self, timeout: Duration) -> (ExitStatus, String) {
+        self.terminate();
+        let Some(status) = self.exit(timeout).await else {
+            panic!(
+                "the service did not stop after SIGTERM; its log:\n{}",
+                self.log()
+            );
+        };
+        (status, self.log())
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if self.running() {
+            self.kill();
+        }
     }
 }
 

@@ -3,150 +3,25 @@
 //! reports, files left in the spool, logs, exit code).
 
 use std::{
-    cell::RefCell,
     fs::{self, File},
     io::Write,
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
-    sync::atomic::{AtomicU32, Ordering},
     time::{Duration, Instant, SystemTime},
 };
 
 use serde_json::Value;
 
-use crate::{dbtest, support::TestEnv};
-
-/// How long "eventually" may take. Generous: the tests share two cores with the rest of the
-/// suite and with the database servers.
-const TIMEOUT: Duration = Duration::from_secs(60);
+use crate::{
+    dbtest,
+    support::{TestEnv, Watcher},
+};
 
 /// How long a burst of files may take to be applied: on two busy cores, minutes.
 const BURST_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// How often an awaited outcome is looked at.
-const POLL: Duration = Duration::from_millis(50);
-
 /// A `[watch]` section for tests: a short settle time, fast listings.
 fn watch_config(settle_ms: u64, extra: &str) -> String {
     format!("[watch]\nsettle_ms = {settle_ms}\npoll_ms = 100\nreconcile_s = 1\n{extra}\n")
-}
-
-/// A running `moodle-sync watch`, killed if the test ends without stopping it (a failed
-/// assertion must not leave a service running on the test's folders).
-struct Watcher {
-    // In a cell: the checks given to `eventually` borrow the watcher (for its log) while
-    // `eventually` looks whether the process is still alive.
-    child: RefCell<Child>,
-    log: PathBuf,
-}
-
-impl Watcher {
-    /// Starts the service with the environment's configuration and waits until it watches.
-    async fn start(env: &TestEnv) -> Watcher {
-        Watcher::start_with(env, &[]).await
-    }
-
-    /// Starts the service with extra global options (before `watch`).
-    async fn start_with(env: &TestEnv, options: &[&str]) -> Watcher {
-        // The service creates the ledger on its first pass; creating it here first lets the
-        // tests query it at any time without racing that creation.
-        env.db.ensure_ledger().await.unwrap();
-        static STARTED: AtomicU32 = AtomicU32::new(0);
-        let log = env.root().join(format!(
-            "watch-{}.stderr",
-            STARTED.fetch_add(1, Ordering::Relaxed)
-        ));
-        let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-            .current_dir(env.root())
-            .args(options)
-            .arg("--config")
-            .arg(env.root().join("moodle-sync.toml"))
-            .arg("watch")
-            .env_remove("MOODLE_SYNC_DATABASE_URL")
-            .env("MOODLE_SYNC_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let watcher = Watcher {
-            child: RefCell::new(child),
-            log,
-        };
-        watcher
-            .eventually("the service to start watching", async || {
-                watcher.log().contains("Watching the spool")
-            })
-            .await;
-        watcher
-    }
-
-    /// What the service wrote on standard error so far.
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `check` holds; fails after [`TIMEOUT`], or at once if the service exited,
-    /// showing its log.
-    async fn eventually(&self, what: &str, check: impl AsyncFnMut() -> bool) {
-        self.eventually_within(TIMEOUT, what, check).await;
-    }
-
-    /// [`Watcher::eventually`], with a timeout of its own.
-    async fn eventually_within(
-        &self,
-        timeout: Duration,
-        what: &str,
-        mut check: impl AsyncFnMut() -> bool,
-    ) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if check().await {
-                return;
-            }
-            if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
-                panic!(
-                    "the service exited ({status}) while waiting for {what}; its log:\n{}",
-                    self.log()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the service's log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// Stops the service as a service manager does (SIGTERM); returns its exit status and log.
-    async fn stop(self) -> (ExitStatus, String) {
-        let pid = self.child.borrow().id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success(), "kill -TERM {pid}");
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(status) = self.child.borrow_mut().try_wait().unwrap() {
-                return (status, self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not stop after SIGTERM; its log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(POLL).await;
-        }
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let child = self.child.get_mut();
-        if matches!(child.try_wait(), Ok(None)) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// A ledger row.

@@ -182,7 +182,7 @@ fn majority_comes_on_the_eighteenth_birthday() {
 }
 
 #[test]
-fn sync_files_list_every_member_and_empty_cohorts_once() {
+fn sync_files_name_each_cohort_once_then_list_every_member() {
     let cohorts = [
         SyncedCohort {
             idnumber: "1_GROUP_2101".into(),
@@ -200,7 +200,8 @@ fn sync_files_list_every_member_and_empty_cohorts_once() {
     assert_eq!(
         String::from_utf8(sync_file(&cohorts)).unwrap(),
         "cmd;cidnumber;cname;cdescription;userid\n\
-sync;1_GROUP_2101;\"BTS SIO; 1ère année\";;6106273\n\
+sync;1_GROUP_2101;\"BTS SIO; 1ère année\";;\n\
+sync;1_GROUP_2101;;;6106273\n\
 sync;1_GROUP_2101;;;6116669\n\
 sync;1_GROUP_2102;\"\"\"Vide\"\"\";\" espace\";\n"
     );
@@ -242,5 +243,34 @@ fn group_and_site_cohorts_carry_the_instance_prefix() {
     assert_eq!(
         site_idnumber(&instance(0), &sites[0]).as_deref(),
         Some("SITE_CFPPH")
+    );
+}
+
+#[test]
+fn a_learner_listed_twice_is_taken_from_the_record_with_a_current_registration() {
+    let instance = instance(0);
+    let definitions = definitions();
+    let periods = definitions.periods_for(&instance, day(2026, 11, 21));
+    let accounts: Vec<Account> = decode(ACCOUNTS);
+    // The diploma record comes first but was left; the short-course one is current.
+    let learners: Vec<Learner> = decode(
+        r#"[{"codeApprenant": 6106273, "inscriptions": [{"isInscriptionEnCours": 1, "codePeriode": 16,
+              "dateDepart": "01/10/2026", "statut": {"nomStatut": "Apprenti"}}]},
+            {"codeApprenant": 6106273, "inscriptions": [{"isInscriptionEnCours": 1, "isInscriptionFc": 1,
+              "codePeriode": 16, "statut": {"nomStatut": "Stagiaire FC"}}]},
+            {"codeApprenant": 6116669, "inscriptions": [{"isInscriptionEnCours": 1, "codePeriode": 16,
+              "statut": {"nomStatut": "Apprenti"}}]},
+            {"codeApprenant": 6116669, "inscriptions": [{"isInscriptionEnCours": 1, "isInscriptionFc": 1,
+              "codePeriode": 16, "statut": {"nomStatut": "Stagiaire FC"}}]}]"#,
+    );
+    let (people, _) = students(&instance, &accounts, &learners, &definitions, &periods);
+    let statuses: Vec<(&str, &str)> = people
+        .iter()
+        .map(|person| (person.idnumber.as_str(), person.status.as_str()))
+        .collect();
+    // Both current: the first (diploma) record wins.
+    assert_eq!(
+        statuses,
+        [("6106273", "Stagiaire FC"), ("6116669", "Apprenti")]
     );
 }
