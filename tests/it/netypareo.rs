@@ -1498,3 +1498,51 @@ async fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
             .is_err()
     );
 }
+
+/// `watch` runs an export when its schedule says: every minute here, so the test waits for
+/// the next minute to begin (at most a minute).
+#[tokio::test]
+async fn watch_runs_an_export_on_its_schedule() {
+    let mut env = TestEnv::new(crate::support::Backend::Sqlite).await.unwrap();
+    let data = env.root().join("fixtures");
+    copy_fixtures(&data);
+    let server = fake(&data).await;
+    env.reconfigure(&format!(
+        "[watch]\nsettle_ms = 300\npoll_ms = 100\nreconcile_s = 1\n\
+         [users]\ncreate_profile_fields = true\n{}",
+        instance_toml(
+            "CFA Occitanie",
+            0,
+            &server,
+            "[netypareo.instances.schedule]\ncache = \"\"\nsites = \"* * * * *\"\nusers = \"\"\ngroups = \"\"\nfcgroups = \"\"",
+        )
+    ));
+    let watcher = start_watch(&env).await;
+    assert!(
+        watcher
+            .log()
+            .contains("NetYpareo sites of CFA Occitanie: next run"),
+        "{}",
+        watcher.log()
+    );
+    let rows = applied(&watcher, &env, 1).await;
+    assert!(
+        rows[0]
+            .name
+            .starts_with("cohorts_netypareo_cfa-occitanie_sites_")
+            && rows[0].outcome == "success",
+        "{rows:#?}"
+    );
+    let log = stop_watch(watcher).await;
+    assert!(
+        log.contains("Site cohort updated: CFA Occitanie – Montpellier [SITE_MTP]"),
+        "{log}"
+    );
+    // Only the scheduled export ran (the sites need no definition cache).
+    let asked: BTreeSet<String> = server
+        .requests()
+        .into_iter()
+        .map(|request| request.path)
+        .collect();
+    assert_eq!(asked, BTreeSet::from(["/sites".to_owned()]));
+}
