@@ -68,7 +68,10 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             print_summary(&file, &summary, dry_run);
             Ok(summary.exit_code())
         }
-        Command::Approve { file, kind } => {
+        Command::Approve { file, kind, force } => {
+            if !force {
+                ingest::check_latest_snapshot(&config, &file)?;
+            }
             let db = connect(&config).await?;
             let summary = ingest::approve_file(&config, &db, &file, kind).await;
             db.close().await;

@@ -58,6 +58,10 @@ pub enum Command {
         /// The kind of file, whatever its name: users, cohorts or bindings.
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
+        /// Apply it even though a later snapshot of the same export (a file whose name carries
+        /// a later time stamp, such as NetYpareo's) has been applied or held since.
+        #[arg(long)]
+        force: bool,
     },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.

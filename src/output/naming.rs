@@ -24,6 +24,36 @@ pub fn archive(stamp: &str, input: &str) -> String {
     format!("{stamp}_{input}")
 }
 
+/// A name that carries its own time stamp, as NetYpareo's exports do
+/// (`cohorts_netypareo_cfa_groups_20261121-014000.csv`): its series (the name with the stamp
+/// replaced by `*`) and the stamp, with its `-2`… suffix. The last stamp of the name counts.
+/// `None` for a name without one.
+pub fn series(name: &str) -> Option<(String, &str)> {
+    let bytes = name.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    let start = (0..=bytes.len().checked_sub(15)?).rev().find(|&at| {
+        digits(at..at + 8)
+            && bytes[at + 8] == b'-'
+            && digits(at + 9..at + 15)
+            && (at == 0 || !bytes[at - 1].is_ascii_digit())
+            && bytes.get(at + 15).is_none_or(|next| !next.is_ascii_digit())
+    })?;
+    let mut end = start + 15;
+    if bytes.get(end) == Some(&b'-') {
+        let suffix = bytes[end + 1..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if suffix > 0 {
+            end += 1 + suffix;
+        }
+    }
+    Some((
+        format!("{}*{}", &name[..start], &name[end..]),
+        &name[start..end],
+    ))
+}
+
 /// The name a file had before [`archive`] stamped it (a held file, given to `approve`):
 /// `20261121-152905-2_cohorts.csv` → `cohorts.csv`. A name without a stamp is returned as it
 /// is.
@@ -140,6 +170,22 @@ mod tests {
             kept,
             "cohorts_tryback_notastamp_tryback_20261121-152905.csv"
         );
+    }
+
+    #[test]
+    fn a_name_with_its_own_stamp_belongs_to_a_series() {
+        let (series_of, stamp) =
+            series("cohorts_netypareo_cfa_groups_20261121-014000.csv").unwrap();
+        assert_eq!(
+            (series_of.as_str(), stamp),
+            ("cohorts_netypareo_cfa_groups_*.csv", "20261121-014000")
+        );
+        let (again, later) = series("cohorts_netypareo_cfa_groups_20261122-014000-2.csv").unwrap();
+        assert_eq!(again, series_of);
+        assert!(later > stamp, "{later} > {stamp}");
+        assert_eq!(series("cohorts.csv"), None);
+        assert_eq!(series("cohorts_120261121-014000.csv"), None);
+        assert_eq!(series("x"), None);
     }
 
     #[test]

@@ -1546,3 +1546,51 @@ async fn watch_runs_an_export_on_its_schedule() {
         .collect();
     assert_eq!(asked, BTreeSet::from(["/sites".to_owned()]));
 }
+
+/// A held snapshot that a later one of the same export has followed is not approved by
+/// mistake: that would apply last week's membership over this week's.
+#[tokio::test]
+async fn approve_refuses_a_snapshot_a_later_one_has_followed() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("moodle-sync.toml"), "").unwrap();
+    assert_eq!(code(&cli(dir.path(), &["init"], &[]).await), 0);
+    let held = dir.path().join("held");
+    let older = "20261122-014500_cohorts_netypareo_cfa_groups_20261122-014000.csv";
+    let newer = "20261123-014500_cohorts_netypareo_cfa_groups_20261123-014000.csv";
+    for (name, cohort) in [(older, "OLD"), (newer, "NEW")] {
+        std::fs::write(
+            held.join(name),
+            format!("cmd;cidnumber;cname;userid\nsync;{cohort};Groupe;\n"),
+        )
+        .unwrap();
+    }
+    let refused = cli(dir.path(), &["approve", &format!("held/{older}")], &[]).await;
+    assert_eq!(code(&refused), 3, "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains(&format!(
+            "is out of date: a later snapshot of the same export, {newer}, was held since"
+        )),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(held.join(older).is_file());
+    // The later one goes through, and is then the one that makes the older out of date.
+    let approved = cli(dir.path(), &["approve", &format!("held/{newer}")], &[]).await;
+    assert_eq!(code(&approved), 0, "{}", text(&approved.stderr));
+    let again = cli(dir.path(), &["approve", &format!("held/{older}")], &[]).await;
+    assert_eq!(code(&again), 3);
+    assert!(
+        text(&again.stderr).contains("was applied since"),
+        "{}",
+        text(&again.stderr)
+    );
+    // --force applies it all the same.
+    let forced = cli(
+        dir.path(),
+        &["approve", "--force", &format!("held/{older}")],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&forced), 0, "{}", text(&forced.stderr));
+    assert!(!held.join(older).exists());
+}
