@@ -54,6 +54,7 @@ use std::{
 use moodle_sync::{
     db::{self},
     ingest::{self, RunOptions},
+    netypareo::export::PROFILE_FIELDS,
     outcome::Totals,
     output::report::RunStatus,
 };
@@ -75,15 +76,6 @@ const ROUNDS: usize = 3;
 const SLOW_ROUND: Duration = Duration::from_secs(60);
 /// Rows per baseline `INSERT`.
 const ROWS_PER_INSERT: usize = 300;
-/// The custom profile fields of the file, as NetYpareo names them, in column order.
-const PROFILE_FIELDS: [&str; 6] = [
-    "netypareo_usertype",
-    "netypareo_ouverage",
-    "netypareo_status",
-    "netypareo_cursus",
-    "netypareo_program",
-    "netypareo_program_step",
-];
 /// The profile field the update file changes (`netypareo_status`), by its index.
 const UPDATED_FIELD: usize = 2;
 /// `CONTEXT_USER`.

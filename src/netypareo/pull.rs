@@ -15,6 +15,7 @@ use std::{
 
 use chrono::{DateTime, Local, NaiveDate};
 use futures_util::future::join_all;
+use tokio::sync::OnceCell;
 
 use super::{
     client::{Client, FetchError},
@@ -206,6 +207,7 @@ pub async fn pull(
         .token
         .resolve()
         .and_then(|token| Client::new(instance, &token));
+    let students = OnceCell::new();
     let mut outcomes = Vec::new();
     for export in Export::ALL
         .into_iter()
@@ -229,6 +231,7 @@ pub async fn pull(
                     stamp: &stamp,
                     today,
                     console,
+                    students: &students,
                 };
                 run.export(export, &mut outcome).await;
             }
@@ -287,7 +290,13 @@ struct Run<'a> {
     stamp: &'a str,
     today: NaiveDate,
     console: &'a Console<'a>,
+    /// The exported students, fetched once per pull: the users' and both groups' exports
+    /// need them, and the learners' answer is NetYpareo's heaviest.
+    students: &'a OnceCell<Students>,
 }
+
+/// The exported students and those left out, with why.
+type Students = (Vec<Person>, Vec<Skipped>);
 
 impl Run<'_> {
     async fn export(&self, export: Export, outcome: &mut ExportOutcome) {
@@ -411,12 +420,22 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The exported students and the learners they came from.
+    /// The exported students (fetched by the first export of the pull that needs them).
     async fn students(
         &self,
         definitions: &Definitions,
         periods: &[&Period],
-    ) -> Result<(Vec<Person>, Vec<Skipped>), PartError> {
+    ) -> Result<&Students, PartError> {
+        self.students
+            .get_or_try_init(|| self.fetch_students(definitions, periods))
+            .await
+    }
+
+    async fn fetch_students(
+        &self,
+        definitions: &Definitions,
+        periods: &[&Period],
+    ) -> Result<Students, PartError> {
         let query = self.period_query(periods);
         let accounts = self
             .client
@@ -477,13 +496,13 @@ impl Run<'_> {
             self.students(definitions, &periods)
         );
         let (students, skipped) = students?;
-        self.people_file(UserKind::Student, &students, &skipped, outcome)?;
+        self.people_file(UserKind::Student, students, skipped, outcome)?;
         let sites = sites?;
         let kept = export::sites_to_export(self.instance, &sites);
         let cohorts = export::site_members(
             self.instance,
             &kept,
-            &students,
+            students,
             self.destination.member_identifier,
         );
         self.sync_file("site-members", "Site cohort members", &cohorts, outcome)
