@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+pub mod console;
 mod netypareo;
 mod status;
 
@@ -251,20 +252,20 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         &config.paths.held,
     ] {
         std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
-        println!("folder    {}", shown(dir));
+        crate::say!("folder    {}", shown(dir));
     }
     let target = &config.database.target;
     let db = match target {
         DbTarget::Sqlite { .. } => {
             let db = Db::connect(target, &config.database.prefix, true).await?;
             if db::is_installed(&db).await? {
-                println!(
+                crate::say!(
                     "database  {} (Moodle's tables already there)",
                     target.describe()
                 );
             } else {
                 db::install(&db).await?;
-                println!(
+                crate::say!(
                     "database  {} (created with Moodle's tables)",
                     target.describe()
                 );
@@ -279,7 +280,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
                 ));
             }
             let db = connect(config).await?;
-            println!("database  {} (Moodle's tables found)", target.describe());
+            crate::say!("database  {} (Moodle's tables found)", target.describe());
             db
         }
     };
@@ -287,15 +288,19 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         let Some(summary) = db::add_demo_data(&db, Utc::now().timestamp()).await? else {
             // The demonstration file was written for the data as `--demo` creates it; once
             // that data has been used, a new copy would not do what its comments say.
-            println!(
+            crate::say!(
                 "demo      demonstration data already there; demonstration file not dropped again"
             );
             db.close().await;
             return Ok(());
         };
-        println!(
+        crate::say!(
             "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
-            summary.categories, summary.courses, summary.users, summary.users, summary.cohorts
+            summary.categories,
+            summary.courses,
+            summary.users,
+            summary.users,
+            summary.cohorts
         );
         let mut dropped = Vec::new();
         for (file_name, bytes) in [
@@ -304,7 +309,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
         ] {
             let demo_path = config.paths.spool.join(file_name);
             if demo_path.exists() {
-                println!("demo file {} (already there)", shown(&demo_path));
+                crate::say!("demo file {} (already there)", shown(&demo_path));
                 continue;
             }
             let stem = file_name.trim_end_matches(".csv");
@@ -317,11 +322,11 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
                         source,
                     )
                 })?;
-            println!("demo file {}", shown(&written));
+            crate::say!("demo file {}", shown(&written));
             dropped.push(shown(&written));
         }
         if let [cohorts, bindings] = dropped.as_slice() {
-            println!(
+            crate::say!(
                 "next      moodle-sync run --dry-run {cohorts}   then   moodle-sync run {cohorts}   then   moodle-sync run {bindings}"
             );
         }
@@ -342,13 +347,13 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
     };
     match (summary.status, &summary.totals) {
         (RunStatus::Rejected, _) => {
-            println!(
+            crate::say!(
                 "{name}: rejected: {}",
                 summary.error.as_deref().unwrap_or("unknown reason")
             );
         }
-        (RunStatus::RolledBack, _) => println!("{name}: rolled back"),
-        (RunStatus::Held, _) => println!(
+        (RunStatus::RolledBack, _) => crate::say!("{name}: rolled back"),
+        (RunStatus::Held, _) => crate::say!(
             "{name}: {}: {}",
             if dry_run {
                 "would be held"
@@ -357,32 +362,35 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
             },
             summary.error.as_deref().unwrap_or_default()
         ),
-        (_, Some(totals)) => println!(
+        (_, Some(totals)) => crate::say!(
             "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
-            totals.lines, totals.changed, totals.unchanged, totals.failed
+            totals.lines,
+            totals.changed,
+            totals.unchanged,
+            totals.failed
         ),
-        (_, None) => println!("{name}: done{simulation}"),
+        (_, None) => crate::say!("{name}: done{simulation}"),
     }
-    println!("  report   {}", shown(&summary.report));
+    crate::say!("  report   {}", shown(&summary.report));
     if let Some(tryback) = &summary.tryback {
-        println!("  tryback  {}", shown(tryback));
+        crate::say!("  tryback  {}", shown(tryback));
     }
     if let Some(archive) = &summary.archive {
-        println!("  archive  {}", shown(archive));
+        crate::say!("  archive  {}", shown(archive));
     }
     if let Some(held) = &summary.held {
-        println!("  held     {}", shown(held));
-        println!("  approve  moodle-sync approve {}", shown(held));
+        crate::say!("  held     {}", shown(held));
+        crate::say!("  approve  moodle-sync approve {}", shown(held));
     }
     // Like every fatal error, exit codes 4 and 5 come with a one-line reason on standard error.
     if summary.status == RunStatus::RolledBack {
-        eprintln!(
+        crate::say_err!(
             "moodle-sync: {}",
             summary.error.as_deref().unwrap_or("database error")
         );
     }
     if !summary.problems.is_empty() {
-        eprintln!(
+        crate::say_err!(
             "moodle-sync: file applied, but {}",
             summary.problems.join("; ")
         );

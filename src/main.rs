@@ -23,14 +23,14 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("moodle-sync: cannot start: {error}");
+            moodle_sync::say_err!("moodle-sync: cannot start: {error}");
             return ExitCode::from(5);
         }
     };
     match runtime.block_on(app::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
-            eprintln!("moodle-sync: {}", fatal.to_string().replace('\n', " "));
+            moodle_sync::say_err!("moodle-sync: {}", fatal.to_string().replace('\n', " "));
             ExitCode::from(fatal.exit_code())
         }
     }

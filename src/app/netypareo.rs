@@ -71,9 +71,16 @@ pub async fn run(config: &Config, command: NetypareoCommand) -> Result<u8, Fatal
                 })?);
             }
             let data = options.data.clone();
-            serve_until_ctrl_c(options, port)
-                .await
-                .map_err(|source| Fatal::io("cannot serve the fixtures of", data, source))?;
+            let fixtures = data.display().to_string();
+            serve_until_ctrl_c(options, port, |server| {
+                crate::say!(
+                    "Fake NetYpareo listening on {} (API root {}, fixtures from {fixtures})",
+                    server.base_url(),
+                    server.url()
+                );
+            })
+            .await
+            .map_err(|source| Fatal::io("cannot serve the fixtures of", data, source))?;
             Ok(0)
         }
     }
@@ -119,13 +126,13 @@ async fn pull_now(config: &Config, instance: Option<&str>, only: &[Export]) -> R
         only.to_vec()
     };
     let destination = destination(config)?;
-    let print = |line: &str| println!("{line}");
+    let print = |line: &str| crate::say!("{line}");
     let mut failed = false;
     for instance in instances {
         let console = Console::new(&print);
         let outcome = pull(instance, &exports, &destination, Local::now(), &console).await;
         if let Some(report) = &outcome.report {
-            println!("Report: {}", report.display());
+            crate::say!("Report: {}", report.display());
         }
         failed |= !outcome.succeeded();
     }

@@ -21,7 +21,7 @@ use crate::{
 pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
     let spool = &config.paths.spool;
     let settings = &config.watch;
-    println!("spool       {}", spool.display());
+    crate::say!("spool       {}", spool.display());
     let network = watcher::filesystem_type(spool)
         .as_deref()
         .is_some_and(watcher::is_network);
@@ -36,7 +36,7 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
     let listing = match scan::list(spool) {
         Ok(listing) => listing,
         Err(error) => {
-            println!("            cannot be listed: {error}");
+            crate::say!("            cannot be listed: {error}");
             Vec::new()
         }
     };
@@ -45,15 +45,15 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
     match &db {
         Ok(db) => {
             if let Err(error) = db.ensure_ledger().await {
-                println!("database    {}: {error}", config.database.target.describe());
+                crate::say!("database    {}: {error}", config.database.target.describe());
             } else {
-                println!("database    {}", config.database.target.describe());
+                crate::say!("database    {}", config.database.target.describe());
             }
         }
-        Err(error) => println!("database    cannot be used: {error}"),
+        Err(error) => crate::say!("database    cannot be used: {error}"),
     }
     let db = db.ok();
-    println!(
+    crate::say!(
         "watching    mode {}{}",
         settings.mode.name(),
         if network {
@@ -69,7 +69,7 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
         .iter()
         .filter(|candidate| candidate.state != State::Ignored)
         .collect();
-    println!("\nwaiting     {} file(s)", waiting.len());
+    crate::say!("\nwaiting     {} file(s)", waiting.len());
     let mut oldest: Option<Duration> = None;
     for candidate in &waiting {
         let age = now
@@ -113,7 +113,7 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
                 }
             }
         };
-        println!(
+        crate::say!(
             "  {}  {} bytes, dropped {} ago  {reason}",
             candidate.sample.name,
             candidate.sample.stamp.size,
@@ -121,13 +121,13 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
         );
     }
     if let Some(oldest) = oldest {
-        println!("oldest      {} waiting", show_age(oldest));
+        crate::say!("oldest      {} waiting", show_age(oldest));
     }
 
     let claims = in_progress(spool);
-    println!("\nin progress {} file(s)", claims.len());
+    crate::say!("\nin progress {} file(s)", claims.len());
     for claim in &claims {
-        println!(
+        crate::say!(
             "  {}  claimed by {} at {} (claim {})",
             claim.name,
             claim.instance,
@@ -164,7 +164,7 @@ async fn print_held(config: &Config, db: Option<&Db>) {
         Err(_) => Vec::new(),
     };
     files.sort();
-    println!(
+    crate::say!(
         "\nheld        {} file(s){}",
         files.len(),
         if files.is_empty() {
@@ -189,14 +189,14 @@ async fn print_held(config: &Config, db: Option<&Db>) {
             })
         });
         match run {
-            Some(run) => println!(
+            Some(run) => crate::say!(
                 "  {}  held at {} by run #{}: {}",
                 held_dir.join(&name).display(),
                 show_ms(run.finished_at),
                 run.id,
                 run.reason.as_deref().unwrap_or("no reason recorded")
             ),
-            None => println!(
+            None => crate::say!(
                 "  {}  in the held folder since {} ago (no run of the ledger held it)",
                 held_dir.join(&name).display(),
                 show_age(
@@ -212,14 +212,14 @@ async fn print_held(config: &Config, db: Option<&Db>) {
 async fn print_runs(db: &Db, runs: u32) {
     match db.recent_runs(runs).await {
         Ok(recent) => {
-            println!("\nlast runs   {}", recent.len());
+            crate::say!("\nlast runs   {}", recent.len());
             for run in recent {
                 let lineage = if run.generation > 0 {
                     format!(", tryback generation {}", run.generation)
                 } else {
                     String::new()
                 };
-                println!(
+                crate::say!(
                     "  #{:<5} {}  {}  {} ({} lines, {} changed, {} failed{lineage})  report {}",
                     run.id,
                     show_ms(run.finished_at),
@@ -232,7 +232,7 @@ async fn print_runs(db: &Db, runs: u32) {
                 );
             }
         }
-        Err(error) => println!("\nlast runs   cannot be read: {error}"),
+        Err(error) => crate::say!("\nlast runs   cannot be read: {error}"),
     }
 }
 

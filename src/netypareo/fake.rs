@@ -241,17 +241,15 @@ impl Drop for FakeServer {
     }
 }
 
-/// Runs a fake on `127.0.0.1:port` until Ctrl-C, for `moodle-sync netypareo fake-server`.
-/// Prints where it listens on stdout.
-pub async fn serve_until_ctrl_c(options: FakeOptions, port: u16) -> io::Result<()> {
-    let data = options.data.clone();
+/// Runs a fake on `127.0.0.1:port` until Ctrl-C, for `moodle-sync netypareo fake-server`;
+/// `started` is told where it listens once it does.
+pub async fn serve_until_ctrl_c(
+    options: FakeOptions,
+    port: u16,
+    started: impl FnOnce(&FakeServer),
+) -> io::Result<()> {
     let server = FakeServer::start_on(options, port).await?;
-    println!(
-        "Fake NetYpareo listening on {} (API root {}, fixtures from {})",
-        server.base_url(),
-        server.url(),
-        data.display()
-    );
+    started(&server);
     tokio::signal::ctrl_c().await?;
     server.shutdown().await;
     Ok(())
