@@ -27,7 +27,7 @@ use crate::{
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
     netypareo::settings::Instance,
     outcome::EnrolmentMode,
-    spool::{DuplicatePolicy, WatchMode, WatchSettings},
+    spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
 };
 
 /// The configuration file read when `--config` is not given, in the current folder.
@@ -336,6 +336,9 @@ pub struct WatchSection {
     pub mode: WatchMode,
     /// How long a file must stay unchanged before it is taken, in milliseconds.
     pub settle_ms: u64,
+    /// How to tell whether a process still holds a file open for writing: `auto`, `proc`,
+    /// `off`.
+    pub writer_check: WriterCheck,
     /// How often the spool is listed in poll mode, in milliseconds.
     pub poll_ms: u64,
     /// How often the spool is listed anyway when events are used, in seconds.
@@ -361,6 +364,7 @@ impl Default for WatchSection {
         WatchSection {
             mode: defaults.mode,
             settle_ms: millis(defaults.settle),
+            writer_check: defaults.writer_check,
             poll_ms: millis(defaults.poll),
             reconcile_s: defaults.reconcile.as_secs(),
             ignore: defaults.ignore,
@@ -753,6 +757,7 @@ fn watch_settings(section: WatchSection) -> Result<WatchSettings, ConfigError> {
     Ok(WatchSettings {
         mode: section.mode,
         settle: Duration::from_millis(section.settle_ms),
+        writer_check: section.writer_check,
         poll: Duration::from_millis(poll),
         reconcile: Duration::from_secs(reconcile),
         ignore: section.ignore,

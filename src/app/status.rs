@@ -91,6 +91,7 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
                 settings.settle.as_millis(),
                 remaining.as_millis()
             ),
+            State::Writing => "being written: a process still holds it open for writing".to_owned(),
             State::Ready | State::Ignored => {
                 let duplicate = match &db {
                     Some(db) => match claim::sha256_of(&candidate.path(spool)) {

@@ -101,7 +101,7 @@ fn watch_settings() {
     assert_eq!(defaults.paths.failed, Path::new("/etc/moodle-sync/failed"));
     assert_eq!(defaults.paths.logs, Path::new("/etc/moodle-sync/logs"));
     let config = load(
-        "[watch]\nmode = \"poll\"\nsettle_ms = 0\npoll_ms = 250\nreconcile_s = 5\n\
+        "[watch]\nmode = \"poll\"\nsettle_ms = 0\nwriter_check = \"proc\"\npoll_ms = 250\nreconcile_s = 5\n\
          ignore = [\"*.tmp\"]\ndone_marker = \" .ok \"\nduplicates = \"apply\"\n\
          max_tryback_generations = 1\nshutdown_timeout_s = 0\nretry_max_s = 10\n",
     )
@@ -111,6 +111,7 @@ fn watch_settings() {
         WatchSettings {
             mode: WatchMode::Poll,
             settle: Duration::ZERO,
+            writer_check: WriterCheck::Proc,
             poll: Duration::from_millis(250),
             reconcile: Duration::from_secs(5),
             ignore: vec!["*.tmp".into()],
@@ -128,6 +129,7 @@ fn watch_settings() {
         ("[watch]\nignore = [\" \"]\n", "[watch] ignore"),
         ("[watch]\ndone_marker = \"*.done\"\n", "[watch] done_marker"),
         ("[watch]\nduplicates = \"maybe\"\n", "maybe"),
+        ("[watch]\nwriter_check = \"lsof\"\n", "lsof"),
     ] {
         let error = load(text).unwrap_err();
         assert!(error.contains(key), "{text}: {error}");

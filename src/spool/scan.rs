@@ -145,6 +145,9 @@ pub enum State {
     AwaitingMarker,
     /// It changed less than the settle time ago; `Duration` is what remains.
     Settling(Duration),
+    /// Settled, but a process still holds it open for writing (`spool::writer`): an upload
+    /// in progress. Set by the caller that checked, never by [`Tracker::observe`].
+    Writing,
     /// Complete: it can be taken.
     Ready,
 }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::writer::WriterCheck;
+
 /// How changes in the spool are noticed. Whatever the mode, the listing decides: events only
 /// make it come sooner.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -48,6 +50,8 @@ pub struct WatchSettings {
     pub mode: WatchMode,
     /// How long a file must stay unchanged before it is taken.
     pub settle: Duration,
+    /// How to tell whether a process still holds a file open for writing.
+    pub writer_check: WriterCheck,
     /// The listing interval in poll mode.
     pub poll: Duration,
     /// The backstop listing interval in events mode.
@@ -71,6 +75,7 @@ impl Default for WatchSettings {
         WatchSettings {
             mode: WatchMode::Auto,
             settle: Duration::from_millis(2000),
+            writer_check: WriterCheck::Auto,
             poll: Duration::from_millis(1000),
             reconcile: Duration::from_secs(30),
             ignore: [".*", "*.tmp", "*.part", "*.filepart", "*.writing"]
