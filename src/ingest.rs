@@ -55,7 +55,9 @@ use crate::{
     },
     spool::{
         DuplicatePolicy,
-        claim::{self, Claim, OutputPlan, Placement, SourceRemoval, Workspace},
+        claim::{self, Claim, OutputPlan, Placement, STAGED_INPUT, SourceRemoval, Workspace},
+        scan::Stamp,
+        writer::{self, Writers},
     },
 };
 
@@ -113,6 +115,10 @@ pub enum Processed {
     /// The commit's outcome is unknown (the connection failed during it): the claim is
     /// settled from the ledger once the database answers.
     Unknown(String),
+    /// The claimed file changed after it was read (a writer still held it): everything was
+    /// rolled back and nothing recorded. The claim should go back to the spool, to settle and
+    /// be taken again once complete.
+    Changed(String),
 }
 
 /// Who takes files, and under which policies.
@@ -239,6 +245,14 @@ async fn run_path(
         }
         _ => {}
     }
+    // An upload still in progress is not a file to apply yet, even when asked by name.
+    if let Writers::Open(writers) = writer::check(path, config.watch.writer_check).0 {
+        return Err(Fatal::Usage(format!(
+            "{} is still open for writing by {}: wait until its upload ends, then run it",
+            path.display(),
+            Writers::Open(writers).describe()
+        )));
+    }
     if options.dry_run {
         return simulate(config, db, path, &name, kind).await;
     }
@@ -273,7 +287,7 @@ async fn run_path(
             let _ = claim.discard();
             Ok(*summary)
         }
-        Processed::Retry(problem) | Processed::Unknown(problem) => {
+        Processed::Retry(problem) | Processed::Unknown(problem) | Processed::Changed(problem) => {
             let _ = claim.discard();
             let run = new_run();
             run.report_only(Verdict::RolledBack(problem))
@@ -285,10 +299,14 @@ async fn run_path(
 struct Input {
     bytes: Vec<u8>,
     sha256: String,
+    /// The file as it was when its reading began: any write since shows in it.
+    stamp: Stamp,
 }
 
 fn read_input(path: &Path, max: u64) -> Result<Input, (FileError, u64)> {
-    let metadata = fs::metadata(path).map_err(|error| (FileError::Unreadable(error), 0))?;
+    let unreadable = |error| (FileError::Unreadable(error), 0);
+    let mut file = fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
     if !metadata.is_file() {
         let error = io::Error::new(ErrorKind::InvalidInput, "not a regular file");
         return Err((FileError::Unreadable(error), 0));
@@ -300,9 +318,33 @@ fn read_input(path: &Path, max: u64) -> Result<Input, (FileError, u64)> {
         };
         return Err((too_large, metadata.len()));
     }
-    let bytes = fs::read(path).map_err(|error| (FileError::Unreadable(error), metadata.len()))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    io::Read::read_to_end(&mut file, &mut bytes)
+        .map_err(|error| (FileError::Unreadable(error), metadata.len()))?;
     let sha256 = claim::hex(&Sha256::digest(&bytes));
-    Ok(Input { bytes, sha256 })
+    Ok(Input {
+        bytes,
+        sha256,
+        stamp: Stamp::of(&metadata),
+    })
+}
+
+/// Whether the claimed file differs from what was read: a writer still holding it wrote to
+/// it since. Its change time counts too (the claim's rename came before the reading).
+fn changed_since_read(claim: &Claim, input: &Input) -> Option<String> {
+    if claim.external {
+        // `run` reads a copy of its own, which nobody writes.
+        return None;
+    }
+    match fs::metadata(claim.input()) {
+        Ok(metadata) if Stamp::of(&metadata) != input.stamp => Some(format!(
+            "it changed after it was read ({} bytes read, {} bytes now): a writer still had it open",
+            input.bytes.len(),
+            metadata.len()
+        )),
+        Ok(_) => None,
+        Err(error) => Some(format!("it cannot be looked at again: {error}")),
+    }
 }
 
 /// Decodes and parses; the error says why the file is rejected as a whole.
@@ -695,10 +737,19 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     // Stage the outputs, then commit.
     let context = run.context(status, error.clone(), outputs, Vec::new(), Some(ledger));
     let report = Report::new(context, verdict.outcome());
+    let read = input.as_ref().ok();
     let mut plan = OutputPlan {
-        version: 1,
+        version: claim::PLAN_VERSION,
         files: Vec::new(),
         input_to: names.input.clone(),
+        input_staged: None,
+        input_read: read.filter(|_| !claim.external).map(|input| input.stamp),
+        changed_to: Some(
+            config
+                .paths
+                .failed
+                .join(naming::archive(&names.stamp, &naming::changed(&claim.name))),
+        ),
         remove_source: None,
     };
     if claim.external && matches!(input_to, Some(Area::Archive | Area::Held)) {
@@ -707,13 +758,27 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             sha256: sha256.clone(),
         });
     }
-    let staged = stage(claim, &report, tryback_bytes.as_deref(), &names, &mut plan);
+    let staged = stage(
+        claim,
+        &report,
+        tryback_bytes.as_deref(),
+        read.map(|input| input.bytes.as_slice()),
+        &names,
+        &mut plan,
+    );
     if let Err(error) = staged {
         let _ = tx.rollback().await;
         return Processed::Retry(format!(
             "cannot stage the outputs in {}: {error}",
             claim.dir.display()
         ));
+    }
+    // The last look before the decision: a writer that still held the file and wrote to it
+    // since it was read would make the report, the archive and the effects those of a part
+    // of it.
+    if let Some(change) = read.and_then(|input| changed_since_read(claim, input)) {
+        let _ = tx.rollback().await;
+        return Processed::Changed(change);
     }
     if let Err(error) = tx.commit().await {
         return Processed::Unknown(error.to_string());
@@ -723,7 +788,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     let mut problems = Vec::new();
     let mut published_input = None;
     if let Some(to) = &plan.input_to {
-        match claim::place(&claim.input(), to) {
+        match claim::place(&claim.placed_input(&plan), to) {
             Ok(path) => published_input = Some(path),
             Err(source) => problems.push(match input_to {
                 Some(Area::Archive) => format!(
@@ -752,6 +817,25 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         }
     }
     let mut notes = Vec::new();
+    match claim.keep_if_changed(&plan) {
+        Ok(None) => {}
+        Ok(Some(kept)) => {
+            error!(
+                kept = %kept.display(),
+                "File changed after it was applied: a writer still held it; what it added was not applied"
+            );
+            notes.push(format!(
+                "the file changed after it was read and applied (a writer still held it open): what was applied, and archived, is the {} bytes read; the file as it is now is kept in {}, and what it added was not applied: check it, and drop what is missing again",
+                run.input.size,
+                kept.display()
+            ));
+        }
+        Err(source) => problems.push(format!(
+            "the file changed after it was read and applied, and cannot be kept in {}: {source}; it is still in {}",
+            config.paths.failed.display(),
+            claim.dir.display()
+        )),
+    }
     if problems.is_empty()
         && let Some(removal) = &plan.remove_source
     {
@@ -846,9 +930,14 @@ fn stage(
     claim: &Claim,
     report: &Report<'_>,
     tryback: Option<&[u8]>,
+    input: Option<&[u8]>,
     names: &Names,
     plan: &mut OutputPlan,
 ) -> io::Result<()> {
+    if let (Some(bytes), Some(_)) = (input, &plan.input_to) {
+        write_synced(&claim.dir.join(STAGED_INPUT), |out| out.write_all(bytes))?;
+        plan.input_staged = Some(STAGED_INPUT.to_owned());
+    }
     write_report_files(claim, report)?;
     plan.files.push(Placement {
         staged: format!("staged-{REPORT}"),
@@ -907,6 +996,8 @@ impl Area {
 
 /// The final names of a run's files, chosen free together so that they share a suffix.
 struct Names {
+    /// The run's stamp with that suffix.
+    stamp: String,
     report: PathBuf,
     report_json: PathBuf,
     input: Option<PathBuf>,
@@ -1048,6 +1139,7 @@ impl<'a> Run<'a> {
         }
         let n = atomic::free_suffix(&candidates);
         Names {
+            stamp: naming::suffixed(&stamp, n),
             report: paths.reports.join(report_name(n)),
             report_json: paths.reports.join(json_name(n)),
             input: input_dir.map(|dir| dir.join(archive_name(n))),

@@ -83,6 +83,15 @@ pub fn unstamp(name: &str) -> &str {
     }
 }
 
+/// The name under which a file that changed after it was applied is kept, beside the bytes
+/// that were: `cohorts_x.csv` → `cohorts_x.changed.csv` (it still routes as its kind).
+pub fn changed(input: &str) -> String {
+    match input.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => format!("{stem}.changed.{extension}"),
+        _ => format!("{input}.changed"),
+    }
+}
+
 /// The report: `20261121-152905_cohorts.csv.report.txt`, or `.report.json` for its twin.
 pub fn report(stamp: &str, input: &str, extension: &str) -> String {
     format!("{stamp}_{input}.report.{extension}")

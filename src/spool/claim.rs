@@ -6,8 +6,12 @@
 //! atomic rename on the spool's filesystem: of several watchers, exactly one succeeds). The
 //! claim folder holds `claim.json` (what was claimed, from where), the input, and, once the
 //! file's outcome is known but before its transaction commits, the staged report, JSON report
-//! and tryback with `outputs.json` saying where each goes. After the commit they are put in
-//! place and the claim folder removed.
+//! and tryback, a copy of the input's bytes as they were read (`staged-input`), with
+//! `outputs.json` saying where each goes. After the commit they are put in place and the claim
+//! folder removed. The archive (or the failed or held copy) is that staged copy, never the
+//! claimed file itself: whatever a writer still holding the claimed file does to it, what is
+//! kept is exactly what was read, applied and reported. If the claimed file changed after it
+//! was read, it is kept too, beside, so that nothing a writer sent is lost.
 //!
 //! A claim folder found after a crash is settled by the ledger (`db::ledger`): if the ledger
 //! holds its claim, the file's effects are committed and its staged outputs are put in place;
@@ -24,6 +28,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::scan::Stamp;
 use crate::command::FileKind;
 
 /// The work folder inside the spool.
@@ -33,6 +38,12 @@ const CLAIM_FILE: &str = "claim.json";
 const OUTPUTS_FILE: &str = "outputs.json";
 const LOCK_FILE: &str = ".lock";
 const VERSION: u32 = 1;
+
+/// Format version of `outputs.json`: 2 added the staged copy of the input and its stamp.
+pub const PLAN_VERSION: u32 = 2;
+
+/// The name of the staged copy of the input's bytes in a claim folder.
+pub const STAGED_INPUT: &str = "staged-input";
 
 /// This process's work folder, locked while it lives.
 #[derive(Debug)]
@@ -77,8 +88,21 @@ pub struct OutputPlan {
     pub version: u32,
     /// Staged files (names in the claim folder) and their destinations.
     pub files: Vec<Placement>,
-    /// Where the input goes (archive or failed area); `None` leaves it (a `run` rejected).
+    /// Where the input goes (archive, failed or held area); `None` leaves it (a `run`
+    /// rejected).
     pub input_to: Option<PathBuf>,
+    /// The name, in the claim folder, of the copy of the bytes that were read, which goes to
+    /// `input_to`; `None` (a file that could not be read, a plan of version 1): the claimed
+    /// input itself goes.
+    #[serde(default)]
+    pub input_staged: Option<String>,
+    /// The claimed input as it was when it was read. If it differs when the outputs are put
+    /// in place, a writer changed it after it was read: it is kept at `changed_to`.
+    #[serde(default)]
+    pub input_read: Option<Stamp>,
+    /// Where a claimed input changed after it was read is kept (the failed area).
+    #[serde(default)]
+    pub changed_to: Option<PathBuf>,
     /// For a `run`, the original file to remove once archived, if it still holds these bytes.
     pub remove_source: Option<SourceRemoval>,
 }
@@ -108,6 +132,8 @@ pub struct Published {
     pub files: Vec<PathBuf>,
     /// Where the input went.
     pub input: Option<PathBuf>,
+    /// Where the claimed file was kept because it changed after it was read.
+    pub changed: Option<PathBuf>,
     /// Whether a `run`'s original file was left in place because it changed.
     pub source_changed: bool,
 }
@@ -390,13 +416,39 @@ impl Claim {
             published.files.push(place(&staged, &placement.to)?);
         }
         if let Some(to) = &plan.input_to {
-            published.input = Some(place(&self.input(), to)?);
+            published.input = Some(place(&self.placed_input(plan), to)?);
         }
+        published.changed = self.keep_if_changed(plan)?;
         if let Some(removal) = &plan.remove_source {
             published.source_changed = !remove_if_unchanged(removal)?;
         }
         self.discard()?;
         Ok(published)
+    }
+
+    /// What goes to the plan's `input_to`: the staged copy of the bytes read, or, without one,
+    /// the claimed input.
+    pub fn placed_input(&self, plan: &OutputPlan) -> PathBuf {
+        match &plan.input_staged {
+            Some(staged) => self.dir.join(staged),
+            None => self.input(),
+        }
+    }
+
+    /// Keeps the claimed input at the plan's `changed_to` if it differs from what was read: a
+    /// writer changed it after it was read. `None` when it did not change (or is gone).
+    pub fn keep_if_changed(&self, plan: &OutputPlan) -> io::Result<Option<PathBuf>> {
+        let (Some(read), Some(changed_to)) = (&plan.input_read, &plan.changed_to) else {
+            return Ok(None);
+        };
+        match fs::metadata(self.input()) {
+            Ok(metadata) if Stamp::of(&metadata) != *read => {
+                Ok(Some(place(&self.input(), changed_to)?))
+            }
+            Ok(_) => Ok(None),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// Puts the input back in the spool under its name (and its done marker), then removes

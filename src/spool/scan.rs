@@ -11,7 +11,12 @@
 //! the first time has been unchanged (no client can set it, unlike the modification time that
 //! SFTP clients preserve), so a file that has been sitting in the spool is taken at once. On a
 //! network filesystem attribute caches make it untrustworthy, and the settle time counts from
-//! the first listing that saw the file.
+//! the first listing that saw the file. An empty file always waits the settle time from the
+//! first listing that saw it: a writer that created it may not have sent its first byte yet.
+//!
+//! Settled is not enough: the caller also asks `spool::writer` whether a process still holds
+//! the file open for writing, and tells the tracker when one does ([`Tracker::writing`]); the
+//! file is then [`State::Writing`] until it is checked again.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -19,6 +24,8 @@ use std::{
     path::{Path, PathBuf},
     time::{Duration, Instant, SystemTime},
 };
+
+use serde::{Deserialize, Serialize};
 
 use crate::command::{FileKind, Routing, matches};
 
@@ -34,7 +41,7 @@ pub struct Sample {
 }
 
 /// Size, times and identity of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     /// Size in bytes.
     pub size: u64,
@@ -183,20 +190,26 @@ pub struct Observation {
 
 impl Observation {
     /// The ready files, in the order they are applied (see [`order`]). A ready file waits
-    /// while a file of an earlier kind of its batch is still settling (a cohort file for the
-    /// user file dropped with it, a binding file for the cohort file); a file never waits for a later kind, nor for a file that
-    /// keeps being written (its change time moves it out of the batch).
+    /// while a file of an earlier kind of its batch is still settling or open for writing (a
+    /// cohort file for the user file dropped with it, a binding file for the cohort file); a
+    /// file never waits for a later kind, nor for a file that keeps being written (its change
+    /// time moves it out of the batch).
     pub fn ready(&self, settle: Duration) -> Vec<&Candidate> {
         let live: Vec<&Candidate> = self
             .candidates
             .iter()
-            .filter(|candidate| matches!(candidate.state, State::Ready | State::Settling(_)))
+            .filter(|candidate| {
+                matches!(
+                    candidate.state,
+                    State::Ready | State::Settling(_) | State::Writing
+                )
+            })
             .collect();
         let mut ready = Vec::new();
         for batch in batches(live, settle) {
             let waiting_for = batch
                 .iter()
-                .filter(|candidate| matches!(candidate.state, State::Settling(_)))
+                .filter(|candidate| matches!(candidate.state, State::Settling(_) | State::Writing))
                 .filter_map(|candidate| candidate.kind)
                 .min();
             ready.extend(batch.into_iter().filter(|candidate| {
@@ -220,12 +233,24 @@ struct Seen {
     /// Since when the stamp has been the same.
     unchanged_since: Instant,
     unrouted_logged: bool,
+    /// Found open for writing: not ready before this instant, when it is checked again. A
+    /// change of the stamp forgets it (the file settles again first).
+    writing_until: Option<Instant>,
 }
 
 impl Tracker {
     /// A tracker that has seen nothing.
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// Records that a process held `name` open for writing: it is [`State::Writing`] until
+    /// `until` (unless it changes meanwhile), then ready again if it is, so that it is checked
+    /// again.
+    pub fn writing(&mut self, name: &str, until: Instant) {
+        if let Some(seen) = self.seen.get_mut(name) {
+            seen.writing_until = Some(until);
+        }
     }
 
     /// Takes a listing made at `now` (`wall` on the system clock) and tells every file's state.
@@ -247,10 +272,12 @@ impl Tracker {
                     stamp: sample.stamp,
                     unchanged_since: first_unchanged(&sample, now, wall, rules),
                     unrouted_logged: false,
+                    writing_until: None,
                 });
             if seen.stamp != sample.stamp {
                 seen.stamp = sample.stamp;
                 seen.unchanged_since = now;
+                seen.writing_until = None;
             }
             let kind = rules.routing.kind_of(&sample.name);
             let state = if rules.ignored(&sample.name) {
@@ -269,7 +296,11 @@ impl Tracker {
                 }
             } else {
                 let waited = now.saturating_duration_since(seen.unchanged_since);
-                if waited >= rules.settle {
+                if let Some(until) = seen.writing_until.filter(|until| *until > now) {
+                    observation.next_due =
+                        Some(observation.next_due.map_or(until, |d| d.min(until)));
+                    State::Writing
+                } else if waited >= rules.settle {
                     State::Ready
                 } else {
                     let due = seen.unchanged_since + rules.settle;
@@ -291,9 +322,9 @@ impl Tracker {
 }
 
 /// Since when a file seen for the first time has been unchanged: its change time on a local
-/// filesystem (bounded by now), else now.
+/// filesystem (bounded by now), else now. An empty file counts from now wherever it is.
 fn first_unchanged(sample: &Sample, now: Instant, wall: SystemTime, rules: &Rules<'_>) -> Instant {
-    if !rules.trust_change_time {
+    if !rules.trust_change_time || sample.stamp.size == 0 {
         return now;
     }
     let last_change = sample

@@ -11,7 +11,7 @@
 //!   finishes, committed or rolled back, with its outputs.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeSet, HashSet},
     fs,
     path::{Path, PathBuf},
     time::{Duration, Instant, SystemTime},
@@ -24,6 +24,7 @@ use super::{
     claim::{Claim, PutBack, Workspace},
     scan::{self, Candidate, Rules, Tracker},
     watcher::{self, Watching},
+    writer::{self, Writers},
 };
 use crate::{
     config::Config,
@@ -45,10 +46,23 @@ pub struct Service {
 enum Step {
     /// Claimed and decided.
     Taken,
-    /// Not taken (another process was first, or it is still being written).
+    /// Not taken (another process was first, or it changed: it settles again).
     Skipped,
+    /// Not taken: a process still holds it open for writing.
+    Writing,
     /// Could not be taken; retry later, after checking the database.
     Failed,
+}
+
+/// What the loop says once rather than at every listing.
+#[derive(Debug, Default)]
+struct Said {
+    /// Files whose writer was logged, until they are taken.
+    writing: HashSet<String>,
+    /// Files whose change after reading was logged, until they are taken.
+    changed: HashSet<String>,
+    /// Whether the writer check was found unable to tell.
+    writer_check_unknown: bool,
 }
 
 /// Whether the database answers, to log state changes once.
@@ -100,6 +114,7 @@ impl Service {
         // problem is retried calmly; reset by the first file applied.
         let mut retry = Duration::from_secs(1);
         let mut check = false;
+        let mut said = Said::default();
 
         while !token.is_cancelled() {
             // The database first: nothing is claimed while it cannot be used.
@@ -177,9 +192,15 @@ impl Service {
                     if token.is_cancelled() {
                         break;
                     }
-                    match self.take_one(candidate, &mut pending).await {
+                    match self.take_one(candidate, &mut pending, &mut said).await {
                         Step::Taken => retry = Duration::from_secs(1),
                         Step::Skipped => {}
+                        Step::Writing => {
+                            let recheck = settings.poll.min(settings.settle.max(MIN_RECHECK));
+                            tracker.writing(&candidate.sample.name, Instant::now() + recheck);
+                            // A file of its batch may have to wait for it: list again.
+                            break;
+                        }
                         Step::Failed => {
                             failed = true;
                             break;
@@ -218,13 +239,22 @@ impl Service {
     }
 
     /// Claims and applies one ready file.
-    async fn take_one(&self, candidate: &Candidate, pending: &mut BTreeSet<PathBuf>) -> Step {
+    async fn take_one(
+        &self,
+        candidate: &Candidate,
+        pending: &mut BTreeSet<PathBuf>,
+        said: &mut Said,
+    ) -> Step {
         let config = &self.config;
         let settings = &config.watch;
         let spool = &config.paths.spool;
+        let name = &candidate.sample.name;
         let Some(kind) = candidate.kind else {
             return Step::Skipped;
         };
+        if self.still_written(&candidate.path(spool), name, said) {
+            return Step::Writing;
+        }
         let claimed = self.workspace.claim(
             spool,
             &candidate.sample.name,
@@ -245,6 +275,13 @@ impl Service {
             self.put_back(&claim, pending);
             return Step::Skipped;
         }
+        // Claimed by a rename, the file can no longer be opened under its spool name: a writer
+        // found now is one that had it open all along, which the listing's check may have
+        // raced. Once none is found, none can appear.
+        if self.still_written(&claim.input(), name, said) {
+            self.put_back(&claim, pending);
+            return Step::Writing;
+        }
         let taker = Taker {
             config,
             db: &self.db,
@@ -259,7 +296,16 @@ impl Service {
                     // Outputs could not all be put in place: settled again later.
                     pending.insert(claim.dir.clone());
                 }
+                said.writing.remove(name);
+                said.changed.remove(name);
                 Step::Taken
+            }
+            Processed::Changed(change) => {
+                if said.changed.insert(name.clone()) {
+                    warn!(file = %claim.name, "File not applied, {change}; rolled back, nothing recorded, back in the spool to settle again");
+                }
+                self.put_back(&claim, pending);
+                Step::Skipped
             }
             Processed::Retry(problem) => {
                 warn!(file = %claim.name, "Not applied, back in the spool: {problem}");
@@ -270,6 +316,32 @@ impl Service {
                 warn!(file = %claim.name, "The commit's outcome is unknown ({problem}); the file waits to be settled from the ledger");
                 pending.insert(claim.dir.clone());
                 Step::Failed
+            }
+        }
+    }
+
+    /// Whether a process holds `path` open for writing (logged once per file); a check that
+    /// cannot tell lets the file go, as the settle time says, and is logged once.
+    fn still_written(&self, path: &Path, name: &str, said: &mut Said) -> bool {
+        match writer::check(path, self.config.watch.writer_check).0 {
+            Writers::None => false,
+            Writers::Open(_) if !said.writing.insert(name.to_owned()) => true,
+            writers @ Writers::Open(_) => {
+                info!(
+                    file = %name,
+                    writer = %writers.describe(),
+                    "File settled but still open for writing; waiting until its writer closes it"
+                );
+                true
+            }
+            Writers::Unknown(why) => {
+                if !said.writer_check_unknown {
+                    said.writer_check_unknown = true;
+                    warn!(
+                        "Cannot tell whether files are still being written ({why}); the settle time alone decides (see [watch] writer_check)"
+                    );
+                }
+                false
             }
         }
     }
@@ -390,6 +462,9 @@ fn still_growing(claim: &Claim, settled: &scan::Stamp) -> bool {
     let now = scan::Stamp::of(&metadata);
     now.size != settled.size || now.modified != settled.modified || now.inode != settled.inode
 }
+
+/// The shortest wait before a file found open for writing is checked again.
+const MIN_RECHECK: Duration = Duration::from_millis(100);
 
 /// Waits `duration` unless cancelled; `true` when cancelled.
 async fn wait(token: &CancellationToken, duration: Duration) -> bool {

@@ -5,6 +5,7 @@
 
 use std::{
     fs::{self, File},
+    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -327,6 +328,9 @@ fn staged_claim(world: &World, workspace: &Workspace) -> (Claim, OutputPlan) {
         version: VERSION,
         files: Vec::new(),
         input_to: Some(world.archive().join("20260101-120000_cohorts.csv")),
+        input_staged: None,
+        input_read: None,
+        changed_to: None,
         remove_source: None,
     };
     for (name, bytes) in [
@@ -552,4 +556,79 @@ fn a_run_source_is_removed_only_if_it_still_holds_the_bytes_applied() {
     assert!(!source.exists());
     // Already gone: nothing left to do.
     assert!(remove_if_unchanged(&removal).unwrap());
+}
+
+#[test]
+fn the_input_kept_is_the_bytes_read_and_a_later_change_is_kept_beside() {
+    // A writer without a temporary name that still held the file: it appended after the
+    // file was read and applied. The archive holds the bytes read; the claimed file, grown,
+    // is kept in the failed area, and nothing the writer sent is lost.
+    let world = World::new();
+    let workspace = Workspace::open(&world.spool()).unwrap();
+    let path = world.drop_file("cohorts.csv", BYTES);
+    let mut writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let claim = world.claim(&workspace, "cohorts.csv");
+    let read = Stamp::of(&fs::metadata(claim.input()).unwrap());
+    fs::write(claim.dir.join(STAGED_INPUT), BYTES).unwrap();
+    let failed = world.dir.path().join("failed");
+    let plan = OutputPlan {
+        version: PLAN_VERSION,
+        files: Vec::new(),
+        input_to: Some(world.archive().join("20260101-120000_cohorts.csv")),
+        input_staged: Some(STAGED_INPUT.into()),
+        input_read: Some(read),
+        changed_to: Some(failed.join("20260101-120000_cohorts.changed.csv")),
+        remove_source: None,
+    };
+    claim.plan(&plan).unwrap();
+    writer
+        .write_all(b"add;COH76;Classe Stall;;user76\n")
+        .unwrap();
+
+    let published = claim.publish(&plan).unwrap();
+    assert_eq!(
+        fs::read(published.input.as_ref().unwrap()).unwrap(),
+        BYTES,
+        "the archive holds the bytes read"
+    );
+    let changed = published.changed.expect("the changed file is kept");
+    assert_eq!(changed, failed.join("20260101-120000_cohorts.changed.csv"));
+    assert_eq!(
+        fs::read(&changed).unwrap(),
+        [BYTES, &b"add;COH76;Classe Stall;;user76\n"[..]].concat()
+    );
+    assert!(!claim.dir.exists());
+}
+
+#[test]
+fn an_unchanged_input_is_not_kept_twice_and_old_plans_still_load() {
+    let world = World::new();
+    let workspace = Workspace::open(&world.spool()).unwrap();
+    world.drop_file("cohorts.csv", BYTES);
+    let claim = world.claim(&workspace, "cohorts.csv");
+    let read = Stamp::of(&fs::metadata(claim.input()).unwrap());
+    fs::write(claim.dir.join(STAGED_INPUT), BYTES).unwrap();
+    let failed = world.dir.path().join("failed");
+    let plan = OutputPlan {
+        version: PLAN_VERSION,
+        files: Vec::new(),
+        input_to: Some(world.archive().join("20260101-120000_cohorts.csv")),
+        input_staged: Some(STAGED_INPUT.into()),
+        input_read: Some(read),
+        changed_to: Some(failed.join("20260101-120000_cohorts.changed.csv")),
+        remove_source: None,
+    };
+    let published = claim.publish(&plan).unwrap();
+    assert_eq!(published.changed, None);
+    assert!(!failed.exists(), "nothing kept in the failed area");
+    assert_eq!(entries(&world.archive()).len(), 1);
+
+    // A plan written before the staged copy existed (version 1) places the claimed input.
+    let old: OutputPlan = serde_json::from_str(
+        r#"{"version": 1, "files": [], "input_to": "/srv/archive/x.csv", "remove_source": null}"#,
+    )
+    .unwrap();
+    assert_eq!(old.input_staged, None);
+    assert_eq!(old.input_read, None);
+    assert_eq!(claim.placed_input(&old), claim.input());
 }
