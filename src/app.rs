@@ -295,12 +295,13 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
             return Ok(());
         };
         crate::say!(
-            "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts added",
+            "demo      {} categories, {} courses, {} users (user1 … user{}), {} cohorts, {} profile fields (netypareo_*) added",
             summary.categories,
             summary.courses,
             summary.users,
             summary.users,
-            summary.cohorts
+            summary.cohorts,
+            summary.profile_fields
         );
         let mut dropped = Vec::new();
         for (file_name, bytes) in [
@@ -326,9 +327,17 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
             dropped.push(shown(&written));
         }
         if let [cohorts, bindings] = dropped.as_slice() {
-            crate::say!(
-                "next      moodle-sync run --dry-run {cohorts}   then   moodle-sync run {cohorts}   then   moodle-sync run {bindings}"
-            );
+            let settle = config.watch.settle.as_secs_f64();
+            match crate::spool::claim::live_instances(&config.paths.spool).first() {
+                Some(instance) => crate::say!(
+                    "next      the moodle-sync process running ({instance}) applies them within {settle} s (cohorts, then bindings): moodle-sync status shows them, reports go to {}",
+                    shown(&config.paths.reports)
+                ),
+                None => crate::say!(
+                    "next      moodle-sync watch   applies them {settle} s after it starts (cohorts, then bindings), and every file dropped after; reports go to {}\n          or one at a time: moodle-sync run --dry-run {cohorts}, then moodle-sync run {cohorts}, then moodle-sync run {bindings}",
+                    shown(&config.paths.reports)
+                ),
+            }
         }
     }
     db.close().await;

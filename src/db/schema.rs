@@ -63,7 +63,20 @@ pub struct DemoSummary {
     pub users: usize,
     /// Cohorts.
     pub cohorts: usize,
+    /// Custom profile fields (NetYpareo's six).
+    pub profile_fields: usize,
 }
+
+/// The custom profile fields of the demonstration: the six NetYpareo fields, as the
+/// auth_netypareo plugin named them, so that user files naming them work on `init --demo`.
+pub const DEMO_PROFILE_FIELDS: [(&str, &str); 6] = [
+    ("netypareo_usertype", "Type d'usager NetYpareo"),
+    ("netypareo_ouverage", "Majorité ou minorité"),
+    ("netypareo_status", "Statut NetYpareo"),
+    ("netypareo_cursus", "Cursus NetYpareo"),
+    ("netypareo_program", "Formation (programme NetYpareo)"),
+    ("netypareo_program_step", "Année dans le cursus"),
+];
 
 /// Number of demonstration users: `user1` … `user120`.
 pub const DEMO_USERS: usize = 120;
@@ -170,12 +183,38 @@ pub async fn add_demo_data(db: &Db, now: i64) -> Result<Option<DemoSummary>, DbE
         insert_context(&mut tx, 30, id, "/1").await?;
     }
 
-    // Cohorts that the documentation's deletion examples refer to, with a few members.
-    let cohorts: [(&str, &str, &[usize]); 8] = [
+    let category = insert_id(
+        &mut tx,
+        query(dialect.insert_returning_id(
+            "INSERT INTO {user_info_category} (name, sortorder) VALUES ('NetYpareo', 1)",
+        )),
+    )
+    .await?;
+    for (sortorder, (shortname, name)) in DEMO_PROFILE_FIELDS.iter().enumerate() {
+        // Text fields as Moodle's form creates them by default (display size 30, maximum
+        // length 2048), visible to everyone.
+        query(dialect.sql(
+            "INSERT INTO {user_info_field} (shortname, name, datatype, description, descriptionformat, \
+             categoryid, sortorder, required, locked, visible, forceunique, signup, defaultdata, \
+             defaultdataformat, param1, param2, param3, param4, param5) \
+             VALUES (?, ?, 'text', '', 1, ?, ?, 0, 0, 2, 0, 0, '', 0, '30', '2048', '0', '', '')",
+        ))
+        .bind(*shortname)
+        .bind(*name)
+        .bind(category)
+        .bind(sortorder as i64 + 1)
+        .execute(&mut *tx.transaction)
+        .await
+        .doing("creating demonstration profile fields")?;
+    }
+
+    // Cohorts that the documentation's examples refer to, with a few members.
+    let cohorts: [(&str, &str, &[usize]); 9] = [
         ("COH1", "Cohorte 1 (démo)", &[45, 46, 47]),
         ("COH32", "Cohorte 32 (démo)", &[32]),
         ("COH55", "Cohorte 55 (démo)", &[50, 51]),
         ("COH56", "Cohorte 56 (démo)", &[56]),
+        ("COH57", "Cohorte 57 (démo)", &[57, 58]),
         ("C0H1", "Cohorte C0H1 (démo)", &[23]),
         ("C0H2", "Cohorte C0H2 (démo)", &[24, 25]),
         ("C0H4", "Cohorte C0H4 (démo)", &[]),
@@ -213,6 +252,7 @@ pub async fn add_demo_data(db: &Db, now: i64) -> Result<Option<DemoSummary>, DbE
         courses: courses.len(),
         users: DEMO_USERS,
         cohorts: cohorts.len(),
+        profile_fields: DEMO_PROFILE_FIELDS.len(),
     }))
 }
 

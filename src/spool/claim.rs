@@ -341,6 +341,28 @@ fn claim_dirs(instance: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// The work folders of `spool` whose process is alive on this host (their lock is held):
+/// `pid@host` names, of `watch` and `run` processes alike.
+pub fn live_instances(spool: &Path) -> Vec<String> {
+    let host = host_name();
+    let Ok(entries) = fs::read_dir(spool.join(WORK_FOLDER)) else {
+        return Vec::new();
+    };
+    let mut live: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .filter(|name| name.split_once('@').is_some_and(|(_, other)| other == host))
+        .filter(|name| {
+            File::open(spool.join(WORK_FOLDER).join(name).join(LOCK_FILE))
+                .map(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
+                .unwrap_or(false)
+        })
+        .collect();
+    live.sort();
+    live
+}
+
 /// Every claim in the work folder of `spool`, of any process (for `status`).
 pub fn in_progress(spool: &Path) -> Vec<Claim> {
     let root = spool.join(WORK_FOLDER);

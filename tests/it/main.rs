@@ -7,6 +7,7 @@ mod binding;
 mod cli;
 mod cohort;
 mod crash;
+mod first_run;
 mod input;
 mod intake;
 mod netypareo;
