@@ -598,7 +598,7 @@ impl Config {
         }
         let watch = watch_settings(file.watch)?;
         let users = user_settings(file.users)?;
-        let netypareo = netypareo::instances(file.netypareo, base)?;
+        let netypareo = netypareo::instances(file.netypareo, base, &users.default_auth)?;
         Ok(Config {
             source,
             paths: Paths {

@@ -52,8 +52,12 @@ pub struct InstanceSection {
     pub idnumber_source: String,
     /// `diploma_year`, `year` or `training`.
     pub cursus: String,
-    /// The `auth` column of user files; empty: no column.
+    /// The authentication method of the accounts (the `auth` column of user files); empty: no
+    /// column.
     pub auth: String,
+    /// Allow a method that makes Moodle's cron generate and mail a password to every new
+    /// account (`manual`, `email`).
+    pub send_passwords: bool,
     /// Tutors' endpoint.
     pub tutors_path: String,
     /// Continuing-education groups' endpoint.
@@ -92,7 +96,8 @@ impl Default for InstanceSection {
             username_source: "login".into(),
             idnumber_source: "code".into(),
             cursus: "diploma_year".into(),
-            auth: String::new(),
+            auth: DEFAULT_AUTH.into(),
+            send_passwords: false,
             tutors_path: paths.tutors,
             fc_groups_path: paths.fc_groups,
             fc_learners_path: paths.fc_learners,
@@ -148,13 +153,45 @@ impl ScheduleSection {
 }
 
 /// Validates the instances; relative token files are taken from `base`.
-pub fn instances(section: NetypareoSection, base: &Path) -> Result<Vec<Instance>, ConfigError> {
+/// The authentication method of NetYpareo accounts by default: the auth_netypareo plugin's
+/// own, as its synchronisations created them. It checks passwords elsewhere, so Moodle never
+/// generates nor mails one.
+pub const DEFAULT_AUTH: &str = "netypareo";
+
+/// Methods for which Moodle's cron generates a password for an account created without one,
+/// and mails it.
+const MAILING_AUTHS: [&str; 2] = ["manual", "email"];
+
+/// Validates the instances; `default_auth` is `[users] default_auth`, which new accounts get
+/// when an instance writes no `auth` column.
+pub fn instances(
+    section: NetypareoSection,
+    base: &Path,
+    default_auth: &str,
+) -> Result<Vec<Instance>, ConfigError> {
     let mut names = HashSet::new();
     let mut slugs = HashSet::new();
     let mut indexes = HashSet::new();
     let mut instances = Vec::with_capacity(section.instances.len());
     for table in section.instances {
+        let send_passwords = table.send_passwords;
         let instance = instance(table, base)?;
+        let effective = instance.auth.as_deref().unwrap_or(default_auth);
+        if MAILING_AUTHS.contains(&effective) && !send_passwords {
+            return Err(ConfigError::Invalid {
+                key: "[[netypareo.instances]] auth",
+                value: instance.auth.clone().unwrap_or_default(),
+                reason: format!(
+                    "instance \"{}\": with \"{effective}\"{}, Moodle's cron would generate a password for every account created and mail it to its owner; set send_passwords = true if that is wanted, or give the method your learners log in with (\"{DEFAULT_AUTH}\", \"cas\", \"ldap\", \"oauth2\"…, or \"nologin\")",
+                    instance.name,
+                    if instance.auth.is_none() {
+                        " ([users] default_auth, as no auth column is written)"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
         let invalid = |key, value: String, reason: &str| ConfigError::Invalid {
             key,
             value,
@@ -417,6 +454,39 @@ mod tests {
             instance.token,
             TokenSource::Environment("NETYPAREO_TOKEN".into())
         );
+    }
+
+    #[test]
+    fn accounts_never_get_a_mailed_password_unless_asked() {
+        let instance = format!("{MINIMAL}token = \"t\"\n");
+        let default = load(&instance).unwrap();
+        assert_eq!(default.netypareo[0].auth.as_deref(), Some("netypareo"));
+        for auth in ["manual", "email", "Manual"] {
+            let error = load(&format!("{instance}auth = \"{auth}\"\n")).unwrap_err();
+            assert!(
+                error.contains("[[netypareo.instances]] auth")
+                    && error.contains("generate a password")
+                    && error.contains("send_passwords = true"),
+                "{auth}: {error}"
+            );
+            let asked = load(&format!(
+                "{instance}auth = \"{auth}\"\nsend_passwords = true\n"
+            ))
+            .unwrap();
+            assert_eq!(
+                asked.netypareo[0].auth.as_deref(),
+                Some(auth.to_lowercase().as_str())
+            );
+        }
+        // No column: new accounts get [users] default_auth, "manual" unless set.
+        let error = load(&format!("{instance}auth = \"\"\n")).unwrap_err();
+        assert!(error.contains("[users] default_auth"), "{error}");
+        let cas = load(&format!(
+            "[users]\ndefault_auth = \"cas\"\n{instance}auth = \"\"\n"
+        ))
+        .unwrap();
+        assert_eq!(cas.netypareo[0].auth, None);
+        assert!(load(&format!("{instance}auth = \"nologin\"\n")).is_ok());
     }
 
     #[test]

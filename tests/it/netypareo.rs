@@ -1118,6 +1118,7 @@ const STUDENT_LOGINS: [&str; 14] = [
 /// the instance configured, `watch` running, and a first pull at [`now`] applied. Returns the
 /// fixtures' folder.
 async fn first_pull(env: &mut TestEnv) -> (PathBuf, FakeServer, Watcher) {
+    install_auth_netypareo(env).await;
     let data = env.root().join("fixtures");
     copy_fixtures(&data);
     let server = fake(&data).await;
@@ -1190,6 +1191,17 @@ dbtest!(
         .rows("SELECT username, idnumber, firstname, lastname, email FROM {user} WHERE username LIKE 'apprenant%' OR idnumber IN ('501', '502', '503', '505', '7557909', '300626') ORDER BY username")
         .await;
         assert_eq!(accounts.len(), 20, "{accounts:?}");
+        // Created with the plugin's method, whose passwords Moodle checks elsewhere: none is
+        // generated, none mailed.
+        let methods = env
+            .rows("SELECT DISTINCT auth, password FROM {user} WHERE username LIKE 'apprenant%' OR idnumber IN ('501', '502', '503', '505', '7557909', '300626')")
+            .await;
+        assert_eq!(methods, [["netypareo", "not cached"]]);
+        assert_eq!(
+            env.count("SELECT COUNT(*) FROM {user_preferences} WHERE name = 'create_password'")
+                .await,
+            0
+        );
         assert!(accounts.contains(&vec![
             "apprenant10112".to_owned(),
             "6120011".to_owned(),
@@ -1499,11 +1511,21 @@ async fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
     );
 }
 
+/// The auth_netypareo plugin installed, as on a site that used its synchronisations: the
+/// method NetYpareo accounts get by default.
+async fn install_auth_netypareo(env: &TestEnv) {
+    env.execute(
+        "INSERT INTO {config_plugins} (plugin, name, value) VALUES ('auth_netypareo', 'version', '2024051500')",
+    )
+    .await;
+}
+
 /// `watch` runs an export when its schedule says: every minute here, so the test waits for
 /// the next minute to begin (at most a minute).
 #[tokio::test]
 async fn watch_runs_an_export_on_its_schedule() {
     let mut env = TestEnv::new(crate::support::Backend::Sqlite).await.unwrap();
+    install_auth_netypareo(&env).await;
     let data = env.root().join("fixtures");
     copy_fixtures(&data);
     let server = fake(&data).await;
