@@ -250,7 +250,7 @@ pub async fn deliver(
                 {
                     warn!(
                         kind = event.kind_name(),
-                        file = event.file.as_deref().unwrap_or_default(),
+                        file = event.file.as_deref(),
                         "Alert not sent: the service stopped meanwhile"
                     );
                     break;
@@ -284,7 +284,7 @@ async fn send(destinations: &Destinations, event: &Event, attempts: usize) {
         if outcome.is_some() {
             info!(
                 kind = event.kind_name(),
-                file = event.file.as_deref().unwrap_or_default(),
+                file = event.file.as_deref(),
                 to = %mailer.recipients(),
                 "Alert sent by mail"
             );
@@ -298,7 +298,7 @@ async fn send(destinations: &Destinations, event: &Event, attempts: usize) {
         if let Some(status) = outcome {
             info!(
                 kind = event.kind_name(),
-                file = event.file.as_deref().unwrap_or_default(),
+                file = event.file.as_deref(),
                 command = %settings.argv[0],
                 %status,
                 "Alert given to the command"
@@ -321,7 +321,7 @@ async fn retried<T, F: Future<Output = Result<T, super::AlertError>>>(
             Ok(value) => return Some(value),
             Err(error) => {
                 let kind = event.kind_name();
-                let file = event.file.as_deref().unwrap_or_default();
+                let file = event.file.as_deref();
                 match RETRY_WAITS.get(number - 1).filter(|_| number < attempts) {
                     Some(wait) => {
                         warn!(

@@ -26,6 +26,7 @@ use super::{
     watcher::{self, Watching},
 };
 use crate::{
+    alert::Alerts,
     config::Config,
     db::{Db, DbError},
     ingest::{self, Processed, Taker},
@@ -39,6 +40,8 @@ pub struct Service {
     pub db: Db,
     /// This process's work folder.
     pub workspace: Workspace,
+    /// Where files needing attention and database outages are told; never waits.
+    pub alerts: Alerts,
 }
 
 /// What became of a ready file.
@@ -126,6 +129,7 @@ impl Service {
             if health == Health::Down {
                 info!("The database answers again; taking files");
                 health = Health::Up;
+                self.alerts.database_up();
             }
             backoff = Duration::from_secs(1);
 
@@ -255,6 +259,7 @@ impl Service {
         };
         match ingest::take(&taker, &claim).await {
             Processed::Done(summary) => {
+                self.alerts.file(&claim.name, &summary);
                 if !summary.problems.is_empty() {
                     // Outputs could not all be put in place: settled again later.
                     pending.insert(claim.dir.clone());
@@ -278,6 +283,7 @@ impl Service {
         if *health == Health::Up {
             warn!("The database cannot be used ({problem}); files stay in the spool, retrying");
             *health = Health::Down;
+            self.alerts.database_down(SystemTime::now(), problem);
         }
     }
 
