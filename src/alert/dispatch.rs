@@ -51,6 +51,13 @@ pub struct Inbox {
     origin: Origin,
 }
 
+impl Inbox {
+    /// How many events wait to be sent.
+    pub fn waiting(&self) -> usize {
+        self.events.len()
+    }
+}
+
 impl Alerts {
     /// Alerts that go nowhere (no `[alerts]`).
     pub fn none() -> Alerts {
@@ -211,7 +218,7 @@ pub async fn deliver(
                 continue;
             }
             () = tokio::time::sleep_until(deadline.unwrap_or_else(never).into()), if deadline.is_some() => {
-                let left = inbox.events.len();
+                let left = inbox.waiting();
                 if left > 0 {
                     warn!(alerts = left, "Stopped before every alert was sent");
                 }

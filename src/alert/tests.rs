@@ -10,8 +10,10 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 
 use super::{
+    dispatch::{Alerts, QUEUE},
     event::{Event, EventKind, Origin},
     outage::{Change, Database, Outage},
+    settings::{AlertSettings, CommandSettings, Topic},
 };
 use crate::{ingest::RunSummary, outcome::Totals, output::report::RunStatus};
 
@@ -326,4 +328,39 @@ fn the_command_to_run_quotes_a_path_a_shell_would_split() {
     );
     // The JSON keeps the path as it is.
     assert_eq!(event.kept.as_deref(), Some("/srv/failed/l'an 2.csv"));
+}
+
+fn settings(topics: &[Topic]) -> AlertSettings {
+    AlertSettings {
+        topics: topics.to_vec(),
+        database_down_after: Duration::from_secs(300),
+        mail: None,
+        command: Some(CommandSettings {
+            argv: vec!["notify".into()],
+            timeout: Duration::from_secs(30),
+        }),
+    }
+}
+
+#[test]
+fn the_service_never_waits_for_alerts_a_full_queue_drops_them() {
+    let (alerts, inbox) = Alerts::new(&settings(&Topic::ALL), "sqlite moodle.sqlite".into());
+    let mut run = summary(RunStatus::Rejected);
+    run.error = Some("no header".into());
+    // Nothing reads the queue: the first QUEUE alerts wait, the next ones are dropped (and
+    // logged) without waiting.
+    for _ in 0..QUEUE + 5 {
+        alerts.file("cohorts.csv", &run);
+    }
+    assert_eq!(inbox.waiting(), QUEUE);
+}
+
+#[test]
+fn only_the_events_asked_for_are_queued() {
+    let (alerts, inbox) = Alerts::new(&settings(&[Topic::Held]), "sqlite moodle.sqlite".into());
+    alerts.file("cohorts.csv", &summary(RunStatus::Rejected));
+    alerts.file("cohorts.csv", &summary(RunStatus::Success));
+    assert_eq!(inbox.waiting(), 0);
+    alerts.file("cohorts.csv", &summary(RunStatus::Held));
+    assert_eq!(inbox.waiting(), 1);
 }
