@@ -336,7 +336,7 @@ dbtest!(
                 ("cohorts_good.csv", "success"),
             ]
         );
-        // The good file is no event; stopping the service sends anything still waiting.
+        // The good file is no event.
         let (status, log) = watcher.stop().await;
         assert!(status.success(), "{status}\n{log}");
         let events = events(&received);
