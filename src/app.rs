@@ -1,6 +1,6 @@
 //! The commands: what `init`, `run`, `approve`, `watch` and `status` do with a loaded
 //! configuration. The only module, with `main`, that prints to the console, and the only one
-//! that spawns long-lived tasks (the service loop of `watch`).
+//! that spawns long-lived tasks (the service loop of `watch`, its alert task).
 
 use std::path::Path;
 
@@ -16,6 +16,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{error, info, warn};
 
 use crate::{
+    alert::{self, Alerts, Destinations, Stopping},
     cli::{Cli, Command},
     config::Config,
     db::{self, Db, DbTarget},
@@ -90,8 +91,9 @@ pub async fn connect(config: &Config) -> Result<Db, Fatal> {
     Ok(db)
 }
 
-/// `watch`: the service. Creates what it needs, waits for the database if it does not answer
-/// yet, runs the service loop until a stop signal, and stops within the deadline.
+/// `watch`: the service. Creates what it needs, starts the alert task if `[alerts]` is set,
+/// waits for the database if it does not answer yet, runs the service loop until a stop
+/// signal, and stops within the deadline.
 async fn watch(config: Config) -> Result<(), Fatal> {
     let paths = &config.paths;
     for dir in [
@@ -105,21 +107,54 @@ async fn watch(config: Config) -> Result<(), Fatal> {
     }
     let token = CancellationToken::new();
     let signals = tokio::spawn(stop_signal(token.clone()));
-    let Some(db) = connect_when_ready(&config, &token).await? else {
+    let deadline = config.watch.shutdown_timeout;
+    let tracker = TaskTracker::new();
+    // Cancelled when the service loop has ended, so that the alert task sends what is left
+    // and ends.
+    let service_done = CancellationToken::new();
+    let alerts = match &config.alerts {
+        None => Alerts::none(),
+        Some(settings) => {
+            let destinations = Destinations::new(settings)?;
+            let (alerts, inbox) = Alerts::new(settings, config.database.target.describe());
+            info!(
+                mail = settings.mail.as_ref().map(|mail| format!("{}:{}", mail.host, mail.port)),
+                command = settings.command.as_ref().map(|command| command.argv[0].clone()),
+                events = %settings.topics.iter().map(|topic| topic.name()).collect::<Vec<_>>().join(", "),
+                "Alerts on"
+            );
+            let stopping = Stopping {
+                stop: token.clone(),
+                service_done: service_done.clone(),
+                // Within the stop deadline, which the tracker is waited for.
+                grace: deadline.saturating_sub(Duration::from_secs(1)),
+            };
+            tracker.spawn(alert::deliver(
+                settings.clone(),
+                destinations,
+                inbox,
+                stopping,
+            ));
+            alerts
+        }
+    };
+    let Some(db) = connect_when_ready(&config, &token, &alerts).await? else {
         return Ok(());
     };
     let workspace = Workspace::open(&paths.spool)
         .map_err(|source| Fatal::io("cannot open the work folder in", &paths.spool, source))?;
-    let deadline = config.watch.shutdown_timeout;
     let service = std::sync::Arc::new(Service {
         config: config.clone(),
         db: db.clone(),
         workspace,
+        alerts,
     });
-    let tracker = TaskTracker::new();
     let loop_token = token.clone();
     let running = std::sync::Arc::clone(&service);
-    let handle = tracker.spawn(async move { running.run(loop_token).await });
+    let handle = tracker.spawn(async move {
+        running.run(loop_token).await;
+        service_done.cancel();
+    });
     if !config.netypareo.is_empty() {
         tracker.spawn(netypareo::run_schedules(config.clone(), token.clone()));
     }
@@ -207,6 +242,7 @@ async fn stop_signal(token: CancellationToken) {
 async fn connect_when_ready(
     config: &Config,
     token: &CancellationToken,
+    alerts: &Alerts,
 ) -> Result<Option<Db>, Fatal> {
     let target = &config.database.target;
     if let DbTarget::Sqlite { .. } = target {
@@ -219,17 +255,20 @@ async fn connect_when_ready(
     }
     let mut backoff = Duration::from_secs(1);
     let mut logged = false;
+    let since = std::time::SystemTime::now();
     loop {
         match connect(config).await {
             Ok(db) => {
                 if logged {
                     info!("The database answers again");
+                    alerts.database_up();
                 }
                 return Ok(Some(db));
             }
             Err(Fatal::Database(problem)) if problem.is_transient() => {
                 if !logged {
                     warn!("The database cannot be reached ({problem}); retrying");
+                    alerts.database_down(since, &problem.to_string());
                     logged = true;
                 }
             }

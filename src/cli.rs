@@ -65,6 +65,8 @@ pub enum Command {
     },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
+    /// With `[alerts]`, mails and/or runs a command when a file is rejected, rolled back,
+    /// partly failed or held, and when the database stays unreachable (docs/alerts.md).
     Watch,
     /// NetYpareo: run its exports now, or serve a fake NetYpareo for trying the chain.
     Netypareo {

@@ -11,11 +11,14 @@ use std::{
 use encoding_rs::WINDOWS_1252;
 use serde::Deserialize;
 
+mod alerts;
 mod netypareo;
 
+pub use alerts::{AlertsSection, CommandSection, MailSection};
 pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
 
 use crate::{
+    alert::AlertSettings,
     command::{
         FileKind, Routing,
         binding::BindingSettings,
@@ -93,6 +96,8 @@ pub struct FileConfig {
     pub watch: WatchSection,
     /// NetYpareo instances to pull from.
     pub netypareo: NetypareoSection,
+    /// Alerts by mail or command; none without this table.
+    pub alerts: Option<AlertsSection>,
 }
 
 /// `[paths]`.
@@ -406,6 +411,8 @@ pub struct Config {
     pub watch: WatchSettings,
     /// NetYpareo instances.
     pub netypareo: Vec<Instance>,
+    /// Alerts, if `[alerts]` is configured.
+    pub alerts: Option<AlertSettings>,
 }
 
 /// The folders, resolved.
@@ -599,6 +606,10 @@ impl Config {
         let watch = watch_settings(file.watch)?;
         let users = user_settings(file.users)?;
         let netypareo = netypareo::instances(file.netypareo, base, &users.default_auth)?;
+        let alerts = file
+            .alerts
+            .map(|section| alerts::alert_settings(section, base))
+            .transpose()?;
         Ok(Config {
             source,
             paths: Paths {
@@ -647,6 +658,7 @@ impl Config {
             },
             watch,
             netypareo,
+            alerts,
         })
     }
 }

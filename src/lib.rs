@@ -10,6 +10,8 @@
 //! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
 //! - [`ingest`]: one file from start to end, in one database transaction.
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
+//! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
+//!   database stays unreachable.
 //! - [`app`], [`cli`], [`config`], [`telemetry`]: the program around it.
 //! - [`error`], [`outcome`]: the error tiers and what a file did, shared by all.
 //!
@@ -17,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod command;

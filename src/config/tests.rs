@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::alert::{CredentialNames, MailTls, Topic};
 
 fn load(text: &str) -> Result<Config, String> {
     let file = Config::parse(text)?;
@@ -92,6 +93,144 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.enrolments, defaults.enrolments);
     assert_eq!(example.routing, defaults.routing);
     assert_eq!(example.watch, defaults.watch);
+    assert_eq!(example.alerts, None);
+    assert_eq!(defaults.alerts, None);
+}
+
+/// The example's commented `[alerts]` tables, uncommented.
+fn example_alerts() -> String {
+    let text = include_str!("../../moodle-sync.example.toml");
+    let start = text.find("# [alerts]\n").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    text[start..end]
+        .lines()
+        .map(|line| {
+            line.strip_prefix("# ")
+                .unwrap_or(line.trim_start_matches('#'))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_documented_alerts_state_their_defaults() {
+    let example = load(&example_alerts()).unwrap().alerts.unwrap();
+    let minimal = load(
+        "[alerts]\n[alerts.mail]\nhost = \"smtp.example.org\"\n\
+         from = \"moodle-sync <moodle-sync@example.org>\"\nto = [\"moodle-admins@example.org\"]\n\
+         [alerts.command]\nargv = [\"/usr/local/bin/moodle-sync-alert\", \"--channel\", \"ops\"]\n",
+    )
+    .unwrap()
+    .alerts
+    .unwrap();
+    assert_eq!(example, minimal);
+    assert_eq!(example.topics, Topic::ALL);
+    assert_eq!(example.database_down_after, Duration::from_secs(300));
+    let mail = example.mail.unwrap();
+    assert_eq!((mail.tls, mail.port), (MailTls::Starttls, 587));
+    assert_eq!(
+        mail.from.to_string(),
+        "moodle-sync <moodle-sync@example.org>"
+    );
+    assert_eq!(mail.credentials, None);
+    assert_eq!(mail.ca_file, None);
+    assert_eq!(mail.timeout, Duration::from_secs(30));
+    assert_eq!(example.command.unwrap().timeout, Duration::from_secs(30));
+}
+
+#[test]
+fn alert_settings() {
+    let config = load(
+        "[alerts]\nevents = [\"held\", \"database_down\", \"held\"]\ndatabase_down_after_s = 60\n\
+         [alerts.mail]\nhost = \"smtp.example.org\"\ntls = \"tls\"\nfrom = \"sync@example.org\"\n\
+         to = [\"a@example.org\", \"Admin B <b@example.org>\"]\n\
+         username_env = \"SMTP_USER\"\npassword_env = \"SMTP_PASSWORD\"\nca_file = \"ca.pem\"\ntimeout_s = 5\n\
+         [alerts.command]\nargv = [\"./alert.sh\"]\n",
+    )
+    .unwrap();
+    let alerts = config.alerts.unwrap();
+    assert_eq!(alerts.topics, [Topic::Held, Topic::DatabaseDown]);
+    assert_eq!(alerts.database_down_after, Duration::from_secs(60));
+    let mail = alerts.mail.unwrap();
+    assert_eq!((mail.tls, mail.port), (MailTls::Tls, 465));
+    assert_eq!(mail.to.len(), 2);
+    assert_eq!(
+        mail.credentials,
+        Some(CredentialNames {
+            username: "SMTP_USER".into(),
+            password: "SMTP_PASSWORD".into()
+        })
+    );
+    assert_eq!(
+        mail.ca_file.as_deref(),
+        Some(Path::new("/etc/moodle-sync/ca.pem"))
+    );
+    assert_eq!(mail.timeout, Duration::from_secs(5));
+    // A relative program is found from the configuration file's folder.
+    assert_eq!(
+        alerts.command.unwrap().argv,
+        ["/etc/moodle-sync/./alert.sh"]
+    );
+    let only_command = load("[alerts.command]\nargv = [\"notify\"]\n").unwrap();
+    assert_eq!(
+        only_command.alerts.unwrap().command.unwrap().argv,
+        ["notify"]
+    );
+
+    let mail =
+        "[alerts.mail]\nhost = \"smtp\"\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n";
+    for (text, key) in [
+        ("[alerts]\n".to_owned(), "[alerts]"),
+        (format!("[alerts]\nevents = []\n{mail}"), "[alerts] events"),
+        (format!("[alerts]\nevents = [\"failed\"]\n{mail}"), "failed"),
+        (
+            format!("[alerts]\ndatabase_down_after_s = 0\n{mail}"),
+            "[alerts] database_down_after_s",
+        ),
+        (
+            mail.replace("host = \"smtp\"", "host = \"\""),
+            "[alerts.mail] host",
+        ),
+        (
+            mail.replace("a@example.org", "not an address"),
+            "[alerts.mail] from",
+        ),
+        (
+            mail.replace("[\"b@example.org\"]", "[]"),
+            "[alerts.mail] to",
+        ),
+        (mail.replace("b@example.org", "b@"), "[alerts.mail] to"),
+        (format!("{mail}tls = \"ssl\"\n"), "ssl"),
+        (format!("{mail}port = 0\n"), "[alerts.mail] port"),
+        (
+            format!("{mail}password_env = \"SMTP_PASSWORD\"\n"),
+            "[alerts.mail] username_env",
+        ),
+        (
+            format!("{mail}username_env = \"SMTP_USER\"\n"),
+            "[alerts.mail] password_env",
+        ),
+        (format!("{mail}timeout_s = 0\n"), "[alerts.mail] timeout_s"),
+        (format!("{mail}sender = \"x\"\n"), "sender"),
+        (
+            "[alerts.command]\nargv = []\n".to_owned(),
+            "[alerts.command] argv",
+        ),
+        (
+            "[alerts.command]\nargv = [\"x\"]\ntimeout_s = 0\n".to_owned(),
+            "[alerts.command] timeout_s",
+        ),
+    ] {
+        let error = load(&text).unwrap_err();
+        assert!(error.contains(key), "{text}: {error}");
+    }
+    // A secret written where a variable's name belongs is refused, and not shown.
+    let error = load(&format!(
+        "{mail}username_env = \"u\"\npassword_env = \"hunter2 secret\"\n"
+    ))
+    .unwrap_err();
+    assert!(error.contains("[alerts.mail] password_env"), "{error}");
+    assert!(!error.contains("hunter2"), "{error}");
 }
 
 #[test]

@@ -27,6 +27,7 @@ use super::{
     writer::{self, Writers},
 };
 use crate::{
+    alert::Alerts,
     config::Config,
     db::{Db, DbError},
     ingest::{self, Processed, Taker},
@@ -40,6 +41,8 @@ pub struct Service {
     pub db: Db,
     /// This process's work folder.
     pub workspace: Workspace,
+    /// Where files needing attention and database outages are told; never waits.
+    pub alerts: Alerts,
 }
 
 /// What became of a ready file.
@@ -141,6 +144,7 @@ impl Service {
             if health == Health::Down {
                 info!("The database answers again; taking files");
                 health = Health::Up;
+                self.alerts.database_up();
             }
             backoff = Duration::from_secs(1);
 
@@ -292,6 +296,7 @@ impl Service {
         };
         match ingest::take(&taker, &claim).await {
             Processed::Done(summary) => {
+                self.alerts.file(&claim.name, &summary);
                 if !summary.problems.is_empty() {
                     // Outputs could not all be put in place: settled again later.
                     pending.insert(claim.dir.clone());
@@ -350,6 +355,7 @@ impl Service {
         if *health == Health::Up {
             warn!("The database cannot be used ({problem}); files stay in the spool, retrying");
             *health = Health::Down;
+            self.alerts.database_down(SystemTime::now(), problem);
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alert;
 mod binding;
 mod cli;
 mod cohort;

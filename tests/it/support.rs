@@ -712,12 +712,26 @@ impl Watcher {
 
     /// [`Watcher::start_with`], waiting up to `timeout` for the service to watch.
     pub async fn start_within(env: &TestEnv, options: &[&str], timeout: Duration) -> Watcher {
+        Watcher::start_full(env, options, &[], timeout).await
+    }
+
+    /// Starts the service with extra environment variables and waits until it watches.
+    pub async fn start_with_vars(env: &TestEnv, vars: &[(&str, &str)]) -> Watcher {
+        Watcher::start_full(env, &[], vars, WATCH_TIMEOUT).await
+    }
+
+    async fn start_full(
+        env: &TestEnv,
+        options: &[&str],
+        vars: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Watcher {
         // The service creates the ledger on its first pass; creating it here first lets the
         // tests query it at any time without racing that creation.
         env.db.ensure_ledger().await.unwrap();
         static STARTED: AtomicU32 = AtomicU32::new(0);
         let label = format!("watch-{}", STARTED.fetch_add(1, Ordering::Relaxed));
-        let watcher = Watcher::spawn_with(env, &label, options);
+        let watcher = Watcher::spawn_with(env, &label, options, vars);
         watcher
             .eventually_within(timeout, "the service to start watching", async || {
                 watcher.is_watching()
@@ -729,11 +743,16 @@ impl Watcher {
     /// Starts `moodle-sync watch` in the environment's folder, logging to `<root>/<label>.log`,
     /// and returns at once: no ledger created beforehand, no wait for the service to watch.
     pub fn spawn(env: &TestEnv, label: &str) -> Watcher {
-        Watcher::spawn_with(env, label, &[])
+        Watcher::spawn_with(env, label, &[], &[])
     }
 
-    /// [`Watcher::spawn`] with extra global options (before `watch`).
-    fn spawn_with(env: &TestEnv, label: &str, options: &[&str]) -> Watcher {
+    /// [`Watcher::spawn`] with extra global options (before `watch`) and environment variables.
+    pub fn spawn_with(
+        env: &TestEnv,
+        label: &str,
+        options: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Watcher {
         let log = env.root().join(format!("{label}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
             .current_dir(env.root())
@@ -743,6 +762,7 @@ impl Watcher {
             .arg("watch")
             .env_remove("MOODLE_SYNC_DATABASE_URL")
             .env("MOODLE_SYNC_LOG", "info")
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(File::create(&log).unwrap())
