@@ -294,18 +294,17 @@ dbtest!(
         let target = env.config.paths.spool.join("cohorts_big.csv");
         let mut file = fs::File::create(&target).unwrap();
         std::io::Write::write_all(&mut file, &first).unwrap();
-        // Claimed: the name leaves the spool. The service reads the file at once and then spends
-        // a while applying 20,000 lines; the writer sends the rest meanwhile.
+        // Read: the service logs "File picked" once it holds the bytes, then spends a while
+        // applying 20,000 lines; the writer sends the rest meanwhile.
         let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        while target.exists() {
+        while !watcher.log().contains("File picked") {
             assert!(
                 std::time::Instant::now() < deadline,
-                "never claimed\n{}",
+                "never read\n{}",
                 watcher.log()
             );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        tokio::time::sleep(Duration::from_millis(30)).await;
         std::io::Write::write_all(&mut file, &rest).unwrap();
         drop(file);
         let whole = [first, rest].concat();
