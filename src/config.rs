@@ -482,13 +482,18 @@ impl Config {
         Config::from_file(with_environment(file), &base, Some(path))
     }
 
-    /// Parses TOML text; the error message names the offending key and line.
-    /// A line that may hold a token (`token = …`) is never quoted.
+    /// Parses TOML text; the error names the offending key as `[section] key` and keeps
+    /// TOML's own snippet (line, column, caret), on several lines. A line that may hold a
+    /// token (`token = …`) is never quoted.
     pub fn parse(text: &str) -> Result<FileConfig, String> {
         toml::from_str(text).map_err(|error| {
             let line = error
                 .span()
                 .map(|span| text[..span.start.min(text.len())].matches('\n').count());
+            let key = line
+                .and_then(|line| key_at(text, line))
+                .map(|key| format!("{key}: "))
+                .unwrap_or_default();
             if let Some(line) = line
                 && text
                     .lines()
@@ -496,12 +501,12 @@ impl Config {
                     .is_some_and(|content| content.to_lowercase().contains("token"))
             {
                 return format!(
-                    "{} at line {} (the line is not shown: it may hold a token)",
+                    "{key}{} at line {} (the line is not shown: it may hold a token)",
                     error.message().trim_end(),
                     line + 1
                 );
             }
-            error.to_string().trim_end().replace('\n', " ")
+            format!("{key}\n{}", error.to_string().trim_end())
         })
     }
 
@@ -661,6 +666,39 @@ impl Config {
             alerts,
         })
     }
+}
+
+/// The key that line `line` (from 0) of a TOML text sets, as `[section] key`, or the table
+/// it opens (`[section]`).
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let content = lines.get(line)?.trim();
+    let header = |content: &str| {
+        content
+            .strip_prefix('[')
+            .and_then(|rest| rest.split(']').next())
+            .map(|name| name.trim_start_matches('[').trim().to_owned())
+    };
+    if content.starts_with('[') {
+        return header(content).map(|name| format!("[{name}]"));
+    }
+    let key = content.split('=').next()?.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let table = lines[..line]
+        .iter()
+        .rev()
+        .map(|line| line.trim())
+        .find(|line| line.starts_with('['))
+        .and_then(header);
+    Some(match table {
+        Some(table) if table.starts_with("netypareo.instances") && !table.contains("schedule") => {
+            format!("[[{table}]] {key}")
+        }
+        Some(table) => format!("[{table}] {key}"),
+        None => key.to_owned(),
+    })
 }
 
 /// Applies `MOODLE_SYNC_DATABASE_URL` to a parsed file.

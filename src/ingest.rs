@@ -214,6 +214,37 @@ async fn run_path(
     options: RunOptions,
     approved: bool,
 ) -> Result<RunSummary, Fatal> {
+    match fs::metadata(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            return Err(Fatal::Usage(format!("no such file: {}", path.display())));
+        }
+        Err(error) => {
+            return Err(Fatal::Usage(format!(
+                "cannot read {}: {error}",
+                path.display()
+            )));
+        }
+        Ok(metadata) if metadata.is_dir() => {
+            return Err(Fatal::Usage(format!(
+                "{} is a folder, not a command file",
+                path.display()
+            )));
+        }
+        Ok(metadata) if !metadata.is_file() => {
+            return Err(Fatal::Usage(format!(
+                "{} is not a regular file",
+                path.display()
+            )));
+        }
+        Ok(_) => {
+            if let Err(error) = fs::File::open(path) {
+                return Err(Fatal::Usage(format!(
+                    "cannot read {}: {error}",
+                    path.display()
+                )));
+            }
+        }
+    }
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -239,12 +270,6 @@ async fn run_path(
             )));
         }
     };
-    match fs::metadata(path) {
-        Err(error) if error.kind() == ErrorKind::NotFound => {
-            return Err(Fatal::Usage(format!("no such file: {}", path.display())));
-        }
-        _ => {}
-    }
     // An upload still in progress is not a file to apply yet, even when asked by name.
     if let Writers::Open(writers) = writer::check(path, config.watch.writer_check).0 {
         return Err(Fatal::Usage(format!(

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use moodle_sync::{app, cli::Cli};
+use moodle_sync::{app, cli::Cli, telemetry};
 
 /// Exit code of a command line that cannot be parsed (clap's own 2 means "file rejected" here).
 const USAGE_EXIT: u8 = 3;
@@ -17,21 +17,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { USAGE_EXIT } else { 0 });
         }
     };
+    let format = cli.log_format;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            moodle_sync::say_err!("moodle-sync: cannot start: {error}");
+            let message = format!("cannot start: {error}");
+            moodle_sync::say_err!("{}", telemetry::fatal_line(format, &message, 5));
             return ExitCode::from(5);
         }
     };
     match runtime.block_on(app::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
-            moodle_sync::say_err!("moodle-sync: {}", fatal.to_string().replace('\n', " "));
-            ExitCode::from(fatal.exit_code())
+            let code = fatal.exit_code();
+            let line = telemetry::fatal_line(format, &fatal.to_string(), code);
+            moodle_sync::say_err!("{line}");
+            ExitCode::from(code)
         }
     }
 }

@@ -23,6 +23,22 @@ pub enum LogFormat {
     Json,
 }
 
+/// How a fatal error is shown on standard error: `moodle-sync: MESSAGE` for people (a
+/// configuration error keeps TOML's snippet on its own lines), or, with `--log-format json`,
+/// one JSON object shaped as the log lines are (`timestamp`, `level`, `fields.message`), with
+/// the exit code.
+pub fn fatal_line(format: LogFormat, message: &str, exit_code: u8) -> String {
+    match format {
+        LogFormat::Text => format!("moodle-sync: {message}"),
+        LogFormat::Json => serde_json::json!({
+            "timestamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            "level": "ERROR",
+            "fields": { "message": message, "exit_code": exit_code },
+        })
+        .to_string(),
+    }
+}
+
 /// Sends log events to standard error and, when `files` is given, to a daily file in it. Keep
 /// the guard until the end: dropping it flushes the file. Does nothing if a subscriber is
 /// already set.

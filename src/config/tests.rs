@@ -61,6 +61,14 @@ fn values_are_read_and_paths_are_relative_to_the_file() {
 fn unknown_keys_are_named() {
     let error = load("[cohorts]\ncreate_mising = true\n").unwrap_err();
     assert!(error.contains("create_mising"), "{error}");
+    assert!(error.contains("[cohorts] create_mising"), "{error}");
+    let error = load("[watch]\nmode = \"poll\"\nsettle_ms = \"2 s\"\n").unwrap_err();
+    assert!(error.contains("[watch] settle_ms: "), "{error}");
+    // TOML's own snippet, on its lines: where, the line, and a caret under the value.
+    assert!(error.contains("line 3, column 13"), "{error}");
+    assert!(error.contains("\n3 | settle_ms = \"2 s\"\n"), "{error}");
+    assert!(error.contains("^^^^^"), "{error}");
+    assert!(error.lines().count() >= 4, "{error}");
     let error = load("[inputs]\n").unwrap_err();
     assert!(error.contains("inputs"), "{error}");
 }

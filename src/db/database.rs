@@ -78,6 +78,34 @@ impl DbTarget {
         }
     }
 
+    /// The host and port of a server (the engine's port when the URL gives none), or the
+    /// file of an SQLite database.
+    pub fn address(&self) -> String {
+        match self {
+            DbTarget::Sqlite { path } => path.display().to_string(),
+            DbTarget::Server { backend, url } => {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                let authority = rest.split(['/', '?']).next().unwrap_or_default();
+                let host = authority
+                    .rsplit_once('@')
+                    .map_or(authority, |(_, host)| host);
+                let has_port = host.rsplit_once(':').is_some_and(|(_, port)| {
+                    !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+                }) && !host.ends_with(']');
+                let host = if host.is_empty() { "localhost" } else { host };
+                if has_port {
+                    host.to_owned()
+                } else {
+                    let port = match backend {
+                        Backend::Postgres => 5432,
+                        _ => 3306,
+                    };
+                    format!("{host}:{port}")
+                }
+            }
+        }
+    }
+
     /// A description safe to log and to print in reports: no password.
     pub fn describe(&self) -> String {
         match self {
@@ -126,13 +154,31 @@ pub enum DbError {
         path: PathBuf,
     },
     /// The server cannot be reached or refuses the connection.
-    #[error("cannot connect to {target}: {source}")]
+    #[error("cannot connect to {target} ({address}): {cause}")]
     Connect {
         /// The database, described without secrets.
         target: String,
+        /// The host and port connected to.
+        address: String,
+        /// The real cause, in words: "connection refused", "unknown host", "password
+        /// authentication failed"…
+        cause: String,
         /// The driver's error.
         #[source]
         source: sqlx::Error,
+    },
+    /// The server did not answer in time.
+    #[error(
+        "cannot connect to {target} ({address}): no answer within {} s",
+        seconds
+    )]
+    Unanswered {
+        /// The database, described without secrets.
+        target: String,
+        /// The host and port connected to.
+        address: String,
+        /// How long it was waited for.
+        seconds: u64,
     },
     /// The database holds no Moodle tables under this prefix.
     #[error(
@@ -166,7 +212,10 @@ impl DbError {
     /// than refusing what the file asked: the file should be retried later, not set aside.
     pub fn is_transient(&self) -> bool {
         let source = match self {
-            DbError::Connect { .. } | DbError::Missing { .. } => return true,
+            // A server that refuses the credentials or has no such database will not change
+            // its mind by itself; one that cannot be reached may come back.
+            DbError::Connect { source, .. } => return !matches!(source, sqlx::Error::Database(_)),
+            DbError::Unanswered { .. } | DbError::Missing { .. } => return true,
             DbError::Query { source, .. } => source,
             DbError::NotMoodle { .. } | DbError::Refused(_) => return false,
         };
@@ -199,6 +248,31 @@ impl DbError {
             ),
             _ => false,
         }
+    }
+}
+
+/// How long the first connection to a server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection error in words: the operating system's or the server's own reason.
+fn cause(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (is the server running and listening on this address?)".into()
+            }
+            std::io::ErrorKind::TimedOut => "connection timed out".into(),
+            std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => {
+                "no route to the host".into()
+            }
+            _ if io.to_string().contains("lookup address") => {
+                format!("unknown host: {io}")
+            }
+            _ => io.to_string(),
+        },
+        sqlx::Error::Database(refusal) => format!("the server refused: {}", refusal.message()),
+        sqlx::Error::Tls(tls) => format!("TLS failed: {tls}"),
+        other => other.to_string(),
     }
 }
 
@@ -290,6 +364,36 @@ impl Db {
             }
             DbTarget::Server { url, .. } => url.clone(),
         };
+        if let DbTarget::Server { .. } = target {
+            // The pool would retry a refused connection until its acquire timeout and then
+            // report only that it timed out: one connection first tells the real cause, fast.
+            let address = target.address();
+            match tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&url),
+            )
+            .await
+            {
+                Ok(Ok(connection)) => {
+                    let _ = sqlx::Connection::close(connection).await;
+                }
+                Ok(Err(source)) => {
+                    return Err(DbError::Connect {
+                        target: target.describe(),
+                        address,
+                        cause: cause(&source),
+                        source,
+                    });
+                }
+                Err(_) => {
+                    return Err(DbError::Unanswered {
+                        target: target.describe(),
+                        address,
+                        seconds: CONNECT_TIMEOUT.as_secs(),
+                    });
+                }
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(dialect.connections())
             .acquire_timeout(Duration::from_secs(30))
@@ -297,6 +401,8 @@ impl Db {
             .await
             .map_err(|source| DbError::Connect {
                 target: target.describe(),
+                address: target.address(),
+                cause: cause(&source),
                 source,
             })?;
         Ok(Db {
@@ -412,6 +518,22 @@ mod tests {
         );
         assert!(DbTarget::parse("sqlite::memory:", base).is_err());
         assert!(DbTarget::parse("oracle://x", base).is_err());
+    }
+
+    #[test]
+    fn addresses_name_the_host_and_port() {
+        let address = |url: &str| DbTarget::parse(url, Path::new("/")).unwrap().address();
+        assert_eq!(
+            address("postgres://moodle:s3cret@db.local:5433/moodle"),
+            "db.local:5433"
+        );
+        assert_eq!(
+            address("postgres://moodle@db.local/moodle"),
+            "db.local:5432"
+        );
+        assert_eq!(address("mariadb://root@127.0.0.1/test"), "127.0.0.1:3306");
+        assert_eq!(address("mysql://root@[::1]:3307/test"), "[::1]:3307");
+        assert_eq!(address("postgres:///moodle?host=/run"), "localhost:5432");
     }
 
     #[test]
