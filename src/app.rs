@@ -345,7 +345,7 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
     } else {
         ""
     };
-    match (summary.status, &summary.totals) {
+    match (summary.status, &summary.summary) {
         (RunStatus::Rejected, _) => {
             crate::say!(
                 "{name}: rejected: {}",
@@ -353,22 +353,21 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
             );
         }
         (RunStatus::RolledBack, _) => crate::say!("{name}: rolled back"),
-        (RunStatus::Held, _) => crate::say!(
-            "{name}: {}: {}",
-            if dry_run {
-                "would be held"
-            } else {
-                "held, nothing applied"
-            },
-            summary.error.as_deref().unwrap_or_default()
-        ),
-        (_, Some(totals)) => crate::say!(
-            "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
-            totals.lines,
-            totals.changed,
-            totals.unchanged,
-            totals.failed
-        ),
+        (RunStatus::Held, counts) => {
+            crate::say!(
+                "{name}: {}: {}",
+                if dry_run {
+                    "would be held"
+                } else {
+                    "held, nothing applied"
+                },
+                summary.error.as_deref().unwrap_or_default()
+            );
+            if let Some(counts) = counts {
+                crate::say!("  if approved  {counts}");
+            }
+        }
+        (_, Some(counts)) => crate::say!("{name}: {counts}{simulation}"),
         (_, None) => crate::say!("{name}: done{simulation}"),
     }
     crate::say!("  report   {}", shown(&summary.report));

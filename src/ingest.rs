@@ -43,7 +43,7 @@ use crate::{
     db::{Db, DbError, LedgerEntry, LedgerRun, Touched, Tx},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
-    outcome::{FileOutcome, Totals},
+    outcome::{self, FileOutcome, Tense, Totals},
     output::{
         atomic::{self, Namer},
         naming,
@@ -75,6 +75,9 @@ pub struct RunSummary {
     pub status: RunStatus,
     /// Line and effect counts, when lines were read.
     pub totals: Option<Totals>,
+    /// The counts in one line (`outcome::summary`), when lines were read: what was done, or
+    /// for a simulation or a held file what would be.
+    pub summary: Option<String>,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
     /// Outputs that could not be put in place after the file was applied.
@@ -407,7 +410,7 @@ enum Verdict<'a> {
     /// The database refused the file; everything rolled back.
     RolledBack(String),
     /// The same bytes were applied by an earlier run.
-    Duplicate(LedgerRun),
+    Duplicate(Box<LedgerRun>),
     /// Applied (or simulated) line by line.
     Applied {
         outcome: &'a FileOutcome,
@@ -450,6 +453,17 @@ impl Verdict<'_> {
             Verdict::Applied { outcome, .. } | Verdict::Held { outcome, .. } => Some(outcome),
             _ => None,
         }
+    }
+
+    /// The counts in one line: a held file's, and a simulation's, say what would be done.
+    fn summary(&self, kind: FileKind, simulation: bool) -> Option<String> {
+        let tense = match self {
+            Verdict::Held { .. } => Tense::Would,
+            _ if simulation => Tense::Would,
+            _ => Tense::Done,
+        };
+        self.outcome()
+            .map(|outcome| outcome::summary(&outcome.totals(), kind, tense))
     }
 }
 
@@ -518,7 +532,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     let verdict = match &parsed {
         Err(problem) => Verdict::Rejected(problem.clone()),
         Ok(_) if earlier.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
-            Verdict::Duplicate(earlier.clone().expect("checked"))
+            Verdict::Duplicate(Box::new(earlier.clone().expect("checked")))
         }
         Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
             Ok(Ok(outcome)) => {
@@ -665,6 +679,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             .as_ref()
             .map(|path| path.display().to_string()),
         error: error.clone(),
+        summary: verdict.summary(claim.kind, false),
     };
     let recorded = tx.record_run(&entry).await;
     let run_id = match recorded {
@@ -818,6 +833,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     let summary = RunSummary {
         status,
         totals: report.totals,
+        summary: entry.summary.clone(),
         error,
         problems,
         report: report_path,
@@ -1128,6 +1144,7 @@ impl<'a> Run<'a> {
         let summary = RunSummary {
             status,
             totals: report.totals,
+            summary: verdict.summary(self.kind, self.simulation),
             error,
             problems: Vec::new(),
             report: report_path,
@@ -1156,12 +1173,14 @@ fn log_finished(summary: &RunSummary, simulation: bool) {
             changed = totals.map_or(0, |totals| totals.changed),
             unchanged = totals.map_or(0, |totals| totals.unchanged),
             failed = totals.map_or(0, |totals| totals.failed),
+            summary = summary.summary.as_deref().unwrap_or_default(),
             report = %report,
             "File finished"
         ),
         (RunStatus::Held, true) => warn!(
             run = summary.run,
             simulation,
+            summary = summary.summary.as_deref().unwrap_or_default(),
             report = %report,
             held = %summary.held.as_ref().map(|path| path.display().to_string()).unwrap_or_default(),
             "File held for approval: {}",

@@ -220,15 +220,19 @@ async fn print_runs(db: &Db, runs: u32) {
                 } else {
                     String::new()
                 };
+                // Runs recorded before the ledger kept a summary show their three counts.
+                let counts = run.summary.clone().unwrap_or_else(|| {
+                    format!(
+                        "{} lines, {} changed, {} failed",
+                        run.lines, run.changed, run.failed
+                    )
+                });
                 crate::say!(
-                    "  #{:<5} {}  {}  {} ({} lines, {} changed, {} failed{lineage})  report {}",
+                    "  #{:<5} {}  {}  {} ({counts}{lineage})  report {}",
                     run.id,
                     show_ms(run.finished_at),
                     run.name,
                     run.outcome,
-                    run.lines,
-                    run.changed,
-                    run.failed,
                     run.report
                 );
             }

@@ -55,6 +55,8 @@ pub struct LedgerEntry {
     pub tryback: Option<String>,
     /// Why the file was refused, rolled back or held.
     pub error: Option<String>,
+    /// What it did, in one line (`outcome::summary`).
+    pub summary: Option<String>,
 }
 
 /// A run that held its file for approval.
@@ -101,6 +103,10 @@ pub struct LedgerRun {
     pub tryback: Option<String>,
     /// The process that applied it.
     pub host: String,
+    /// What it did, in one line; `None` for runs recorded before the ledger had the column.
+    pub summary: Option<String>,
+    /// For a tryback, the run that wrote it.
+    pub parent: Option<i64>,
 }
 
 /// Outcomes whose effects are in the database. A `held` file's are not: the same bytes
@@ -108,7 +114,13 @@ pub struct LedgerRun {
 const APPLIED: &str = "'success', 'partial'";
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
-                       failedcount, generation, report, kept, tryback, host";
+                       failedcount, generation, report, kept, tryback, host, summary, parentid";
+
+/// Columns added after the ledger's first release, with their definitions: created with the
+/// table, and added to an older table on first use.
+fn added_columns(text_type: &str) -> [(&'static str, String); 1] {
+    [("summary", format!("summary {text_type}"))]
+}
 
 fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
     Ok(LedgerRun {
@@ -126,6 +138,8 @@ fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
         kept: optional_text(row, 11)?,
         tryback: optional_text(row, 12)?,
         host: text(row, 13)?,
+        summary: optional_text(row, 14)?,
+        parent: optional_int(row, 15)?,
     })
 }
 
@@ -139,6 +153,11 @@ impl Db {
             Backend::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
             Backend::Mysql => ("id BIGINT AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
         };
+        let added: Vec<String> = added_columns(dialect.long_text())
+            .into_iter()
+            .map(|(_, definition)| format!(", {definition}"))
+            .collect();
+        let added = added.concat();
         let inline_indexes = if dialect.backend == Backend::Mysql {
             ", INDEX {moodlesync_ledger}_sha_ix (sha256), INDEX {moodlesync_ledger}_tbn_ix (trybackname)"
         } else {
@@ -168,7 +187,7 @@ impl Db {
                  kept {text_type}, \
                  tryback {text_type}, \
                  trybackname VARCHAR(255), \
-                 error {text_type}{inline_indexes})"
+                 error {text_type}{added}{inline_indexes})"
             )),
             dialect.sql(
                 "CREATE TABLE IF NOT EXISTS {moodlesync_lock} (\
@@ -198,7 +217,7 @@ impl Db {
                 }
             }
             match failed {
-                None => return Ok(()),
+                None => return self.add_missing_columns().await,
                 Some(error) if attempt < 3 => {
                     tracing::debug!("creating the ledger tables, attempt {attempt}: {error}");
                     attempt += 1;
@@ -209,6 +228,31 @@ impl Db {
                 }
             }
         }
+    }
+
+    /// Adds to a ledger created by an earlier version the columns it lacks. SQLite and MySQL
+    /// cannot add a column only if it is missing: each is looked for first, and an addition that
+    /// fails is fine when the column is there afterwards (another process added it meanwhile).
+    async fn add_missing_columns(&self) -> Result<(), DbError> {
+        let dialect = self.dialect();
+        for (column, definition) in added_columns(dialect.long_text()) {
+            let probe = dialect.sql(&format!(
+                "SELECT {column} FROM {{moodlesync_ledger}} WHERE 1 = 0"
+            ));
+            if query(probe.clone()).fetch_all(self.pool()).await.is_ok() {
+                continue;
+            }
+            let added = query(dialect.add_column("moodlesync_ledger", &definition))
+                .execute(self.pool())
+                .await;
+            if let Err(error) = added
+                && query(probe).fetch_all(self.pool()).await.is_err()
+            {
+                return Err(error).doing("adding a column to moodle-sync's ledger");
+            }
+            tracing::info!(column, "Ledger column added");
+        }
+        Ok(())
     }
 
     /// Succeeds when the database answers.
@@ -325,10 +369,10 @@ impl Tx {
     /// tryback is dropped again.
     pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
         let by_name = self.dialect.sql(&format!(
-            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE trybackname = ? ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? ORDER BY id DESC LIMIT 1"
         ));
         let by_id = self.dialect.sql(&format!(
-            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE id = ?"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE id = ?"
         ));
         let mut lineage = Vec::new();
         let mut row = query(by_name)
@@ -340,8 +384,9 @@ impl Tx {
         while let Some(found) = row.take()
             && lineage.len() < 100
         {
-            lineage.push(run(&found).doing("reading the ledger")?);
-            let parent = optional_int(&found, 14).doing("reading the ledger")?;
+            let found = run(&found).doing("reading the ledger")?;
+            let parent = found.parent;
+            lineage.push(found);
             if let Some(parent) = parent {
                 row = query(by_id.clone())
                     .bind(parent)
@@ -358,8 +403,8 @@ impl Tx {
         let sql = self.dialect.insert_returning_id(
             "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
              finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
-             generation, report, reportjson, kept, tryback, trybackname, error) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             generation, report, reportjson, kept, tryback, trybackname, error, summary) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let tryback_name = entry.tryback.as_deref().and_then(|path| {
@@ -388,7 +433,8 @@ impl Tx {
             .bind(entry.kept.clone())
             .bind(entry.tryback.clone())
             .bind(tryback_name)
-            .bind(entry.error.clone());
+            .bind(entry.error.clone())
+            .bind(entry.summary.clone());
         super::database::insert_id(self, insert).await
     }
 }
