@@ -515,7 +515,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         let earlier = if sha256.is_empty() {
             None
         } else {
-            tx.applied_run(&sha256).await?
+            tx.earlier_run(&sha256).await?
         };
         Ok::<_, DbError>((lineage, earlier))
     }
@@ -528,11 +528,17 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         }
     };
 
+    // Only a run that applied every line makes the same bytes a duplicate; after any other,
+    // they are applied again, and the report names the run they repeat.
+    let (applied_before, repeats) = match earlier {
+        Some(earlier) if earlier.applied_every_line() => (Some(earlier), None),
+        other => (None, other),
+    };
     let applied;
     let verdict = match &parsed {
         Err(problem) => Verdict::Rejected(problem.clone()),
-        Ok(_) if earlier.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
-            Verdict::Duplicate(Box::new(earlier.clone().expect("checked")))
+        Ok(_) if applied_before.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
+            Verdict::Duplicate(Box::new(applied_before.clone().expect("checked")))
         }
         Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
             Ok(Ok(outcome)) => {
@@ -573,7 +579,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             }
         },
     };
-    if let (Some(earlier), Verdict::Applied { .. }) = (&earlier, &verdict) {
+    if let (Some(earlier), Verdict::Applied { .. }) = (&applied_before, &verdict) {
         run.notes.push(format!(
             "the same bytes were applied before, by run #{} ({}); [watch] duplicates = \"apply\" or `run` applied them again",
             earlier.id, earlier.name
@@ -697,14 +703,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         ancestors: lineage.iter().map(|run| run.id).collect(),
         generation_limit_reached: limit_reached && tryback_bytes.is_some(),
         duplicate_of: match &verdict {
-            Verdict::Duplicate(earlier) => Some(EarlierRun {
-                run: earlier.id,
-                name: earlier.name.clone(),
-                finished_at: show_ms(earlier.finished_at),
-                report: earlier.report.clone(),
-            }),
+            Verdict::Duplicate(earlier) => Some(earlier_run(earlier)),
             _ => None,
         },
+        repeats: repeats.as_ref().map(earlier_run),
     };
 
     // Stage the outputs, then commit.
@@ -927,6 +929,17 @@ struct Names {
     report_json: PathBuf,
     input: Option<PathBuf>,
     tryback: Option<PathBuf>,
+}
+
+/// An earlier run of the same bytes, as a report names it.
+fn earlier_run(earlier: &LedgerRun) -> EarlierRun {
+    EarlierRun {
+        run: earlier.id,
+        name: earlier.name.clone(),
+        outcome: earlier.outcome.clone(),
+        finished_at: show_ms(earlier.finished_at),
+        report: earlier.report.clone(),
+    }
 }
 
 /// The ledger's word for a status.

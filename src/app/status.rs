@@ -93,19 +93,29 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
             ),
             State::Writing => "being written: a process still holds it open for writing".to_owned(),
             State::Ready | State::Ignored => {
-                let duplicate = match &db {
+                let earlier = match &db {
                     Some(db) => match claim::sha256_of(&candidate.path(spool)) {
-                        Ok(sha) => db.applied_run(&sha).await.ok().flatten(),
+                        Ok(sha) => db.earlier_run(&sha).await.ok().flatten(),
                         Err(_) => None,
                     },
                     None => None,
                 };
-                match (duplicate, settings.duplicates) {
-                    (Some(earlier), crate::spool::DuplicatePolicy::Skip) => format!(
-                        "duplicate: run #{} applied the same bytes ({}, {}); it will be archived, not applied",
+                match (earlier, settings.duplicates) {
+                    (Some(earlier), crate::spool::DuplicatePolicy::Skip)
+                        if earlier.applied_every_line() =>
+                    {
+                        format!(
+                            "duplicate: run #{} applied every line of the same bytes ({}, {}); it will be archived, not applied",
+                            earlier.id,
+                            earlier.name,
+                            show_ms(earlier.finished_at)
+                        )
+                    }
+                    (Some(earlier), _) if !earlier.applied_every_line() => format!(
+                        "ready: a {} file, taken next; it repeats run #{} ({}), which did not apply every line",
+                        candidate.kind.map(|kind| kind.name()).unwrap_or("?"),
                         earlier.id,
-                        earlier.name,
-                        show_ms(earlier.finished_at)
+                        earlier.outcome
                     ),
                     _ => format!(
                         "ready: a {} file, taken next",

@@ -109,9 +109,8 @@ pub struct LedgerRun {
     pub parent: Option<i64>,
 }
 
-/// Outcomes whose effects are in the database. A `held` file's are not: the same bytes
-/// dropped again are held again, and applied once approved.
-const APPLIED: &str = "'success', 'partial'";
+/// The outcomes of runs that tried to apply a file (not `duplicate`, which skipped one).
+const TRIED: &str = "'success', 'partial', 'rejected', 'rolled_back', 'held'";
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
                        failedcount, generation, report, kept, tryback, host, summary, parentid";
@@ -120,6 +119,15 @@ const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount
 /// table, and added to an older table on first use.
 fn added_columns(text_type: &str) -> [(&'static str, String); 1] {
     [("summary", format!("summary {text_type}"))]
+}
+
+impl LedgerRun {
+    /// Whether the run applied every line of its file: the same bytes are then a duplicate. A
+    /// run with failed lines, a rejected, rolled back or held one did not, and the same bytes
+    /// are applied again.
+    pub fn applied_every_line(&self) -> bool {
+        self.outcome == "success"
+    }
 }
 
 fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
@@ -301,10 +309,11 @@ impl Db {
             .doing("reading the ledger")
     }
 
-    /// The first run that applied these bytes, outside any transaction (for `status`).
-    pub async fn applied_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+    /// The last run that tried to apply these bytes, outside any transaction (for `status`):
+    /// see [`Tx::earlier_run`].
+    pub async fn earlier_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect().sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
         ));
         let row = query(sql)
             .bind(sha256.to_owned())
@@ -349,10 +358,13 @@ impl Tx {
             .doing("reading the ledger")
     }
 
-    /// The first run that applied these bytes.
-    pub async fn applied_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+    /// The last run that tried to apply these bytes (applied, partly applied, rejected, rolled
+    /// back or held; not a duplicate, which skipped them). The bytes are a duplicate only when
+    /// it applied every line ([`LedgerRun::applied_every_line`]); otherwise they are applied
+    /// again, and their report names it.
+    pub async fn earlier_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
         ));
         let row = query(sql)
             .bind(sha256.to_owned())

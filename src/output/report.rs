@@ -143,6 +143,9 @@ pub struct LedgerInfo {
     pub generation_limit_reached: bool,
     /// For a duplicate: the run that applied the same bytes.
     pub duplicate_of: Option<EarlierRun>,
+    /// For bytes applied again: the earlier run of the same bytes, which did not apply every
+    /// line (lines failed, or the file was rejected, rolled back or held).
+    pub repeats: Option<EarlierRun>,
 }
 
 /// A run of the same bytes, named in a duplicate's report.
@@ -152,6 +155,8 @@ pub struct EarlierRun {
     pub run: i64,
     /// The file's name then.
     pub name: String,
+    /// How it ended (`success`, `partial`, `rejected`, `rolled_back`, `held`).
+    pub outcome: String,
     /// When it was applied (RFC 3339).
     pub finished_at: String,
     /// Its report.
@@ -533,6 +538,20 @@ impl<'a> Report<'a> {
                     &format!(
                         "run #{} applied the same bytes ({}, {}); its report: {}",
                         earlier.run, earlier.name, earlier.finished_at, earlier.report
+                    ),
+                )?;
+            }
+            if let Some(earlier) = &ledger.repeats {
+                field(
+                    out,
+                    "Repeats",
+                    &format!(
+                        "run #{} of the same bytes ({}, {}, {}) did not apply every line, so they were taken again rather than skipped; its report: {}",
+                        earlier.run,
+                        earlier.outcome,
+                        earlier.name,
+                        earlier.finished_at,
+                        earlier.report
                     ),
                 )?;
             }
