@@ -1,6 +1,7 @@
 //! The commands: what `init`, `run`, `approve`, `watch` and `status` do with a loaded
 //! configuration. The only module, with `main`, that prints to the console, and the only one
-//! that spawns long-lived tasks (the service loop of `watch`).
+//! that spawns long-lived tasks (the service loop of `watch`, its heartbeat, the NetYpareo
+//! scheduler).
 
 use std::path::Path;
 
@@ -23,7 +24,8 @@ use crate::{
     ingest::{self, RunOptions, RunSummary},
     output::{atomic, naming, report::RunStatus},
     spool::{
-        claim::Workspace,
+        claim::{self, Workspace},
+        heartbeat::{self, Activity, DatabaseState},
         service::{Service, settle_claim},
     },
     telemetry,
@@ -105,27 +107,52 @@ async fn watch(config: Config) -> Result<(), Fatal> {
     }
     let token = CancellationToken::new();
     let signals = tokio::spawn(stop_signal(token.clone()));
-    let Some(db) = connect_when_ready(&config, &token).await? else {
-        return Ok(());
-    };
+    // The work folder first: its heartbeat tells `status` that a service runs, also while it
+    // waits for the database.
     let workspace = Workspace::open(&paths.spool)
         .map_err(|source| Fatal::io("cannot open the work folder in", &paths.spool, source))?;
+    let (activity, beats) = tokio::sync::watch::channel(Activity::default());
+    let tracker = TaskTracker::new();
+    // The heartbeat stops with the service loop (after the file in progress), or here if the
+    // loop never starts; it is awaited before the work folder is removed.
+    let beat_stop = CancellationToken::new();
+    let beating = tracker.spawn(heartbeat::beat(
+        workspace.dir().to_path_buf(),
+        claim::now_ms(),
+        beats,
+        beat_stop.clone(),
+    ));
+    let db = match connect_when_ready(&config, &token, &activity).await {
+        Ok(Some(db)) => db,
+        other => {
+            beat_stop.cancel();
+            let _ = beating.await;
+            return other.map(|_| ());
+        }
+    };
+    activity.send_modify(|activity| activity.database = DatabaseState::answers());
     let deadline = config.watch.shutdown_timeout;
     let service = std::sync::Arc::new(Service {
         config: config.clone(),
         db: db.clone(),
         workspace,
+        activity,
     });
-    let tracker = TaskTracker::new();
     let loop_token = token.clone();
     let running = std::sync::Arc::clone(&service);
-    let handle = tracker.spawn(async move { running.run(loop_token).await });
+    let handle = tracker.spawn(async move {
+        let _stop_beating = beat_stop.drop_guard();
+        running.run(loop_token).await
+    });
     if !config.netypareo.is_empty() {
         tracker.spawn(netypareo::run_schedules(config.clone(), token.clone()));
     }
     tracker.close();
     token.cancelled().await;
     signals.abort();
+    service
+        .activity
+        .send_modify(|activity| activity.stopping = true);
     info!(
         deadline_s = deadline.as_secs(),
         "Stopping: finishing the file in progress"
@@ -143,6 +170,7 @@ async fn watch(config: Config) -> Result<(), Fatal> {
             warn!("The file in progress did not finish within the deadline; rolling it back");
             handle.abort();
             let _ = handle.await;
+            let _ = beating.await;
             // Closing waits for the abandoned connection, which may never come back (seen on
             // MariaDB): give it a moment, then go on; the server rolls back when the process
             // exits, and the ledger's lock makes the settling below wait for that anyway.
@@ -207,6 +235,7 @@ async fn stop_signal(token: CancellationToken) {
 async fn connect_when_ready(
     config: &Config,
     token: &CancellationToken,
+    activity: &tokio::sync::watch::Sender<Activity>,
 ) -> Result<Option<Db>, Fatal> {
     let target = &config.database.target;
     if let DbTarget::Sqlite { .. } = target {
@@ -231,6 +260,9 @@ async fn connect_when_ready(
                 if !logged {
                     warn!("The database cannot be reached ({problem}); retrying");
                     logged = true;
+                    activity.send_modify(|activity| {
+                        activity.database = DatabaseState::unreachable(&problem.to_string());
+                    });
                 }
             }
             Err(other) => return Err(other),

@@ -345,10 +345,13 @@ impl Run<'_> {
             .say(format!("Reading {} records...", definitions.len()));
         let path = self.cache_path();
         let bytes = serde_json::to_vec_pretty(&definitions).expect("plain data serializes");
-        replace(&path, &bytes).map_err(|source| PartError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)
+            .and_then(|()| atomic::replace(&path, &bytes))
+            .map_err(|source| PartError::Write {
+                path: path.clone(),
+                source,
+            })?;
         Ok(definitions)
     }
 
@@ -724,17 +727,4 @@ fn dated(path: &str, from: NaiveDate, to: NaiveDate) -> Vec<String> {
                 .replace("{to}", &path_date(to))
         })
         .collect()
-}
-
-/// Replaces the file at `path` with `bytes`, atomically (a state file, not an output).
-fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder)?;
-    let temporary = folder.join(format!(
-        ".{}.tmp",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::File::open(&temporary)?.sync_all()?;
-    std::fs::rename(&temporary, path)
 }

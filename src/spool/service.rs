@@ -22,6 +22,7 @@ use tracing::{error, info, warn};
 
 use super::{
     claim::{Claim, PutBack, Workspace},
+    heartbeat::{self, Activity, DatabaseState, FileInProgress},
     scan::{self, Candidate, Rules, Tracker},
     watcher::{self, Watching},
 };
@@ -39,6 +40,8 @@ pub struct Service {
     pub db: Db,
     /// This process's work folder.
     pub workspace: Workspace,
+    /// What the loop is doing, for the heartbeat (`spool::heartbeat`).
+    pub activity: tokio::sync::watch::Sender<Activity>,
 }
 
 /// What became of a ready file.
@@ -79,6 +82,17 @@ impl Service {
             "Watching the spool ({})",
             hints.reason
         );
+        self.activity.send_modify(|activity| {
+            activity.watching = Some(heartbeat::Watching {
+                mode: settings.mode.name().to_owned(),
+                how: match hints.watching {
+                    Watching::Events => "events",
+                    Watching::Poll => "poll",
+                }
+                .to_owned(),
+                reason: hints.reason.clone(),
+            });
+        });
         let rules = Rules {
             ignore: &settings.ignore,
             routing: &config.routing,
@@ -126,6 +140,8 @@ impl Service {
             if health == Health::Down {
                 info!("The database answers again; taking files");
                 health = Health::Up;
+                self.activity
+                    .send_modify(|activity| activity.database = DatabaseState::answers());
             }
             backoff = Duration::from_secs(1);
 
@@ -253,7 +269,16 @@ impl Service {
             // A held file is approved by `moodle-sync approve`, never by the service.
             approved: false,
         };
-        match ingest::take(&taker, &claim).await {
+        self.activity.send_modify(|activity| {
+            activity.file = Some(FileInProgress {
+                name: claim.name.clone(),
+                claim: claim.id.clone(),
+                since: claim.claimed_at,
+            });
+        });
+        let processed = ingest::take(&taker, &claim).await;
+        self.activity.send_modify(|activity| activity.file = None);
+        match processed {
             Processed::Done(summary) => {
                 if !summary.problems.is_empty() {
                     // Outputs could not all be put in place: settled again later.
@@ -278,6 +303,8 @@ impl Service {
         if *health == Health::Up {
             warn!("The database cannot be used ({problem}); files stay in the spool, retrying");
             *health = Health::Down;
+            self.activity
+                .send_modify(|activity| activity.database = DatabaseState::unreachable(problem));
         }
     }
 
