@@ -55,7 +55,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     let _guard = telemetry::init(cli.log_format, files);
     match cli.command {
         Command::Watch => watch(config).await.map(|()| 0),
-        Command::Status { runs } => status::print(&config, runs).await.map(|()| 0),
+        Command::Status { runs, json } => status::print(&config, runs, json).await.map(|()| 0),
         Command::Netypareo { command } => netypareo::run(&config, command).await,
         Command::Init { demo } => init(&config, demo).await.map(|()| 0),
         Command::Run {

@@ -72,11 +72,18 @@ pub enum Command {
         #[command(subcommand)]
         command: NetypareoCommand,
     },
-    /// Show the spool: files waiting and why, files in progress, the last runs.
+    /// Show whether a service runs (on each host: pid, start, last heartbeat), the files
+    /// waiting and why, uploads still arriving, files in progress, the failed and held files
+    /// with why and the command to act on each, NetYpareo's next runs and last pulls, and the
+    /// last runs.
     Status {
         /// How many of the last runs to show.
         #[arg(long, default_value_t = 10)]
         runs: u32,
+        /// The same as JSON (a `version` field, then every section), for scripts and
+        /// monitoring; see docs/watch.md for its fields.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -455,9 +455,19 @@ impl Verdict<'_> {
         }
     }
 
-    /// The counts in one line: a held file's, and a simulation's, say what would be done.
+    /// The counts in one line: a held file's, and a simulation's, say what would be done; a
+    /// file that applied nothing says so.
     fn summary(&self, kind: FileKind, simulation: bool) -> Option<String> {
         let tense = match self {
+            Verdict::Rejected(_) | Verdict::RolledBack(_) => {
+                return Some("nothing applied".into());
+            }
+            Verdict::Duplicate(earlier) => {
+                return Some(format!(
+                    "nothing applied: run #{} applied every line of the same bytes",
+                    earlier.id
+                ));
+            }
             Verdict::Held { .. } => Tense::Would,
             _ if simulation => Tense::Would,
             _ => Tense::Done,

@@ -59,17 +59,27 @@ pub struct LedgerEntry {
     pub summary: Option<String>,
 }
 
-/// A run that held its file for approval.
+/// The run that put a file of the failed or held area there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeldRun {
+pub struct KeptRun {
     /// The ledger id: run #id.
     pub id: i64,
-    /// When it was held, in Unix milliseconds.
+    /// How it ended.
+    pub outcome: String,
+    /// When, in Unix milliseconds.
     pub finished_at: i64,
-    /// Where the file was put in the held area.
+    /// Why it was refused or held.
+    pub error: Option<String>,
+    /// Its text report.
+    pub report: Option<String>,
+    /// Where it kept its input.
     pub kept: Option<String>,
-    /// Why it was held.
-    pub reason: Option<String>,
+    /// Where it wrote its tryback.
+    pub tryback: Option<String>,
+    /// Its tryback generation.
+    pub generation: u32,
+    /// Its failed lines.
+    pub failed: u64,
 }
 
 /// A run found in the ledger.
@@ -287,26 +297,56 @@ impl Db {
             .doing("reading the ledger")
     }
 
-    /// The runs that held their file, newest first (at most `limit`), for `status`.
-    pub async fn held_runs(&self, limit: u32) -> Result<Vec<HeldRun>, DbError> {
-        let sql = self.dialect().sql(&format!(
-            "SELECT id, finishedat, kept, error FROM {{moodlesync_ledger}} WHERE outcome = 'held' ORDER BY id DESC LIMIT {limit}"
-        ));
+    /// The last run that put a file named `file_name` where it is kept (its `kept` input, or
+    /// its `tryback`), for `status` to say why a file of the failed or held area is there.
+    /// Matched on the name alone, so that a configuration given by another path finds it.
+    pub async fn run_keeping(&self, file_name: &str) -> Result<Option<KeptRun>, DbError> {
+        let escaped: String = file_name
+            .chars()
+            .flat_map(|c| match c {
+                '!' | '%' | '_' => vec!['!', c],
+                other => vec![other],
+            })
+            .collect();
+        let sql = self.dialect().sql(
+            "SELECT id, outcome, finishedat, error, report, kept, tryback, generation, failedcount \
+             FROM {moodlesync_ledger} WHERE kept LIKE ? ESCAPE '!' OR tryback LIKE ? ESCAPE '!' \
+             ORDER BY id DESC",
+        );
+        let pattern = format!("%{escaped}");
         let rows = query(sql)
+            .bind(pattern.clone())
+            .bind(pattern)
             .fetch_all(self.pool())
             .await
             .doing("reading the ledger")?;
-        rows.iter()
-            .map(|row| {
-                Ok(HeldRun {
-                    id: int(row, 0)?,
-                    finished_at: int(row, 1)?,
-                    kept: optional_text(row, 2)?,
-                    reason: optional_text(row, 3)?,
-                })
+        let named = |path: &Option<String>| {
+            path.as_deref().is_some_and(|path| {
+                std::path::Path::new(path)
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy() == file_name)
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .doing("reading the ledger")
+        };
+        for row in &rows {
+            let found = (|| {
+                Ok::<_, sqlx::Error>(KeptRun {
+                    id: int(row, 0)?,
+                    outcome: text(row, 1)?,
+                    finished_at: int(row, 2)?,
+                    error: optional_text(row, 3)?,
+                    report: optional_text(row, 4)?,
+                    kept: optional_text(row, 5)?,
+                    tryback: optional_text(row, 6)?,
+                    generation: u32::try_from(int(row, 7)?).unwrap_or(0),
+                    failed: u64::try_from(int(row, 8)?).unwrap_or(0),
+                })
+            })()
+            .doing("reading the ledger")?;
+            if named(&found.kept) || named(&found.tryback) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
     /// The last run that tried to apply these bytes, outside any transaction (for `status`):

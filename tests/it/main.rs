@@ -11,5 +11,6 @@ mod input;
 mod netypareo;
 mod run;
 mod seed;
+mod status;
 mod user;
 mod watch;
