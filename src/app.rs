@@ -1,4 +1,4 @@
-//! The commands: what `init`, `run`, `approve`, `watch` and `status` do with a loaded
+//! The commands: what `init`, `run`, `approve`, `retry`, `discard`, `watch` and `status` do with a loaded
 //! configuration. The only module, with `main`, that prints to the console, and the only one
 //! that spawns long-lived tasks (the service loop of `watch`, its heartbeat, the NetYpareo
 //! scheduler).
@@ -22,6 +22,7 @@ use crate::{
     db::{self, Db, DbTarget},
     error::Fatal,
     ingest::{self, RunOptions, RunSummary},
+    manage,
     output::{atomic, naming, report::RunStatus},
     spool::{
         claim::{self, Workspace},
@@ -70,6 +71,51 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             let summary = summary?;
             print_summary(&file, &summary, dry_run);
             Ok(summary.exit_code())
+        }
+        Command::Retry { file } => {
+            let db = connect(&config).await?;
+            let retried = manage::retry(&config, &db, &file).await;
+            db.close().await;
+            let retried = retried?;
+            crate::say!(
+                "{}: back in the spool as {}{}",
+                shown(&retried.from),
+                shown(&retried.to),
+                match retried.of_run {
+                    Some(run) if retried.tryback => format!(" (the tryback of run #{run})"),
+                    Some(run) => format!(" (retry of run #{run})"),
+                    None => String::new(),
+                }
+            );
+            crate::say!(
+                "  next     `moodle-sync watch` takes it (`moodle-sync status` shows it waiting), or `moodle-sync run {}` applies it now",
+                shown(&retried.to)
+            );
+            if let Some(problem) = &retried.left_behind {
+                crate::say_err!("moodle-sync: retried, but {problem}");
+            }
+            Ok(0)
+        }
+        Command::Discard { file } => {
+            let db = connect(&config).await?;
+            let discarded = manage::discard(&config, &db, &file).await;
+            db.close().await;
+            let discarded = discarded?;
+            crate::say!(
+                "{}: discarded by {}, never applied{}",
+                shown(&discarded.from),
+                discarded.by,
+                discarded
+                    .held_by
+                    .map(|run| format!(" (held by run #{run})"))
+                    .unwrap_or_default()
+            );
+            crate::say!("  kept     {}", shown(&discarded.to));
+            crate::say!("  report   {}", shown(&discarded.report));
+            if let Some(problem) = &discarded.left_behind {
+                crate::say_err!("moodle-sync: discarded, but {problem}");
+            }
+            Ok(0)
         }
         Command::Approve { file, kind, force } => {
             if !force {

@@ -63,6 +63,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Put a file that was not applied back into the spool, to be taken again: a file of the
+    /// failed folder (`[paths] failed`; fix it, or what it needs, first) under the name it was
+    /// dropped with, or a tryback (in the reports or failed folder) under its own. A name taken
+    /// in the spool gets a suffix that still routes. The ledger records the retry, and the run
+    /// that takes the file names the run it retries.
+    Retry {
+        /// The file, in the failed folder, or a tryback in the reports or failed folder.
+        file: PathBuf,
+    },
+    /// End a held file without applying it: it moves to the discarded folder (`[paths]
+    /// discarded`), byte for byte, with a report saying who discarded it and when, and the
+    /// ledger records it. `status` no longer lists it.
+    Discard {
+        /// The held file (in the held folder, `[paths] held`).
+        file: PathBuf,
+    },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
     Watch,

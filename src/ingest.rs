@@ -48,8 +48,8 @@ use crate::{
         atomic::{self, Namer},
         naming,
         report::{
-            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RunStatus,
-            SettingsInfo,
+            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RetryInfo,
+            RunStatus, SettingsInfo,
         },
         tryback,
     },
@@ -521,16 +521,17 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         Err(error) => return Processed::Retry(error.to_string()),
     };
     let looked_up = async {
-        let lineage = tx.tryback_lineage(&claim.name).await?;
+        // A file put back by `moodle-sync retry`, or a tryback dropped again.
+        let (lineage, retry) = tx.lineage(&claim.name).await?;
         let earlier = if sha256.is_empty() {
             None
         } else {
             tx.earlier_run(&sha256).await?
         };
-        Ok::<_, DbError>((lineage, earlier))
+        Ok::<_, DbError>((lineage, retry, earlier))
     }
     .await;
-    let (lineage, earlier) = match looked_up {
+    let (lineage, retry, earlier) = match looked_up {
         Ok(found) => found,
         Err(error) => {
             let _ = tx.rollback().await;
@@ -696,6 +697,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             .map(|path| path.display().to_string()),
         error: error.clone(),
         summary: verdict.summary(claim.kind, false),
+        of_run: retry.as_ref().and_then(|retry| retry.of_run),
     };
     let recorded = tx.record_run(&entry).await;
     let run_id = match recorded {
@@ -717,6 +719,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             _ => None,
         },
         repeats: repeats.as_ref().map(earlier_run),
+        retry: retry.as_ref().map(|retry| RetryInfo {
+            record: retry.id,
+            of_run: retry.of_run,
+        }),
     };
 
     // Stage the outputs, then commit.

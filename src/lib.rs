@@ -9,6 +9,7 @@
 //!   backends apart.
 //! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
 //! - [`ingest`]: one file from start to end, in one database transaction.
+//! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
 //! - [`app`], [`cli`], [`config`], [`telemetry`]: the program around it.
 //! - [`error`], [`outcome`]: the error tiers and what a file did, shared by all.
@@ -25,6 +26,7 @@ pub mod db;
 pub mod error;
 pub mod ingest;
 pub mod input;
+pub mod manage;
 pub mod netypareo;
 pub mod outcome;
 pub mod output;

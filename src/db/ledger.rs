@@ -57,6 +57,9 @@ pub struct LedgerEntry {
     pub error: Option<String>,
     /// What it did, in one line (`outcome::summary`).
     pub summary: Option<String>,
+    /// The run this row acts on: for a `retried` or `discarded` row, the run whose kept file
+    /// it put back or ended; for the run of a retried file, the run it retries.
+    pub of_run: Option<i64>,
 }
 
 /// The run that put a file of the failed or held area there.
@@ -80,6 +83,10 @@ pub struct KeptRun {
     pub generation: u32,
     /// Its failed lines.
     pub failed: u64,
+    /// For a tryback dropped again, the run that wrote it.
+    pub parent: Option<i64>,
+    /// Its kind.
+    pub kind: String,
 }
 
 /// A run found in the ledger.
@@ -117,19 +124,40 @@ pub struct LedgerRun {
     pub summary: Option<String>,
     /// For a tryback, the run that wrote it.
     pub parent: Option<i64>,
+    /// The run it acts on or retries (see [`LedgerEntry::of_run`]).
+    pub of_run: Option<i64>,
+}
+
+/// A `moodle-sync retry` whose file the spool still holds under the name it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRetry {
+    /// The retry's own ledger row.
+    pub id: i64,
+    /// The run whose kept file was put back, if the ledger knew it.
+    pub of_run: Option<i64>,
 }
 
 /// The outcomes of runs that tried to apply a file (not `duplicate`, which skipped one).
 const TRIED: &str = "'success', 'partial', 'rejected', 'rolled_back', 'held'";
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
-                       failedcount, generation, report, kept, tryback, host, summary, parentid";
+                       failedcount, generation, report, kept, tryback, host, summary, parentid, \
+                       ofrun";
 
 /// Columns added after the ledger's first release, with their definitions: created with the
 /// table, and added to an older table on first use.
-fn added_columns(text_type: &str) -> [(&'static str, String); 1] {
-    [("summary", format!("summary {text_type}"))]
+fn added_columns(text_type: &str) -> [(&'static str, String); 2] {
+    [
+        ("summary", format!("summary {text_type}")),
+        ("ofrun", "ofrun BIGINT".to_owned()),
+    ]
 }
+
+/// The outcome of the row `moodle-sync retry` records.
+pub const RETRIED: &str = "retried";
+
+/// The outcome of the row `moodle-sync discard` records.
+pub const DISCARDED: &str = "discarded";
 
 impl LedgerRun {
     /// Whether the run applied every line of its file: the same bytes are then a duplicate. A
@@ -158,6 +186,7 @@ fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
         host: text(row, 13)?,
         summary: optional_text(row, 14)?,
         parent: optional_int(row, 15)?,
+        of_run: optional_int(row, 16)?,
     })
 }
 
@@ -309,8 +338,9 @@ impl Db {
             })
             .collect();
         let sql = self.dialect().sql(
-            "SELECT id, outcome, finishedat, error, report, kept, tryback, generation, failedcount \
-             FROM {moodlesync_ledger} WHERE kept LIKE ? ESCAPE '!' OR tryback LIKE ? ESCAPE '!' \
+            "SELECT id, outcome, finishedat, error, report, kept, tryback, generation, failedcount, \
+             parentid, kind FROM {moodlesync_ledger} \
+             WHERE (kept LIKE ? ESCAPE '!' OR tryback LIKE ? ESCAPE '!') AND outcome <> 'retried' \
              ORDER BY id DESC",
         );
         let pattern = format!("%{escaped}");
@@ -339,6 +369,8 @@ impl Db {
                     tryback: optional_text(row, 6)?,
                     generation: u32::try_from(int(row, 7)?).unwrap_or(0),
                     failed: u64::try_from(int(row, 8)?).unwrap_or(0),
+                    parent: optional_int(row, 9)?,
+                    kind: text(row, 10)?,
                 })
             })()
             .doing("reading the ledger")?;
@@ -417,53 +449,150 @@ impl Tx {
             .doing("reading the ledger")
     }
 
-    /// The run whose tryback bears this name, with its ancestors (parent first), when a
-    /// tryback is dropped again.
-    pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
-        let by_name = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? ORDER BY id DESC LIMIT 1"
-        ));
-        let by_id = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE id = ?"
-        ));
-        let mut lineage = Vec::new();
-        let mut row = query(by_name)
+    /// What the ledger knows of a file's past by its name in the spool: a file put back by
+    /// `moodle-sync retry` (its [`PendingRetry`], and the runs it descends from, parent first),
+    /// else a tryback dropped again (the run that wrote it and that run's ancestors).
+    pub async fn lineage(
+        &mut self,
+        name: &str,
+    ) -> Result<(Vec<LedgerRun>, Option<PendingRetry>), DbError> {
+        match self.pending_retry(name).await? {
+            Some((retry, parent)) => {
+                let lineage = match parent {
+                    Some(parent) => self.ancestry(parent).await?,
+                    None => Vec::new(),
+                };
+                Ok((lineage, Some(retry)))
+            }
+            None => Ok((self.tryback_lineage(name).await?, None)),
+        }
+    }
+
+    /// The retry that gave a file of the spool this name, if no run has taken that file since;
+    /// with the run the file descends from.
+    async fn pending_retry(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<(PendingRetry, Option<i64>)>, DbError> {
+        let sql = self.dialect.sql(
+            "SELECT id, ofrun, parentid FROM {moodlesync_ledger} \
+             WHERE trybackname = ? AND outcome = 'retried' ORDER BY id DESC LIMIT 1",
+        );
+        let row = query(sql)
             .bind(name.to_owned())
             .fetch_optional(&mut *self.transaction)
             .await
             .doing("reading the ledger")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (id, of_run, parent) = (|| {
+            Ok::<_, sqlx::Error>((
+                int(&row, 0)?,
+                optional_int(&row, 1)?,
+                optional_int(&row, 2)?,
+            ))
+        })()
+        .doing("reading the ledger")?;
+        // Taken since: a run of that name recorded after the retry.
+        let taken = self.dialect.sql(
+            "SELECT COUNT(*) FROM {moodlesync_ledger} WHERE id > ? AND name = ? \
+             AND outcome NOT IN ('retried', 'discarded')",
+        );
+        let row = query(taken)
+            .bind(id)
+            .bind(name.to_owned())
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        if int(&row, 0).doing("reading the ledger")? > 0 {
+            return Ok(None);
+        }
+        Ok(Some((PendingRetry { id, of_run }, parent)))
+    }
+
+    /// The run `id` and its ancestors, parent first.
+    async fn ancestry(&mut self, id: i64) -> Result<Vec<LedgerRun>, DbError> {
+        let by_id = self.dialect.sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE id = ?"
+        ));
+        let mut lineage = Vec::new();
+        let mut next = Some(id);
         // A chain longer than this is a loop in the data, not a lineage.
-        while let Some(found) = row.take()
+        while let Some(id) = next.take()
             && lineage.len() < 100
         {
-            let found = run(&found).doing("reading the ledger")?;
-            let parent = found.parent;
-            lineage.push(found);
-            if let Some(parent) = parent {
-                row = query(by_id.clone())
-                    .bind(parent)
-                    .fetch_optional(&mut *self.transaction)
-                    .await
-                    .doing("reading the ledger")?;
+            let row = query(by_id.clone())
+                .bind(id)
+                .fetch_optional(&mut *self.transaction)
+                .await
+                .doing("reading the ledger")?;
+            if let Some(row) = row {
+                let found = run(&row).doing("reading the ledger")?;
+                next = found.parent;
+                lineage.push(found);
             }
         }
         Ok(lineage)
     }
 
+    /// Records a `moodle-sync retry` or `discard`: its row, whose `trybackname` is the name it
+    /// gave the file in the spool (for a retry, so that the run taking it finds its lineage).
+    pub async fn record_decision(
+        &mut self,
+        entry: &LedgerEntry,
+        spool_name: Option<&str>,
+    ) -> Result<i64, DbError> {
+        self.insert(entry, spool_name.map(str::to_owned)).await
+    }
+
+    /// The run whose tryback bears this name, with its ancestors (parent first), when a
+    /// tryback is dropped again.
+    pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
+        let by_name = self.dialect.sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? AND outcome <> 'retried' ORDER BY id DESC LIMIT 1"
+        ));
+        let row = query(by_name)
+            .bind(name.to_owned())
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let found = run(&row).doing("reading the ledger")?;
+        match found.parent {
+            Some(parent) => {
+                let mut lineage = vec![found];
+                lineage.extend(self.ancestry(parent).await?);
+                Ok(lineage)
+            }
+            None => Ok(vec![found]),
+        }
+    }
+
     /// Records a file; returns its ledger id.
     pub async fn record_run(&mut self, entry: &LedgerEntry) -> Result<i64, DbError> {
-        let sql = self.dialect.insert_returning_id(
-            "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
-             finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
-             generation, report, reportjson, kept, tryback, trybackname, error, summary) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        );
-        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let tryback_name = entry.tryback.as_deref().and_then(|path| {
             std::path::Path::new(path)
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
         });
+        self.insert(entry, tryback_name).await
+    }
+
+    async fn insert(
+        &mut self,
+        entry: &LedgerEntry,
+        tryback_name: Option<String>,
+    ) -> Result<i64, DbError> {
+        let sql = self.dialect.insert_returning_id(
+            "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
+             finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
+             generation, report, reportjson, kept, tryback, trybackname, error, summary, ofrun) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let insert = query(sql)
             .bind(entry.claim.clone())
             .bind(entry.name.clone())
@@ -486,7 +615,8 @@ impl Tx {
             .bind(entry.tryback.clone())
             .bind(tryback_name)
             .bind(entry.error.clone())
-            .bind(entry.summary.clone());
+            .bind(entry.summary.clone())
+            .bind(entry.of_run);
         super::database::insert_id(self, insert).await
     }
 }

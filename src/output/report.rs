@@ -146,6 +146,17 @@ pub struct LedgerInfo {
     /// For bytes applied again: the earlier run of the same bytes, which did not apply every
     /// line (lines failed, or the file was rejected, rolled back or held).
     pub repeats: Option<EarlierRun>,
+    /// For a file put back into the spool by `moodle-sync retry`: that retry.
+    pub retry: Option<RetryInfo>,
+}
+
+/// A file put back into the spool by `moodle-sync retry`, named in the report of its run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryInfo {
+    /// The retry's own ledger row.
+    pub record: i64,
+    /// The run it retries (whose failed input or tryback was put back), if the ledger knew it.
+    pub of_run: Option<i64>,
 }
 
 /// A run of the same bytes, named in a duplicate's report.
@@ -539,6 +550,22 @@ impl<'a> Report<'a> {
                         "run #{} applied the same bytes ({}, {}); its report: {}",
                         earlier.run, earlier.name, earlier.finished_at, earlier.report
                     ),
+                )?;
+            }
+            if let Some(retry) = &ledger.retry {
+                field(
+                    out,
+                    "Retry of",
+                    &match retry.of_run {
+                        Some(run) => format!(
+                            "run #{run}: put back into the spool by moodle-sync retry (ledger #{})",
+                            retry.record
+                        ),
+                        None => format!(
+                            "a file put back into the spool by moodle-sync retry (ledger #{}), of a run the ledger does not know",
+                            retry.record
+                        ),
+                    },
                 )?;
             }
             if let Some(earlier) = &ledger.repeats {

@@ -8,6 +8,7 @@ mod cli;
 mod cohort;
 mod crash;
 mod input;
+mod manage;
 mod netypareo;
 mod run;
 mod seed;

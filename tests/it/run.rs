@@ -440,6 +440,8 @@ dbtest!(a_ledger_of_an_earlier_version_gets_its_new_columns, |env| {
     env.db.ensure_ledger().await.unwrap();
     env.execute("ALTER TABLE {moodlesync_ledger} DROP COLUMN summary")
         .await;
+    env.execute("ALTER TABLE {moodlesync_ledger} DROP COLUMN ofrun")
+        .await;
     env.add_users(&["u1"]).await;
     env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
     let output = env.cli(&["run", "spool/cohorts.csv"]);
@@ -450,11 +452,12 @@ dbtest!(a_ledger_of_an_earlier_version_gets_its_new_columns, |env| {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
-        env.rows("SELECT outcome, summary FROM {moodlesync_ledger}")
+        env.rows("SELECT outcome, summary, ofrun FROM {moodlesync_ledger}")
             .await,
         [[
             "success",
-            "1 line: 1 changed; 1 cohort created; 1 member added"
+            "1 line: 1 changed; 1 cohort created; 1 member added",
+            "NULL"
         ]]
     );
     // Every later start finds the columns there.

@@ -471,9 +471,14 @@ pub fn render_text(report: &StatusReport) -> String {
                 } else {
                     String::new()
                 };
+                let report = if run.report.is_empty() {
+                    String::new()
+                } else {
+                    format!("  report {}", run.report)
+                };
                 line(format!(
-                    "  #{:<5} {}  {}  {} ({}{lineage})  report {}",
-                    run.id, run.finished_at, run.name, run.outcome, run.summary, run.report
+                    "  #{:<5} {}  {}  {} ({}{lineage}){report}",
+                    run.id, run.finished_at, run.name, run.outcome, run.summary
                 ));
             }
         }
