@@ -191,9 +191,14 @@ fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
 }
 
 impl Db {
-    /// Creates the ledger tables if they are missing. Safe to run concurrently and on every
-    /// start.
+    /// Creates the ledger tables if they are missing, and adds the columns an older ledger
+    /// lacks. Safe to run concurrently and on every start. When everything is there (the common
+    /// case) it only reads, so that it never waits for a file being applied (whose transaction
+    /// holds the lock row, which an insert, even one that ignores the row, would wait for).
     pub async fn ensure_ledger(&self) -> Result<(), DbError> {
+        if self.ledger_ready().await {
+            return Ok(());
+        }
         let dialect = self.dialect();
         let (id, text_type) = match dialect.backend {
             Backend::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
@@ -275,6 +280,22 @@ impl Db {
                 }
             }
         }
+    }
+
+    /// Whether the ledger has every column and its lock row, read without waiting for anyone.
+    async fn ledger_ready(&self) -> bool {
+        let dialect = self.dialect();
+        let columns: Vec<&str> = added_columns(dialect.long_text())
+            .iter()
+            .map(|(column, _)| *column)
+            .collect();
+        let probe = dialect.sql(&format!(
+            "SELECT id, {} FROM {{moodlesync_ledger}} WHERE 1 = 0",
+            columns.join(", ")
+        ));
+        let lock = dialect.sql("SELECT id FROM {moodlesync_lock} WHERE id = 1");
+        query(probe).fetch_all(self.pool()).await.is_ok()
+            && matches!(query(lock).fetch_optional(self.pool()).await, Ok(Some(_)))
     }
 
     /// Adds to a ledger created by an earlier version the columns it lacks. SQLite and MySQL

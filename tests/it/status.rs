@@ -411,3 +411,59 @@ async fn uploads_in_progress_show_their_size_age_and_writer() {
     assert_eq!(status["waiting"][0]["name"], "cohorts_b.csv", "{status:#}");
     assert_eq!(status["waiting"][0]["state"], "ready");
 }
+
+/// While a file waits for the ledger's lock (another process applying a file to the same
+/// database), the service's heartbeat goes on, naming the file. On the servers, where a test
+/// can hold the lock row.
+#[tokio::test]
+async fn the_heartbeat_goes_on_while_a_file_is_applied() {
+    for backend in [Backend::Postgres, Backend::Mariadb] {
+        let Some(mut env) = TestEnv::new(backend).await else {
+            continue;
+        };
+        env.reconfigure(WATCH);
+        env.add_users(&["u1"]).await;
+        let watcher = Watcher::start(&env).await;
+        let mut holder = env.connection().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe("BEGIN".to_owned()))
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(
+            env.sql("UPDATE {moodlesync_lock} SET holder = 'test' WHERE id = 1"),
+        ))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+        env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
+        let status = json_until(&env, "the file to be in progress", |status| {
+            status["services"][0]["file"] == "cohorts.csv"
+        })
+        .await;
+        let first = status["services"][0]["heartbeat_at"].clone();
+        let status = json_until(&env, "a heartbeat while the file waits", |status| {
+            status["services"][0]["heartbeat_at"] != first
+        })
+        .await;
+        assert_eq!(status["services"][0]["file"], "cohorts.csv", "{status:#}");
+        assert_eq!(status["services"][0]["heartbeat_stale"], false);
+        let shown = text(&env);
+        assert!(shown.contains("applying cohorts.csv since "), "{shown}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe("COMMIT".to_owned()))
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        watcher
+            .eventually("the file to be applied", async || {
+                env.members("C1").await == ["u1"]
+            })
+            .await;
+        let status = json_until(&env, "the service to be idle", |status| {
+            status["services"][0]["file"].is_null()
+        })
+        .await;
+        assert_eq!(status["service_running"], true);
+        let (exit, log) = watcher.stop().await;
+        assert!(exit.success(), "{log}");
+    }
+}
