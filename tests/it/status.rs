@@ -233,6 +233,12 @@ dbtest!(
         );
         let held = env.cli(&["run", "spool/cohorts_group.csv"]);
         assert_eq!(held.status.code(), Some(7));
+        // Its figures say what approving it would do.
+        let printed = String::from_utf8_lossy(&held.stdout);
+        assert!(
+            printed.contains("\n  if approved  1 line: 1 unchanged; would remove 3 members\n"),
+            "{printed}"
+        );
         // Failed: refused by the service.
         let watcher = Watcher::start(&env).await;
         env.drop_file("cohorts_bad.csv", b"cidnumber;email\nC1;x\n");

@@ -890,5 +890,12 @@ dbtest!(json_logs_are_one_object_per_line, |env| {
     assert_eq!(finished.len(), 1, "{log}");
     assert_eq!(finished[0]["fields"]["status"], "success");
     assert_eq!(finished[0]["fields"]["lines"], 1);
+    assert!(
+        finished[0]["fields"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 line: 1 changed; "),
+        "{log}"
+    );
     assert_eq!(finished[0]["level"], "INFO");
 });
