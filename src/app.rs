@@ -1,6 +1,7 @@
-//! The commands: what `init`, `run`, `approve`, `watch` and `status` do with a loaded
+//! The commands: what `init`, `run`, `approve`, `retry`, `discard`, `watch` and `status` do with a loaded
 //! configuration. The only module, with `main`, that prints to the console, and the only one
-//! that spawns long-lived tasks (the service loop of `watch`, its alert task).
+//! that spawns long-lived tasks (the service loop of `watch`, its heartbeat, its alert task,
+//! the NetYpareo scheduler).
 
 use std::path::Path;
 
@@ -22,9 +23,11 @@ use crate::{
     db::{self, Db, DbTarget},
     error::Fatal,
     ingest::{self, RunOptions, RunSummary},
+    manage,
     output::{atomic, naming, report::RunStatus},
     spool::{
-        claim::Workspace,
+        claim::{self, Workspace},
+        heartbeat::{self, Activity, DatabaseState},
         service::{Service, settle_claim},
     },
     telemetry,
@@ -54,7 +57,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     let _guard = telemetry::init(cli.log_format, files);
     match cli.command {
         Command::Watch => watch(config).await.map(|()| 0),
-        Command::Status { runs } => status::print(&config, runs).await.map(|()| 0),
+        Command::Status { runs, json } => status::print(&config, runs, json).await.map(|()| 0),
         Command::Netypareo { command } => netypareo::run(&config, command).await,
         Command::Init { demo } => init(&config, demo).await.map(|()| 0),
         Command::Run {
@@ -69,6 +72,51 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             let summary = summary?;
             print_summary(&file, &summary, dry_run);
             Ok(summary.exit_code())
+        }
+        Command::Retry { file } => {
+            let db = connect(&config).await?;
+            let retried = manage::retry(&config, &db, &file).await;
+            db.close().await;
+            let retried = retried?;
+            crate::say!(
+                "{}: back in the spool as {}{}",
+                shown(&retried.from),
+                shown(&retried.to),
+                match retried.of_run {
+                    Some(run) if retried.tryback => format!(" (the tryback of run #{run})"),
+                    Some(run) => format!(" (retry of run #{run})"),
+                    None => String::new(),
+                }
+            );
+            crate::say!(
+                "  next     `moodle-sync watch` takes it (`moodle-sync status` shows it waiting), or `moodle-sync run {}` applies it now",
+                shown(&retried.to)
+            );
+            if let Some(problem) = &retried.left_behind {
+                crate::say_err!("moodle-sync: retried, but {problem}");
+            }
+            Ok(0)
+        }
+        Command::Discard { file } => {
+            let db = connect(&config).await?;
+            let discarded = manage::discard(&config, &db, &file).await;
+            db.close().await;
+            let discarded = discarded?;
+            crate::say!(
+                "{}: discarded by {}, never applied{}",
+                shown(&discarded.from),
+                discarded.by,
+                discarded
+                    .held_by
+                    .map(|run| format!(" (held by run #{run})"))
+                    .unwrap_or_default()
+            );
+            crate::say!("  kept     {}", shown(&discarded.to));
+            crate::say!("  report   {}", shown(&discarded.report));
+            if let Some(problem) = &discarded.left_behind {
+                crate::say_err!("moodle-sync: discarded, but {problem}");
+            }
+            Ok(0)
         }
         Command::Approve { file, kind, force } => {
             if !force {
@@ -107,8 +155,22 @@ async fn watch(config: Config) -> Result<(), Fatal> {
     }
     let token = CancellationToken::new();
     let signals = tokio::spawn(stop_signal(token.clone()));
-    let deadline = config.watch.shutdown_timeout;
+    // The work folder first: its heartbeat tells `status` that a service runs, also while it
+    // waits for the database.
+    let workspace = Workspace::open(&paths.spool)
+        .map_err(|source| Fatal::io("cannot open the work folder in", &paths.spool, source))?;
+    let (activity, beats) = tokio::sync::watch::channel(Activity::default());
     let tracker = TaskTracker::new();
+    // The heartbeat stops with the service loop (after the file in progress), or here if the
+    // loop never starts; it is awaited before the work folder is removed.
+    let beat_stop = CancellationToken::new();
+    let beating = tracker.spawn(heartbeat::beat(
+        workspace.dir().to_path_buf(),
+        claim::now_ms(),
+        beats,
+        beat_stop.clone(),
+    ));
+    let deadline = config.watch.shutdown_timeout;
     // Cancelled when the service loop has ended, so that the alert task sends what is left
     // and ends.
     let service_done = CancellationToken::new();
@@ -138,20 +200,26 @@ async fn watch(config: Config) -> Result<(), Fatal> {
             alerts
         }
     };
-    let Some(db) = connect_when_ready(&config, &token, &alerts).await? else {
-        return Ok(());
+    let db = match connect_when_ready(&config, &token, &alerts, &activity).await {
+        Ok(Some(db)) => db,
+        other => {
+            beat_stop.cancel();
+            let _ = beating.await;
+            return other.map(|_| ());
+        }
     };
-    let workspace = Workspace::open(&paths.spool)
-        .map_err(|source| Fatal::io("cannot open the work folder in", &paths.spool, source))?;
+    activity.send_modify(|activity| activity.database = DatabaseState::answers());
     let service = std::sync::Arc::new(Service {
         config: config.clone(),
         db: db.clone(),
         workspace,
         alerts,
+        activity,
     });
     let loop_token = token.clone();
     let running = std::sync::Arc::clone(&service);
     let handle = tracker.spawn(async move {
+        let _stop_beating = beat_stop.drop_guard();
         running.run(loop_token).await;
         service_done.cancel();
     });
@@ -161,6 +229,9 @@ async fn watch(config: Config) -> Result<(), Fatal> {
     tracker.close();
     token.cancelled().await;
     signals.abort();
+    service
+        .activity
+        .send_modify(|activity| activity.stopping = true);
     info!(
         deadline_s = deadline.as_secs(),
         "Stopping: finishing the file in progress"
@@ -178,6 +249,7 @@ async fn watch(config: Config) -> Result<(), Fatal> {
             warn!("The file in progress did not finish within the deadline; rolling it back");
             handle.abort();
             let _ = handle.await;
+            let _ = beating.await;
             // Closing waits for the abandoned connection, which may never come back (seen on
             // MariaDB): give it a moment, then go on; the server rolls back when the process
             // exits, and the ledger's lock makes the settling below wait for that anyway.
@@ -243,6 +315,7 @@ async fn connect_when_ready(
     config: &Config,
     token: &CancellationToken,
     alerts: &Alerts,
+    activity: &tokio::sync::watch::Sender<Activity>,
 ) -> Result<Option<Db>, Fatal> {
     let target = &config.database.target;
     if let DbTarget::Sqlite { .. } = target {
@@ -270,6 +343,9 @@ async fn connect_when_ready(
                     warn!("The database cannot be reached ({problem}); retrying");
                     alerts.database_down(since, &problem.to_string());
                     logged = true;
+                    activity.send_modify(|activity| {
+                        activity.database = DatabaseState::unreachable(&problem.to_string());
+                    });
                 }
             }
             Err(other) => return Err(other),
@@ -393,7 +469,7 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
     } else {
         ""
     };
-    match (summary.status, &summary.totals) {
+    match (summary.status, &summary.summary) {
         (RunStatus::Rejected, _) => {
             crate::say!(
                 "{name}: rejected: {}",
@@ -401,22 +477,21 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
             );
         }
         (RunStatus::RolledBack, _) => crate::say!("{name}: rolled back"),
-        (RunStatus::Held, _) => crate::say!(
-            "{name}: {}: {}",
-            if dry_run {
-                "would be held"
-            } else {
-                "held, nothing applied"
-            },
-            summary.error.as_deref().unwrap_or_default()
-        ),
-        (_, Some(totals)) => crate::say!(
-            "{name}: {} lines, {} changed, {} unchanged, {} failed{simulation}",
-            totals.lines,
-            totals.changed,
-            totals.unchanged,
-            totals.failed
-        ),
+        (RunStatus::Held, counts) => {
+            crate::say!(
+                "{name}: {}: {}",
+                if dry_run {
+                    "would be held"
+                } else {
+                    "held, nothing applied"
+                },
+                summary.error.as_deref().unwrap_or_default()
+            );
+            if let Some(counts) = counts {
+                crate::say!("  if approved  {counts}");
+            }
+        }
+        (_, Some(counts)) => crate::say!("{name}: {counts}{simulation}"),
         (_, None) => crate::say!("{name}: done{simulation}"),
     }
     crate::say!("  report   {}", shown(&summary.report));

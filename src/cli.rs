@@ -63,6 +63,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Put a file that was not applied back into the spool, to be taken again: a file of the
+    /// failed folder (`[paths] failed`; fix it, or what it needs, first) under the name it was
+    /// dropped with, or a tryback (in the reports or failed folder) under its own. A name taken
+    /// in the spool gets a suffix that still routes. The ledger records the retry, and the run
+    /// that takes the file names the run it retries.
+    Retry {
+        /// The file, in the failed folder, or a tryback in the reports or failed folder.
+        file: PathBuf,
+    },
+    /// End a held file without applying it: it moves to the discarded folder (`[paths]
+    /// discarded`), byte for byte, with a report saying who discarded it and when, and the
+    /// ledger records it. `status` no longer lists it.
+    Discard {
+        /// The held file (in the held folder, `[paths] held`).
+        file: PathBuf,
+    },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
     /// With `[alerts]`, mails and/or runs a command when a file is rejected, rolled back,
@@ -74,11 +90,18 @@ pub enum Command {
         #[command(subcommand)]
         command: NetypareoCommand,
     },
-    /// Show the spool: files waiting and why, files in progress, the last runs.
+    /// Show whether a service runs (on each host: pid, start, last heartbeat), the files
+    /// waiting and why, uploads still arriving, files in progress, the failed and held files
+    /// with why and the command to act on each, NetYpareo's next runs and last pulls, and the
+    /// last runs.
     Status {
         /// How many of the last runs to show.
         #[arg(long, default_value_t = 10)]
         runs: u32,
+        /// The same as JSON (a `version` field, then every section), for scripts and
+        /// monitoring; see docs/watch.md for its fields.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -114,6 +114,8 @@ pub struct PathsSection {
     pub failed: PathBuf,
     /// Where files held for approval wait (a sync removing too many members).
     pub held: PathBuf,
+    /// Where `moodle-sync discard` keeps the held files it ends, never applied.
+    pub discarded: PathBuf,
     /// Where `watch` writes its daily log files.
     pub logs: PathBuf,
     /// Where moodle-sync keeps what it needs between runs (the NetYpareo definition cache).
@@ -128,6 +130,7 @@ impl Default for PathsSection {
             reports: "reports".into(),
             failed: "failed".into(),
             held: "held".into(),
+            discarded: "discarded".into(),
             logs: "logs".into(),
             state: "state".into(),
         }
@@ -428,6 +431,8 @@ pub struct Paths {
     pub failed: PathBuf,
     /// Files held for approval.
     pub held: PathBuf,
+    /// Held files ended by `discard`, never applied.
+    pub discarded: PathBuf,
     /// Log files of the service.
     pub logs: PathBuf,
     /// What moodle-sync keeps between runs.
@@ -623,6 +628,7 @@ impl Config {
                 reports: base.join(&file.paths.reports),
                 failed: base.join(&file.paths.failed),
                 held: base.join(&file.paths.held),
+                discarded: base.join(&file.paths.discarded),
                 logs: base.join(&file.paths.logs),
                 state: base.join(&file.paths.state),
             },

@@ -43,13 +43,13 @@ use crate::{
     db::{Db, DbError, LedgerEntry, LedgerRun, Touched, Tx},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
-    outcome::{FileOutcome, Totals},
+    outcome::{self, FileOutcome, Tense, Totals},
     output::{
         atomic::{self, Namer},
         naming,
         report::{
-            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RunStatus,
-            SettingsInfo,
+            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RetryInfo,
+            RunStatus, SettingsInfo,
         },
         tryback,
     },
@@ -77,6 +77,9 @@ pub struct RunSummary {
     pub status: RunStatus,
     /// Line and effect counts, when lines were read.
     pub totals: Option<Totals>,
+    /// The counts in one line (`outcome::summary`), when lines were read: what was done, or
+    /// for a simulation or a held file what would be.
+    pub summary: Option<String>,
     /// Why the file was rejected or rolled back.
     pub error: Option<String>,
     /// Outputs that could not be put in place after the file was applied.
@@ -474,7 +477,7 @@ enum Verdict<'a> {
     /// The database refused the file; everything rolled back.
     RolledBack(String),
     /// The same bytes were applied by an earlier run.
-    Duplicate(LedgerRun),
+    Duplicate(Box<LedgerRun>),
     /// Applied (or simulated) line by line.
     Applied {
         outcome: &'a FileOutcome,
@@ -517,6 +520,27 @@ impl Verdict<'_> {
             Verdict::Applied { outcome, .. } | Verdict::Held { outcome, .. } => Some(outcome),
             _ => None,
         }
+    }
+
+    /// The counts in one line: a held file's, and a simulation's, say what would be done; a
+    /// file that applied nothing says so.
+    fn summary(&self, kind: FileKind, simulation: bool) -> Option<String> {
+        let tense = match self {
+            Verdict::Rejected(_) | Verdict::RolledBack(_) => {
+                return Some("nothing applied".into());
+            }
+            Verdict::Duplicate(earlier) => {
+                return Some(format!(
+                    "nothing applied: run #{} applied every line of the same bytes",
+                    earlier.id
+                ));
+            }
+            Verdict::Held { .. } => Tense::Would,
+            _ if simulation => Tense::Would,
+            _ => Tense::Done,
+        };
+        self.outcome()
+            .map(|outcome| outcome::summary(&outcome.totals(), kind, tense))
     }
 }
 
@@ -564,16 +588,17 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         Err(error) => return Processed::Retry(error.to_string()),
     };
     let looked_up = async {
-        let lineage = tx.tryback_lineage(&claim.name).await?;
+        // A file put back by `moodle-sync retry`, or a tryback dropped again.
+        let (lineage, retry) = tx.lineage(&claim.name).await?;
         let earlier = if sha256.is_empty() {
             None
         } else {
-            tx.applied_run(&sha256).await?
+            tx.earlier_run(&sha256).await?
         };
-        Ok::<_, DbError>((lineage, earlier))
+        Ok::<_, DbError>((lineage, retry, earlier))
     }
     .await;
-    let (lineage, earlier) = match looked_up {
+    let (lineage, retry, earlier) = match looked_up {
         Ok(found) => found,
         Err(error) => {
             let _ = tx.rollback().await;
@@ -581,11 +606,17 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         }
     };
 
+    // Only a run that applied every line makes the same bytes a duplicate; after any other,
+    // they are applied again, and the report names the run they repeat.
+    let (applied_before, repeats) = match earlier {
+        Some(earlier) if earlier.applied_every_line() => (Some(earlier), None),
+        other => (None, other),
+    };
     let applied;
     let verdict = match &parsed {
         Err(problem) => Verdict::Rejected(problem.clone()),
-        Ok(_) if earlier.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
-            Verdict::Duplicate(earlier.clone().expect("checked"))
+        Ok(_) if applied_before.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
+            Verdict::Duplicate(Box::new(applied_before.clone().expect("checked")))
         }
         Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
             Ok(Ok(outcome)) => {
@@ -626,7 +657,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             }
         },
     };
-    if let (Some(earlier), Verdict::Applied { .. }) = (&earlier, &verdict) {
+    if let (Some(earlier), Verdict::Applied { .. }) = (&applied_before, &verdict) {
         run.notes.push(format!(
             "the same bytes were applied before, by run #{} ({}); [watch] duplicates = \"apply\" or `run` applied them again",
             earlier.id, earlier.name
@@ -732,6 +763,8 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             .as_ref()
             .map(|path| path.display().to_string()),
         error: error.clone(),
+        summary: verdict.summary(claim.kind, false),
+        of_run: retry.as_ref().and_then(|retry| retry.of_run),
     };
     let recorded = tx.record_run(&entry).await;
     let run_id = match recorded {
@@ -749,14 +782,14 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         ancestors: lineage.iter().map(|run| run.id).collect(),
         generation_limit_reached: limit_reached && tryback_bytes.is_some(),
         duplicate_of: match &verdict {
-            Verdict::Duplicate(earlier) => Some(EarlierRun {
-                run: earlier.id,
-                name: earlier.name.clone(),
-                finished_at: show_ms(earlier.finished_at),
-                report: earlier.report.clone(),
-            }),
+            Verdict::Duplicate(earlier) => Some(earlier_run(earlier)),
             _ => None,
         },
+        repeats: repeats.as_ref().map(earlier_run),
+        retry: retry.as_ref().map(|retry| RetryInfo {
+            record: retry.id,
+            of_run: retry.of_run,
+        }),
     };
 
     // Stage the outputs, then commit.
@@ -927,6 +960,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     let summary = RunSummary {
         status,
         totals: report.totals,
+        summary: entry.summary.clone(),
         error,
         problems,
         report: report_path,
@@ -1027,6 +1061,17 @@ struct Names {
     report_json: PathBuf,
     input: Option<PathBuf>,
     tryback: Option<PathBuf>,
+}
+
+/// An earlier run of the same bytes, as a report names it.
+fn earlier_run(earlier: &LedgerRun) -> EarlierRun {
+    EarlierRun {
+        run: earlier.id,
+        name: earlier.name.clone(),
+        outcome: earlier.outcome.clone(),
+        finished_at: show_ms(earlier.finished_at),
+        report: earlier.report.clone(),
+    }
 }
 
 /// The ledger's word for a status.
@@ -1245,6 +1290,7 @@ impl<'a> Run<'a> {
         let summary = RunSummary {
             status,
             totals: report.totals,
+            summary: verdict.summary(self.kind, self.simulation),
             error,
             problems: Vec::new(),
             report: report_path,
@@ -1273,12 +1319,14 @@ fn log_finished(summary: &RunSummary, simulation: bool) {
             changed = totals.map_or(0, |totals| totals.changed),
             unchanged = totals.map_or(0, |totals| totals.unchanged),
             failed = totals.map_or(0, |totals| totals.failed),
+            summary = summary.summary.as_deref().unwrap_or_default(),
             report = %report,
             "File finished"
         ),
         (RunStatus::Held, true) => warn!(
             run = summary.run,
             simulation,
+            summary = summary.summary.as_deref().unwrap_or_default(),
             report = %report,
             held = %summary.held.as_ref().map(|path| path.display().to_string()).unwrap_or_default(),
             "File held for approval: {}",

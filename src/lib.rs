@@ -9,6 +9,7 @@
 //!   backends apart.
 //! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
 //! - [`ingest`]: one file from start to end, in one database transaction.
+//! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
 //! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
 //!   database stays unreachable.
@@ -28,6 +29,7 @@ pub mod db;
 pub mod error;
 pub mod ingest;
 pub mod input;
+pub mod manage;
 pub mod netypareo;
 pub mod outcome;
 pub mod output;

@@ -821,3 +821,157 @@ pub struct EnrolmentOutcome {
     /// One entry per course with something done or pending, by course id.
     pub courses: Vec<CourseEnrolments>,
 }
+
+/// Whether a [`summary`] tells what was done, or what would be (a simulation, a held file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tense {
+    /// The file was applied.
+    Done,
+    /// Nothing was written: the figures say what applying it would do.
+    Would,
+}
+
+/// One line counting what a file did, for the console, the log, the ledger and `status`:
+/// `120 lines: 118 changed, 2 failed; 3 accounts created; 110 members removed, 12 added; 40
+/// enrolments created`. Only the parts that are not zero; the kind's own effects first; with
+/// [`Tense::Would`], `would remove 110 members, add 12`.
+pub fn summary(totals: &Totals, kind: crate::command::FileKind, tense: Tense) -> String {
+    use crate::command::FileKind;
+
+    let noun = |count: usize, singular: &str, plural: &str| {
+        if count == 1 {
+            format!("1 {singular}")
+        } else {
+            format!("{count} {plural}")
+        }
+    };
+    // A group of counts about one thing: the first count carries the noun, the others only
+    // their verb ("110 members removed, 12 added"; "would remove 110 members, add 12").
+    let group = |singular: &str, plural: &str, counts: &[(usize, &str, &str)]| {
+        let mut parts = Vec::new();
+        for (count, done, would) in counts.iter().filter(|(count, ..)| *count > 0) {
+            let part = match (tense, parts.is_empty()) {
+                (Tense::Done, true) => format!("{} {done}", noun(*count, singular, plural)),
+                (Tense::Done, false) => format!("{count} {done}"),
+                (Tense::Would, true) => format!("would {would} {}", noun(*count, singular, plural)),
+                (Tense::Would, false) => format!("{would} {count}"),
+            };
+            parts.push(part);
+        }
+        parts.join(", ")
+    };
+
+    let line_counts = [
+        (totals.changed, "changed", "would change"),
+        (totals.unchanged, "unchanged", "unchanged"),
+        (totals.failed, "failed", "would fail"),
+    ];
+    let mut lines = noun(totals.lines, "line", "lines");
+    let counted: Vec<String> = line_counts
+        .iter()
+        .filter(|(count, ..)| *count > 0)
+        .map(|(count, done, would)| match tense {
+            Tense::Done => format!("{count} {done}"),
+            Tense::Would => format!("{count} {would}"),
+        })
+        .collect();
+    if !counted.is_empty() {
+        lines.push_str(": ");
+        lines.push_str(&counted.join(", "));
+    }
+
+    let accounts = group(
+        "account",
+        "accounts",
+        &[
+            (totals.users_created, "created", "create"),
+            (totals.users_updated, "updated", "update"),
+            (totals.users_revived, "revived", "revive"),
+            (totals.users_suspended, "suspended", "suspend"),
+            (totals.users_unsuspended, "unsuspended", "unsuspend"),
+            (totals.users_deleted, "deleted", "delete"),
+        ],
+    );
+    let fields = group(
+        "profile field",
+        "profile fields",
+        &[(totals.profile_fields_created, "created", "create")],
+    );
+    let cohorts = group(
+        "cohort",
+        "cohorts",
+        &[
+            (totals.cohorts_created, "created", "create"),
+            (totals.cohorts_updated, "updated", "update"),
+            (totals.cohorts_emptied, "emptied", "empty"),
+            (totals.cohorts_deleted, "deleted", "delete"),
+        ],
+    );
+    let members = group(
+        "member",
+        "members",
+        &[
+            (totals.members_removed, "removed", "remove"),
+            (totals.members_added, "added", "add"),
+        ],
+    );
+    let bindings = group(
+        "binding",
+        "bindings",
+        &[
+            (totals.bindings_created, "created", "create"),
+            (totals.bindings_enabled, "enabled", "enable"),
+            (totals.bindings_updated, "updated", "update"),
+            (totals.bindings_disabled, "disabled", "disable"),
+            (totals.bindings_deleted, "deleted", "delete"),
+        ],
+    );
+    let groups = group(
+        "course group",
+        "course groups",
+        &[(totals.groups_created, "created", "create")],
+    );
+    let enrolments = group(
+        "enrolment",
+        "enrolments",
+        &[
+            (totals.enrolments_created, "created", "create"),
+            (totals.enrolments_reactivated, "reactivated", "reactivate"),
+        ],
+    );
+    let roles = group(
+        "role",
+        "roles",
+        &[(totals.roles_assigned, "assigned", "assign")],
+    );
+    let group_members = group(
+        "group member",
+        "group members",
+        &[(totals.group_members_added, "added", "add")],
+    );
+    let pending = match (totals.pending_unenrolments, tense) {
+        (0, _) => String::new(),
+        (count, Tense::Done) => format!(
+            "{} pending removal by Moodle",
+            noun(count, "enrolment", "enrolments")
+        ),
+        (count, Tense::Would) => format!(
+            "{} would be pending removal by Moodle",
+            noun(count, "enrolment", "enrolments")
+        ),
+    };
+
+    let own: Vec<String> = match kind {
+        FileKind::Users => vec![accounts, fields, cohorts, members, bindings, groups],
+        FileKind::Cohorts => vec![cohorts, members, accounts, fields, bindings, groups],
+        FileKind::Bindings => vec![bindings, groups, cohorts, members, accounts, fields],
+    };
+    let mut parts = vec![lines];
+    parts.extend(own);
+    parts.extend([enrolments, roles, group_members, pending]);
+    parts.retain(|part| !part.is_empty());
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -42,6 +42,7 @@ fn summary(status: RunStatus) -> RunSummary {
         kept: None,
         held: None,
         run: Some(57),
+        summary: None,
     }
 }
 

@@ -1,30 +1,140 @@
-//! `moodle-sync status`: the spool as an administrator wants to see it. Files waiting and why
-//! (settling, awaiting a done marker, unrouted, duplicate of an applied file, ready), files in
-//! progress, files held for approval and why, the last runs from the ledger, and the age of
-//! the oldest waiting file.
+//! `moodle-sync status [--runs N] [--json]`: the spool as an administrator wants to see it.
+//! Whether a service runs (from the work folders' heartbeats), files waiting and why, uploads
+//! still arriving, files in progress, the failed and held areas with why and what to do,
+//! NetYpareo's schedules and last pulls, and the last runs of the ledger.
+//!
+//! [`gather`] reads all that into one [`view::StatusReport`]; it is printed as text or as
+//! JSON, so that both always say the same.
 
-use std::time::{Duration, Instant, SystemTime};
+mod view;
+
+use std::{
+    path::Path,
+    time::{Duration, Instant, SystemTime},
+};
+
+use chrono::{Local, SecondsFormat, TimeZone};
 
 use crate::{
     config::Config,
     db::Db,
     error::Fatal,
     ingest::show_ms,
+    netypareo::{pull, settings::Export},
+    output::naming,
     spool::{
         claim::{self, in_progress},
+        heartbeat::{self, Liveness},
         scan::{self, Rules, State, Tracker},
-        watcher,
+        watcher, writer,
     },
 };
 
-/// Prints the status of the spool and the last `runs` runs.
-pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
+use view::{
+    ClaimView, DatabaseView, EarlierView, KeptView, NetypareoView, RunView, ScheduleView,
+    ServiceState, ServiceView, StatusReport, UploadState, UploadView, WaitingState, WaitingView,
+    WatchView,
+};
+
+/// Prints the status of the spool and the last `runs` runs, as text or as JSON.
+pub async fn print(config: &Config, runs: u32, json: bool) -> Result<(), Fatal> {
+    let report = gather(config, runs).await;
+    if json {
+        let text = serde_json::to_string_pretty(&report).expect("plain data serializes");
+        crate::say!("{text}");
+    } else {
+        crate::say!("{}", view::render_text(&report).trim_end());
+    }
+    Ok(())
+}
+
+/// Reads everything `status` shows. Never fails: what cannot be read is said in the report.
+async fn gather(config: &Config, runs: u32) -> StatusReport {
     let spool = &config.paths.spool;
     let settings = &config.watch;
-    crate::say!("spool       {}", spool.display());
+    let now = SystemTime::now();
+    let now_ms = claim::now_ms();
     let network = watcher::filesystem_type(spool)
         .as_deref()
         .is_some_and(watcher::is_network);
+
+    let db = super::connect(config).await;
+    let (db, database) = match db {
+        Ok(db) => match db.ensure_ledger().await {
+            Ok(()) => (
+                Some(db),
+                DatabaseView {
+                    target: config.database.target.describe(),
+                    usable: true,
+                    error: None,
+                },
+            ),
+            Err(error) => {
+                db.close().await;
+                (
+                    None,
+                    DatabaseView {
+                        target: config.database.target.describe(),
+                        usable: false,
+                        error: Some(error.to_string()),
+                    },
+                )
+            }
+        },
+        Err(error) => (
+            None,
+            DatabaseView {
+                target: config.database.target.describe(),
+                usable: false,
+                error: Some(error.to_string()),
+            },
+        ),
+    };
+
+    // Services, from the work folders.
+    let mut services = Vec::new();
+    let mut commands = Vec::new();
+    for folder in heartbeat::instances(spool) {
+        match (heartbeat::liveness(&folder, now_ms), &folder.heartbeat) {
+            (Liveness::Running | Liveness::Crashed, Some(beat)) => {
+                let state = if heartbeat::liveness(&folder, now_ms) == Liveness::Running {
+                    ServiceState::Running
+                } else {
+                    ServiceState::Crashed
+                };
+                let age_ms = heartbeat::heartbeat_age_ms(beat, now_ms);
+                services.push(ServiceView {
+                    state,
+                    instance: beat.instance.clone(),
+                    pid: beat.pid,
+                    host: beat.host.clone(),
+                    this_host: folder.locked.is_some(),
+                    started_at: show_ms(beat.started_at),
+                    heartbeat_at: show_ms(beat.heartbeat_at),
+                    heartbeat_age_s: u64::try_from(age_ms / 1000).unwrap_or(0),
+                    heartbeat_stale: age_ms > heartbeat::stale_after_ms(beat),
+                    database: beat.activity.database.state.name().to_owned(),
+                    database_since: show_ms(beat.activity.database.since),
+                    database_error: beat.activity.database.error.clone(),
+                    file: beat.activity.file.as_ref().map(|file| file.name.clone()),
+                    file_since: beat.activity.file.as_ref().map(|file| show_ms(file.since)),
+                    watching: beat
+                        .activity
+                        .watching
+                        .as_ref()
+                        .map(|watching| format!("{} ({})", watching.how, watching.reason)),
+                    stopping: beat.activity.stopping,
+                });
+            }
+            (Liveness::OneOff, _) => commands.push(folder.name.clone()),
+            _ => {}
+        }
+    }
+    let service_running = services
+        .iter()
+        .any(|service| service.state == ServiceState::Running);
+
+    // The spool.
     let rules = Rules {
         ignore: &settings.ignore,
         routing: &config.routing,
@@ -33,216 +143,365 @@ pub async fn print(config: &Config, runs: u32) -> Result<(), Fatal> {
         // One listing cannot watch a file stay unchanged: the change time tells.
         trust_change_time: true,
     };
-    let listing = match scan::list(spool) {
-        Ok(listing) => listing,
-        Err(error) => {
-            crate::say!("            cannot be listed: {error}");
-            Vec::new()
-        }
+    let (listing, spool_error) = match scan::list(spool) {
+        Ok(listing) => (listing, None),
+        Err(error) => (Vec::new(), Some(error.to_string())),
     };
-    let observation = Tracker::new().observe(listing, Instant::now(), SystemTime::now(), &rules);
-    let db = super::connect(config).await;
-    match &db {
-        Ok(db) => {
-            if let Err(error) = db.ensure_ledger().await {
-                crate::say!("database    {}: {error}", config.database.target.describe());
-            } else {
-                crate::say!("database    {}", config.database.target.describe());
-            }
-        }
-        Err(error) => crate::say!("database    cannot be used: {error}"),
-    }
-    let db = db.ok();
-    crate::say!(
-        "watching    mode {}{}",
-        settings.mode.name(),
-        if network {
-            " (network filesystem: polled)"
-        } else {
-            ""
-        }
-    );
-
-    let now = SystemTime::now();
-    let waiting: Vec<_> = observation
-        .candidates
-        .iter()
-        .filter(|candidate| candidate.state != State::Ignored)
-        .collect();
-    crate::say!("\nwaiting     {} file(s)", waiting.len());
-    let mut oldest: Option<Duration> = None;
-    for candidate in &waiting {
-        let age = now
-            .duration_since(candidate.sample.changed)
-            .unwrap_or_default();
-        oldest = Some(oldest.map_or(age, |oldest| oldest.max(age)));
-        let reason = match candidate.state {
-            State::Unrouted => format!(
-                "unrouted: its name matches no pattern ({}); it stays in the spool",
-                config.routing.describe()
-            ),
-            State::AwaitingMarker => format!(
-                "waiting for its done marker {}{}",
-                candidate.sample.name,
-                settings.done_marker.as_deref().unwrap_or_default()
-            ),
-            State::Settling(remaining) => format!(
-                "settling: changed less than {} ms ago ({} ms to go)",
-                settings.settle.as_millis(),
-                remaining.as_millis()
-            ),
-            State::Writing => "being written: a process still holds it open for writing".to_owned(),
-            State::Ready | State::Ignored => {
-                let duplicate = match &db {
-                    Some(db) => match claim::sha256_of(&candidate.path(spool)) {
-                        Ok(sha) => db.applied_run(&sha).await.ok().flatten(),
-                        Err(_) => None,
-                    },
-                    None => None,
-                };
-                match (duplicate, settings.duplicates) {
-                    (Some(earlier), crate::spool::DuplicatePolicy::Skip) => format!(
-                        "duplicate: run #{} applied the same bytes ({}, {}); it will be archived, not applied",
-                        earlier.id,
-                        earlier.name,
-                        show_ms(earlier.finished_at)
-                    ),
-                    _ => format!(
-                        "ready: a {} file, taken next",
-                        candidate.kind.map(|kind| kind.name()).unwrap_or("?")
-                    ),
+    let observation = Tracker::new().observe(listing, Instant::now(), now, &rules);
+    let mut waiting = Vec::new();
+    let mut uploads = Vec::new();
+    for candidate in &observation.candidates {
+        let sample = &candidate.sample;
+        let changed = sample
+            .stamp
+            .modified
+            .map_or(sample.changed, |modified| modified.max(sample.changed));
+        let dropped_s = age_s(now, sample.changed);
+        let path = candidate.path(spool);
+        let mut upload = |state, remaining_ms, writers| {
+            uploads.push(UploadView {
+                name: sample.name.clone(),
+                size: sample.stamp.size,
+                age_s: age_s(now, changed),
+                state,
+                remaining_ms,
+                writers,
+            });
+        };
+        let state = match candidate.state {
+            State::Ignored => {
+                // A done marker is part of its file's upload, not one of its own.
+                let marker_of_a_file = settings.done_marker.as_deref().is_some_and(|marker| {
+                    sample
+                        .name
+                        .to_lowercase()
+                        .strip_suffix(&marker.to_lowercase())
+                        .is_some()
+                });
+                if !marker_of_a_file {
+                    upload(UploadState::IgnoredName, None, None);
                 }
+                continue;
+            }
+            State::Settling(remaining) => {
+                let remaining = u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX);
+                upload(UploadState::Settling, Some(remaining), None);
+                continue;
+            }
+            State::Writing => {
+                upload(UploadState::Writing, None, None);
+                continue;
+            }
+            State::Unrouted => WaitingState::Unrouted,
+            State::AwaitingMarker => WaitingState::AwaitingMarker,
+            State::Ready => {
+                let (writers, _) = writer::check(&path, settings.writer_check);
+                if writers.is_open() {
+                    upload(UploadState::Writing, None, Some(writers.describe()));
+                    continue;
+                }
+                WaitingState::Ready
             }
         };
-        crate::say!(
-            "  {}  {} bytes, dropped {} ago  {reason}",
-            candidate.sample.name,
-            candidate.sample.stamp.size,
-            show_age(age)
-        );
+        let earlier = match (&db, state) {
+            (Some(db), WaitingState::Ready) => match claim::sha256_of(&path) {
+                Ok(sha) => db.earlier_run(&sha).await.ok().flatten(),
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        let state = match &earlier {
+            Some(earlier)
+                if earlier.applied_every_line()
+                    && settings.duplicates == crate::spool::DuplicatePolicy::Skip =>
+            {
+                WaitingState::Duplicate
+            }
+            _ => state,
+        };
+        waiting.push(WaitingView {
+            name: sample.name.clone(),
+            path: shown(&path),
+            size: sample.stamp.size,
+            age_s: dropped_s,
+            state,
+            kind: candidate.kind.map(|kind| kind.name().to_owned()),
+            earlier_run: earlier
+                // Named for a duplicate, and for a file that repeats an incomplete run.
+                .filter(|earlier| state == WaitingState::Duplicate || !earlier.applied_every_line())
+                .map(|earlier| EarlierView {
+                    run: earlier.id,
+                    outcome: earlier.outcome,
+                    name: earlier.name,
+                    finished_at: show_ms(earlier.finished_at),
+                }),
+        });
     }
-    if let Some(oldest) = oldest {
-        crate::say!("oldest      {} waiting", show_age(oldest));
-    }
+    let oldest_waiting_s = waiting.iter().map(|file| file.age_s).max();
 
-    let claims = in_progress(spool);
-    crate::say!("\nin progress {} file(s)", claims.len());
-    for claim in &claims {
-        crate::say!(
-            "  {}  claimed by {} at {} (claim {})",
-            claim.name,
-            claim.instance,
-            show_ms(claim.claimed_at),
-            claim.id
-        );
-    }
+    let in_progress = in_progress(spool)
+        .into_iter()
+        .map(|claim| ClaimView {
+            name: claim.name,
+            instance: claim.instance,
+            claimed_at: show_ms(claim.claimed_at),
+            claim: claim.id,
+        })
+        .collect();
 
-    print_held(config, db.as_ref()).await;
+    let failed = kept_files(config, db.as_ref(), &config.paths.failed, Area::Failed).await;
+    let held = kept_files(config, db.as_ref(), &config.paths.held, Area::Held).await;
 
-    if let Some(db) = &db {
-        print_runs(db, runs).await;
+    let netypareo = config
+        .netypareo
+        .iter()
+        .map(|instance| {
+            let after = Local::now().naive_local();
+            let exports = Export::ALL
+                .into_iter()
+                .map(|export| {
+                    let schedule = instance.schedule(export);
+                    ScheduleView {
+                        export: export.name().to_owned(),
+                        schedule: schedule.map(ToString::to_string),
+                        next_run: schedule
+                            .and_then(|schedule| schedule.next_after(after))
+                            .map(|next| {
+                                // The scheduler reads schedules in local time; a time a
+                                // clock change skips runs at the first instant after it.
+                                Local
+                                    .from_local_datetime(&next)
+                                    .earliest()
+                                    .map(|next| next.to_rfc3339_opts(SecondsFormat::Secs, false))
+                                    .unwrap_or_else(|| next.to_string())
+                            }),
+                    }
+                })
+                .collect();
+            let (last_pull, last_pull_error) =
+                match pull::read_last_pull(&config.paths.state, &instance.slug) {
+                    Some(Ok(record)) => (Some(record), None),
+                    Some(Err(error)) => (None, Some(error)),
+                    None => (None, None),
+                };
+            NetypareoView {
+                instance: instance.name.clone(),
+                slug: instance.slug.clone(),
+                time_zone: time_zone(),
+                exports,
+                last_pull,
+                last_pull_error,
+            }
+        })
+        .collect();
+
+    let (last_runs, last_runs_error) = match &db {
+        Some(db) => match db.recent_runs(runs).await {
+            Ok(recent) => (
+                Some(
+                    recent
+                        .into_iter()
+                        .map(|run| RunView {
+                            id: run.id,
+                            finished_at: show_ms(run.finished_at),
+                            // Runs recorded before the ledger kept a summary show their three
+                            // counts.
+                            summary: run.summary.clone().unwrap_or_else(|| {
+                                format!(
+                                    "{} lines, {} changed, {} failed",
+                                    run.lines, run.changed, run.failed
+                                )
+                            }),
+                            name: run.name,
+                            outcome: run.outcome,
+                            generation: run.generation,
+                            report: run.report,
+                        })
+                        .collect(),
+                ),
+                None,
+            ),
+            Err(error) => (None, Some(error.to_string())),
+        },
+        None => (None, None),
+    };
+    if let Some(db) = db {
         db.close().await;
     }
-    Ok(())
+
+    StatusReport {
+        version: view::VERSION,
+        generated_at: Local::now().to_rfc3339_opts(SecondsFormat::Secs, false),
+        host: claim::host_name(),
+        spool: spool.display().to_string(),
+        spool_error,
+        database,
+        watch: WatchView {
+            mode: settings.mode.name().to_owned(),
+            network_filesystem: network,
+            settle_ms: u64::try_from(settings.settle.as_millis()).unwrap_or(u64::MAX),
+            routing: config.routing.describe(),
+            done_marker: settings.done_marker.clone(),
+        },
+        service_running,
+        services,
+        commands,
+        waiting,
+        oldest_waiting_s,
+        uploads,
+        in_progress,
+        failed,
+        held,
+        netypareo,
+        last_runs,
+        last_runs_error,
+    }
 }
 
-/// The files in the held area, with when and why the ledger says they were held.
-async fn print_held(config: &Config, db: Option<&Db>) {
-    let held_dir = &config.paths.held;
-    let mut files: Vec<(String, SystemTime)> = match std::fs::read_dir(held_dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
-            .map(|entry| {
-                let modified = entry
-                    .metadata()
-                    .and_then(|metadata| metadata.modified())
-                    .unwrap_or(SystemTime::UNIX_EPOCH);
-                (entry.file_name().to_string_lossy().into_owned(), modified)
-            })
-            .filter(|(name, _)| !name.starts_with('.'))
-            .collect(),
-        Err(_) => Vec::new(),
+/// The areas whose files wait for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    Failed,
+    Held,
+}
+
+/// The files of the failed or held area `dir`, by name (oldest stamp first), with why each is
+/// there (from the ledger row that put it there, else from its JSON report) and the commands
+/// that act on it.
+async fn kept_files(config: &Config, db: Option<&Db>, dir: &Path, area: Area) -> Vec<KeptView> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
     };
+    let mut files: Vec<(String, SystemTime)> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| {
+            let modified = entry
+                .metadata()
+                .and_then(|metadata| metadata.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            (entry.file_name().to_string_lossy().into_owned(), modified)
+        })
+        // Temporary names of files being put there.
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect();
     files.sort();
-    crate::say!(
-        "\nheld        {} file(s){}",
-        files.len(),
-        if files.is_empty() {
-            ""
-        } else {
-            " waiting for approval: moodle-sync approve FILE applies one as it is"
-        }
-    );
-    if files.is_empty() {
-        return;
-    }
-    let runs = match db {
-        Some(db) => db.held_runs(1000).await.unwrap_or_default(),
-        None => Vec::new(),
-    };
+    let mut kept = Vec::with_capacity(files.len());
     for (name, modified) in files {
-        let run = runs.iter().find(|run| {
-            run.kept.as_deref().is_some_and(|kept| {
-                std::path::Path::new(kept)
-                    .file_name()
-                    .is_some_and(|kept| kept.to_string_lossy() == name)
-            })
-        });
-        match run {
-            Some(run) => crate::say!(
-                "  {}  held at {} by run #{}: {}",
-                held_dir.join(&name).display(),
-                show_ms(run.finished_at),
-                run.id,
-                run.reason.as_deref().unwrap_or("no reason recorded")
-            ),
-            None => crate::say!(
-                "  {}  in the held folder since {} ago (no run of the ledger held it)",
-                held_dir.join(&name).display(),
-                show_age(
-                    SystemTime::now()
-                        .duration_since(modified)
-                        .unwrap_or_default()
-                )
-            ),
-        }
-    }
-}
-
-async fn print_runs(db: &Db, runs: u32) {
-    match db.recent_runs(runs).await {
-        Ok(recent) => {
-            crate::say!("\nlast runs   {}", recent.len());
-            for run in recent {
-                let lineage = if run.generation > 0 {
-                    format!(", tryback generation {}", run.generation)
+        let path = dir.join(&name);
+        let shown_path = shown(&path);
+        let run = match db {
+            Some(db) => db.run_keeping(&name).await.ok().flatten(),
+            None => None,
+        };
+        let (reason, reason_from, report) = match &run {
+            Some(run) => {
+                let by_tryback = run.tryback.as_deref().is_some_and(|tryback| {
+                    Path::new(tryback)
+                        .file_name()
+                        .is_some_and(|tryback| tryback.to_string_lossy() == name)
+                });
+                let reason = if by_tryback {
+                    Some(format!(
+                        "the tryback of {} lines that failed again at tryback generation {}: the generation limit ([watch] max_tryback_generations) is reached",
+                        run.failed, run.generation
+                    ))
                 } else {
-                    String::new()
+                    run.error.clone()
                 };
-                crate::say!(
-                    "  #{:<5} {}  {}  {} ({} lines, {} changed, {} failed{lineage})  report {}",
-                    run.id,
-                    show_ms(run.finished_at),
-                    run.name,
-                    run.outcome,
-                    run.lines,
-                    run.changed,
-                    run.failed,
-                    run.report
-                );
+                (reason, Some("ledger".to_owned()), run.report.clone())
             }
-        }
-        Err(error) => crate::say!("\nlast runs   cannot be read: {error}"),
+            None => {
+                // The report of a kept input bears its name: `<stamp>_<name>.report.json`.
+                let json = config.paths.reports.join(format!("{name}.report.json"));
+                let error = std::fs::read(&json).ok().and_then(|bytes| {
+                    serde_json::from_slice::<serde_json::Value>(&bytes)
+                        .ok()
+                        .and_then(|report| report["error"].as_str().map(str::to_owned))
+                });
+                let text = config.paths.reports.join(format!("{name}.report.txt"));
+                (
+                    error.clone(),
+                    error.map(|_| "report".to_owned()),
+                    text.is_file().then(|| text.display().to_string()),
+                )
+            }
+        };
+        let commands = match area {
+            Area::Failed => vec![format!("moodle-sync retry {shown_path}")],
+            Area::Held => vec![
+                format!("moodle-sync approve {shown_path}"),
+                format!("moodle-sync discard {shown_path}"),
+            ],
+        };
+        // The run that put it there knows when; the file's time is its upload's.
+        let since = run.as_ref().map_or_else(
+            || {
+                modified
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |elapsed| {
+                        i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+                    })
+            },
+            |run| run.finished_at,
+        );
+        kept.push(KeptView {
+            path: shown_path,
+            since: show_ms(since),
+            run: run.as_ref().map(|run| run.id),
+            reason,
+            reason_from,
+            report,
+            commands,
+        });
+    }
+    // A held file's stamp tells its order; names without one go last, by name.
+    kept.sort_by_key(|file| {
+        let name = Path::new(&file.path)
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (naming::unstamp(&name) == name, name)
+    });
+    kept
+}
+
+/// Seconds from `then` to `now` (0 for a time ahead of the clock).
+fn age_s(now: SystemTime, then: SystemTime) -> u64 {
+    now.duration_since(then).unwrap_or(Duration::ZERO).as_secs()
+}
+
+/// The host's time zone: its name when the system tells one (`TZ`, the `/etc/localtime` link,
+/// `/etc/timezone`), and its offset now: `Europe/Paris, UTC+01:00`.
+fn time_zone() -> String {
+    let offset = Local::now().format("UTC%:z").to_string();
+    let from_tz = std::env::var("TZ")
+        .ok()
+        .map(|zone| zone.trim_start_matches(':').to_owned())
+        .filter(|zone| !zone.is_empty());
+    let from_link = || {
+        std::fs::read_link("/etc/localtime")
+            .ok()
+            .and_then(|target| {
+                let target = target.to_string_lossy().into_owned();
+                target
+                    .split_once("zoneinfo/")
+                    .map(|(_, zone)| zone.to_owned())
+            })
+    };
+    let from_file = || {
+        std::fs::read_to_string("/etc/timezone")
+            .ok()
+            .map(|zone| zone.trim().to_owned())
+            .filter(|zone| !zone.is_empty())
+    };
+    match from_tz.or_else(from_link).or_else(from_file) {
+        Some(zone) => format!("{zone}, {offset}"),
+        None => offset,
     }
 }
 
-fn show_age(age: Duration) -> String {
-    let seconds = age.as_secs();
-    match seconds {
-        0..60 => format!("{seconds} s"),
-        60..3600 => format!("{} min", seconds / 60),
-        3600..86400 => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
-        _ => format!("{} days", seconds / 86400),
-    }
+/// A path relative to the current folder when it is inside it.
+fn shown(path: &Path) -> String {
+    super::shown(path)
 }

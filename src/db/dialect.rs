@@ -145,6 +145,30 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The type of a column holding text of any length: MySQL's `TEXT` holds 64 KiB only.
+    pub fn long_text(&self) -> &'static str {
+        match self.backend {
+            Backend::Mysql => "LONGTEXT",
+            Backend::Sqlite | Backend::Postgres => "TEXT",
+        }
+    }
+
+    /// Adds a column to one of moodle-sync's own tables (`{table}` notation). PostgreSQL is told
+    /// to skip a column already there; SQLite and MySQL have no such clause, so the caller first
+    /// looks whether the column exists, and treats a failure as a concurrent addition when the
+    /// column is there afterwards.
+    pub fn add_column(&self, table: &str, definition: &str) -> String {
+        let if_missing = match self.backend {
+            Backend::Postgres => "IF NOT EXISTS ",
+            Backend::Sqlite | Backend::Mysql => "",
+        };
+        self.sql(&format!(
+            "ALTER TABLE {{{table}}} ADD COLUMN {if_missing}{definition}"
+        ))
+    }
+}
+
 /// `?, ?, ?` for `count` values.
 pub fn placeholders(count: usize) -> String {
     let mut out = String::with_capacity(count * 3);

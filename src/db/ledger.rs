@@ -55,19 +55,38 @@ pub struct LedgerEntry {
     pub tryback: Option<String>,
     /// Why the file was refused, rolled back or held.
     pub error: Option<String>,
+    /// What it did, in one line (`outcome::summary`).
+    pub summary: Option<String>,
+    /// The run this row acts on: for a `retried` or `discarded` row, the run whose kept file
+    /// it put back or ended; for the run of a retried file, the run it retries.
+    pub of_run: Option<i64>,
 }
 
-/// A run that held its file for approval.
+/// The run that put a file of the failed or held area there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeldRun {
+pub struct KeptRun {
     /// The ledger id: run #id.
     pub id: i64,
-    /// When it was held, in Unix milliseconds.
+    /// How it ended.
+    pub outcome: String,
+    /// When, in Unix milliseconds.
     pub finished_at: i64,
-    /// Where the file was put in the held area.
+    /// Why it was refused or held.
+    pub error: Option<String>,
+    /// Its text report.
+    pub report: Option<String>,
+    /// Where it kept its input.
     pub kept: Option<String>,
-    /// Why it was held.
-    pub reason: Option<String>,
+    /// Where it wrote its tryback.
+    pub tryback: Option<String>,
+    /// Its tryback generation.
+    pub generation: u32,
+    /// Its failed lines.
+    pub failed: u64,
+    /// For a tryback dropped again, the run that wrote it.
+    pub parent: Option<i64>,
+    /// Its kind.
+    pub kind: String,
 }
 
 /// A run found in the ledger.
@@ -101,14 +120,53 @@ pub struct LedgerRun {
     pub tryback: Option<String>,
     /// The process that applied it.
     pub host: String,
+    /// What it did, in one line; `None` for runs recorded before the ledger had the column.
+    pub summary: Option<String>,
+    /// For a tryback, the run that wrote it.
+    pub parent: Option<i64>,
+    /// The run it acts on or retries (see [`LedgerEntry::of_run`]).
+    pub of_run: Option<i64>,
 }
 
-/// Outcomes whose effects are in the database. A `held` file's are not: the same bytes
-/// dropped again are held again, and applied once approved.
-const APPLIED: &str = "'success', 'partial'";
+/// A `moodle-sync retry` whose file the spool still holds under the name it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRetry {
+    /// The retry's own ledger row.
+    pub id: i64,
+    /// The run whose kept file was put back, if the ledger knew it.
+    pub of_run: Option<i64>,
+}
+
+/// The outcomes of runs that tried to apply a file (not `duplicate`, which skipped one).
+const TRIED: &str = "'success', 'partial', 'rejected', 'rolled_back', 'held'";
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
-                       failedcount, generation, report, kept, tryback, host";
+                       failedcount, generation, report, kept, tryback, host, summary, parentid, \
+                       ofrun";
+
+/// Columns added after the ledger's first release, with their definitions: created with the
+/// table, and added to an older table on first use.
+fn added_columns(text_type: &str) -> [(&'static str, String); 2] {
+    [
+        ("summary", format!("summary {text_type}")),
+        ("ofrun", "ofrun BIGINT".to_owned()),
+    ]
+}
+
+/// The outcome of the row `moodle-sync retry` records.
+pub const RETRIED: &str = "retried";
+
+/// The outcome of the row `moodle-sync discard` records.
+pub const DISCARDED: &str = "discarded";
+
+impl LedgerRun {
+    /// Whether the run applied every line of its file: the same bytes are then a duplicate. A
+    /// run with failed lines, a rejected, rolled back or held one did not, and the same bytes
+    /// are applied again.
+    pub fn applied_every_line(&self) -> bool {
+        self.outcome == "success"
+    }
+}
 
 fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
     Ok(LedgerRun {
@@ -126,19 +184,32 @@ fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
         kept: optional_text(row, 11)?,
         tryback: optional_text(row, 12)?,
         host: text(row, 13)?,
+        summary: optional_text(row, 14)?,
+        parent: optional_int(row, 15)?,
+        of_run: optional_int(row, 16)?,
     })
 }
 
 impl Db {
-    /// Creates the ledger tables if they are missing. Safe to run concurrently and on every
-    /// start.
+    /// Creates the ledger tables if they are missing, and adds the columns an older ledger
+    /// lacks. Safe to run concurrently and on every start. When everything is there (the common
+    /// case) it only reads, so that it never waits for a file being applied (whose transaction
+    /// holds the lock row, which an insert, even one that ignores the row, would wait for).
     pub async fn ensure_ledger(&self) -> Result<(), DbError> {
+        if self.ledger_ready().await {
+            return Ok(());
+        }
         let dialect = self.dialect();
         let (id, text_type) = match dialect.backend {
             Backend::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
             Backend::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
             Backend::Mysql => ("id BIGINT AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
         };
+        let added: Vec<String> = added_columns(dialect.long_text())
+            .into_iter()
+            .map(|(_, definition)| format!(", {definition}"))
+            .collect();
+        let added = added.concat();
         let inline_indexes = if dialect.backend == Backend::Mysql {
             ", INDEX {moodlesync_ledger}_sha_ix (sha256), INDEX {moodlesync_ledger}_tbn_ix (trybackname)"
         } else {
@@ -168,7 +239,7 @@ impl Db {
                  kept {text_type}, \
                  tryback {text_type}, \
                  trybackname VARCHAR(255), \
-                 error {text_type}{inline_indexes})"
+                 error {text_type}{added}{inline_indexes})"
             )),
             dialect.sql(
                 "CREATE TABLE IF NOT EXISTS {moodlesync_lock} (\
@@ -198,7 +269,7 @@ impl Db {
                 }
             }
             match failed {
-                None => return Ok(()),
+                None => return self.add_missing_columns().await,
                 Some(error) if attempt < 3 => {
                     tracing::debug!("creating the ledger tables, attempt {attempt}: {error}");
                     attempt += 1;
@@ -209,6 +280,47 @@ impl Db {
                 }
             }
         }
+    }
+
+    /// Whether the ledger has every column and its lock row, read without waiting for anyone.
+    async fn ledger_ready(&self) -> bool {
+        let dialect = self.dialect();
+        let columns: Vec<&str> = added_columns(dialect.long_text())
+            .iter()
+            .map(|(column, _)| *column)
+            .collect();
+        let probe = dialect.sql(&format!(
+            "SELECT id, {} FROM {{moodlesync_ledger}} WHERE 1 = 0",
+            columns.join(", ")
+        ));
+        let lock = dialect.sql("SELECT id FROM {moodlesync_lock} WHERE id = 1");
+        query(probe).fetch_all(self.pool()).await.is_ok()
+            && matches!(query(lock).fetch_optional(self.pool()).await, Ok(Some(_)))
+    }
+
+    /// Adds to a ledger created by an earlier version the columns it lacks. SQLite and MySQL
+    /// cannot add a column only if it is missing: each is looked for first, and an addition that
+    /// fails is fine when the column is there afterwards (another process added it meanwhile).
+    async fn add_missing_columns(&self) -> Result<(), DbError> {
+        let dialect = self.dialect();
+        for (column, definition) in added_columns(dialect.long_text()) {
+            let probe = dialect.sql(&format!(
+                "SELECT {column} FROM {{moodlesync_ledger}} WHERE 1 = 0"
+            ));
+            if query(probe.clone()).fetch_all(self.pool()).await.is_ok() {
+                continue;
+            }
+            let added = query(dialect.add_column("moodlesync_ledger", &definition))
+                .execute(self.pool())
+                .await;
+            if let Err(error) = added
+                && query(probe).fetch_all(self.pool()).await.is_err()
+            {
+                return Err(error).doing("adding a column to moodle-sync's ledger");
+            }
+            tracing::info!(column, "Ledger column added");
+        }
+        Ok(())
     }
 
     /// Succeeds when the database answers.
@@ -235,32 +347,66 @@ impl Db {
             .doing("reading the ledger")
     }
 
-    /// The runs that held their file, newest first (at most `limit`), for `status`.
-    pub async fn held_runs(&self, limit: u32) -> Result<Vec<HeldRun>, DbError> {
-        let sql = self.dialect().sql(&format!(
-            "SELECT id, finishedat, kept, error FROM {{moodlesync_ledger}} WHERE outcome = 'held' ORDER BY id DESC LIMIT {limit}"
-        ));
+    /// The last run that put a file named `file_name` where it is kept (its `kept` input, or
+    /// its `tryback`), for `status` to say why a file of the failed or held area is there.
+    /// Matched on the name alone, so that a configuration given by another path finds it.
+    pub async fn run_keeping(&self, file_name: &str) -> Result<Option<KeptRun>, DbError> {
+        let escaped: String = file_name
+            .chars()
+            .flat_map(|c| match c {
+                '!' | '%' | '_' => vec!['!', c],
+                other => vec![other],
+            })
+            .collect();
+        let sql = self.dialect().sql(
+            "SELECT id, outcome, finishedat, error, report, kept, tryback, generation, failedcount, \
+             parentid, kind FROM {moodlesync_ledger} \
+             WHERE (kept LIKE ? ESCAPE '!' OR tryback LIKE ? ESCAPE '!') AND outcome <> 'retried' \
+             ORDER BY id DESC",
+        );
+        let pattern = format!("%{escaped}");
         let rows = query(sql)
+            .bind(pattern.clone())
+            .bind(pattern)
             .fetch_all(self.pool())
             .await
             .doing("reading the ledger")?;
-        rows.iter()
-            .map(|row| {
-                Ok(HeldRun {
-                    id: int(row, 0)?,
-                    finished_at: int(row, 1)?,
-                    kept: optional_text(row, 2)?,
-                    reason: optional_text(row, 3)?,
-                })
+        let named = |path: &Option<String>| {
+            path.as_deref().is_some_and(|path| {
+                std::path::Path::new(path)
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy() == file_name)
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .doing("reading the ledger")
+        };
+        for row in &rows {
+            let found = (|| {
+                Ok::<_, sqlx::Error>(KeptRun {
+                    id: int(row, 0)?,
+                    outcome: text(row, 1)?,
+                    finished_at: int(row, 2)?,
+                    error: optional_text(row, 3)?,
+                    report: optional_text(row, 4)?,
+                    kept: optional_text(row, 5)?,
+                    tryback: optional_text(row, 6)?,
+                    generation: u32::try_from(int(row, 7)?).unwrap_or(0),
+                    failed: u64::try_from(int(row, 8)?).unwrap_or(0),
+                    parent: optional_int(row, 9)?,
+                    kind: text(row, 10)?,
+                })
+            })()
+            .doing("reading the ledger")?;
+            if named(&found.kept) || named(&found.tryback) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
-    /// The first run that applied these bytes, outside any transaction (for `status`).
-    pub async fn applied_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+    /// The last run that tried to apply these bytes, outside any transaction (for `status`):
+    /// see [`Tx::earlier_run`].
+    pub async fn earlier_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect().sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
         ));
         let row = query(sql)
             .bind(sha256.to_owned())
@@ -305,10 +451,13 @@ impl Tx {
             .doing("reading the ledger")
     }
 
-    /// The first run that applied these bytes.
-    pub async fn applied_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
+    /// The last run that tried to apply these bytes (applied, partly applied, rejected, rolled
+    /// back or held; not a duplicate, which skipped them). The bytes are a duplicate only when
+    /// it applied every line ([`LedgerRun::applied_every_line`]); otherwise they are applied
+    /// again, and their report names it.
+    pub async fn earlier_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({APPLIED}) ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
         ));
         let row = query(sql)
             .bind(sha256.to_owned())
@@ -321,52 +470,150 @@ impl Tx {
             .doing("reading the ledger")
     }
 
-    /// The run whose tryback bears this name, with its ancestors (parent first), when a
-    /// tryback is dropped again.
-    pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
-        let by_name = self.dialect.sql(&format!(
-            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE trybackname = ? ORDER BY id DESC LIMIT 1"
-        ));
-        let by_id = self.dialect.sql(&format!(
-            "SELECT {COLUMNS}, parentid FROM {{moodlesync_ledger}} WHERE id = ?"
-        ));
-        let mut lineage = Vec::new();
-        let mut row = query(by_name)
+    /// What the ledger knows of a file's past by its name in the spool: a file put back by
+    /// `moodle-sync retry` (its [`PendingRetry`], and the runs it descends from, parent first),
+    /// else a tryback dropped again (the run that wrote it and that run's ancestors).
+    pub async fn lineage(
+        &mut self,
+        name: &str,
+    ) -> Result<(Vec<LedgerRun>, Option<PendingRetry>), DbError> {
+        match self.pending_retry(name).await? {
+            Some((retry, parent)) => {
+                let lineage = match parent {
+                    Some(parent) => self.ancestry(parent).await?,
+                    None => Vec::new(),
+                };
+                Ok((lineage, Some(retry)))
+            }
+            None => Ok((self.tryback_lineage(name).await?, None)),
+        }
+    }
+
+    /// The retry that gave a file of the spool this name, if no run has taken that file since;
+    /// with the run the file descends from.
+    async fn pending_retry(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<(PendingRetry, Option<i64>)>, DbError> {
+        let sql = self.dialect.sql(
+            "SELECT id, ofrun, parentid FROM {moodlesync_ledger} \
+             WHERE trybackname = ? AND outcome = 'retried' ORDER BY id DESC LIMIT 1",
+        );
+        let row = query(sql)
             .bind(name.to_owned())
             .fetch_optional(&mut *self.transaction)
             .await
             .doing("reading the ledger")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (id, of_run, parent) = (|| {
+            Ok::<_, sqlx::Error>((
+                int(&row, 0)?,
+                optional_int(&row, 1)?,
+                optional_int(&row, 2)?,
+            ))
+        })()
+        .doing("reading the ledger")?;
+        // Taken since: a run of that name recorded after the retry.
+        let taken = self.dialect.sql(
+            "SELECT COUNT(*) FROM {moodlesync_ledger} WHERE id > ? AND name = ? \
+             AND outcome NOT IN ('retried', 'discarded')",
+        );
+        let row = query(taken)
+            .bind(id)
+            .bind(name.to_owned())
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        if int(&row, 0).doing("reading the ledger")? > 0 {
+            return Ok(None);
+        }
+        Ok(Some((PendingRetry { id, of_run }, parent)))
+    }
+
+    /// The run `id` and its ancestors, parent first.
+    async fn ancestry(&mut self, id: i64) -> Result<Vec<LedgerRun>, DbError> {
+        let by_id = self.dialect.sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE id = ?"
+        ));
+        let mut lineage = Vec::new();
+        let mut next = Some(id);
         // A chain longer than this is a loop in the data, not a lineage.
-        while let Some(found) = row.take()
+        while let Some(id) = next.take()
             && lineage.len() < 100
         {
-            lineage.push(run(&found).doing("reading the ledger")?);
-            let parent = optional_int(&found, 14).doing("reading the ledger")?;
-            if let Some(parent) = parent {
-                row = query(by_id.clone())
-                    .bind(parent)
-                    .fetch_optional(&mut *self.transaction)
-                    .await
-                    .doing("reading the ledger")?;
+            let row = query(by_id.clone())
+                .bind(id)
+                .fetch_optional(&mut *self.transaction)
+                .await
+                .doing("reading the ledger")?;
+            if let Some(row) = row {
+                let found = run(&row).doing("reading the ledger")?;
+                next = found.parent;
+                lineage.push(found);
             }
         }
         Ok(lineage)
     }
 
+    /// Records a `moodle-sync retry` or `discard`: its row, whose `trybackname` is the name it
+    /// gave the file in the spool (for a retry, so that the run taking it finds its lineage).
+    pub async fn record_decision(
+        &mut self,
+        entry: &LedgerEntry,
+        spool_name: Option<&str>,
+    ) -> Result<i64, DbError> {
+        self.insert(entry, spool_name.map(str::to_owned)).await
+    }
+
+    /// The run whose tryback bears this name, with its ancestors (parent first), when a
+    /// tryback is dropped again.
+    pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
+        let by_name = self.dialect.sql(&format!(
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? AND outcome <> 'retried' ORDER BY id DESC LIMIT 1"
+        ));
+        let row = query(by_name)
+            .bind(name.to_owned())
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .doing("reading the ledger")?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let found = run(&row).doing("reading the ledger")?;
+        match found.parent {
+            Some(parent) => {
+                let mut lineage = vec![found];
+                lineage.extend(self.ancestry(parent).await?);
+                Ok(lineage)
+            }
+            None => Ok(vec![found]),
+        }
+    }
+
     /// Records a file; returns its ledger id.
     pub async fn record_run(&mut self, entry: &LedgerEntry) -> Result<i64, DbError> {
-        let sql = self.dialect.insert_returning_id(
-            "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
-             finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
-             generation, report, reportjson, kept, tryback, trybackname, error) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        );
-        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let tryback_name = entry.tryback.as_deref().and_then(|path| {
             std::path::Path::new(path)
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
         });
+        self.insert(entry, tryback_name).await
+    }
+
+    async fn insert(
+        &mut self,
+        entry: &LedgerEntry,
+        tryback_name: Option<String>,
+    ) -> Result<i64, DbError> {
+        let sql = self.dialect.insert_returning_id(
+            "INSERT INTO {moodlesync_ledger} (claim, name, kind, size, sha256, host, claimedat, \
+             finishedat, outcome, linecount, changedcount, failedcount, duplicateof, parentid, \
+             generation, report, reportjson, kept, tryback, trybackname, error, summary, ofrun) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let insert = query(sql)
             .bind(entry.claim.clone())
             .bind(entry.name.clone())
@@ -388,7 +635,9 @@ impl Tx {
             .bind(entry.kept.clone())
             .bind(entry.tryback.clone())
             .bind(tryback_name)
-            .bind(entry.error.clone());
+            .bind(entry.error.clone())
+            .bind(entry.summary.clone())
+            .bind(entry.of_run);
         super::database::insert_id(self, insert).await
     }
 }

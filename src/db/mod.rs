@@ -14,7 +14,7 @@ mod user;
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
 pub use enrolment::{SiteSettings, Touched};
-pub use ledger::{HeldRun, LedgerEntry, LedgerRun};
+pub use ledger::{DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
 pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, is_installed, schema_statements,
 };

@@ -106,6 +106,27 @@ pub fn archive(
     Ok((path, InputLeft::Removed))
 }
 
+/// Replaces the state file at `path` with `bytes`, atomically: a reader finds the old content
+/// or the new one, never a part. Unlike [`publish`], the name is reused on purpose: this is for
+/// moodle-sync's own state (a heartbeat, the last pull), not for outputs. Written to a `.tmp`
+/// dot-name beside it, flushed, then renamed over it. The folder must exist.
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = temporary_path(folder, &name);
+    let written = write_synced(&temporary, |out| out.write_all(bytes))
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
+    sync_dir(folder);
+    Ok(())
+}
+
 /// The smallest `n` from which every `(dir, name)` candidate is free, so that the files of one
 /// run share a name suffix.
 pub fn free_suffix(candidates: &[(&Path, Namer<'_>)]) -> u32 {

@@ -143,6 +143,20 @@ pub struct LedgerInfo {
     pub generation_limit_reached: bool,
     /// For a duplicate: the run that applied the same bytes.
     pub duplicate_of: Option<EarlierRun>,
+    /// For bytes applied again: the earlier run of the same bytes, which did not apply every
+    /// line (lines failed, or the file was rejected, rolled back or held).
+    pub repeats: Option<EarlierRun>,
+    /// For a file put back into the spool by `moodle-sync retry`: that retry.
+    pub retry: Option<RetryInfo>,
+}
+
+/// A file put back into the spool by `moodle-sync retry`, named in the report of its run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryInfo {
+    /// The retry's own ledger row.
+    pub record: i64,
+    /// The run it retries (whose failed input or tryback was put back), if the ledger knew it.
+    pub of_run: Option<i64>,
 }
 
 /// A run of the same bytes, named in a duplicate's report.
@@ -152,6 +166,8 @@ pub struct EarlierRun {
     pub run: i64,
     /// The file's name then.
     pub name: String,
+    /// How it ended (`success`, `partial`, `rejected`, `rolled_back`, `held`).
+    pub outcome: String,
     /// When it was applied (RFC 3339).
     pub finished_at: String,
     /// Its report.
@@ -533,6 +549,36 @@ impl<'a> Report<'a> {
                     &format!(
                         "run #{} applied the same bytes ({}, {}); its report: {}",
                         earlier.run, earlier.name, earlier.finished_at, earlier.report
+                    ),
+                )?;
+            }
+            if let Some(retry) = &ledger.retry {
+                field(
+                    out,
+                    "Retry of",
+                    &match retry.of_run {
+                        Some(run) => format!(
+                            "run #{run}: put back into the spool by moodle-sync retry (ledger #{})",
+                            retry.record
+                        ),
+                        None => format!(
+                            "a file put back into the spool by moodle-sync retry (ledger #{}), of a run the ledger does not know",
+                            retry.record
+                        ),
+                    },
+                )?;
+            }
+            if let Some(earlier) = &ledger.repeats {
+                field(
+                    out,
+                    "Repeats",
+                    &format!(
+                        "run #{} of the same bytes ({}, {}, {}) did not apply every line, so they were taken again rather than skipped; its report: {}",
+                        earlier.run,
+                        earlier.outcome,
+                        earlier.name,
+                        earlier.finished_at,
+                        earlier.report
                     ),
                 )?;
             }

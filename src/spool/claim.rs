@@ -317,6 +317,21 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// This process's work folder, `<spool>/.moodle-sync/<pid>@<host>/`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Whether the process that made the instance folder `dir` still runs: it holds the folder's
+/// lock. Only meaningful on the host that made it.
+pub fn instance_alive(dir: &Path) -> bool {
+    File::open(dir.join(LOCK_FILE))
+        .map(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
+        .unwrap_or(false)
+}
+
 impl Drop for Workspace {
     /// Removes the work folder when no claim is left in it, so that a clean stop leaves no
     /// trace; a folder with claims stays for the next start to settle.

@@ -1,8 +1,10 @@
 //! The spool: what is ready to be taken (`scan`), whether a process still writes a file
 //! (`writer`), hints that it changed (`watcher`), claiming files and settling their fate on disk
-//! (`claim`), and the service loop that applies them (`service`).
+//! (`claim`), the service loop that applies them (`service`) and its heartbeat
+//! (`heartbeat`).
 
 pub mod claim;
+pub mod heartbeat;
 pub mod scan;
 pub mod service;
 pub mod settings;

@@ -22,6 +22,7 @@ use tracing::{error, info, warn};
 
 use super::{
     claim::{Claim, PutBack, Workspace},
+    heartbeat::{self, Activity, DatabaseState, FileInProgress},
     scan::{self, Candidate, Rules, Tracker},
     watcher::{self, Watching},
     writer::{self, Writers},
@@ -43,6 +44,8 @@ pub struct Service {
     pub workspace: Workspace,
     /// Where files needing attention and database outages are told; never waits.
     pub alerts: Alerts,
+    /// What the loop is doing, for the heartbeat (`spool::heartbeat`).
+    pub activity: tokio::sync::watch::Sender<Activity>,
 }
 
 /// What became of a ready file.
@@ -96,6 +99,17 @@ impl Service {
             "Watching the spool ({})",
             hints.reason
         );
+        self.activity.send_modify(|activity| {
+            activity.watching = Some(heartbeat::Watching {
+                mode: settings.mode.name().to_owned(),
+                how: match hints.watching {
+                    Watching::Events => "events",
+                    Watching::Poll => "poll",
+                }
+                .to_owned(),
+                reason: hints.reason.clone(),
+            });
+        });
         let rules = Rules {
             ignore: &settings.ignore,
             routing: &config.routing,
@@ -145,6 +159,8 @@ impl Service {
                 info!("The database answers again; taking files");
                 health = Health::Up;
                 self.alerts.database_up();
+                self.activity
+                    .send_modify(|activity| activity.database = DatabaseState::answers());
             }
             backoff = Duration::from_secs(1);
 
@@ -294,7 +310,16 @@ impl Service {
             // A held file is approved by `moodle-sync approve`, never by the service.
             approved: false,
         };
-        match ingest::take(&taker, &claim).await {
+        self.activity.send_modify(|activity| {
+            activity.file = Some(FileInProgress {
+                name: claim.name.clone(),
+                claim: claim.id.clone(),
+                since: claim.claimed_at,
+            });
+        });
+        let processed = ingest::take(&taker, &claim).await;
+        self.activity.send_modify(|activity| activity.file = None);
+        match processed {
             Processed::Done(summary) => {
                 self.alerts.file(&claim.name, &summary);
                 if !summary.problems.is_empty() {
@@ -356,6 +381,8 @@ impl Service {
             warn!("The database cannot be used ({problem}); files stay in the spool, retrying");
             *health = Health::Down;
             self.alerts.database_down(SystemTime::now(), problem);
+            self.activity
+                .send_modify(|activity| activity.database = DatabaseState::unreachable(problem));
         }
     }
 

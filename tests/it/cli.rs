@@ -39,7 +39,8 @@ dbtest!(exit_codes_tell_success_partial_and_rejected, |env| {
     let ok = env.cli(&["run", "spool/cohorts_ok.csv"]);
     assert_eq!(code(&ok), 0, "{}", stderr(&ok));
     assert!(
-        stdout(&ok).starts_with("cohorts_ok.csv: 1 lines, 1 changed, 0 unchanged, 0 failed\n"),
+        stdout(&ok)
+            .starts_with("cohorts_ok.csv: 1 line: 1 changed; 1 cohort created; 1 member added\n"),
         "{}",
         stdout(&ok)
     );
@@ -205,7 +206,7 @@ fn the_readme_flow_works_without_any_configuration() {
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
         stdout(&output)
-            .starts_with("cohorts_demo.csv: 6 lines, 5 changed, 0 unchanged, 1 failed\n"),
+            .starts_with("cohorts_demo.csv: 6 lines: 5 changed, 1 failed; 1 cohort created, 1 deleted; 2 members removed, 3 added\n"),
         "{}",
         stdout(&output)
     );
@@ -233,7 +234,7 @@ fn the_readme_flow_works_without_any_configuration() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(
         stdout(&output)
-            .starts_with("cohortscourses_demo.csv: 4 lines, 4 changed, 0 unchanged, 0 failed\n"),
+            .starts_with("cohortscourses_demo.csv: 4 lines: 4 changed; 4 bindings created; 2 course groups created; 10 enrolments created; 10 roles assigned; 6 group members added\n"),
         "{}",
         stdout(&output)
     );

@@ -610,6 +610,11 @@ dbtest!(
         assert!(held.starts_with(&env.config.paths.held), "{held:?}");
         assert_eq!(std::fs::read(&held).unwrap(), bytes);
         assert!(summary.archive.is_none() && summary.tryback.is_none());
+        // A held file's figures say what applying it would do.
+        assert_eq!(
+            summary.summary.as_deref(),
+            Some("1 line: 1 unchanged; would remove 3 members")
+        );
         let report = std::fs::read_to_string(&summary.report).unwrap();
         for expected in [
             "Result      held: nothing applied until approved",
@@ -644,6 +649,16 @@ dbtest!(
             String::from_utf8_lossy(&approved.stdout),
             String::from_utf8_lossy(&approved.stderr)
         );
+        // The removals are what the file did: the console counts them.
+        let printed = String::from_utf8_lossy(&approved.stdout);
+        assert!(
+            printed.starts_with("20"),
+            "the held file's stamped name first: {printed}"
+        );
+        assert!(
+            printed.contains("_cohorts_group.csv: 1 line: 1 unchanged; 3 members removed\n"),
+            "{printed}"
+        );
         assert!(env.members("C1").await.is_empty());
         assert_eq!(env.cohort_idnumbers().await, ["C1"]);
         assert!(env.files(&env.config.paths.held).is_empty());
@@ -655,9 +670,18 @@ dbtest!(
             bytes
         );
         let runs = env
-            .rows("SELECT name, outcome, report FROM {moodlesync_ledger} ORDER BY id")
+            .rows("SELECT name, outcome, report, summary FROM {moodlesync_ledger} ORDER BY id")
             .await;
         assert_eq!(runs[1][..2], ["cohorts_group.csv", "success"]);
+        // The ledger keeps both summaries, for `status`.
+        assert_eq!(runs[0][3], "1 line: 1 unchanged; would remove 3 members");
+        assert_eq!(runs[1][3], "1 line: 1 unchanged; 3 members removed");
+        let status = env.cli(&["status"]);
+        let shown = String::from_utf8_lossy(&status.stdout);
+        assert!(
+            shown.contains("success (1 line: 1 unchanged; 3 members removed)"),
+            "{shown}"
+        );
         let report = std::fs::read_to_string(&runs[1][2]).unwrap();
         assert!(
             report.contains("Approved    applied with moodle-sync approve"),

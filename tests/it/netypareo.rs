@@ -674,6 +674,63 @@ async fn a_403_is_not_retried_and_the_other_parts_are_written() {
     .unwrap();
     assert!(report.contains(refusal), "{report}");
 
+    // The pull is recorded for `status`: each export's outcome, files and errors.
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            config
+                .paths
+                .state
+                .join("netypareo/cfa-occitanie/last-pull.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["version"], 1);
+    assert_eq!(record["ran"], serde_json::json!(["users"]));
+    assert_eq!(record["succeeded"], false);
+    assert_eq!(record["exports"][0]["export"], "users");
+    assert_eq!(record["exports"][0]["outcome"], "failed");
+    assert_eq!(record["exports"][0]["errors"], serde_json::json!([refusal]));
+    assert_eq!(record["exports"][0]["files"].as_array().unwrap().len(), 2);
+    let output = cli(dir.path(), &["status", "--json"], &[]).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let instance = &status["netypareo"][0];
+    assert_eq!(instance["instance"], "CFA Occitanie");
+    assert!(
+        instance["time_zone"].as_str().unwrap().contains("UTC"),
+        "{instance:#}"
+    );
+    // The default schedules: users at 01:20, local time, with the offset.
+    let users = &instance["exports"][2];
+    assert_eq!(users["export"], "users");
+    assert_eq!(users["schedule"], "20 1 * * *");
+    let next = users["next_run"].as_str().unwrap();
+    assert!(
+        DateTime::parse_from_rfc3339(next).is_ok() && next.contains("T01:20:00"),
+        "{next}"
+    );
+    assert_eq!(instance["last_pull"]["exports"][0]["outcome"], "failed");
+    let output = cli(dir.path(), &["status"], &[]).await;
+    let shown = text(&output.stdout);
+    for expected in [
+        "netypareo   CFA Occitanie (schedules in local time: ",
+        "  users     20 1 * * *    next ",
+        &format!(
+            "last 2026-11-21T10:00:00{} failed: {refusal}",
+            now().format("%:z")
+        ),
+        "  cache     0 1 * * *     next ",
+        "never pulled here",
+        "  last pull 2026-11-21T10:00:00",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected}
+{shown}"
+        );
+    }
+
     // The binary, pulling everything: exit code 6; the groups, which need the students, fail
     // the same way, each after a single request; sites, teachers and tutors are written.
     server.clear_requests();
@@ -1560,6 +1617,19 @@ async fn watch_runs_an_export_on_its_schedule() {
         log.contains("Site cohort updated: CFA Occitanie – Montpellier [SITE_MTP]"),
         "{log}"
     );
+    // The scheduler records its pulls as `netypareo pull` does.
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            env.config
+                .paths
+                .state
+                .join("netypareo/cfa-occitanie/last-pull.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["exports"][0]["export"], "sites", "{record:#}");
+    assert_eq!(record["exports"][0]["outcome"], "success");
     // Only the scheduled export ran (the sites need no definition cache).
     let asked: BTreeSet<String> = server
         .requests()

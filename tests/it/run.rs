@@ -434,3 +434,34 @@ dbtest!(a_database_error_mid_file_rolls_the_whole_file_back, |env| {
         ["A", "B", "C", "D", "GONE", "OLD"]
     );
 });
+
+dbtest!(a_ledger_of_an_earlier_version_gets_its_new_columns, |env| {
+    // The ledger as the first versions created it, without the columns added since.
+    env.db.ensure_ledger().await.unwrap();
+    env.execute("ALTER TABLE {moodlesync_ledger} DROP COLUMN summary")
+        .await;
+    env.execute("ALTER TABLE {moodlesync_ledger} DROP COLUMN ofrun")
+        .await;
+    env.add_users(&["u1"]).await;
+    env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
+    let output = env.cli(&["run", "spool/cohorts.csv"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        env.rows("SELECT outcome, summary, ofrun FROM {moodlesync_ledger}")
+            .await,
+        [[
+            "success",
+            "1 line: 1 changed; 1 cohort created; 1 member added",
+            "NULL"
+        ]]
+    );
+    // Every later start finds the columns there.
+    env.db.ensure_ledger().await.unwrap();
+    let output = env.cli(&["status"]);
+    assert!(output.status.success());
+});

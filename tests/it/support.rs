@@ -319,11 +319,13 @@ impl TestEnv {
         command.output().unwrap()
     }
 
-    fn sql(&self, template: &str) -> String {
+    /// `template` with the table prefix and the backend's placeholders.
+    pub fn sql(&self, template: &str) -> String {
         self.db.dialect().sql(template)
     }
 
-    async fn connection(&self) -> sqlx::AnyConnection {
+    /// A connection of its own to the test database, for a test that holds a transaction open.
+    pub async fn connection(&self) -> sqlx::AnyConnection {
         let url = match &self.config.database.target {
             DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", path.display()),
             DbTarget::Server { url, .. } => url.clone(),

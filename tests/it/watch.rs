@@ -78,6 +78,18 @@ fn write_with_mtime(path: &Path, bytes: &[u8], modified: SystemTime) {
     file.set_modified(modified).unwrap();
 }
 
+/// The output of `moodle-sync status` once no file of the spool is settling any more.
+async fn settled_status(env: &TestEnv) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shown = status(env);
+        if !shown.contains("settling: ") || Instant::now() > deadline {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The output of `moodle-sync status`.
 fn status(env: &TestEnv) -> String {
     let output = env.cli(&["status"]);
@@ -358,6 +370,108 @@ dbtest!(the_same_bytes_dropped_twice_are_applied_once, |env| {
     assert_eq!(third.duplicate_of, Some(runs[0].id));
     assert!(env.members("C1").await.is_empty());
 });
+
+dbtest!(
+    only_a_run_that_applied_every_line_makes_the_same_bytes_a_duplicate,
+    |env| {
+        let mut env = env;
+        env.reconfigure(&watch_config(300, ""));
+        env.add_users(&["u1"]).await;
+        let spool = env.config.paths.spool.clone();
+        let members = b"cidnumber;cname;userid\nC1;Cohort one;u1\nC1;Cohort one;u2\n";
+        // A first run with a failed line: u2 has no account yet.
+        env.drop_file("cohorts.csv", members);
+        let output = env.cli(&["run", "spool/cohorts.csv"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(ledger(&env).await[0].outcome, "partial");
+        // Once the account exists, the same bytes are applied again, not skipped; `status`
+        // says so before the service takes them.
+        env.add_users(&["u2"]).await;
+        env.drop_file("cohorts_again.csv", members);
+        let shown = settled_status(&env).await;
+        assert!(
+            shown.contains("it repeats run #1 (partial), which did not apply every line"),
+            "{shown}"
+        );
+        let watcher = Watcher::start(&env).await;
+        watcher
+            .eventually("the same bytes to be applied again", async || {
+                env.files(&spool).is_empty() && ledger_count(&env).await >= 2
+            })
+            .await;
+        let runs = ledger(&env).await;
+        assert_eq!(runs[1].outcome, "success", "{runs:#?}");
+        assert_eq!(runs[1].duplicate_of, None);
+        assert_eq!(env.members("C1").await, ["u1", "u2"]);
+        let report = fs::read_to_string(&runs[1].report).unwrap();
+        assert!(
+            report.contains("Repeats     run #1 of the same bytes (partial, cohorts.csv,"),
+            "{report}"
+        );
+        let json: Value =
+            serde_json::from_slice(&fs::read(runs[1].report.with_extension("json")).unwrap())
+                .unwrap();
+        assert_eq!(json["ledger"]["repeats"]["run"], 1, "{json}");
+        assert_eq!(json["ledger"]["repeats"]["outcome"], "partial");
+
+        // Those bytes have now applied every line: dropped again, they are a duplicate.
+        env.drop_file("cohorts_third.csv", members);
+        watcher
+            .eventually("the third drop to be taken", async || {
+                env.files(&spool).is_empty() && ledger_count(&env).await >= 3
+            })
+            .await;
+        let runs = ledger(&env).await;
+        assert_eq!(runs[2].outcome, "duplicate", "{runs:#?}");
+        assert_eq!(runs[2].duplicate_of, Some(runs[1].id));
+
+        // A file rejected for what the database lacked (a profile field) is taken again once
+        // it is there.
+        let users = b"username;firstname;lastname;profile_field_level\nu3;U;Three;A2\n";
+        env.drop_file("users.csv", users);
+        watcher
+            .eventually("the user file to be rejected", async || {
+                env.files(&spool).is_empty() && ledger_count(&env).await >= 4
+            })
+            .await;
+        assert_eq!(ledger(&env).await[3].outcome, "rejected");
+        env.execute(
+            "INSERT INTO {user_info_field} (shortname, name, datatype, description, descriptionformat, categoryid, \
+             sortorder, required, locked, visible, forceunique, signup, defaultdata, defaultdataformat, param1) \
+             VALUES ('level', 'level', 'text', '', 1, 1, 1, 0, 0, 2, 0, 0, '', 0, '')",
+        )
+        .await;
+        env.drop_file("users_again.csv", users);
+        watcher
+            .eventually("the user file to be taken again", async || {
+                env.files(&spool).is_empty() && ledger_count(&env).await >= 5
+            })
+            .await;
+        let runs = ledger(&env).await;
+        assert_eq!(runs[4].outcome, "success", "{runs:#?}");
+        let report = fs::read_to_string(&runs[4].report).unwrap();
+        assert!(
+            report.contains(&format!(
+                "Repeats     run #{} of the same bytes (rejected, users.csv,",
+                runs[3].id
+            )),
+            "{report}"
+        );
+        let (status_code, log) = watcher.stop().await;
+        assert!(status_code.success(), "{log}");
+
+        // `status` calls bytes that applied every line a duplicate.
+        env.drop_file("cohorts_fourth.csv", members);
+        let shown = settled_status(&env).await;
+        assert!(
+            shown.contains(&format!(
+                "duplicate: run #{} applied every line of the same bytes",
+                runs[1].id
+            )),
+            "{shown}"
+        );
+    }
+);
 
 dbtest!(duplicates_apply_applies_the_same_bytes_again, |env| {
     let mut env = env;
@@ -776,5 +890,12 @@ dbtest!(json_logs_are_one_object_per_line, |env| {
     assert_eq!(finished.len(), 1, "{log}");
     assert_eq!(finished[0]["fields"]["status"], "success");
     assert_eq!(finished[0]["fields"]["lines"], 1);
+    assert!(
+        finished[0]["fields"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 line: 1 changed; "),
+        "{log}"
+    );
     assert_eq!(finished[0]["level"], "INFO");
 });
