@@ -438,6 +438,14 @@ pub enum FileError {
         /// Offset of the first invalid byte in the file.
         byte: usize,
     },
+    /// The file holds bytes no text file holds: a spreadsheet, an archive, a PDF…
+    #[error(
+        "the file is not text: {what}; save it as CSV (UTF-8, or ISO-8859-1) and drop it again"
+    )]
+    NotText {
+        /// What it looks like, and where the first telling byte is.
+        what: String,
+    },
     /// UTF-16 text (Excel's "Unicode text") is not a CSV encoding we read.
     #[error("the file is UTF-16 text; save it as \"CSV UTF-8\" (or ISO-8859-1) and drop it again")]
     Utf16,

@@ -120,6 +120,9 @@ pub fn read_table(bytes: &[u8], settings: &ReadSettings) -> Result<Table, FileEr
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return Err(FileError::Utf16);
     }
+    if let Some(what) = not_text(bytes) {
+        return Err(FileError::NotText { what });
+    }
     let bom = bytes.starts_with(BOM);
     let body_start = if bom { BOM.len() } else { 0 };
     let body = &bytes[body_start..];
@@ -190,6 +193,64 @@ pub fn read_table(bytes: &[u8], settings: &ReadSettings) -> Result<Table, FileEr
         records: data,
         empty_records,
     })
+}
+
+/// What a file that is not text looks like, before any header is looked at: a known binary
+/// signature, NUL bytes (UTF-16 without a byte order mark has one every other byte), or many
+/// control characters. `None` for text, in whatever encoding.
+fn not_text(bytes: &[u8]) -> Option<String> {
+    const SIGNATURES: [(&[u8], &str); 5] = [
+        (
+            b"PK\x03\x04",
+            "it is a ZIP archive, as an Excel (.xlsx) or LibreOffice (.ods) workbook is",
+        ),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "it is an old Excel workbook (.xls) or another Office document",
+        ),
+        (b"%PDF-", "it is a PDF document"),
+        (b"\x1F\x8B", "it is gzip-compressed"),
+        (b"{\\rtf", "it is an RTF document"),
+    ];
+    if let Some((_, what)) = SIGNATURES
+        .iter()
+        .find(|(signature, _)| bytes.starts_with(signature))
+    {
+        return Some((*what).to_owned());
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    if let Some(first) = sample.iter().position(|byte| *byte == 0) {
+        let nuls = sample.iter().filter(|byte| **byte == 0).count();
+        let line = 1 + record::count_line_breaks(&bytes[..first]);
+        return Some(if nuls * 3 >= sample.len() {
+            format!(
+                "it holds NUL bytes every other byte from byte {} (line {line}): UTF-16 text without a byte order mark, or a binary file",
+                first + 1
+            )
+        } else {
+            format!(
+                "it holds NUL bytes, the first at byte {} (line {line})",
+                first + 1
+            )
+        });
+    }
+    let controls: Vec<usize> = sample
+        .iter()
+        .enumerate()
+        .filter(|(_, byte)| (**byte < 0x20 && !b"\t\n\r\x0c\x1a".contains(byte)) || **byte == 0x7f)
+        .map(|(at, _)| at)
+        .collect();
+    if controls.len() >= 8 && controls.len() * 100 >= sample.len() {
+        let first = controls[0];
+        let line = 1 + record::count_line_breaks(&bytes[..first]);
+        return Some(format!(
+            "{} of its first {} bytes are control characters, the first at byte {} (line {line})",
+            controls.len(),
+            sample.len(),
+            first + 1
+        ));
+    }
+    None
 }
 
 fn decode_record(raw: RawRecord, encoding: &'static Encoding) -> Record {

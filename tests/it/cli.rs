@@ -80,63 +80,175 @@ dbtest!(a_dry_run_from_the_command_line_leaves_everything, |env| {
     assert!(env.cohorts().await.is_empty());
 });
 
-dbtest!(fatal_errors_have_their_own_codes_and_one_line, |env| {
-    env.drop_file("cohorts.csv", b"cidnumber\nC1\n");
-    // A configuration key that does not exist.
-    std::fs::write(
-        env.root().join("bad.toml"),
-        "[cohorts]\ncreate_mising = false\n",
-    )
-    .unwrap();
-    let output = env.cli_with("bad.toml", &["run", "spool/cohorts.csv"]);
-    assert_eq!(code(&output), 3);
+dbtest!(
+    fatal_errors_have_their_own_codes_and_say_what_is_wrong,
+    |env| {
+        env.drop_file("cohorts.csv", b"cidnumber\nC1\n");
+        // A configuration key that does not exist: TOML's snippet, on its lines, and the key.
+        std::fs::write(
+            env.root().join("bad.toml"),
+            "[cohorts]\ncreate_mising = false\n",
+        )
+        .unwrap();
+        let output = env.cli_with("bad.toml", &["run", "spool/cohorts.csv"]);
+        assert_eq!(code(&output), 3);
+        let text = stderr(&output);
+        assert!(text.contains("[cohorts] create_mising"), "{text}");
+        assert!(text.contains("\n2 | create_mising = false\n"), "{text}");
+        assert!(text.contains("^^^^^^^^^^^^^"), "{text}");
+        // The same as one JSON object, for log shippers.
+        let output = env.cli_with(
+            "bad.toml",
+            &["--log-format", "json", "run", "spool/cohorts.csv"],
+        );
+        assert_eq!(code(&output), 3);
+        let text = stderr(&output);
+        assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+        let line: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(line["level"], "ERROR");
+        assert_eq!(line["fields"]["exit_code"], 3);
+        assert!(
+            line["fields"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("[cohorts] create_mising"),
+            "{line}"
+        );
+        assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "{line}");
+        // A missing file, a folder, a path through a file, a missing argument.
+        let output = env.cli(&["run", "spool/nothing.csv"]);
+        assert_eq!(code(&output), 3);
+        assert!(
+            stderr(&output).contains("no such file: spool/nothing.csv"),
+            "{}",
+            stderr(&output)
+        );
+        let output = env.cli(&["run", "spool"]);
+        assert_eq!(code(&output), 3);
+        assert!(
+            stderr(&output).contains("spool is a folder, not a command file"),
+            "{}",
+            stderr(&output)
+        );
+        let output = env.cli(&["run", "spool/cohorts.csv/inside.csv"]);
+        assert_eq!(code(&output), 3);
+        assert!(
+            stderr(&output).contains("cannot read spool/cohorts.csv/inside.csv: Not a directory"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(code(&env.cli(&["run"])), 3);
+        // A database that cannot be reached: the real cause, with the host and port, at once.
+        let (unreachable, expected) = match env.backend {
+            crate::support::Backend::Sqlite => ("sqlite:missing.sqlite", "run `moodle-sync init`"),
+            crate::support::Backend::Postgres => (
+                "postgres://postgres@127.0.0.1:1/test",
+                "(127.0.0.1:1): connection refused",
+            ),
+            crate::support::Backend::Mariadb => (
+                "mysql://root@127.0.0.1:1/test",
+                "(127.0.0.1:1): connection refused",
+            ),
+        };
+        std::fs::write(
+            env.root().join("down.toml"),
+            format!("[database]\nurl = \"{unreachable}\"\n"),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let output = env.cli_with("down.toml", &["run", "spool/cohorts.csv"]);
+        let elapsed = started.elapsed();
+        assert_eq!(code(&output), 4, "{}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+        assert!(
+            elapsed < std::time::Duration::from_secs(5),
+            "the refusal took {elapsed:?}"
+        );
+        assert_eq!(
+            stderr(&output).trim_end().lines().count(),
+            1,
+            "{}",
+            stderr(&output)
+        );
+        // A server that refuses the credentials says so too.
+        if env.backend != crate::support::Backend::Sqlite {
+            let refused = match env.backend {
+                crate::support::Backend::Postgres => "postgres://nobody@127.0.0.1:5432/test",
+                _ => "mysql://nobody@127.0.0.1:3306/test",
+            };
+            std::fs::write(
+                env.root().join("refused.toml"),
+                format!("[database]\nurl = \"{refused}\"\n"),
+            )
+            .unwrap();
+            let output = env.cli_with("refused.toml", &["run", "spool/cohorts.csv"]);
+            assert_eq!(code(&output), 4);
+            assert!(
+                stderr(&output).contains("the server refused: "),
+                "{}",
+                stderr(&output)
+            );
+        }
+        // A database without Moodle's tables under the prefix.
+        std::fs::write(
+            env.root().join("prefix.toml"),
+            format!("[database]\nurl = \"{}\"\nprefix = \"nope_\"\n", env.url),
+        )
+        .unwrap();
+        let output = env.cli_with("prefix.toml", &["run", "spool/cohorts.csv"]);
+        assert_eq!(code(&output), 4);
+        assert!(
+            stderr(&output).contains("has no nope_config table"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(env.config.paths.spool.join("cohorts.csv").exists());
+    }
+);
+
+/// Runs the binary in `env` with its standard output a pipe closed before it writes, as
+/// `moodle-sync status | head -0` leaves it.
+fn with_stdout_closed(env: &crate::support::TestEnv, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
+        .current_dir(env.root())
+        .arg("--config")
+        .arg(env.root().join("moodle-sync.toml"))
+        .args(args)
+        .env_remove("MOODLE_SYNC_DATABASE_URL")
+        .env("MOODLE_SYNC_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+dbtest!(a_closed_pipe_ends_the_printing_never_the_command, |env| {
+    env.add_users(&["u1"]).await;
+    env.drop_file("cohorts_pipe.csv", b"cidnumber;userid\nC1;u1\nC1;ghost\n");
+    let output = with_stdout_closed(&env, &["status"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    // `run` applies its file and exits with its own code (1: a line failed).
+    let output = with_stdout_closed(&env, &["run", "spool/cohorts_pipe.csv"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    assert_eq!(env.members("C1").await, ["u1"]);
+    assert_eq!(env.files(&env.config.paths.archive).len(), 1);
+});
+
+dbtest!(a_file_that_is_not_text_is_rejected_as_such, |env| {
+    let bytes = crate::support::fixture("cohorts_saved_as_xlsx.csv");
+    env.drop_file("cohorts_saved_as_xlsx.csv", &bytes);
+    let output = env.cli(&["run", "spool/cohorts_saved_as_xlsx.csv"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let shown = stdout(&output);
     assert!(
-        stderr(&output).contains("create_mising"),
-        "{}",
-        stderr(&output)
+        shown.contains("rejected: the file is not text: it is a ZIP archive, as an Excel (.xlsx)"),
+        "{shown}"
     );
-    assert_eq!(
-        stderr(&output).trim_end().lines().count(),
-        1,
-        "{}",
-        stderr(&output)
-    );
-    // A missing file, a missing argument.
-    assert_eq!(code(&env.cli(&["run", "spool/nothing.csv"])), 3);
-    assert_eq!(code(&env.cli(&["run"])), 3);
-    // A database that cannot be reached.
-    let unreachable = match env.backend {
-        crate::support::Backend::Sqlite => "sqlite:missing.sqlite".to_owned(),
-        crate::support::Backend::Postgres => "postgres://postgres@127.0.0.1:1/test".to_owned(),
-        crate::support::Backend::Mariadb => "mysql://root@127.0.0.1:1/test".to_owned(),
-    };
-    std::fs::write(
-        env.root().join("down.toml"),
-        format!("[database]\nurl = \"{unreachable}\"\n"),
-    )
-    .unwrap();
-    let output = env.cli_with("down.toml", &["run", "spool/cohorts.csv"]);
-    assert_eq!(code(&output), 4, "{}", stderr(&output));
-    assert_eq!(
-        stderr(&output).trim_end().lines().count(),
-        1,
-        "{}",
-        stderr(&output)
-    );
-    // A database without Moodle's tables under the prefix.
-    std::fs::write(
-        env.root().join("prefix.toml"),
-        format!("[database]\nurl = \"{}\"\nprefix = \"nope_\"\n", env.url),
-    )
-    .unwrap();
-    let output = env.cli_with("prefix.toml", &["run", "spool/cohorts.csv"]);
-    assert_eq!(code(&output), 4);
-    assert!(
-        stderr(&output).contains("has no nope_config table"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(env.config.paths.spool.join("cohorts.csv").exists());
+    assert!(!shown.contains("unknown column"), "{shown}");
 });
 
 dbtest!(the_database_url_can_come_from_the_environment, |env| {

@@ -85,6 +85,46 @@ fn utf16_is_refused_with_advice() {
 }
 
 #[test]
+fn a_file_that_is_not_text_says_so_before_any_header_complaint() {
+    let refused = |bytes: &[u8]| match read_table(bytes, &AUTO) {
+        Err(FileError::NotText { what }) => what,
+        other => panic!("{other:?}"),
+    };
+    assert!(refused(b"PK\x03\x04\x14\x00\x06\x00").contains("Excel (.xlsx)"));
+    assert!(refused(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00").contains("old Excel"));
+    assert!(refused(b"%PDF-1.7\n").contains("PDF"));
+    // UTF-16 without a byte order mark: a NUL every other byte.
+    let utf16: Vec<u8> = "cmd;cidnumber\nadd;COH1\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let what = refused(&utf16);
+    assert!(
+        what.contains("UTF-16 text without a byte order mark"),
+        "{what}"
+    );
+    assert!(what.contains("byte 2 (line 1)"), "{what}");
+    let nul = refused(b"cmd;cidnumber\nadd;CO\x00H1\n");
+    assert_eq!(nul, "it holds NUL bytes, the first at byte 21 (line 2)");
+    let mut noise = b"cmd;cidnumber\n".to_vec();
+    noise.extend((0..200u8).map(|n| [0x01, 0x02, 0x7f, 0xe9][usize::from(n % 4)]));
+    assert!(refused(&noise).contains("control characters, the first at byte 15 (line 2)"));
+    let message = FileError::NotText { what: nul }.to_string();
+    assert!(
+        message.starts_with("the file is not text: it holds NUL bytes"),
+        "{message}"
+    );
+    // Text stays text: tabs, form feeds, a DOS end-of-file mark, Latin-1 letters, one stray
+    // control character in a value (the line reports it).
+    let table = read_table(
+        b"cname\tuserid\nPremi\xe8re\tu1\n\x0c\nA\x07B\tu2\n\x1a",
+        &AUTO,
+    )
+    .unwrap();
+    assert_eq!(values(&table)[0], ["Première", "u1"]);
+}
+
+#[test]
 fn delimiters_are_detected_from_the_header() {
     for (input, delimiter) in [
         (&b"cmd,cidnumber\nadd,X\n"[..], b','),
