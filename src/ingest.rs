@@ -48,8 +48,8 @@ use crate::{
         atomic::{self, Namer},
         naming,
         report::{
-            self, EarlierRun, InputInfo, LedgerInfo, Outputs, Report, ReportContext, RetryInfo,
-            RunStatus, SettingsInfo,
+            self, EarlierRun, InputInfo, LedgerInfo, Origins, Outputs, Report, ReportContext,
+            RetryInfo, RunStatus, SettingsInfo,
         },
         tryback,
     },
@@ -664,6 +664,24 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         ));
     }
 
+    // A tryback's lines, in the file they first came from (the report that wrote it says).
+    if let (Some(parent), Some(outcome)) = (lineage.first(), verdict.outcome())
+        && parent.tryback.is_some()
+    {
+        let parent_json = parent
+            .report
+            .strip_suffix(".txt")
+            .map(|stem| format!("{stem}.json"));
+        let lines: Vec<(usize, Vec<String>)> = outcome
+            .lines
+            .iter()
+            .map(|line| (line.line, line.keys.clone()))
+            .collect();
+        run.origins = parent_json
+            .and_then(|path| fs::read(path).ok())
+            .and_then(|bytes| report::origins(&bytes, claim.kind, &lines));
+    }
+
     // Where everything goes.
     let generation = lineage
         .first()
@@ -1151,6 +1169,8 @@ struct Run<'a> {
     input: InputInfo,
     format: Option<SourceFormat>,
     notes: Vec<String>,
+    /// For a tryback dropped again: where its lines first came from.
+    origins: Option<Origins>,
 }
 
 impl<'a> Run<'a> {
@@ -1183,6 +1203,7 @@ impl<'a> Run<'a> {
             },
             format: None,
             notes: Vec::new(),
+            origins: None,
         }
     }
 
@@ -1242,6 +1263,8 @@ impl<'a> Run<'a> {
             problems,
             notes: self.notes.clone(),
             ledger,
+            origins: self.origins.clone(),
+            spool: (!self.simulation).then(|| self.config.paths.spool.display().to_string()),
         }
     }
 

@@ -700,10 +700,10 @@ impl SyncedCohort {
     /// `sync of cohort "Classe" [C1] would remove 3 of 3 members (100.0 %) > 20 %`.
     pub fn hold_reason(&self, limit_percent: u8) -> String {
         format!(
-            "sync of cohort {} would remove {} of {} members ({:.1} %) > {limit_percent} %",
+            "sync of cohort {} would remove {} of {} ({:.1} %) > {limit_percent} %",
             self.cohort,
             self.removed.len(),
-            self.members_before,
+            plural(self.members_before, "member"),
             self.removed_percent()
         )
     }
@@ -829,6 +829,15 @@ pub enum Tense {
     Done,
     /// Nothing was written: the figures say what applying it would do.
     Would,
+}
+
+/// A count and its noun, in English: `1 line`, `2 lines`, `0 lines`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// One line counting what a file did, for the console, the log, the ledger and `status`:

@@ -7,7 +7,11 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::Serialize;
 
 use super::settings::Topic;
-use crate::{ingest::RunSummary, output::report::RunStatus};
+use crate::{
+    ingest::RunSummary,
+    outcome::plural,
+    output::report::{self, NextStepFacts, Outputs, RunStatus},
+};
 
 /// The version of the event's JSON: raised when a field changes meaning or goes away (new
 /// fields may appear without it).
@@ -150,8 +154,6 @@ impl Event {
             },
         });
         let report = shown(&summary.report);
-        // The input's place, or its name when it could not be kept, as a shell word.
-        let input = shell_word(kept.as_deref().unwrap_or(file));
         let reason = match kind {
             EventKind::Partial => {
                 let (failed, lines) = totals.map_or((0, 0), |totals| (totals.failed, totals.lines));
@@ -166,25 +168,24 @@ impl Event {
                 .clone()
                 .unwrap_or_else(|| "see the report".into()),
         };
-        let next_step = match kind {
-            EventKind::Rejected => format!(
-                "Read why in {report}, fix the file, then put it back into the spool: moodle-sync retry {input}"
-            ),
-            EventKind::RolledBack => format!(
-                "Read the database's refusal in {report}; once its cause is fixed, put the file back into the spool: moodle-sync retry {input}"
-            ),
-            EventKind::Partial => match &tryback {
-                Some(tryback) => format!(
-                    "Fix the failed lines in {tryback} (the report {report} says why each failed), then: moodle-sync retry {}",
-                    shell_word(tryback)
-                ),
-                None => format!(
-                    "Read which lines failed and why in {report}; the tryback could not be written"
-                ),
-            },
-            _ => format!(
-                "Check the members it would remove in {report}, then apply it as it is: moodle-sync approve {input} (or end it unapplied: moodle-sync discard {input})"
-            ),
+        let outputs = Outputs {
+            tryback: tryback.clone(),
+            archive: summary.archive.as_ref().map(shown),
+            kept: summary.kept.as_ref().map(shown),
+            held: summary.held.as_ref().map(shown),
+        };
+        let failed = totals.map_or(0, |totals| totals.failed);
+        let next_step = match report::next_step(&NextStepFacts {
+            status: summary.status,
+            simulation: false,
+            input: kept.as_deref().unwrap_or(file),
+            outputs: &outputs,
+            failed,
+            spool: None,
+            generation_limit_reached: false,
+        }) {
+            Some(step) => format!("Read why in {report}. {step}"),
+            None => format!("See the report: {report}"),
         };
         Some(Event {
             version: EVENT_VERSION,
@@ -375,28 +376,5 @@ impl Event {
             EventKind::DatabaseDown => "database_down",
             EventKind::DatabaseBack => "database_back",
         }
-    }
-}
-
-/// `text` as one word of a shell command line: as it is when it holds nothing a shell would
-/// read otherwise, else in single quotes.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
-
-/// `1 line`, `2 lines`.
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
     }
 }

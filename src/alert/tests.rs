@@ -71,8 +71,9 @@ fn a_rejected_file_is_an_event_with_where_it_is_kept_and_what_to_run() {
     );
     assert_eq!(
         event.next_step,
-        "Read why in /srv/reports/20261121-100157_cohorts.csv.report.txt, fix the file, then put it \
-         back into the spool: moodle-sync retry /srv/failed/20261121-100157_cohorts.csv"
+        "Read why in /srv/reports/20261121-100157_cohorts.csv.report.txt. Fix \
+         /srv/failed/20261121-100157_cohorts.csv, then put it back into the spool: moodle-sync \
+         retry /srv/failed/20261121-100157_cohorts.csv"
     );
     let json: Value = serde_json::from_str(&event.json()).unwrap();
     assert_eq!(
@@ -129,9 +130,10 @@ fn the_mail_body_says_what_happened_then_the_facts_then_the_next_step() {
          Time        2026-11-21T10:02:11+01:00\n\
          \n\
          Next step\n\
-         Check the members it would remove in /srv/reports/20261121-100157_cohorts.csv.report.txt, \
-         then apply it as it is: moodle-sync approve /srv/held/20261121-100157_cohorts.csv \
-         (or end it unapplied: moodle-sync discard /srv/held/20261121-100157_cohorts.csv).\n\
+         Read why in /srv/reports/20261121-100157_cohorts.csv.report.txt. If the removals it would \
+         make are intended, apply it as it is: moodle-sync approve \
+         /srv/held/20261121-100157_cohorts.csv; if not, end it unapplied: moodle-sync discard \
+         /srv/held/20261121-100157_cohorts.csv.\n\
          \n\
          -- \n\
          moodle-sync watch, [alerts] (event version 1, kind held).\n"
@@ -159,9 +161,9 @@ fn a_partly_failed_file_names_its_failed_lines_and_its_tryback() {
         Some("/srv/archive/20261121-100157_cohorts.csv")
     );
     assert!(
-        event
-            .next_step
-            .ends_with("then: moodle-sync retry /srv/reports/20261121-100157_cohorts_tryback1.csv"),
+        event.next_step.ends_with(
+            "or run moodle-sync retry /srv/reports/20261121-100157_cohorts_tryback1.csv"
+        ),
         "{}",
         event.next_step
     );

@@ -308,8 +308,13 @@ async fn gather(config: &Config, runs: u32) -> StatusReport {
                             // counts.
                             summary: run.summary.clone().unwrap_or_else(|| {
                                 format!(
-                                    "{} lines, {} changed, {} failed",
-                                    run.lines, run.changed, run.failed
+                                    "{}, {} changed, {} failed",
+                                    crate::outcome::plural(
+                                        usize::try_from(run.lines).unwrap_or(usize::MAX),
+                                        "line"
+                                    ),
+                                    run.changed,
+                                    run.failed
                                 )
                             }),
                             name: run.name,
@@ -403,8 +408,12 @@ async fn kept_files(config: &Config, db: Option<&Db>, dir: &Path, area: Area) ->
                 });
                 let reason = if by_tryback {
                     Some(format!(
-                        "the tryback of {} lines that failed again at tryback generation {}: the generation limit ([watch] max_tryback_generations) is reached",
-                        run.failed, run.generation
+                        "the tryback of {} that failed again at tryback generation {}: the generation limit ([watch] max_tryback_generations) is reached",
+                        crate::outcome::plural(
+                            usize::try_from(run.failed).unwrap_or(usize::MAX),
+                            "line"
+                        ),
+                        run.generation
                     ))
                 } else {
                     run.error.clone()

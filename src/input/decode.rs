@@ -219,8 +219,15 @@ fn not_text(bytes: &[u8]) -> Option<String> {
         return Some((*what).to_owned());
     }
     let sample = &bytes[..bytes.len().min(64 * 1024)];
-    if let Some(first) = sample.iter().position(|byte| *byte == 0) {
-        let nuls = sample.iter().filter(|byte| **byte == 0).count();
+    let nuls = sample.iter().filter(|byte| **byte == 0).count();
+    let header_end = sample
+        .iter()
+        .position(|byte| *byte == b'\n')
+        .unwrap_or(sample.len());
+    // One stray NUL in a value is that line's problem (it fails, naming the column); NUL
+    // bytes in the header, or many of them, make a file that is not text.
+    let binary = sample[..header_end].contains(&0) || nuls >= 8;
+    if binary && let Some(first) = sample.iter().position(|byte| *byte == 0) {
         let line = 1 + record::count_line_breaks(&bytes[..first]);
         return Some(if nuls * 3 >= sample.len() {
             format!(

@@ -11,7 +11,7 @@ use crate::{
     input::{SourceFormat, delimiter_label},
     outcome::{
         Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
-        SyncedCohort, Totals, UnenrolAction,
+        SyncedCohort, Totals, UnenrolAction, plural,
     },
 };
 
@@ -179,6 +179,10 @@ pub struct EarlierRun {
 pub struct ReportLine<'a> {
     /// Physical line (from 1).
     pub line: usize,
+    /// For a tryback dropped again: the line it was in the original file (see
+    /// [`Report::original_file`]), when it could be told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_line: Option<usize>,
     /// How it ended.
     pub status: LineStatus,
     /// The command.
@@ -262,6 +266,11 @@ pub struct Report<'a> {
     pub notes: Vec<String>,
     /// The ledger's record of the file.
     pub ledger: Option<LedgerInfo>,
+    /// For a tryback: the name of the file its lines first came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_file: Option<String>,
+    /// What to do now, in words with the command to run; `None` when nothing is to be done.
+    pub next_step: Option<String>,
     /// Counts, when lines were read.
     pub totals: Option<Totals>,
     /// Records that held no value (such as `;;;`), skipped.
@@ -311,6 +320,19 @@ pub struct ReportContext {
     pub notes: Vec<String>,
     /// The ledger's record, when the file was taken through the ledger.
     pub ledger: Option<LedgerInfo>,
+    /// For a tryback dropped again: where its lines first came from.
+    pub origins: Option<Origins>,
+    /// The spool, where a fixed file is dropped again.
+    pub spool: Option<String>,
+}
+
+/// Where a tryback's lines were in the file they first came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// That file's name.
+    pub file: String,
+    /// Line in this file → line in that one.
+    pub lines: std::collections::HashMap<usize, usize>,
 }
 
 impl<'a> Report<'a> {
@@ -327,6 +349,10 @@ impl<'a> Report<'a> {
                     .iter()
                     .map(|line| ReportLine {
                         line: line.line,
+                        original_line: context
+                            .origins
+                            .as_ref()
+                            .and_then(|origins| origins.lines.get(&line.line).copied()),
                         status: line.status(),
                         command: line.command.clone(),
                         keys: Keys(
@@ -362,6 +388,19 @@ impl<'a> Report<'a> {
             ),
         };
         notes.extend(context.notes);
+        let failed = totals.map_or(0, |totals| totals.failed);
+        let next_step = next_step(&NextStepFacts {
+            status: context.status,
+            simulation: context.simulation,
+            input: &context.input.path,
+            outputs: &context.outputs,
+            failed,
+            spool: context.spool.as_deref(),
+            generation_limit_reached: context
+                .ledger
+                .as_ref()
+                .is_some_and(|ledger| ledger.generation_limit_reached),
+        });
         Report {
             tool: "moodle-sync",
             version: env!("CARGO_PKG_VERSION"),
@@ -383,6 +422,8 @@ impl<'a> Report<'a> {
             problems: context.problems,
             notes,
             ledger: context.ledger,
+            original_file: context.origins.map(|origins| origins.file),
+            next_step,
             totals,
             empty_records,
             lines,
@@ -420,6 +461,10 @@ impl<'a> Report<'a> {
         field(out, "Result", &self.result_line())?;
         if let Some(error) = &self.error {
             field(out, "Reason", error)?;
+        }
+        self.write_failed(out)?;
+        if self.failed_lines().next().is_some() {
+            out.write_all(b"\n")?;
         }
         field(out, "Input", &self.input.path)?;
         field(out, "Size", &format!("{} bytes", self.input.size))?;
@@ -647,7 +692,12 @@ impl<'a> Report<'a> {
                 for ((_, value), width) in line.keys.0.iter().zip(&key_widths) {
                     write!(out, "  {value:<width$}")?;
                 }
-                writeln!(out, "  {}", line.message)?;
+                match (line.original_line, &self.original_file) {
+                    (Some(original), Some(file)) => {
+                        writeln!(out, "  (line {original} of {file}) {}", line.message)?;
+                    }
+                    _ => writeln!(out, "  {}", line.message)?,
+                }
             }
         }
 
@@ -752,7 +802,51 @@ impl<'a> Report<'a> {
                 )?;
             }
         }
+        if let Some(next) = &self.next_step {
+            writeln!(out, "\nNext step\n{next}")?;
+        }
         out.write_all(b"\nEnd of report\n")
+    }
+
+    /// The lines that failed.
+    fn failed_lines(&self) -> impl Iterator<Item = (&ReportLine<'a>, &'a LineError)> {
+        self.lines
+            .iter()
+            .filter_map(|line| line.error.map(|error| (line, error)))
+    }
+
+    /// What needs doing first: every failed line, with its column, value and reason (and,
+    /// for a tryback, the line it was in the original file).
+    fn write_failed(&self, out: &mut dyn Write) -> io::Result<()> {
+        let count = self.failed_lines().count();
+        if count == 0 {
+            return Ok(());
+        }
+        let would = if self.simulation {
+            " would fail"
+        } else {
+            " failed"
+        };
+        writeln!(
+            out,
+            "\n{}{would} (fix {} and try again: see Next step at the end)",
+            plural(count, "line"),
+            if count == 1 { "it" } else { "them" }
+        )?;
+        for (line, error) in self.failed_lines() {
+            write!(out, "- line {}", line.line)?;
+            if let (Some(original), Some(file)) = (line.original_line, &self.original_file) {
+                write!(out, " (line {original} of {file})")?;
+            }
+            if let Some(column) = &error.column {
+                write!(out, ", column {column}")?;
+            }
+            if let Some(value) = &error.value {
+                write!(out, ", value \"{value}\"")?;
+            }
+            writeln!(out, ": {}", error.problem)?;
+        }
+        Ok(())
     }
 
     /// The synced cohorts: what each member list does, and, for a file held or approved, why.
@@ -764,9 +858,9 @@ impl<'a> Report<'a> {
         for sync in self.syncs {
             write!(
                 out,
-                "- cohort {}: {} members before; {} added, {} unchanged, {} removed ({:.1} %)",
+                "- cohort {}: {} before; {} added, {} unchanged, {} removed ({:.1} %)",
                 sync.cohort,
-                sync.members_before,
+                plural(sync.members_before, "member"),
                 sync.added,
                 sync.unchanged,
                 sync.removed.len(),
@@ -844,19 +938,196 @@ impl<'a> Report<'a> {
                 "these bytes were applied before (see Earlier): not applied again, as [watch] duplicates = \"skip\" says".to_owned()
             }
             (_, Some(totals)) if totals.failed > 0 && self.simulation => format!(
-                "{} of {} lines would fail; a real run would write them to a tryback (exit code {code})",
-                totals.failed, totals.lines
+                "{} of {} would fail; a real run would write {} to a tryback (exit code {code})",
+                totals.failed,
+                plural(totals.lines, "line"),
+                if totals.failed == 1 { "it" } else { "them" }
             ),
             (_, Some(totals)) if totals.failed > 0 => format!(
-                "{} of {} lines failed; they are in the tryback (exit code {code})",
-                totals.failed, totals.lines
+                "{} of {} failed; {} in the tryback (exit code {code})",
+                totals.failed,
+                plural(totals.lines, "line"),
+                if totals.failed == 1 { "it is" } else { "they are" }
             ),
+            (_, Some(totals)) if totals.lines == 1 => {
+                format!("the 1 line succeeded{would} (exit code {code})")
+            }
             (_, Some(totals)) => format!(
                 "all {} lines succeeded{would} (exit code {code})",
                 totals.lines
             ),
             (_, None) => format!("exit code {code}"),
         }
+    }
+}
+
+/// Where the lines of a tryback dropped again were in the file they first came from, read
+/// from the JSON report of the run that wrote the tryback (`parent_report`). The tryback's
+/// records are that run's failed lines, in order; `lines` are this file's data lines (line,
+/// key values). Matched by position when the counts agree (values may have been fixed), else
+/// by key values (lines were added or removed), else not at all. `None` when the report cannot
+/// be read.
+pub fn origins(
+    parent_report: &[u8],
+    kind: FileKind,
+    lines: &[(usize, Vec<String>)],
+) -> Option<Origins> {
+    #[derive(serde::Deserialize)]
+    struct Parent {
+        input: ParentInput,
+        original_file: Option<String>,
+        lines: Vec<serde_json::Map<String, serde_json::Value>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ParentInput {
+        name: String,
+    }
+    let parent: Parent = serde_json::from_slice(parent_report).ok()?;
+    let key_columns = kind.key_columns();
+    let failed: Vec<(usize, Vec<String>)> = parent
+        .lines
+        .iter()
+        .filter(|line| line.get("status").and_then(|status| status.as_str()) == Some("failed"))
+        .filter_map(|line| {
+            let number = line
+                .get("original_line")
+                .or_else(|| line.get("line"))?
+                .as_u64()?;
+            let keys = key_columns
+                .iter()
+                .map(|column| {
+                    line.get(*column)
+                        .and_then(|value| value.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            Some((usize::try_from(number).ok()?, keys))
+        })
+        .collect();
+    let mut map = std::collections::HashMap::new();
+    if failed.len() == lines.len() {
+        for ((line, _), (original, _)) in lines.iter().zip(&failed) {
+            map.insert(*line, *original);
+        }
+    } else {
+        let mut used = vec![false; failed.len()];
+        for (line, keys) in lines {
+            if let Some(found) = (0..failed.len()).find(|&at| !used[at] && failed[at].1 == *keys) {
+                used[found] = true;
+                map.insert(*line, failed[found].0);
+            }
+        }
+    }
+    Some(Origins {
+        file: parent.original_file.unwrap_or(parent.input.name),
+        lines: map,
+    })
+}
+
+/// What [`next_step`] is told about a run.
+#[derive(Debug, Clone, Copy)]
+pub struct NextStepFacts<'a> {
+    /// How the run ended.
+    pub status: RunStatus,
+    /// A simulation.
+    pub simulation: bool,
+    /// The input as given.
+    pub input: &'a str,
+    /// Where the input and the tryback went.
+    pub outputs: &'a Outputs,
+    /// Lines that failed.
+    pub failed: usize,
+    /// The spool, where a fixed file is dropped again.
+    pub spool: Option<&'a str>,
+    /// The failed lines went to the failed folder: the tryback generation limit is reached.
+    pub generation_limit_reached: bool,
+}
+
+/// What an administrator does next, in words with the command to run: fix a rejected file and
+/// retry it, fix a tryback and drop it again, approve or discard a held file. `None` when the
+/// run needs nothing more.
+pub fn next_step(facts: &NextStepFacts<'_>) -> Option<String> {
+    let input = shell_word(facts.input);
+    let outputs = facts.outputs;
+    if facts.simulation {
+        return match facts.status {
+            RunStatus::Success | RunStatus::Duplicate => {
+                Some(format!("To apply it: moodle-sync run {input}"))
+            }
+            RunStatus::Partial => Some(format!(
+                "Fix the {} that would fail in {}, then apply it: moodle-sync run {input} (or apply it as it is: the failed lines would go to a tryback)",
+                plural(facts.failed, "line"),
+                facts.input
+            )),
+            RunStatus::Rejected | RunStatus::RolledBack => Some(format!(
+                "Fix {}, then simulate it again: moodle-sync run --dry-run {input}",
+                facts.input
+            )),
+            RunStatus::Held => Some(format!(
+                "A real run would hold it until approved: moodle-sync run {input}, then moodle-sync approve on the held file"
+            )),
+        };
+    }
+    match facts.status {
+        RunStatus::Success | RunStatus::Duplicate => None,
+        RunStatus::Rejected | RunStatus::RolledBack => {
+            let what = if facts.status == RunStatus::Rejected {
+                "Fix"
+            } else {
+                "Once the database's refusal is dealt with, check"
+            };
+            Some(match &outputs.kept {
+                Some(kept) => format!(
+                    "{what} {kept}, then put it back into the spool: moodle-sync retry {}",
+                    shell_word(kept)
+                ),
+                None => format!(
+                    "{what} {}, then run it again: moodle-sync run {input}",
+                    facts.input
+                ),
+            })
+        }
+        RunStatus::Partial => Some(match &outputs.tryback {
+            Some(tryback) if facts.generation_limit_reached => format!(
+                "The {} failed again at the last tryback generation and went to {tryback}: fix them there and run moodle-sync retry {}, or leave them",
+                plural(facts.failed, "line"),
+                shell_word(tryback)
+            ),
+            Some(tryback) => format!(
+                "Fix the {} in {tryback} (it holds the header and those lines only), then drop it into the spool{} or run moodle-sync retry {}",
+                plural(facts.failed, "failed line"),
+                facts
+                    .spool
+                    .map(|spool| format!(" ({spool})"))
+                    .unwrap_or_default(),
+                shell_word(tryback)
+            ),
+            None => format!(
+                "Fix the {} and apply them again",
+                plural(facts.failed, "failed line")
+            ),
+        }),
+        RunStatus::Held => {
+            let held = outputs.held.as_deref().map_or(input.clone(), shell_word);
+            Some(format!(
+                "If the removals it would make are intended, apply it as it is: moodle-sync approve {held}; if not, end it unapplied: moodle-sync discard {held}"
+            ))
+        }
+    }
+}
+
+/// `text` as one word of a shell command line: as it is when it holds nothing a shell would
+/// read otherwise, else in single quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -1229,15 +1500,6 @@ pub fn describe(effect: &Effect, simulation: bool) -> String {
     }
 }
 
-/// `1 member`, `2 members`.
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
 /// Long values (descriptions) are cut in the text report; the JSON keeps them whole.
 fn shorten(text: &str) -> String {
     const MAX: usize = 60;
@@ -1248,3 +1510,6 @@ fn shorten(text: &str) -> String {
         format!("{}…", single_line.chars().take(MAX).collect::<String>())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -133,6 +133,70 @@ dbtest!(a_fixed_tryback_dropped_again_applies, |env| {
     assert_eq!(env.members("NEW").await, ["ghost", "u1"]);
 });
 
+dbtest!(
+    a_tryback_dropped_again_reports_the_lines_of_the_original_file,
+    |env| {
+        setup(&env).await;
+        let first = env.run("cohorts.csv", FILE).await;
+        let tryback_path = first.tryback.unwrap();
+        let tryback_name = tryback_path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let tryback = std::fs::read(&tryback_path).unwrap();
+        // One of its two lines fixed by creating the user; the other still fails.
+        env.add_user("ghost", "ghost", "ghost@example.com").await;
+        let second = env.run(&tryback_name, &tryback).await;
+        assert_eq!(second.exit_code(), 1);
+        let text = std::fs::read_to_string(&second.report).unwrap();
+        let failed = text
+        .find("1 line failed (fix it and try again: see Next step at the end)\n- line 3 (line 6 of cohorts.csv), column cidnumber, value \"NOPE\": cohort \"NOPE\" not found (matched by idnumber)\n")
+        .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            failed < text.find("Input ").unwrap(),
+            "what needs doing comes first:\n{text}"
+        );
+        assert!(text.contains("(line 4 of cohorts.csv) added"), "{text}");
+        let next = second.tryback.as_ref().unwrap().display().to_string();
+        assert!(
+            text.contains(&format!("Next step\nFix the 1 failed line in {next}")),
+            "{text}"
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&second.report_json).unwrap()).unwrap();
+        assert_eq!(report["original_file"], "cohorts.csv");
+        assert_eq!(report["lines"][0]["original_line"], 4);
+        assert_eq!(report["lines"][1]["original_line"], 6);
+        assert!(
+            report["next_step"]
+                .as_str()
+                .unwrap()
+                .contains("moodle-sync retry")
+        );
+        // The tryback of the tryback still names the first file's line.
+        let third_name = second
+            .tryback
+            .as_ref()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let third = env
+            .run(
+                &third_name,
+                &std::fs::read(second.tryback.as_ref().unwrap()).unwrap(),
+            )
+            .await;
+        let text = std::fs::read_to_string(&third.report).unwrap();
+        assert!(
+            text.contains("- line 2 (line 6 of cohorts.csv), column cidnumber"),
+            "{text}"
+        );
+    }
+);
+
 dbtest!(a_dry_run_changes_nothing, |env| {
     setup(&env).await;
     let cohorts = env.cohorts().await;

@@ -104,8 +104,19 @@ fn a_file_that_is_not_text_says_so_before_any_header_complaint() {
         "{what}"
     );
     assert!(what.contains("byte 2 (line 1)"), "{what}");
-    let nul = refused(b"cmd;cidnumber\nadd;CO\x00H1\n");
-    assert_eq!(nul, "it holds NUL bytes, the first at byte 21 (line 2)");
+    let nul = refused(b"cmd;cid\x00number\nadd;COH1\n");
+    assert_eq!(nul, "it holds NUL bytes, the first at byte 8 (line 1)");
+    let scattered: Vec<u8> = b"cmd;cidnumber\n"
+        .iter()
+        .copied()
+        .chain((0..10).flat_map(|_| *b"add;C\x00H1\n"))
+        .collect();
+    assert_eq!(
+        refused(&scattered),
+        "it holds NUL bytes, the first at byte 20 (line 2)"
+    );
+    // A single NUL in a value is left for that line to fail, naming its column.
+    assert!(read_table(b"cmd;cidnumber\nadd;CO\x00H1\n", &AUTO).is_ok());
     let mut noise = b"cmd;cidnumber\n".to_vec();
     noise.extend((0..200u8).map(|n| [0x01, 0x02, 0x7f, 0xe9][usize::from(n % 4)]));
     assert!(refused(&noise).contains("control characters, the first at byte 15 (line 2)"));
