@@ -161,13 +161,13 @@ pub async fn approve_file(
     path: &Path,
     kind: Option<FileKind>,
 ) -> Result<RunSummary, Fatal> {
-    if !path.is_file() {
-        return Err(Fatal::Usage(format!(
-            "no such file: {} (held files are in {})",
-            path.display(),
+    readable_file(
+        path,
+        Some(&format!(
+            "held files are in {}",
             config.paths.held.display()
-        )));
-    }
+        )),
+    )?;
     let options = RunOptions {
         dry_run: false,
         kind,
@@ -217,41 +217,7 @@ async fn run_path(
     options: RunOptions,
     approved: bool,
 ) -> Result<RunSummary, Fatal> {
-    match fs::metadata(path) {
-        Err(error) if error.kind() == ErrorKind::NotFound => {
-            return Err(Fatal::Usage(format!("no such file: {}", path.display())));
-        }
-        Err(error) => {
-            return Err(Fatal::Usage(format!(
-                "cannot read {}: {error}",
-                path.display()
-            )));
-        }
-        Ok(metadata) if metadata.is_dir() => {
-            return Err(Fatal::Usage(format!(
-                "{} is a folder, not a command file",
-                path.display()
-            )));
-        }
-        Ok(metadata) if !metadata.is_file() => {
-            return Err(Fatal::Usage(format!(
-                "{} is not a regular file",
-                path.display()
-            )));
-        }
-        Ok(_) => {
-            if let Err(error) = fs::File::open(path) {
-                return Err(Fatal::Usage(format!(
-                    "cannot read {}: {error}",
-                    path.display()
-                )));
-            }
-        }
-    }
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .ok_or_else(|| Fatal::Usage(format!("{} is not a file", path.display())))?;
+    let file_name = readable_file(path, None)?;
     // A held file bears the time stamp of the run that held it: it is known, routed and
     // recorded by the name it was dropped under.
     let in_held = path
@@ -320,6 +286,41 @@ async fn run_path(
             let run = new_run();
             run.report_only(Verdict::RolledBack(problem))
         }
+    }
+}
+
+/// The name of `path`, which must be a readable regular file; else a usage error that says
+/// what is wrong with it and, with `hint`, where the files to give are.
+pub fn readable_file(path: &Path, hint: Option<&str>) -> Result<String, Fatal> {
+    let refuse = |what: String| {
+        Err(Fatal::Usage(match hint {
+            Some(hint) => format!("{what}; {hint}"),
+            None => what,
+        }))
+    };
+    match fs::metadata(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            return refuse(format!("no such file: {}", path.display()));
+        }
+        Err(error) => return refuse(format!("cannot read {}: {error}", path.display())),
+        Ok(metadata) if metadata.is_dir() => {
+            return refuse(format!(
+                "{} is a folder, not a command file",
+                path.display()
+            ));
+        }
+        Ok(metadata) if !metadata.is_file() => {
+            return refuse(format!("{} is not a regular file", path.display()));
+        }
+        Ok(_) => {
+            if let Err(error) = fs::File::open(path) {
+                return refuse(format!("cannot read {}: {error}", path.display()));
+            }
+        }
+    }
+    match path.file_name() {
+        Some(name) => Ok(name.to_string_lossy().into_owned()),
+        None => refuse(format!("{} is not a file", path.display())),
     }
 }
 
@@ -460,16 +461,6 @@ fn is_held(outcome: &FileOutcome, approved: bool) -> bool {
     !approved && outcome.sync_over_limit()
 }
 
-/// Opens a transaction holding the ledger's lock.
-async fn begin_locked(db: &Db, instance: &str) -> Result<Tx, DbError> {
-    let mut tx = db.begin().await?;
-    if let Err(error) = tx.lock_ledger(instance, claim::now_ms()).await {
-        let _ = tx.rollback().await;
-        return Err(error);
-    }
-    Ok(tx)
-}
-
 /// How the work on a file ended, before its outputs are written.
 enum Verdict<'a> {
     /// Refused as a whole; nothing applied.
@@ -583,7 +574,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         .map(|input| input.sha256.clone())
         .unwrap_or_default();
 
-    let mut tx = match begin_locked(taker.db, taker.instance).await {
+    let mut tx = match taker.db.begin_locked(taker.instance).await {
         Ok(tx) => tx,
         Err(error) => return Processed::Retry(error.to_string()),
     };
@@ -636,7 +627,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             }
             Ok(Err(problem)) => {
                 let _ = tx.rollback().await;
-                tx = match begin_locked(taker.db, taker.instance).await {
+                tx = match taker.db.begin_locked(taker.instance).await {
                     Ok(tx) => tx,
                     Err(error) => return Processed::Retry(error.to_string()),
                 };
@@ -649,7 +640,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
                 if error.is_transient() {
                     return Processed::Retry(error.to_string());
                 }
-                tx = match begin_locked(taker.db, taker.instance).await {
+                tx = match taker.db.begin_locked(taker.instance).await {
                     Ok(tx) => tx,
                     Err(error) => return Processed::Retry(error.to_string()),
                 };

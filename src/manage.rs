@@ -17,9 +17,9 @@ use chrono::{Local, SecondsFormat};
 use crate::{
     command::{FileKind, matches},
     config::Config,
-    db::{DISCARDED, Db, DbError, KeptRun, LedgerEntry, RETRIED, Tx},
+    db::{DISCARDED, Db, DbError, KeptRun, LedgerEntry, RETRIED},
     error::Fatal,
-    ingest::show_ms,
+    ingest::{self, show_ms},
     output::{atomic, naming},
     spool::claim,
 };
@@ -74,7 +74,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
         paths.failed.display(),
         paths.reports.display()
     );
-    let file_name = existing_file(path, &where_retryable)?;
+    let file_name = ingest::readable_file(path, Some(&where_retryable))?;
     let in_failed = same_folder(path, &paths.failed);
     let in_reports = same_folder(path, &paths.reports);
     if !in_failed && !in_reports {
@@ -177,7 +177,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
         of_run,
     };
     let recorded = async {
-        let mut tx = begin_locked(db, &instance).await?;
+        let mut tx = db.begin_locked(&instance).await?;
         match tx.record_decision(&entry, Some(&spool_name)).await {
             Ok(id) => tx.commit().await.map(|()| id),
             Err(error) => {
@@ -219,7 +219,7 @@ pub async fn discard(config: &Config, db: &Db, path: &Path) -> Result<Discarded,
         "discard ends a file of the held folder ({}); `moodle-sync status` lists them",
         paths.held.display()
     );
-    let file_name = existing_file(path, &where_held)?;
+    let file_name = ingest::readable_file(path, Some(&where_held))?;
     if !same_folder(path, &paths.held) {
         return Err(Fatal::Usage(format!(
             "{} is not a held file: {where_held}",
@@ -309,7 +309,7 @@ pub async fn discard(config: &Config, db: &Db, path: &Path) -> Result<Discarded,
     };
     let mut written_reports = Vec::new();
     let recorded = async {
-        let mut tx = begin_locked(db, &instance).await?;
+        let mut tx = db.begin_locked(&instance).await?;
         let id = match tx.record_decision(&entry, None).await {
             Ok(id) => id,
             Err(error) => {
@@ -450,39 +450,6 @@ impl DiscardFacts<'_> {
         text.push('\n');
         text
     }
-}
-
-/// A transaction holding the ledger's lock: no file is being taken meanwhile.
-async fn begin_locked(db: &Db, instance: &str) -> Result<Tx, DbError> {
-    let mut tx = db.begin().await?;
-    if let Err(error) = tx.lock_ledger(instance, claim::now_ms()).await {
-        let _ = tx.rollback().await;
-        return Err(error);
-    }
-    Ok(tx)
-}
-
-/// The name of `path`, a regular file; else a usage error saying where files are.
-fn existing_file(path: &Path, where_files_are: &str) -> Result<String, Fatal> {
-    match fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() => {}
-        Ok(_) => {
-            return Err(Fatal::Usage(format!(
-                "{} is not a file: {where_files_are}",
-                path.display()
-            )));
-        }
-        Err(error) if error.kind() == ErrorKind::NotFound => {
-            return Err(Fatal::Usage(format!(
-                "no such file: {}; {where_files_are}",
-                path.display()
-            )));
-        }
-        Err(source) => return Err(Fatal::io("cannot read", path, source)),
-    }
-    path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .ok_or_else(|| Fatal::Usage(format!("{} is not a file", path.display())))
 }
 
 /// Whether `path` is directly in `folder`.

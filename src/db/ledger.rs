@@ -420,6 +420,23 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Opens a transaction holding the ledger's lock (see [`Tx::lock_ledger`]) for `holder`.
+    pub async fn begin_locked(&self, holder: &str) -> Result<Tx, DbError> {
+        let mut tx = self.begin().await?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| {
+                i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+            });
+        if let Err(error) = tx.lock_ledger(holder, now_ms).await {
+            let _ = tx.rollback().await;
+            return Err(error);
+        }
+        Ok(tx)
+    }
+}
+
 impl Tx {
     /// Takes the ledger's lock: until this transaction ends, no other file is applied to this
     /// database, by this process or another.

@@ -436,12 +436,8 @@ pub async fn settle_claim(
     spool: &Path,
 ) -> Result<bool, DbError> {
     // The lock waits for any transaction of this claim still in flight.
-    let mut tx = db.begin().await?;
-    let found = async {
-        tx.lock_ledger(instance, super::claim::now_ms()).await?;
-        tx.claimed_run(&claim.id).await
-    }
-    .await;
+    let mut tx = db.begin_locked(instance).await?;
+    let found = tx.claimed_run(&claim.id).await;
     let _ = tx.rollback().await;
     let committed = found?;
     match committed {

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use crate::dbtest;
+use crate::{dbtest, support::bare};
 
 fn code(output: &Output) -> i32 {
     output.status.code().expect("exited normally")
@@ -15,17 +15,6 @@ fn stderr(output: &Output) -> String {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The binary in `dir`, without any configuration file.
-fn bare(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MOODLE_SYNC_DATABASE_URL")
-        .env("MOODLE_SYNC_LOG", "warn")
-        .output()
-        .unwrap()
 }
 
 dbtest!(exit_codes_tell_success_partial_and_rejected, |env| {

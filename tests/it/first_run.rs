@@ -9,17 +9,10 @@ use std::{
     process::{Command, Output},
 };
 
-use crate::{dbtest, support::Watcher};
-
-fn bare(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MOODLE_SYNC_DATABASE_URL")
-        .env("MOODLE_SYNC_LOG", "warn")
-        .output()
-        .unwrap()
-}
+use crate::{
+    dbtest,
+    support::{Watcher, bare},
+};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -108,6 +108,18 @@ macro_rules! dbtest {
     };
 }
 
+/// Runs the binary in `dir` without any configuration file (what a newcomer types), with
+/// `MOODLE_SYNC_DATABASE_URL` removed.
+pub fn bare(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MOODLE_SYNC_DATABASE_URL")
+        .env("MOODLE_SYNC_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
 /// A test's world: folders, configuration and a fresh Moodle database.
 pub struct TestEnv {
     pub backend: Backend,
