@@ -242,6 +242,11 @@ async fn watch(config: Config) -> Result<(), Fatal> {
                 error!("The service loop ended abnormally: {problem}");
             }
         }
+        Err(_) if handle.is_finished() => {
+            // The service loop stopped in time; another task (an alert being sent, a
+            // NetYpareo export) did not: it is abandoned, nothing of a file is at stake.
+            warn!("Stopping without waiting longer for the alerts or exports in progress");
+        }
         Err(_) => {
             // The file in progress did not finish in time: abandon it. Its transaction is
             // rolled back when its connection closes; the ledger then tells that nothing of
@@ -254,7 +259,15 @@ async fn watch(config: Config) -> Result<(), Fatal> {
             // MariaDB): give it a moment, then go on; the server rolls back when the process
             // exits, and the ledger's lock makes the settling below wait for that anyway.
             let _ = tokio::time::timeout(Duration::from_secs(2), db.close()).await;
-            let db = connect(&config).await?;
+            let db = match connect(&config).await {
+                Ok(db) => db,
+                Err(problem) => {
+                    warn!(
+                        "The abandoned file will be settled at the next start (the database cannot be reached: {problem})"
+                    );
+                    return Ok(());
+                }
+            };
             let settling = async {
                 for dir in service.workspace.orphans() {
                     if let Ok(Some(claim)) = crate::spool::claim::Claim::load(&dir) {

@@ -500,13 +500,10 @@ impl Config {
                 .map(|key| format!("{key}: "))
                 .unwrap_or_default();
             if let Some(line) = line
-                && text
-                    .lines()
-                    .nth(line)
-                    .is_some_and(|content| content.to_lowercase().contains("token"))
+                && text.lines().nth(line).is_some_and(may_hold_secret)
             {
                 return format!(
-                    "{key}{} at line {} (the line is not shown: it may hold a token)",
+                    "{key}{} at line {} (the line is not shown: it may hold a token or a password)",
                     error.message().trim_end(),
                     line + 1
                 );
@@ -678,7 +675,13 @@ impl Config {
 /// it opens (`[section]`).
 fn key_at(text: &str, line: usize) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
-    let content = lines.get(line)?.trim();
+    lines.get(line)?;
+    // A value of a list written over several lines: its key is on the line that opens it.
+    let line = (0..=line).rev().find(|&at| {
+        let content = lines[at].trim();
+        content.starts_with('[') || (content.contains('=') && !content.starts_with('"'))
+    })?;
+    let content = lines[line].trim();
     let header = |content: &str| {
         content
             .strip_prefix('[')
@@ -704,6 +707,24 @@ fn key_at(text: &str, line: usize) -> Option<String> {
         }
         Some(table) => format!("[{table}] {key}"),
         None => key.to_owned(),
+    })
+}
+
+/// Whether a configuration line may hold a secret, and is never quoted in an error: a token,
+/// a password, or a URL with credentials (`postgres://moodle:secret@db/moodle`).
+fn may_hold_secret(line: &str) -> bool {
+    let lowered = line.to_lowercase();
+    if ["token", "password", "passwd", "secret"]
+        .iter()
+        .any(|word| lowered.contains(word))
+    {
+        return true;
+    }
+    lowered.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '"', '\'', ' ']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(credentials, _)| credentials.contains(':'))
     })
 }
 

@@ -845,6 +845,14 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     // of it.
     if let Some(change) = read.and_then(|input| changed_since_read(claim, input)) {
         let _ = tx.rollback().await;
+        if let Err(error) = claim.unstage() {
+            // The claim keeps a plan the ledger will never confirm: settled from the ledger
+            // as not applied anyway.
+            warn!(
+                "Cannot remove the staged outputs of {}: {error}",
+                claim.dir.display()
+            );
+        }
         return Processed::Changed(change);
     }
     if let Err(error) = tx.commit().await {

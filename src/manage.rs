@@ -102,41 +102,17 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
     };
     let kind = routed_kind(config, &base, kept.as_ref())?;
 
-    // Into the spool first (the original stays), then the ledger row, then the original goes.
+    // A copy first, where no watcher lists files (the work folder); then, under the ledger's
+    // lock, the ledger row and the routed name in the spool, committed together (a watcher
+    // taking the file needs that lock, so it always finds the retry); then the original goes.
     let spool = &paths.spool;
-    fs::create_dir_all(spool).map_err(|source| Fatal::io("cannot create", spool, source))?;
-    let busy: Vec<String> = claim::in_progress(spool)
-        .into_iter()
-        .map(|claim| claim.name)
-        .collect();
-    let mut placed = None;
-    for candidate in candidates(&base) {
-        if config.routing.kind_of(&candidate) != Some(kind)
-            || ignored(config, &candidate)
-            || busy.contains(&candidate)
-        {
-            continue;
-        }
-        match link_into(path, &spool.join(&candidate)) {
-            Ok(()) => {
-                placed = Some(candidate);
-                break;
-            }
-            Err(error) if error.kind() == ErrorKind::AlreadyExists => {}
-            Err(source) => return Err(Fatal::io("cannot put the file into", spool, source)),
-        }
-    }
-    let Some(spool_name) = placed else {
-        return Err(Fatal::Usage(format!(
-            "no free name routed as a {kind} file was found in {} for {base}",
-            spool.display()
-        )));
-    };
-    let to = spool.join(&spool_name);
-    claim::sync_dir(spool);
-
-    let (size, sha256) = size_and_sha(path)?;
-    let now = claim::now_ms();
+    let work = spool.join(claim::WORK_FOLDER);
+    fs::create_dir_all(&work).map_err(|source| Fatal::io("cannot create", &work, source))?;
+    let staged = work.join(format!(".retry-{}-{file_name}", std::process::id()));
+    let _ = fs::remove_file(&staged);
+    link_into(path, &staged)
+        .map_err(|source| Fatal::io("cannot copy the file into", &work, source))?;
+    let (size, sha256) = size_and_sha(&staged)?;
     let instance = instance();
     let (of_run, parent, generation) = match &kept {
         // A tryback descends from the run that wrote it.
@@ -146,54 +122,95 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
         None => (None, None, 0),
     };
     let by = who();
-    let entry = LedgerEntry {
-        claim: format!("retry-{instance}-{now}"),
-        name: spool_name.clone(),
-        kind: kind.name().to_owned(),
-        size,
-        sha256,
-        host: instance.clone(),
-        claimed_at: now,
-        finished_at: now,
-        outcome: RETRIED.to_owned(),
-        lines: 0,
-        changed: 0,
-        failed: 0,
-        duplicate_of: None,
-        parent,
-        generation,
-        report: String::new(),
-        report_json: String::new(),
-        kept: Some(to.display().to_string()),
-        tryback: None,
-        error: None,
-        summary: Some(format!(
-            "{} {file_name} put back into the spool as {spool_name} by {by}",
-            match of_run {
-                Some(run) => format!("retry of run #{run}:"),
-                None => "retry:".to_owned(),
+    let busy: Vec<String> = claim::in_progress(spool)
+        .into_iter()
+        .map(|claim| claim.name)
+        .collect();
+    let mut placed = None;
+    for candidate in candidates(&base) {
+        if config.routing.kind_of(&candidate) != Some(kind)
+            || ignored(config, &candidate)
+            || busy.contains(&candidate)
+            || spool.join(&candidate).exists()
+        {
+            continue;
+        }
+        let to = spool.join(&candidate);
+        let now = claim::now_ms();
+        let entry = LedgerEntry {
+            claim: format!("retry-{instance}-{now}"),
+            name: candidate.clone(),
+            kind: kind.name().to_owned(),
+            size,
+            sha256: sha256.clone(),
+            host: instance.clone(),
+            claimed_at: now,
+            finished_at: now,
+            outcome: RETRIED.to_owned(),
+            lines: 0,
+            changed: 0,
+            failed: 0,
+            duplicate_of: None,
+            parent,
+            generation,
+            report: String::new(),
+            report_json: String::new(),
+            kept: Some(to.display().to_string()),
+            tryback: None,
+            error: None,
+            summary: Some(format!(
+                "{} {file_name} put back into the spool as {candidate} by {by}",
+                match of_run {
+                    Some(run) => format!("retry of run #{run}:"),
+                    None => "retry:".to_owned(),
+                }
+            )),
+            of_run,
+        };
+        let mut tx = match db.begin_locked(&instance).await {
+            Ok(tx) => tx,
+            Err(error) => {
+                let _ = fs::remove_file(&staged);
+                return Err(error.into());
             }
-        )),
-        of_run,
-    };
-    let recorded = async {
-        let mut tx = db.begin_locked(&instance).await?;
-        match tx.record_decision(&entry, Some(&spool_name)).await {
-            Ok(id) => tx.commit().await.map(|()| id),
+        };
+        let record = match tx.record_decision(&entry, Some(&candidate)).await {
+            Ok(record) => record,
             Err(error) => {
                 let _ = tx.rollback().await;
-                Err(error)
+                let _ = fs::remove_file(&staged);
+                return Err(error.into());
+            }
+        };
+        match link_into(&staged, &to) {
+            Ok(()) => {}
+            // Dropped meanwhile under that name: the next one.
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+                let _ = tx.rollback().await;
+                continue;
+            }
+            Err(source) => {
+                let _ = tx.rollback().await;
+                let _ = fs::remove_file(&staged);
+                return Err(Fatal::io("cannot put the file into", spool, source));
             }
         }
-    }
-    .await;
-    let record = match recorded {
-        Ok(id) => id,
-        Err(error) => {
+        claim::sync_dir(spool);
+        if let Err(error) = tx.commit().await {
             // Nothing recorded: the spool's copy goes; the original never left.
             let _ = fs::remove_file(&to);
+            let _ = fs::remove_file(&staged);
             return Err(error.into());
         }
+        placed = Some((to, record));
+        break;
+    }
+    let _ = fs::remove_file(&staged);
+    let Some((to, record)) = placed else {
+        return Err(Fatal::Usage(format!(
+            "no free name routed as a {kind} file was found in {} for {base}",
+            spool.display()
+        )));
     };
     if let Some(marker) = &config.watch.done_marker {
         let marker_path = PathBuf::from(format!("{}{marker}", to.display()));

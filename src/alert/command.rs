@@ -15,7 +15,20 @@ const STDERR_QUOTED: usize = 500;
 /// exits 0.
 pub async fn run(settings: &CommandSettings, event: &Event) -> Result<String, AlertError> {
     let program = settings.argv[0].clone();
-    let mut child = Command::new(&program)
+    let mut command = Command::new(&program);
+    for name in &settings.hidden_env {
+        command.env_remove(name);
+    }
+    #[cfg(unix)]
+    // SAFETY: between fork and exec only an async-signal-safe call is made: the command
+    // gets SIGIO's default back (the service ignores it for its file leases).
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGIO, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command
         .args(&settings.argv[1..])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

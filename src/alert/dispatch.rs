@@ -263,7 +263,25 @@ pub async fn deliver(
                     break;
                 }
             }
-            None => sending.await,
+            None => {
+                // A stop while sending gives the send the grace that is left, not more.
+                tokio::pin!(sending);
+                tokio::select! {
+                    () = &mut sending => {}
+                    () = stopping.stop.cancelled() => {
+                        let until = Instant::now() + stopping.grace;
+                        deadline = Some(until);
+                        if tokio::time::timeout_at(until.into(), sending).await.is_err() {
+                            warn!(
+                                kind = event.kind_name(),
+                                file = event.file.as_deref(),
+                                "Alert not sent: the service stopped meanwhile"
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -130,4 +130,7 @@ pub struct CommandSettings {
     pub argv: Vec<String>,
     /// How long it may run before it is killed.
     pub timeout: Duration,
+    /// Environment variables the command is not given (the database URL, the mail
+    /// credentials).
+    pub hidden_env: Vec<String>,
 }

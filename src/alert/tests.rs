@@ -341,6 +341,7 @@ fn settings(topics: &[Topic]) -> AlertSettings {
         command: Some(CommandSettings {
             argv: vec!["notify".into()],
             timeout: Duration::from_secs(30),
+            hidden_env: Vec::new(),
         }),
     }
 }

@@ -170,6 +170,14 @@ pub fn alert_settings(section: AlertsSection, base: &Path) -> Result<AlertSettin
                     ));
                 }
             };
+            let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+            if credentials.is_some() && mail.tls == MailTls::None && !loopback {
+                return Err(invalid(
+                    "[alerts.mail] tls",
+                    "none".into(),
+                    "the password would cross the network in clear: use \"starttls\" or \"tls\" (\"none\" with credentials is for a relay on this host only)",
+                ));
+            }
             let ca_file = mail.ca_file.trim();
             Some(MailSettings {
                 port: match mail.port {
@@ -216,9 +224,21 @@ pub fn alert_settings(section: AlertsSection, base: &Path) -> Result<AlertSettin
             Some(CommandSettings {
                 argv,
                 timeout: timeout("[alerts.command] timeout_s", command.timeout_s)?,
+                hidden_env: Vec::new(),
             })
         }
     };
+    // The command never sees the service's secrets: the database URL, the mail credentials.
+    let mut command = command;
+    if let Some(command) = &mut command {
+        command
+            .hidden_env
+            .push(crate::config::DATABASE_URL_VARIABLE.to_owned());
+        if let Some(credentials) = mail.as_ref().and_then(|mail| mail.credentials.as_ref()) {
+            command.hidden_env.push(credentials.username.clone());
+            command.hidden_env.push(credentials.password.clone());
+        }
+    }
     let mut topics = Vec::new();
     for topic in section.events {
         if !topics.contains(&topic) {

@@ -69,6 +69,24 @@ fn unknown_keys_are_named() {
     assert!(error.contains("\n3 | settle_ms = \"2 s\"\n"), "{error}");
     assert!(error.contains("^^^^^"), "{error}");
     assert!(error.lines().count() >= 4, "{error}");
+    // A bad value inside a list written over several lines is named by the list's key.
+    let error = load("[watch]\nignore = [\n  \"*.tmp\",\n  42,\n]\n").unwrap_err();
+    assert!(error.contains("[watch] ignore: "), "{error}");
+    // A line that may hold a secret is never shown.
+    for (text, secret) in [
+        (
+            "[database]\nurl = \"postgres://moodle:S3cretPw@db/moodle\n",
+            "S3cretPw",
+        ),
+        (
+            "[database]\nurl = 42 # mysql://root:hunter2@db/m\n",
+            "hunter2",
+        ),
+    ] {
+        let error = load(text).unwrap_err();
+        assert!(!error.contains(secret), "{error}");
+        assert!(error.contains("the line is not shown"), "{error}");
+    }
     let error = load("[inputs]\n").unwrap_err();
     assert!(error.contains("inputs"), "{error}");
 }
@@ -174,10 +192,13 @@ fn alert_settings() {
         Some(Path::new("/etc/moodle-sync/ca.pem"))
     );
     assert_eq!(mail.timeout, Duration::from_secs(5));
-    // A relative program is found from the configuration file's folder.
+    // A relative program is found from the configuration file's folder; it is never given
+    // the service's secrets.
+    let command = alerts.command.unwrap();
+    assert_eq!(command.argv, ["/etc/moodle-sync/./alert.sh"]);
     assert_eq!(
-        alerts.command.unwrap().argv,
-        ["/etc/moodle-sync/./alert.sh"]
+        command.hidden_env,
+        ["MOODLE_SYNC_DATABASE_URL", "SMTP_USER", "SMTP_PASSWORD"]
     );
     let only_command = load("[alerts.command]\nargv = [\"notify\"]\n").unwrap();
     assert_eq!(
@@ -209,6 +230,10 @@ fn alert_settings() {
         ),
         (mail.replace("b@example.org", "b@"), "[alerts.mail] to"),
         (format!("{mail}tls = \"ssl\"\n"), "ssl"),
+        (
+            format!("{mail}tls = \"none\"\nusername_env = \"U\"\npassword_env = \"P\"\n"),
+            "in clear",
+        ),
         (format!("{mail}port = 0\n"), "[alerts.mail] port"),
         (
             format!("{mail}password_env = \"SMTP_PASSWORD\"\n"),

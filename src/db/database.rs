@@ -213,8 +213,20 @@ impl DbError {
     pub fn is_transient(&self) -> bool {
         let source = match self {
             // A server that refuses the credentials or has no such database will not change
-            // its mind by itself; one that cannot be reached may come back.
-            DbError::Connect { source, .. } => return !matches!(source, sqlx::Error::Database(_)),
+            // its mind by itself, nor will a URL the driver cannot use; one that cannot be
+            // reached, is starting up or has too many connections may come back.
+            DbError::Connect { source, .. } => {
+                return match source {
+                    sqlx::Error::Database(refusal) => !matches!(
+                        refusal.code().as_deref(),
+                        // Invalid authorization (28000, PostgreSQL's 28P01), unknown database
+                        // (PostgreSQL 3D000; MySQL's 1049 has SQLSTATE 42000).
+                        Some(code) if code.starts_with("28") || code == "3D000" || code == "42000"
+                    ),
+                    sqlx::Error::Configuration(_) => false,
+                    _ => true,
+                };
+            }
             DbError::Unanswered { .. } | DbError::Missing { .. } => return true,
             DbError::Query { source, .. } => source,
             DbError::NotMoodle { .. } | DbError::Refused(_) => return false,
@@ -229,13 +241,16 @@ impl DbError {
             sqlx::Error::Database(error) => matches!(
                 error.code().as_deref(),
                 // PostgreSQL: serialization failure, deadlock, admin shutdown, cannot connect
-                // now; MySQL: lock wait timeout, deadlock, server gone; SQLite: busy, locked.
+                // now, too many connections; MySQL: too many connections (08004), lock wait
+                // timeout, deadlock, server gone; SQLite: busy, locked.
                 Some(
                     "40001"
                         | "40P01"
                         | "57P01"
                         | "57P02"
                         | "57P03"
+                        | "53300"
+                        | "08004"
                         | "1205"
                         | "1213"
                         | "2006"

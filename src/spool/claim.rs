@@ -433,6 +433,23 @@ impl Claim {
         Ok(())
     }
 
+    /// Forgets a staged outcome that will not be committed (the file changed after it was
+    /// read): the plan goes first, so that a crash from here on leaves a claim that settles
+    /// as never applied.
+    pub fn unstage(&self) -> io::Result<()> {
+        match fs::remove_file(self.dir.join(OUTPUTS_FILE)) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(error) if error.kind() == ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+        for entry in fs::read_dir(&self.dir)?.filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().starts_with("staged-") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+
     /// The recorded output plan, if the outcome was staged.
     pub fn recorded_plan(&self) -> io::Result<Option<OutputPlan>> {
         match fs::read(self.dir.join(OUTPUTS_FILE)) {

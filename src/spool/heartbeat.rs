@@ -186,16 +186,21 @@ pub async fn beat(
             Err(_) => {}
         }
         let next = tokio::time::Instant::now() + INTERVAL;
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep_until(next) => {}
+        let stopped = tokio::select! {
+            () = stop.cancelled() => true,
+            () = tokio::time::sleep_until(next) => false,
             changed = activity.changed() => {
                 let wait = if changed.is_ok() { COALESCE } else { INTERVAL };
                 tokio::select! {
-                    () = stop.cancelled() => return,
-                    () = tokio::time::sleep(wait) => {}
+                    () = stop.cancelled() => true,
+                    () = tokio::time::sleep(wait) => false,
                 }
             }
+        };
+        if stopped {
+            // A clean stop: a folder left for its claims must not read as a crashed service.
+            let _ = std::fs::remove_file(dir.join(FILE));
+            return;
         }
     }
 }

@@ -288,6 +288,10 @@ impl Tracker {
                     observation.newly_unrouted.push(sample.name.clone());
                 }
                 State::Unrouted
+            } else if let Some(until) = seen.writing_until.filter(|until| *until > now) {
+                // Found open for writing: whatever else it waits for, checked again then.
+                observation.next_due = Some(observation.next_due.map_or(until, |d| d.min(until)));
+                State::Writing
             } else if let Some(marker) = rules.done_marker {
                 if names.contains(&format!("{}{marker}", sample.name)) {
                     State::Ready
@@ -296,11 +300,7 @@ impl Tracker {
                 }
             } else {
                 let waited = now.saturating_duration_since(seen.unchanged_since);
-                if let Some(until) = seen.writing_until.filter(|until| *until > now) {
-                    observation.next_due =
-                        Some(observation.next_due.map_or(until, |d| d.min(until)));
-                    State::Writing
-                } else if waited >= rules.settle {
+                if waited >= rules.settle {
                     State::Ready
                 } else {
                     let due = seen.unchanged_since + rules.settle;

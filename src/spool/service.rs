@@ -468,6 +468,13 @@ pub async fn settle_claim(
                 Ok(false)
             }
         },
+        // Not applied, and the input is gone: a crash while it was being put back, after it
+        // was back in the spool. Nothing is left to settle.
+        None if !claim.input().exists() => {
+            info!(file = %claim.name, "Interrupted file settled: nothing of it was applied, and it is back in the spool");
+            let _ = claim.discard();
+            Ok(true)
+        }
         None => match claim.put_back(spool) {
             Ok(PutBack::Done) => {
                 info!(file = %claim.name, "Interrupted file settled: nothing of it was applied; back in the spool");

@@ -766,3 +766,28 @@ fn a_binding_file_waits_for_a_cohort_file_of_its_batch_being_written() {
         "the binding file is offered while the cohort file of its batch is being written"
     );
 }
+
+#[test]
+fn a_marked_file_open_for_writing_waits_too() {
+    // A done marker says the writer is finished; a writer still holding the file says
+    // otherwise, and is believed until it is checked again (never a listing at once).
+    let setup = Setup::new();
+    let rules = setup.with_marker(".done");
+    let clock = Clock::new();
+    let mut tracker = Tracker::new();
+    let at = Duration::from_secs(60);
+    let listing = || {
+        vec![
+            sample("cohorts.csv", 10, clock.wall(at - ms(10_000)), 1),
+            sample("cohorts.csv.done", 0, clock.wall(at - ms(10_000)), 2),
+        ]
+    };
+    let first = tracker.observe(listing(), clock.now(at), clock.wall(at), &rules);
+    assert_eq!(state_of(&first, "cohorts.csv"), State::Ready);
+    let recheck = clock.now(at + ms(1000));
+    tracker.writing("cohorts.csv", recheck);
+    let held = tracker.observe(listing(), clock.now(at + ms(10)), clock.wall(at), &rules);
+    assert_eq!(state_of(&held, "cohorts.csv"), State::Writing);
+    assert_eq!(held.next_due, Some(recheck));
+    assert!(held.ready(SETTLE).is_empty());
+}
