@@ -137,6 +137,9 @@ pub struct Taker<'a> {
     pub duplicates: DuplicatePolicy,
     /// Apply a sync whatever share of a cohort's members it removes (`moodle-sync approve`).
     pub approved: bool,
+    /// How long to keep watching the claimed file after its commit, when no check could tell
+    /// that no process still holds it open for writing (`None`: a check told, or `run`).
+    pub watch_after: Option<std::time::Duration>,
 }
 
 /// Runs the command file at `path`, of the kind its name (or `options.kind`) tells: the
@@ -274,6 +277,7 @@ async fn run_path(
         instance: workspace.instance(),
         duplicates: DuplicatePolicy::Apply,
         approved,
+        watch_after: None,
     };
     match take(&taker, &claim).await {
         Processed::Done(summary) => {
@@ -358,6 +362,10 @@ fn read_input(path: &Path, max: u64) -> Result<Input, (FileError, u64)> {
     })
 }
 
+fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Whether the claimed file differs from what was read: a writer still holding it wrote to
 /// it since. Its change time counts too (the claim's rename came before the reading).
 fn changed_since_read(claim: &Claim, input: &Input) -> Option<String> {
@@ -366,11 +374,13 @@ fn changed_since_read(claim: &Claim, input: &Input) -> Option<String> {
         return None;
     }
     match fs::metadata(claim.input()) {
-        Ok(metadata) if Stamp::of(&metadata) != input.stamp => Some(format!(
-            "it changed after it was read ({} bytes read, {} bytes now): a writer still had it open",
-            input.bytes.len(),
-            metadata.len()
-        )),
+        Ok(metadata) if claim::changed(&claim.input(), &metadata, &input.stamp, &input.sha256) => {
+            Some(format!(
+                "it changed after it was read ({} bytes read, {} bytes now): a writer still had it open",
+                input.bytes.len(),
+                metadata.len()
+            ))
+        }
         Ok(_) => None,
         Err(error) => Some(format!("it cannot be looked at again: {error}")),
     }
@@ -811,6 +821,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         input_to: names.input.clone(),
         input_staged: None,
         input_read: read.filter(|_| !claim.external).map(|input| input.stamp),
+        input_sha256: read.map(|input| input.sha256.clone()),
         changed_to: Some(
             config
                 .paths
@@ -893,7 +904,15 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     }
     let mut notes = Vec::new();
     match claim.keep_if_changed(&plan) {
-        Ok(None) => {}
+        Ok(None) => {
+            // Unchanged so far; with no check able to tell that its writer is gone, the
+            // service keeps an eye on it a while longer (`spool::claim::check_watched`).
+            if let Some(window) = taker.watch_after
+                && let Err(problem) = claim.watch_after(&plan, claim::now_ms() + millis(window))
+            {
+                warn!("Cannot keep watching the applied file for late writes: {problem}");
+            }
+        }
         Ok(Some(kept)) => {
             error!(
                 kept = %kept.display(),

@@ -436,9 +436,27 @@ async fn kept_files(config: &Config, db: Option<&Db>, dir: &Path, area: Area) ->
                 )
             }
         };
-        let commands = match area {
-            Area::Failed => vec![format!("moodle-sync retry {shown_path}")],
-            Area::Held => vec![
+        // A file that changed after it was applied: its first bytes were; retrying it would
+        // apply them again.
+        let changed = matches!(area, Area::Failed)
+            .then(|| crate::output::naming::unchanged(&name))
+            .flatten()
+            .map(|applied| shown(&config.paths.archive.join(applied)));
+        let (reason, reason_from) = match &changed {
+            Some(applied) => (
+                Some(format!(
+                    "it changed after it was applied (a writer still held it): {applied} holds the bytes applied; what this file holds beyond them was not applied"
+                )),
+                Some("name".to_owned()),
+            ),
+            None => (reason, reason_from),
+        };
+        let commands = match (area, &changed) {
+            (Area::Failed, Some(applied)) => vec![format!(
+                "diff {applied} {shown_path}   then drop what is missing into the spool as a new file"
+            )],
+            (Area::Failed, None) => vec![format!("moodle-sync retry {shown_path}")],
+            (Area::Held, _) => vec![
                 format!("moodle-sync approve {shown_path}"),
                 format!("moodle-sync discard {shown_path}"),
             ],

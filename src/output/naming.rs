@@ -92,6 +92,17 @@ pub fn changed(input: &str) -> String {
     }
 }
 
+/// The name a [`changed`] name was made from: `20261121-152905_cohorts_x.changed.csv` →
+/// `20261121-152905_cohorts_x.csv` (the archive of the bytes applied); `None` for other names.
+pub fn unchanged(name: &str) -> Option<String> {
+    if let Some(stem) = name.strip_suffix(".changed") {
+        return Some(stem.to_owned());
+    }
+    let (stem, extension) = name.rsplit_once('.')?;
+    let stem = stem.strip_suffix(".changed")?;
+    Some(format!("{stem}.{extension}"))
+}
+
 /// The report: `20261121-152905_cohorts.csv.report.txt`, or `.report.json` for its twin.
 pub fn report(stamp: &str, input: &str, extension: &str) -> String {
     format!("{stamp}_{input}.report.{extension}")
@@ -140,6 +151,18 @@ fn strip_tryback_stamp(stem: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_name_leads_back_to_the_archive() {
+        let changed = archive("20261121-152905", &super::changed("cohorts_x.csv"));
+        assert_eq!(changed, "20261121-152905_cohorts_x.changed.csv");
+        assert_eq!(
+            unchanged(&changed).as_deref(),
+            Some("20261121-152905_cohorts_x.csv")
+        );
+        assert_eq!(unchanged("20261121-152905_cohorts_x.csv"), None);
+        assert_eq!(unchanged("cohorts.changed").as_deref(), Some("cohorts"));
+    }
 
     #[test]
     fn tryback_names_route_as_the_same_kind() {

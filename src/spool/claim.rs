@@ -103,6 +103,10 @@ pub struct OutputPlan {
     /// Where a claimed input changed after it was read is kept (the failed area).
     #[serde(default)]
     pub changed_to: Option<PathBuf>,
+    /// The SHA-256 of the bytes read: a file whose change time alone moved (a `chmod`, a
+    /// link removed) but which holds them still did not change.
+    #[serde(default)]
+    pub input_sha256: Option<String>,
     /// For a `run`, the original file to remove once archived, if it still holds these bytes.
     pub remove_source: Option<SourceRemoval>,
 }
@@ -496,13 +500,48 @@ impl Claim {
             return Ok(None);
         };
         match fs::metadata(self.input()) {
-            Ok(metadata) if Stamp::of(&metadata) != *read => {
+            Ok(metadata)
+                if changed(
+                    &self.input(),
+                    &metadata,
+                    read,
+                    plan.input_sha256.as_deref().unwrap_or_default(),
+                ) =>
+            {
                 Ok(Some(place(&self.input(), changed_to)?))
             }
             Ok(_) => Ok(None),
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
             Err(error) => Err(error),
         }
+    }
+
+    /// Keeps watching the claimed input after its commit until `until_ms` (Unix ms): a hard
+    /// link in the work folder's `.watched/`, with what was read. [`check_watched`] keeps it
+    /// at the plan's `changed_to` if a writer still sends bytes, and forgets it otherwise.
+    pub fn watch_after(&self, plan: &OutputPlan, until_ms: i64) -> io::Result<()> {
+        let (Some(read), Some(changed_to)) = (&plan.input_read, &plan.changed_to) else {
+            return Ok(());
+        };
+        let Some(root) = self.dir.parent().and_then(Path::parent) else {
+            return Ok(());
+        };
+        let dir = root.join(WATCHED);
+        fs::create_dir_all(&dir)?;
+        let watched = Watched {
+            version: VERSION,
+            name: self.name.clone(),
+            read: *read,
+            sha256: plan.input_sha256.clone().unwrap_or_default(),
+            until_ms,
+            changed_to: changed_to.clone(),
+        };
+        match fs::hard_link(self.input(), dir.join(&self.id)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+        write_json(&dir.join(format!("{}.json", self.id)), &watched)
     }
 
     /// Puts the input back in the spool under its name (and its done marker), then removes
@@ -541,6 +580,86 @@ impl Claim {
         }
         Ok(())
     }
+}
+
+/// Whether the file at `path` (its metadata given) differs from what was read: another stamp,
+/// unless only its change time moved and it still holds the bytes read (`sha256`).
+pub fn changed(path: &Path, metadata: &fs::Metadata, read: &Stamp, sha256: &str) -> bool {
+    let now = Stamp::of(metadata);
+    if now == *read {
+        return false;
+    }
+    let same_content_stamp =
+        now.size == read.size && now.modified == read.modified && now.inode == read.inode;
+    !(same_content_stamp && !sha256.is_empty() && sha256_of(path).is_ok_and(|sha| sha == sha256))
+}
+
+/// The folder, in the work folder, of applied files still watched for late writes.
+const WATCHED: &str = ".watched";
+
+/// An applied file still watched for late writes: what was read of it, until when, and where
+/// it goes if it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Watched {
+    version: u32,
+    name: String,
+    read: Stamp,
+    sha256: String,
+    until_ms: i64,
+    changed_to: PathBuf,
+}
+
+/// A watched file that changed after it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateWrite {
+    /// Its name in the spool.
+    pub name: String,
+    /// Where it was kept, as it is now.
+    pub kept: PathBuf,
+}
+
+/// Looks at the applied files still watched (see [`Claim::watch_after`]): one that changed is
+/// kept where its plan said (the failed area) and returned; one whose time is up unchanged is
+/// forgotten. Errors leave an entry to be looked at again.
+pub fn check_watched(spool: &Path, now_ms: i64) -> Vec<LateWrite> {
+    let dir = spool.join(WORK_FOLDER).join(WATCHED);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut late = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|extension| extension != "json") {
+            continue;
+        }
+        let file = path.with_extension("");
+        let forget = || {
+            let _ = fs::remove_file(&file);
+            let _ = fs::remove_file(&path);
+        };
+        let Some(watched) = fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Watched>(&bytes).ok())
+        else {
+            forget();
+            continue;
+        };
+        match fs::metadata(&file) {
+            Ok(metadata) if changed(&file, &metadata, &watched.read, &watched.sha256) => {
+                if let Ok(kept) = place(&file, &watched.changed_to) {
+                    late.push(LateWrite {
+                        name: watched.name,
+                        kept,
+                    });
+                    forget();
+                }
+            }
+            Ok(_) if now_ms >= watched.until_ms => forget(),
+            Ok(_) => {}
+            Err(_) => forget(),
+        }
+    }
+    late
 }
 
 /// Removes a `run`'s original file if it still holds the bytes that were applied; `false`

@@ -175,6 +175,13 @@ impl Service {
                 continue;
             }
 
+            for late in super::claim::check_watched(spool, super::claim::now_ms()) {
+                error!(
+                    file = %late.name,
+                    kept = %late.kept.display(),
+                    "File changed after it was applied: a writer still held it; what it added was not applied, the file as it is now is kept"
+                );
+            }
             let listing = match scan::list(spool) {
                 Ok(listing) => {
                     listing_failed = false;
@@ -272,7 +279,7 @@ impl Service {
         let Some(kind) = candidate.kind else {
             return Step::Skipped;
         };
-        if self.still_written(&candidate.path(spool), name, said) {
+        if self.still_written(&candidate.path(spool), name, said) == Written::Yes {
             return Step::Writing;
         }
         let claimed = self.workspace.claim(
@@ -298,7 +305,8 @@ impl Service {
         // Claimed by a rename, the file can no longer be opened under its spool name: a writer
         // found now is one that had it open all along, which the listing's check may have
         // raced. Once none is found, none can appear.
-        if self.still_written(&claim.input(), name, said) {
+        let written = self.still_written(&claim.input(), name, said);
+        if written == Written::Yes {
             self.put_back(&claim, pending);
             return Step::Writing;
         }
@@ -309,6 +317,7 @@ impl Service {
             duplicates: settings.duplicates,
             // A held file is approved by `moodle-sync approve`, never by the service.
             approved: false,
+            watch_after: (written == Written::Unknown).then(|| watch_window(settings)),
         };
         self.activity.send_modify(|activity| {
             activity.file = Some(FileInProgress {
@@ -352,26 +361,27 @@ impl Service {
 
     /// Whether a process holds `path` open for writing (logged once per file); a check that
     /// cannot tell lets the file go, as the settle time says, and is logged once.
-    fn still_written(&self, path: &Path, name: &str, said: &mut Said) -> bool {
+    fn still_written(&self, path: &Path, name: &str, said: &mut Said) -> Written {
         match writer::check(path, self.config.watch.writer_check).0 {
-            Writers::None => false,
-            Writers::Open(_) if !said.writing.insert(name.to_owned()) => true,
+            Writers::None => Written::No,
+            Writers::Open(_) if !said.writing.insert(name.to_owned()) => Written::Yes,
             writers @ Writers::Open(_) => {
                 info!(
                     file = %name,
                     writer = %writers.describe(),
                     "File settled but still open for writing; waiting until its writer closes it"
                 );
-                true
+                Written::Yes
             }
             Writers::Unknown(why) => {
                 if !said.writer_check_unknown {
                     said.writer_check_unknown = true;
                     warn!(
-                        "Cannot tell whether files are still being written ({why}); the settle time alone decides (see [watch] writer_check)"
+                        "Cannot tell whether files are still being written ({why}); the settle time alone decides, and applied files are watched for late writes for {} s (see [watch] writer_check)",
+                        watch_window(&self.config.watch).as_secs()
                     );
                 }
-                false
+                Written::Unknown
             }
         }
     }
@@ -497,6 +507,23 @@ fn still_growing(claim: &Claim, settled: &scan::Stamp) -> bool {
     };
     let now = scan::Stamp::of(&metadata);
     now.size != settled.size || now.modified != settled.modified || now.inode != settled.inode
+}
+
+/// Whether a process holds a file open for writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// No: the kernel or `/proc` says so.
+    No,
+    /// Yes.
+    Yes,
+    /// Nothing could tell.
+    Unknown,
+}
+
+/// How long an applied file is watched for late writes when nothing could tell whether its
+/// writer was gone: ten settle times, and five minutes at least.
+fn watch_window(settings: &super::WatchSettings) -> Duration {
+    (settings.settle * 10).max(Duration::from_secs(300))
 }
 
 /// The shortest wait before a file found open for writing is checked again.

@@ -348,3 +348,63 @@ dbtest!(
         );
     }
 );
+
+dbtest!(
+    bytes_sent_after_the_commit_by_a_writer_no_check_sees_are_kept,
+    |env| {
+        // `writer_check = "off"` stands for a writer the service cannot see (another user's
+        // process without CAP_LEASE, another host): it pauses past the settle time, the file is
+        // applied as it was, and the writer sends the rest afterwards. What was applied is archived
+        // and reported; the file as it ends up is kept in failed/, never lost.
+        let env = prepared(env, "writer_check = \"off\"").await;
+        let watcher = Watcher::start(&env).await;
+        let (whole, _) = cohort_file();
+        let half = whole.len() / 2;
+        let cut = half
+            + whole[half..]
+                .iter()
+                .position(|byte| *byte == b'\n')
+                .unwrap()
+            + 1;
+        let target = env.config.paths.spool.join("cohorts_x.csv");
+        let writer = spawn_writer(&env, &target, &[&whole[..cut], &whole[cut..]], &[0.0, 4.0]);
+        let spool = env.config.paths.spool.clone();
+        watcher
+            .eventually("the first part to be applied", async || {
+                ledger(&env).await.len() == 1 && env.files(&spool).is_empty()
+            })
+            .await;
+        finished(writer).await;
+        let failed = env.config.paths.failed.clone();
+        watcher
+            .eventually("the whole file to be kept in failed/", async || {
+                env.files(&failed).len() == 1
+            })
+            .await;
+        let runs = ledger(&env).await;
+        assert_eq!(runs.len(), 1, "{runs:#?}");
+        let (_, outcome, lines, _, kept) = &runs[0];
+        assert_eq!(outcome, "success");
+        let applied_lines = whole[..cut].iter().filter(|byte| **byte == b'\n').count() as i64 - 1;
+        assert_eq!(*lines, applied_lines);
+        assert_eq!(
+            fs::read(kept).unwrap(),
+            &whole[..cut],
+            "the archive is what was applied"
+        );
+        let late = env.files(&failed);
+        assert!(late[0].ends_with("_cohorts_x.changed.csv"), "{late:?}");
+        assert_eq!(
+            fs::read(failed.join(&late[0])).unwrap(),
+            whole,
+            "nothing the writer sent is lost"
+        );
+        let log = watcher.log();
+        assert!(log.contains("File changed after it was applied"), "{log}");
+        // status says what it is and how to act on it.
+        let status = env.cli(&["status"]);
+        let shown = String::from_utf8_lossy(&status.stdout);
+        assert!(shown.contains("it changed after it was applied"), "{shown}");
+        assert!(shown.contains("diff "), "{shown}");
+    }
+);

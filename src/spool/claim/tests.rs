@@ -331,6 +331,7 @@ fn staged_claim(world: &World, workspace: &Workspace) -> (Claim, OutputPlan) {
         input_staged: None,
         input_read: None,
         changed_to: None,
+        input_sha256: None,
         remove_source: None,
     };
     for (name, bytes) in [
@@ -578,6 +579,7 @@ fn the_input_kept_is_the_bytes_read_and_a_later_change_is_kept_beside() {
         input_staged: Some(STAGED_INPUT.into()),
         input_read: Some(read),
         changed_to: Some(failed.join("20260101-120000_cohorts.changed.csv")),
+        input_sha256: None,
         remove_source: None,
     };
     claim.plan(&plan).unwrap();
@@ -616,6 +618,7 @@ fn an_unchanged_input_is_not_kept_twice_and_old_plans_still_load() {
         input_staged: Some(STAGED_INPUT.into()),
         input_read: Some(read),
         changed_to: Some(failed.join("20260101-120000_cohorts.changed.csv")),
+        input_sha256: None,
         remove_source: None,
     };
     let published = claim.publish(&plan).unwrap();
@@ -631,4 +634,69 @@ fn an_unchanged_input_is_not_kept_twice_and_old_plans_still_load() {
     assert_eq!(old.input_staged, None);
     assert_eq!(old.input_read, None);
     assert_eq!(claim.placed_input(&old), claim.input());
+}
+
+#[test]
+fn a_file_whose_change_time_alone_moved_did_not_change() {
+    let world = World::new();
+    let path = world.drop_file("cohorts.csv", BYTES);
+    let read = Stamp::of(&fs::metadata(&path).unwrap());
+    let sha = sha256_of(&path).unwrap();
+    // A chmod (or a link removed) moves the change time, not the bytes.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut permissions = fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&path, permissions).unwrap();
+    let metadata = fs::metadata(&path).unwrap();
+    assert_ne!(Stamp::of(&metadata), read, "the change time moved");
+    assert!(!changed(&path, &metadata, &read, &sha));
+    // Without the bytes' SHA-256 to tell, any other stamp is a change.
+    assert!(changed(&path, &metadata, &read, ""));
+}
+
+#[test]
+fn a_watched_file_written_after_its_commit_is_kept_and_an_unchanged_one_forgotten() {
+    let world = World::new();
+    let workspace = Workspace::open(&world.spool()).unwrap();
+    let failed = world.dir.path().join("failed");
+    let plan_for = |claim: &Claim| OutputPlan {
+        version: PLAN_VERSION,
+        files: Vec::new(),
+        input_to: None,
+        input_staged: None,
+        input_read: Some(Stamp::of(&fs::metadata(claim.input()).unwrap())),
+        changed_to: Some(failed.join(format!("{}.changed.csv", claim.name))),
+        input_sha256: Some(sha256_of(&claim.input()).unwrap()),
+        remove_source: None,
+    };
+    let path = world.drop_file("cohorts_late.csv", BYTES);
+    let mut writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let late = world.claim(&workspace, "cohorts_late.csv");
+    late.watch_after(&plan_for(&late), now_ms() + 60_000)
+        .unwrap();
+    late.discard().unwrap();
+    world.drop_file("cohorts_quiet.csv", BYTES);
+    let quiet = world.claim(&workspace, "cohorts_quiet.csv");
+    quiet
+        .watch_after(&plan_for(&quiet), now_ms() + 60_000)
+        .unwrap();
+    quiet.discard().unwrap();
+    assert_eq!(check_watched(&world.spool(), now_ms()), []);
+
+    // The writer sends its rest after the commit: kept, whole, in the failed area.
+    writer.write_all(b"C1;Cohort one;u2\n").unwrap();
+    let found = check_watched(&world.spool(), now_ms());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].name, "cohorts_late.csv");
+    assert_eq!(
+        fs::read(&found[0].kept).unwrap(),
+        [BYTES, &b"C1;Cohort one;u2\n"[..]].concat()
+    );
+    // Time up for the quiet one: forgotten, nothing kept.
+    assert_eq!(check_watched(&world.spool(), now_ms() + 120_000), []);
+    assert_eq!(
+        entries(&world.work().join(".watched")),
+        Vec::<String>::new()
+    );
+    assert_eq!(entries(&failed), ["cohorts_late.csv.changed.csv"]);
 }
