@@ -45,6 +45,7 @@ pub const DEMO_BINDINGS_FILE_NAME: &str = "cohortscourses_demo.csv";
 
 /// Runs the command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, Fatal> {
+    let format = cli.log_format;
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
@@ -70,7 +71,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             let summary = ingest::run_file(&config, &db, &file, options).await;
             db.close().await;
             let summary = summary?;
-            print_summary(&file, &summary, dry_run);
+            print_summary(&file, &summary, dry_run, format);
             Ok(summary.exit_code())
         }
         Command::Retry { file } => {
@@ -126,7 +127,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             let summary = ingest::approve_file(&config, &db, &file, kind).await;
             db.close().await;
             let summary = summary?;
-            print_summary(&file, &summary, false);
+            print_summary(&file, &summary, false, format);
             Ok(summary.exit_code())
         }
     }
@@ -472,7 +473,7 @@ async fn init(config: &Config, demo: bool) -> Result<(), Fatal> {
     Ok(())
 }
 
-fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
+fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool, format: telemetry::LogFormat) {
     let name = file
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -519,17 +520,14 @@ fn print_summary(file: &Path, summary: &RunSummary, dry_run: bool) {
         crate::say!("  approve  moodle-sync approve {}", shown(held));
     }
     // Like every fatal error, exit codes 4 and 5 come with a one-line reason on standard error.
+    let code = summary.exit_code();
     if summary.status == RunStatus::RolledBack {
-        crate::say_err!(
-            "moodle-sync: {}",
-            summary.error.as_deref().unwrap_or("database error")
-        );
+        let reason = summary.error.as_deref().unwrap_or("database error");
+        crate::say_err!("{}", telemetry::fatal_line(format, reason, code));
     }
     if !summary.problems.is_empty() {
-        crate::say_err!(
-            "moodle-sync: file applied, but {}",
-            summary.problems.join("; ")
-        );
+        let reason = format!("file applied, but {}", summary.problems.join("; "));
+        crate::say_err!("{}", telemetry::fatal_line(format, &reason, code));
     }
 }
 
