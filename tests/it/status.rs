@@ -19,17 +19,6 @@ use crate::{
 /// A `[watch]` section for tests: a short settle time, fast listings.
 const WATCH: &str = "[watch]\nsettle_ms = 300\npoll_ms = 100\nreconcile_s = 1\n";
 
-/// The output of `moodle-sync status`.
-fn text(env: &TestEnv) -> String {
-    let output = env.cli(&["status"]);
-    assert!(
-        output.status.success(),
-        "status: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// The output of `moodle-sync status --json`, parsed.
 fn json(env: &TestEnv) -> Value {
     let output = env.cli(&["status", "--json"]);
@@ -100,7 +89,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     env.db.ensure_ledger().await.unwrap();
 
     // Nothing started yet.
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("service     no service is running"),
         "{shown}"
@@ -121,7 +110,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     assert_eq!(service["this_host"], true);
     assert_eq!(service["database"], "answers");
     assert!(service["heartbeat_age_s"].as_u64().unwrap() < 60);
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains(&format!("service     running: pid {pid} on ")),
         "{shown}"
@@ -143,7 +132,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     assert_eq!(status["service_running"], false);
     assert_eq!(status["services"], Value::Array(Vec::new()));
     env.drop_file("cohorts.csv", b"cidnumber;userid\nC1;u1\n");
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("service     no service is running"),
         "{shown}"
@@ -167,7 +156,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     assert_eq!(status["service_running"], false, "{status:#}");
     assert_eq!(status["services"][0]["state"], "crashed");
     assert_eq!(status["services"][0]["pid"], pid);
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains(&format!("service     crashed: pid {pid} on ")),
         "{shown}"
@@ -180,7 +169,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     })
     .await;
     assert_eq!(status["waiting"][0]["name"], "cohorts_next.csv");
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains(
             "ready: a cohorts file; waiting: no service is running; start `moodle-sync watch` or `moodle-sync run spool/cohorts_next.csv`"
@@ -201,7 +190,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     assert_eq!(other["state"], "running", "{status:#}");
     assert_eq!(other["this_host"], false);
     assert_eq!(status["service_running"], true);
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("ready: a cohorts file, taken next"),
         "{shown}"
@@ -210,7 +199,7 @@ dbtest!(status_tells_whether_a_service_runs, |env| {
     other_host_service(&env, now_ms() - 60_000);
     let status = json(&env);
     assert_eq!(status["service_running"], false, "{status:#}");
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("service     crashed: pid 777 on moodle2"),
         "{shown}"
@@ -275,7 +264,7 @@ dbtest!(
             .find(|name| name.ends_with("_cohorts_bad.csv"))
             .unwrap();
         let held_name = env.files(&env.config.paths.held).remove(0);
-        let shown = text(&env);
+        let shown = env.status_text();
         for expected in [
             "failed      3 file(s) not applied: fix the cause, then retry".to_owned(),
             format!("failed/{bad}  failed since "),
@@ -397,7 +386,7 @@ async fn uploads_in_progress_show_their_size_age_and_writer() {
         "{status:#}"
     );
     assert_eq!(status["waiting"], Value::Array(Vec::new()));
-    let shown = text(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("uploads     2 file(s) still arriving"),
         "{shown}"
@@ -453,7 +442,7 @@ async fn the_heartbeat_goes_on_while_a_file_is_applied() {
         .await;
         assert_eq!(status["services"][0]["file"], "cohorts.csv", "{status:#}");
         assert_eq!(status["services"][0]["heartbeat_stale"], false);
-        let shown = text(&env);
+        let shown = env.status_text();
         assert!(shown.contains("applying cohorts.csv since "), "{shown}");
         sqlx::raw_sql(sqlx::AssertSqlSafe("COMMIT".to_owned()))
             .execute(&mut holder)

@@ -288,6 +288,17 @@ impl TestEnv {
         path
     }
 
+    /// What `moodle-sync status` prints, which must succeed.
+    pub fn status_text(&self) -> String {
+        let output = self.cli(&["status"]);
+        assert!(
+            output.status.success(),
+            "status: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
     /// Drops `bytes` as `name` and applies it.
     pub async fn run(&self, name: &str, bytes: &[u8]) -> RunSummary {
         let path = self.drop_file(name, bytes);

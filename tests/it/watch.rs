@@ -82,23 +82,12 @@ fn write_with_mtime(path: &Path, bytes: &[u8], modified: SystemTime) {
 async fn settled_status(env: &TestEnv) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let shown = status(env);
+        let shown = env.status_text();
         if !shown.contains("settling: ") || Instant::now() > deadline {
             return shown;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The output of `moodle-sync status`.
-fn status(env: &TestEnv) -> String {
-    let output = env.cli(&["status"]);
-    assert!(
-        output.status.success(),
-        "status: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 dbtest!(a_file_written_slowly_is_applied_once_complete, |env| {
@@ -167,7 +156,7 @@ dbtest!(a_filepart_upload_is_taken_only_once_renamed, |env| {
     assert_eq!(env.files(&spool), ["cohorts.csv.filepart"]);
     assert_eq!(ledger_count(&env).await, 0);
     // An upload in progress is not "waiting": it is not the administrator's business yet.
-    let shown = status(&env);
+    let shown = env.status_text();
     assert!(shown.contains("waiting     0 file(s)"), "{shown}");
     fs::OpenOptions::new()
         .append(true)
@@ -558,7 +547,7 @@ dbtest!(unrouted_files_stay_and_status_lists_them, |env| {
         assert_eq!(said, 1, "{name}:\n{log}");
     }
 
-    let shown = status(&env);
+    let shown = env.status_text();
     assert!(shown.contains("waiting     2 file(s)"), "{shown}");
     for name in ["notes.txt", "export.csv"] {
         let line = shown
@@ -579,7 +568,7 @@ dbtest!(unrouted_files_stay_and_status_lists_them, |env| {
     // The same once the service has stopped.
     let (status_code, log) = watcher.stop().await;
     assert!(status_code.success(), "{log}");
-    let after = status(&env);
+    let after = env.status_text();
     assert!(after.contains("waiting     2 file(s)"), "{after}");
     assert!(after.contains("last runs   1"), "{after}");
 });
@@ -739,7 +728,7 @@ dbtest!(a_file_waits_for_its_done_marker, |env| {
     assert_eq!(env.files(&spool), ["cohorts_x.csv"]);
     assert_eq!(ledger(&env).await[0].name, "cohorts_y.csv");
     assert!(env.members("C1").await.is_empty());
-    let shown = status(&env);
+    let shown = env.status_text();
     assert!(
         shown.contains("waiting for its done marker cohorts_x.csv.done"),
         "{shown}"
