@@ -29,7 +29,7 @@ use crate::{
     db::DbTarget,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
     netypareo::settings::Instance,
-    outcome::EnrolmentMode,
+    outcome::{EnrolmentMode, Removals},
     spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
 };
 
@@ -311,6 +311,8 @@ impl Default for BindingsSection {
 pub struct EnrolmentsSection {
     /// Who turns cohort memberships into course enrolments.
     pub mode: EnrolmentMode,
+    /// When access given by a bound cohort is taken away.
+    pub removals: Removals,
 }
 
 /// `[routing]`.
@@ -408,6 +410,8 @@ pub struct Config {
     pub bindings: BindingSettings,
     /// Who enrols the members of bound cohorts.
     pub enrolments: EnrolmentMode,
+    /// When access given by a bound cohort is taken away (with `enrolments` immediate).
+    pub removals: Removals,
     /// File name patterns per kind.
     pub routing: Routing,
     /// The spool watcher service.
@@ -659,6 +663,7 @@ impl Config {
                 enrol_methods,
             },
             enrolments: file.enrolments.mode,
+            removals: file.enrolments.removals,
             routing: Routing {
                 bindings: file.routing.bindings,
                 cohorts: file.routing.cohorts,

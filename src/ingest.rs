@@ -460,7 +460,7 @@ async fn apply(
         }
     };
     outcome.enrolments = tx
-        .follow_enrolments(touched, config.enrolments, now)
+        .follow_enrolments(touched, config.enrolments, config.removals, now)
         .await?;
     Ok(Ok(outcome))
 }

@@ -471,6 +471,10 @@ pub struct Totals {
     pub roles_assigned: usize,
     /// Course group memberships added by cohort sync.
     pub group_members_added: usize,
+    /// Enrolments suspended at once (`[enrolments] removals = "suspend-now"`).
+    pub enrolments_suspended: usize,
+    /// Cohort-sync role assignments removed at once.
+    pub roles_removed: usize,
     /// Enrolments that Moodle's cohort sync task will remove or suspend.
     pub pending_unenrolments: usize,
 }
@@ -638,6 +642,8 @@ impl FileOutcome {
                 totals.enrolments_reactivated += course.enrolments_reactivated;
                 totals.roles_assigned += course.roles_assigned;
                 totals.group_members_added += course.group_members_added;
+                totals.enrolments_suspended += course.enrolments_suspended;
+                totals.roles_removed += course.roles_removed;
                 totals.pending_unenrolments += course.pending_unenrolments;
             }
         }
@@ -713,7 +719,8 @@ impl SyncedCohort {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EnrolmentMode {
-    /// moodle-sync, right after each file, for additions; removals stay Moodle's.
+    /// moodle-sync, right after each file, for additions (and removals of access, under
+    /// [`Removals::SuspendNow`]).
     #[default]
     Immediate,
     /// Moodle's hourly cohort sync task, for everything.
@@ -726,6 +733,29 @@ impl EnrolmentMode {
         match self {
             EnrolmentMode::Immediate => "immediate",
             EnrolmentMode::Moodle => "moodle",
+        }
+    }
+}
+
+/// `[enrolments] removals`: when access given by a bound cohort is taken away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Removals {
+    /// In the file's transaction, what removes access under the site's unenrol action, as
+    /// Moodle's observers do at once: enrolments suspended, roles removed; an unenrolment
+    /// (which deletes grades and group memberships) stays with Moodle's task.
+    #[default]
+    SuspendNow,
+    /// Nothing: Moodle's hourly cohort sync task does every removal.
+    Moodle,
+}
+
+impl Removals {
+    /// The setting's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Removals::SuspendNow => "suspend-now",
+            Removals::Moodle => "moodle",
         }
     }
 }
@@ -784,6 +814,12 @@ pub struct CourseEnrolments {
     pub group_members_added: usize,
     /// `groups_members` rows removed because the binding's group changed.
     pub group_members_removed: usize,
+    /// Active enrolments suspended at once: members who left, deleted cohorts
+    /// (`[enrolments] removals = "suspend-now"`).
+    pub enrolments_suspended: usize,
+    /// Cohort-sync role assignments removed at once: suspended enrolments, disabled bindings,
+    /// under the unenrol actions that remove roles.
+    pub roles_removed: usize,
     /// Enrolments to create or reactivate that are left to Moodle's task (`moodle` mode; a site
     /// with cohort sync disabled enrols nobody, so counts none).
     pub pending_enrolments: usize,
@@ -802,6 +838,8 @@ impl CourseEnrolments {
             + self.roles_assigned
             + self.group_members_added
             + self.group_members_removed
+            + self.enrolments_suspended
+            + self.roles_removed
             + self.pending_enrolments
             + self.pending_unenrolments
             + self.pending_role_removals
@@ -814,6 +852,8 @@ impl CourseEnrolments {
 pub struct EnrolmentOutcome {
     /// The mode used.
     pub mode: EnrolmentMode,
+    /// When removals were done.
+    pub removals: Removals,
     /// Whether the site has the cohort sync enrolment plugin enabled.
     pub plugin_enabled: bool,
     /// The site's unenrol action.
@@ -946,12 +986,16 @@ pub fn summary(totals: &Totals, kind: crate::command::FileKind, tense: Tense) ->
         &[
             (totals.enrolments_created, "created", "create"),
             (totals.enrolments_reactivated, "reactivated", "reactivate"),
+            (totals.enrolments_suspended, "suspended", "suspend"),
         ],
     );
     let roles = group(
         "role",
         "roles",
-        &[(totals.roles_assigned, "assigned", "assign")],
+        &[
+            (totals.roles_assigned, "assigned", "assign"),
+            (totals.roles_removed, "removed", "remove"),
+        ],
     );
     let group_members = group(
         "group member",

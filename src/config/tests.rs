@@ -318,6 +318,7 @@ fn binding_enrolment_and_routing_settings() {
     assert_eq!(defaults.bindings.role_identifier, RoleIdentifier::Shortname);
     assert_eq!(defaults.bindings.enrol_methods, ["cohort"]);
     assert_eq!(defaults.enrolments, EnrolmentMode::Immediate);
+    assert_eq!(defaults.removals, Removals::SuspendNow);
     assert_eq!(
         defaults.routing.kind_of("cohortscourses.csv"),
         Some(FileKind::Bindings)
@@ -327,7 +328,7 @@ fn binding_enrolment_and_routing_settings() {
         "[cohorts]\ncohort_identifier = \"name\"\n\
          [bindings]\ncourse_identifier = \"idnumber\"\nrole_identifier = \"id\"\n\
          enrol_methods = [\"cohort\", \" Cohortrestricted \"]\n\
-         [enrolments]\nmode = \"moodle\"\n\
+         [enrolments]\nmode = \"moodle\"\nremovals = \"moodle\"\n\
          [routing]\nbindings = [\"liaisons*.csv\"]\ncohorts = [\"cohortes*.csv\"]\n",
     )
     .unwrap();
@@ -342,6 +343,8 @@ fn binding_enrolment_and_routing_settings() {
         ["cohort", "cohortrestricted"]
     );
     assert_eq!(config.enrolments, EnrolmentMode::Moodle);
+    assert_eq!(config.removals, Removals::Moodle);
+    assert!(load("[enrolments]\nremovals = \"later\"\n").is_err());
     assert_eq!(
         config.routing.kind_of("Liaisons_2026.csv"),
         Some(FileKind::Bindings)

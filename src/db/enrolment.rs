@@ -14,7 +14,7 @@ use super::{
     dialect::{placeholders, row_placeholders},
 };
 use crate::outcome::{
-    CourseEnrolments, CourseLabel, EnrolmentMode, EnrolmentOutcome, UnenrolAction,
+    CourseEnrolments, CourseLabel, EnrolmentMode, EnrolmentOutcome, Removals, UnenrolAction,
 };
 
 /// `role_assignments.component` and `groups_members.component` of what cohort sync gives.
@@ -108,12 +108,14 @@ impl Tx {
 
     /// Brings the `cohort` enrolment methods bound to the touched cohorts, and the touched
     /// methods, to the state Moodle's cohort sync would give them for additions (in
-    /// `immediate` mode, on a site with cohort sync enabled), counts what Moodle's task will
-    /// still do, and sets the dirty flags. `None` when the file touched no bound cohort.
+    /// `immediate` mode, on a site with cohort sync enabled), takes access away at once from
+    /// those who lost it (`removals` suspend-now, same conditions), counts what Moodle's task
+    /// will still do, and sets the dirty flags. `None` when the file touched no bound cohort.
     pub async fn follow_enrolments(
         &mut self,
         mut touched: Touched,
         mode: EnrolmentMode,
+        removals: Removals,
         now: i64,
     ) -> Result<Option<EnrolmentOutcome>, DbError> {
         let site = self.site_settings().await?;
@@ -133,11 +135,19 @@ impl Tx {
                     roles_assigned: 0,
                     group_members_added: 0,
                     group_members_removed: 0,
+                    enrolments_suspended: 0,
+                    roles_removed: 0,
                     pending_enrolments: 0,
                     pending_unenrolments: 0,
                     pending_role_removals: 0,
                 });
             if act {
+                // Removals first, as Moodle's sync runs its step 3 before its step 4: only
+                // members with an active enrolment get the method's role.
+                if removals == Removals::SuspendNow {
+                    self.remove_access(instance, &site, now, course, &mut touched)
+                        .await?;
+                }
                 self.enrol_instance(instance, &site, now, course, &mut touched)
                     .await?;
             } else if site.cohort_enabled && instance.enabled {
@@ -163,6 +173,7 @@ impl Tx {
         }
         Ok(Some(EnrolmentOutcome {
             mode,
+            removals,
             plugin_enabled: site.cohort_enabled,
             unenrol_action: site.unenrol_action,
             courses: courses
@@ -404,6 +415,98 @@ impl Tx {
         Ok(())
     }
 
+    /// What removes access at once, as Moodle's observers do when a member leaves a bound
+    /// cohort, a cohort is deleted or a method disabled, under the site's unenrol action:
+    /// step 3 of Moodle's sync with "unenrol" read as "suspend" (the unenrolment itself, which
+    /// deletes grades and group memberships, stays with Moodle's task, which still finds the
+    /// user outside the cohort), then its step 5 (the method's roles of inactive enrolments,
+    /// every role of a disabled method) unless the action keeps roles.
+    async fn remove_access(
+        &mut self,
+        instance: &Instance,
+        site: &SiteSettings,
+        now: i64,
+        course: &mut CourseEnrolments,
+        touched: &mut Touched,
+    ) -> Result<(), DbError> {
+        if site.unenrol_action == UnenrolAction::Keep {
+            return Ok(());
+        }
+        let doing = "suspending enrolments of users no longer in the cohort";
+        // Step 3: active enrolments of users outside the cohort (a deleted cohort has none).
+        let sql = self.dialect.sql(
+            "SELECT ue.id, ue.userid FROM {user_enrolments} ue \
+             LEFT JOIN {cohort_members} cm ON cm.cohortid = ? AND cm.userid = ue.userid \
+             WHERE ue.enrolid = ? AND ue.status = 0 AND cm.id IS NULL ORDER BY ue.userid",
+        );
+        let rows = query(sql)
+            .bind(instance.cohort)
+            .bind(instance.id)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        let mut suspended = Vec::with_capacity(rows.len());
+        for row in rows {
+            suspended.push((int(&row, 0).doing(doing)?, int(&row, 1).doing(doing)?));
+        }
+        let ids: Vec<i64> = suspended.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "UPDATE {{user_enrolments}} SET status = 1, modifierid = ?, timemodified = ? \
+                 WHERE id IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql).bind(site.admin).bind(now), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+        }
+        course.enrolments_suspended += suspended.len();
+        touched
+            .dirty_users
+            .extend(suspended.iter().map(|(_, user)| *user));
+
+        // Step 5: the roles the method gave to enrolments no longer active, or every role it
+        // gave when it is disabled.
+        if site.unenrol_action == UnenrolAction::Suspend {
+            return Ok(());
+        }
+        let doing = "removing cohort-sync roles";
+        let sql = self.dialect.sql(
+            "SELECT ra.id, ra.userid FROM {role_assignments} ra \
+             JOIN {enrol} e ON e.id = ra.itemid \
+             LEFT JOIN {user_enrolments} ue ON ue.enrolid = e.id AND ue.userid = ra.userid AND ue.status = 0 \
+             WHERE ra.component = ? AND ra.itemid = ? AND (ue.id IS NULL OR e.status <> 0) \
+             ORDER BY ra.userid, ra.id",
+        );
+        let rows = query(sql)
+            .bind(COMPONENT)
+            .bind(instance.id)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        let mut removed = Vec::with_capacity(rows.len());
+        for row in rows {
+            removed.push((int(&row, 0).doing(doing)?, int(&row, 1).doing(doing)?));
+        }
+        let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "DELETE FROM {{role_assignments}} WHERE id IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+        }
+        course.roles_removed += removed.len();
+        touched
+            .dirty_users
+            .extend(removed.iter().map(|(_, user)| *user));
+        Ok(())
+    }
+
     /// Members of the method's cohort (not deleted) with no enrolment in it: step 2's first
     /// half.
     async fn missing_enrolments(&mut self, instance: &Instance) -> Result<Vec<i64>, DbError> {
@@ -483,22 +586,30 @@ impl Tx {
             )
             .await?;
         if action != UnenrolAction::Suspend {
+            // Under "suspend and remove roles", step 3 also removes the roles of the members
+            // it suspends.
+            let leavers = if action == UnenrolAction::SuspendNoRoles {
+                " OR NOT EXISTS (SELECT 1 FROM {cohort_members} cm WHERE cm.cohortid = ? AND cm.userid = ra.userid)"
+            } else {
+                ""
+            };
             let sql = if instance.enabled {
-                self.dialect.sql(
-                    "SELECT COUNT(*) FROM {role_assignments} ra WHERE ra.component = ? AND ra.itemid = ? \
-                     AND NOT EXISTS (SELECT 1 FROM {user_enrolments} ue WHERE ue.enrolid = ra.itemid \
-                     AND ue.userid = ra.userid AND ue.status = 0)",
-                )
+                self.dialect.sql(&format!(
+                    "SELECT COUNT(*) FROM {{role_assignments}} ra WHERE ra.component = ? AND ra.itemid = ? \
+                     AND (NOT EXISTS (SELECT 1 FROM {{user_enrolments}} ue WHERE ue.enrolid = ra.itemid \
+                     AND ue.userid = ra.userid AND ue.status = 0){leavers})"
+                ))
             } else {
                 self.dialect.sql(
                     "SELECT COUNT(*) FROM {role_assignments} ra WHERE ra.component = ? AND ra.itemid = ?",
                 )
             };
+            let mut statement = query(sql).bind(COMPONENT).bind(instance.id);
+            if instance.enabled && !leavers.is_empty() {
+                statement = statement.bind(instance.cohort);
+            }
             course.pending_role_removals += self
-                .count(
-                    query(sql).bind(COMPONENT).bind(instance.id),
-                    "counting pending role removals",
-                )
+                .count(statement, "counting pending role removals")
                 .await?;
         }
         Ok(())

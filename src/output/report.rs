@@ -11,7 +11,7 @@ use crate::{
     input::{SourceFormat, delimiter_label},
     outcome::{
         Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
-        SyncedCohort, Totals, UnenrolAction, plural,
+        Removals, SyncedCohort, Totals, UnenrolAction, plural,
     },
 };
 
@@ -793,10 +793,12 @@ impl<'a> Report<'a> {
             if self.enrolments.is_some() {
                 writeln!(
                     out,
-                    "courses   {} enrolments created, {} reactivated, {} roles assigned, {} group memberships added; {} enrolments pending removal by Moodle",
+                    "courses   {} enrolments created, {} reactivated, {} suspended, {} roles assigned, {} removed, {} group memberships added; {} enrolments pending removal by Moodle",
                     totals.enrolments_created,
                     totals.enrolments_reactivated,
+                    totals.enrolments_suspended,
                     totals.roles_assigned,
+                    totals.roles_removed,
                     totals.group_members_added,
                     totals.pending_unenrolments
                 )?;
@@ -1171,6 +1173,16 @@ fn write_enrolments(
                 "group membership",
                 "in another group removed",
             ),
+            (
+                course.enrolments_suspended,
+                "enrolment",
+                "of users no longer in the bound cohort suspended",
+            ),
+            (
+                course.roles_removed,
+                "cohort-sync role assignment",
+                "removed",
+            ),
         ] {
             if count > 0 {
                 parts.push(format!("{} {what}", plural(count, noun)));
@@ -1193,8 +1205,16 @@ fn write_enrolments(
                 UnenrolAction::Unenrol => "remove",
                 _ => "suspend",
             };
+            let already = if enrolments.removals == Removals::SuspendNow
+                && enrolments.mode == EnrolmentMode::Immediate
+                && enrolments.unenrol_action == UnenrolAction::Unenrol
+            {
+                " (suspended: no access meanwhile)"
+            } else {
+                ""
+            };
             pending.push(format!(
-                "{verb} {} of users no longer in the bound cohort",
+                "{verb} {} of users no longer in the bound cohort{already}",
                 plural(course.pending_unenrolments, "enrolment")
             ));
             if enrolments.unenrol_action == UnenrolAction::Unenrol {

@@ -822,12 +822,14 @@ dbtest!(del_disables_and_restore_enables, |env| {
         .await;
     assert_eq!(rows[0][0], "1");
     assert!(rows[0][1].parse::<i64>().unwrap() >= before);
-    // The enrolment and its role stay: removing them is Moodle's task's job, counted.
+    // The enrolment stays (its user is still a member); the role a disabled method gave goes
+    // at once, as Moodle's sync run by `update_status` removes it.
     assert_eq!(env.enrolments("MATHS").await, [["u1", "cohort", "0"]]);
-    assert_eq!(env.course_roles("MATHS").await.len(), 1);
+    assert!(env.course_roles("MATHS").await.is_empty());
+    let maths = course_enrolments(&summary, "MATHS");
     assert_eq!(
-        course_enrolments(&summary, "MATHS")["pending_role_removals"],
-        1
+        (&maths["roles_removed"], &maths["pending_role_removals"]),
+        (&1.into(), &0.into())
     );
     assert_eq!(summary.totals.unwrap().bindings_disabled, 1);
 
@@ -840,6 +842,7 @@ dbtest!(del_disables_and_restore_enables, |env| {
     assert_eq!(statuses(&summary), ["changed", "unchanged"]);
     assert_eq!(methods(&env, course).await[0][1], "0");
     assert_eq!(summary.totals.unwrap().bindings_enabled, 1);
+    assert_eq!(env.course_roles("MATHS").await.len(), 1, "the role is back");
 });
 
 dbtest!(fulldel_deletes_the_method_and_what_it_gave, |env| {
@@ -1297,6 +1300,7 @@ dbtest!(
 
 dbtest!(members_who_leave_are_left_to_moodle_with_a_warning, |env| {
     let mut env = env;
+    env.reconfigure("[enrolments]\nremovals = \"moodle\"\n");
     env.add_users(&["u1", "u2"]).await;
     env.add_cohort("C1", "Classe 1").await;
     env.add_members("C1", &["u1", "u2"]).await;
@@ -1332,7 +1336,7 @@ dbtest!(members_who_leave_are_left_to_moodle_with_a_warning, |env| {
         "UPDATE {config_plugins} SET value = '2' WHERE plugin = 'enrol_cohort' AND name = 'unenrolaction'",
     )
     .await;
-    env.reconfigure("");
+    env.reconfigure("[enrolments]\nremovals = \"moodle\"\n");
     let summary = env
         .run("cohorts.csv", b"cmd;cidnumber;userid\ndel;C1;u1\n")
         .await;
@@ -1561,7 +1565,8 @@ dbtest!(moodle_cohort_sync_finds_nothing_left_to_add, |env| {
         .await;
     assert!(ungrouped.is_empty(), "step 6: {ungrouped:?}");
 
-    // What is left to Moodle: u2's enrolment in A and B, and nothing for the deleted account.
+    // What is left to Moodle: u2's enrolment in A and B (suspended at once), and nothing for
+    // the deleted account.
     assert_eq!(
         env.count("SELECT COUNT(*) FROM {user_enrolments} ue JOIN {user} u ON u.id = ue.userid WHERE u.username = 'gone'")
             .await,
@@ -1572,7 +1577,7 @@ dbtest!(moodle_cohort_sync_finds_nothing_left_to_add, |env| {
         env.enrolments("B").await,
         [
             ["u1", "cohort", "0"],
-            ["u2", "cohort", "0"],
+            ["u2", "cohort", "1"],
             ["u3", "cohort", "0"],
             ["u3", "cohort", "0"],
             ["u4", "cohort", "0"],
@@ -1757,3 +1762,196 @@ dbtest!(
         assert!(env.course_roles("MATHS").await.is_empty());
     }
 );
+
+/// One course bound to cohort C1 (u1, u2) with a group of its own, under the site's unenrol
+/// action `action`; then u2 leaves C1. Returns the summary of the cohort file.
+async fn member_leaves_under(env: &TestEnv, action: i64) -> RunSummary {
+    env.execute(&format!(
+        "UPDATE {{config_plugins}} SET value = '{action}' WHERE plugin = 'enrol_cohort' AND name = 'unenrolaction'"
+    ))
+    .await;
+    env.add_users(&["u1", "u2"]).await;
+    env.add_cohort("C1", "Classe 1").await;
+    env.add_members("C1", &["u1", "u2"]).await;
+    env.add_course("MATHS", "M-1").await;
+    let summary = env
+        .run(
+            "cohortscourses.csv",
+            b"course;cohort;role;makegroup\nMATHS;C1;student;1\n",
+        )
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+    assert_eq!(env.course_roles("MATHS").await.len(), 2);
+    assert_eq!(env.group_members("MATHS").await.len(), 2);
+    let summary = env
+        .run("cohorts.csv", b"cmd;cidnumber;userid\ndel;C1;u2\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+    summary
+}
+
+/// The users holding a role in a course, by username.
+async fn role_holders(env: &TestEnv, course: &str) -> Vec<String> {
+    env.course_roles(course)
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect()
+}
+
+dbtest!(
+    a_member_who_leaves_loses_access_at_once_under_unenrol,
+    |env| {
+        let summary = member_leaves_under(&env, 0).await;
+        // Suspended now, its role gone; the unenrolment (grades, group memberships) stays
+        // Moodle's task's, which finds u2 outside the cohort and unenrols them.
+        assert_eq!(
+            env.enrolments("MATHS").await,
+            [["u1", "cohort", "0"], ["u2", "cohort", "1"]]
+        );
+        assert_eq!(role_holders(&env, "MATHS").await, ["u1"]);
+        assert_eq!(env.group_members("MATHS").await.len(), 2);
+        let maths = course_enrolments(&summary, "MATHS");
+        assert_eq!(
+            (
+                &maths["enrolments_suspended"],
+                &maths["roles_removed"],
+                &maths["pending_unenrolments"]
+            ),
+            (&1.into(), &1.into(), &1.into())
+        );
+        let report = text(&summary);
+        assert!(
+            report.contains("1 enrolment of users no longer in the bound cohort suspended"),
+            "{report}"
+        );
+        assert!(
+        report.contains("remove 1 enrolment of users no longer in the bound cohort (suspended: no access meanwhile)"),
+        "{report}"
+    );
+        assert!(report.contains("WARNING"), "{report}");
+        // Suspension and role removal mark the user's access dirty for logged-in sessions.
+        let u2 = env.user_id("u2").await;
+        assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) FROM {{cache_flags}} WHERE flagtype = 'accesslib/dirtyusers' AND name = '{u2}'"
+        ))
+        .await,
+        1
+    );
+    }
+);
+
+dbtest!(a_member_who_leaves_keeps_everything_under_keep, |env| {
+    let summary = member_leaves_under(&env, 1).await;
+    assert_eq!(
+        env.enrolments("MATHS").await,
+        [["u1", "cohort", "0"], ["u2", "cohort", "0"]]
+    );
+    assert_eq!(role_holders(&env, "MATHS").await, ["u1", "u2"]);
+    assert_eq!(env.group_members("MATHS").await.len(), 2);
+    let maths = course_enrolments(&summary, "MATHS");
+    assert_eq!(
+        (&maths["enrolments_suspended"], &maths["roles_removed"]),
+        (&0.into(), &0.into())
+    );
+});
+
+dbtest!(
+    a_member_who_leaves_is_suspended_with_roles_under_suspend,
+    |env| {
+        let summary = member_leaves_under(&env, 2).await;
+        assert_eq!(
+            env.enrolments("MATHS").await,
+            [["u1", "cohort", "0"], ["u2", "cohort", "1"]]
+        );
+        assert_eq!(role_holders(&env, "MATHS").await, ["u1", "u2"]);
+        assert_eq!(env.group_members("MATHS").await.len(), 2);
+        let maths = course_enrolments(&summary, "MATHS");
+        assert_eq!(
+            (
+                &maths["enrolments_suspended"],
+                &maths["roles_removed"],
+                &maths["pending_unenrolments"]
+            ),
+            (&1.into(), &0.into(), &0.into())
+        );
+        assert!(!text(&summary).contains("WARNING"));
+    }
+);
+
+dbtest!(
+    a_member_who_leaves_is_suspended_without_roles_under_suspend_and_remove_roles,
+    |env| {
+        let summary = member_leaves_under(&env, 3).await;
+        assert_eq!(
+            env.enrolments("MATHS").await,
+            [["u1", "cohort", "0"], ["u2", "cohort", "1"]]
+        );
+        assert_eq!(role_holders(&env, "MATHS").await, ["u1"]);
+        assert_eq!(env.group_members("MATHS").await.len(), 2);
+        let maths = course_enrolments(&summary, "MATHS");
+        assert_eq!(
+            (
+                &maths["enrolments_suspended"],
+                &maths["roles_removed"],
+                &maths["pending_unenrolments"],
+                &maths["pending_role_removals"]
+            ),
+            (&1.into(), &1.into(), &0.into(), &0.into())
+        );
+    }
+);
+
+dbtest!(a_deleted_bound_cohort_takes_access_away_at_once, |env| {
+    env.add_users(&["u1", "u2"]).await;
+    env.add_cohort("C1", "Classe 1").await;
+    env.add_members("C1", &["u1", "u2"]).await;
+    let (course, _) = env.add_course("MATHS", "M-1").await;
+    env.run("cohortscourses.csv", b"course;cohort\nMATHS;C1\n")
+        .await;
+    let summary = env
+        .run("cohorts.csv", b"cmd;cidnumber;userid\ndel;C1;\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+    assert_eq!(
+        methods(&env, course).await[0][1],
+        "1",
+        "the binding is disabled"
+    );
+    assert_eq!(
+        env.enrolments("MATHS").await,
+        [["u1", "cohort", "1"], ["u2", "cohort", "1"]]
+    );
+    assert!(env.course_roles("MATHS").await.is_empty());
+    let maths = course_enrolments(&summary, "MATHS");
+    assert_eq!(
+        (
+            &maths["enrolments_suspended"],
+            &maths["roles_removed"],
+            &maths["pending_unenrolments"]
+        ),
+        (&2.into(), &2.into(), &2.into())
+    );
+});
+
+dbtest!(removals_left_to_moodle_change_nothing, |env| {
+    let mut env = env;
+    env.reconfigure("[enrolments]\nremovals = \"moodle\"\n");
+    let summary = member_leaves_under(&env, 3).await;
+    assert_eq!(
+        env.enrolments("MATHS").await,
+        [["u1", "cohort", "0"], ["u2", "cohort", "0"]]
+    );
+    assert_eq!(role_holders(&env, "MATHS").await, ["u1", "u2"]);
+    let maths = course_enrolments(&summary, "MATHS");
+    assert_eq!(
+        (
+            &maths["enrolments_suspended"],
+            &maths["pending_unenrolments"],
+            &maths["pending_role_removals"]
+        ),
+        (&0.into(), &1.into(), &1.into())
+    );
+    assert_eq!(json(&summary)["enrolments"]["removals"], "moodle");
+});
