@@ -187,7 +187,9 @@ impl Tx {
                 auths.insert(auth.to_owned());
             }
         }
+        let zone = self.site_zone().await?;
         Ok(SiteDefaults {
+            zone,
             mnethost: number("mnet_localhost_id", 1),
             lang: value("lang").unwrap_or(defaults.lang),
             calendartype: value("calendartype").unwrap_or(defaults.calendartype),

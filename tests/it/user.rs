@@ -147,16 +147,6 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Sets a row of Moodle's `config` table.
-async fn set_config(env: &TestEnv, name: &str, value: &str) {
-    env.execute(&format!("DELETE FROM {{config}} WHERE name = '{name}'"))
-        .await;
-    env.execute(&format!(
-        "INSERT INTO {{config}} (name, value) VALUES ('{name}', '{value}')"
-    ))
-    .await;
-}
-
 /// The `userpreferenceschanged` flags: `[name, value, expiry - timemodified]`, by name.
 async fn preference_flags(env: &TestEnv) -> Vec<Vec<String>> {
     env.rows(&format!(
@@ -1101,7 +1091,7 @@ dbtest!(
             .await
             .unwrap();
         // Moodle 5.1 (`$version = 2025100600.02`): SHA-512 crypt, 10,000 rounds.
-        set_config(&env, "version", "2025100600.02").await;
+        env.set_config("version", "2025100600.02").await;
         let summary = env
             .run(
                 "users.csv",
@@ -1112,7 +1102,7 @@ dbtest!(
         assert_sha512_crypt("Passw0rd!01", &user(&env, "new1").await["password"]);
 
         // Moodle 4.2 (2023042400) writes bcrypt, as PHP's password_hash() does.
-        set_config(&env, "version", "2023042400.00").await;
+        env.set_config("version", "2023042400.00").await;
         let summary = env
             .run(
                 "users.csv",
@@ -1137,7 +1127,7 @@ dbtest!(
                 .await,
             0
         );
-        set_config(&env, "version", "2025100600.02").await;
+        env.set_config("version", "2025100600.02").await;
         let summary = env
             .run(
                 "users.csv",
@@ -1238,6 +1228,35 @@ dbtest!(
         assert_eq!(
             preference_flags(&env).await,
             [vec![p1.clone(), "1".to_owned(), "28800".to_owned()]]
+        );
+    }
+);
+
+dbtest!(
+    a_datetime_profile_field_is_read_in_the_site_time_zone,
+    |env| {
+        add_field(&env, "startdate", "datetime", "2020").await;
+        env.set_config("timezone", "Europe/London").await;
+        let summary = env
+        .run(
+            "users.csv",
+            b"username;firstname;lastname;profile_field_startdate\nd1;D;One;2026-07-01\nd2;D;Two;15/01/2027\n",
+        )
+        .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        let data = env
+        .rows(
+            "SELECT u.username, d.data FROM {user_info_data} d JOIN {user} u ON u.id = d.userid \
+             ORDER BY u.username",
+        )
+        .await;
+        // Midnight in London: 23:00 UTC the day before in summer, midnight UTC in winter.
+        assert_eq!(
+            data,
+            [
+                ["d1".to_owned(), "1782860400".to_owned()],
+                ["d2".to_owned(), "1799971200".to_owned()],
+            ]
         );
     }
 );

@@ -19,7 +19,10 @@ use super::{
     password::{self, PasswordFormat},
 };
 use crate::{
-    command::refs::{UserIdentifier, parse_flag},
+    command::{
+        dates::{SiteZone, parse_time},
+        refs::{UserIdentifier, parse_flag},
+    },
     error::{FileError, LineError, LineProblem},
     outcome::{AccountLabel, Effect, FieldChange, FileOutcome, LineOutcome, PasswordSet},
 };
@@ -134,6 +137,8 @@ pub struct SiteDefaults {
     /// `$CFG->version`, its integer part (`2025100600` for 2025100600.02): which hash Moodle
     /// writes. `None` when the config table has none.
     pub version: Option<i64>,
+    /// The time zone dates without an offset are read in (`datetime` profile fields).
+    pub zone: SiteZone,
 }
 
 impl Default for SiteDefaults {
@@ -151,6 +156,7 @@ impl Default for SiteDefaults {
             admins: BTreeSet::from([2]),
             guest: 1,
             version: None,
+            zone: SiteZone::Server,
         }
     }
 }
@@ -992,8 +998,8 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                "datetime" => match crate::command::binding::parse_time(value) {
-                    Some(time) => (time.to_string(), 0),
+                "datetime" => match parse_time(value) {
+                    Some(time) => (time.resolve(&self.snapshot.site.zone).to_string(), 0),
                     None => {
                         return Err(LineError::in_column(
                             &column,
