@@ -1812,3 +1812,44 @@ dbtest!(
         );
     }
 );
+
+dbtest!(deleting_a_bound_cohort_marks_its_courses_dirty, |env| {
+    env.add_users(&["u1"]).await;
+    env.add_cohort("C1", "Classe 1").await;
+    env.add_members("C1", &["u1"]).await;
+    let (_, context) = env.add_course("MATHS", "M-1").await;
+    env.add_course("OTHER", "O-1").await;
+    let summary = env
+        .run("cohortscourses.csv", b"course;cohort\nMATHS;C1\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+    env.execute("DELETE FROM {cache_flags}").await;
+    let before = now();
+    let summary = env
+        .run("cohorts.csv", b"cmd;cidnumber;userid\ndel;C1;\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+    // The method is disabled, as `update_status()` would; the course's users reload their
+    // access (Moodle's observer, deleting the method, marks the same context).
+    let path = env
+        .rows(&format!(
+            "SELECT path FROM {{context}} WHERE id = {context}"
+        ))
+        .await
+        .remove(0)
+        .remove(0);
+    let flags = flags(&env).await;
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    let time: i64 = flags[0][4].parse().unwrap();
+    assert!(time >= before);
+    assert_eq!(
+        flags[0],
+        row(&[
+            &"accesslib/dirtycontexts",
+            &path,
+            &1,
+            &(time + 28_800),
+            &time
+        ])
+    );
+});
