@@ -34,7 +34,8 @@ pub struct UserSettings {
     pub create_profile_fields: bool,
     /// The profile field category that created fields go in (created when missing).
     pub profile_field_category: String,
-    /// bcrypt's cost for the passwords a file gives (Moodle's own default is 10).
+    /// bcrypt's cost for the passwords a file gives on a site older than Moodle 4.3 (Moodle's
+    /// own default is 10); later sites get SHA-512 crypt.
     pub password_cost: u32,
 }
 
