@@ -234,7 +234,7 @@ pub struct UsersSection {
     pub create_profile_fields: bool,
     /// The category of created profile fields.
     pub profile_field_category: String,
-    /// bcrypt's cost for given passwords.
+    /// bcrypt's cost for given passwords (sites older than Moodle 4.3).
     pub password_cost: u32,
 }
 

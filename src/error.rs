@@ -307,11 +307,13 @@ pub enum LineProblem {
         /// What was expected.
         expected: &'static str,
     },
-    /// A password longer than bcrypt can hash.
-    #[error("the password is {bytes} bytes long; Moodle's hash takes at most 71")]
+    /// A password longer than the site's hash format takes.
+    #[error("the password is {bytes} bytes long; the site's password hash takes at most {max}")]
     PasswordTooLong {
         /// Its length in bytes.
         bytes: usize,
+        /// The most the format takes, in bytes.
+        max: usize,
     },
     /// Creating an account needs values the line does not give.
     #[error("no account matches and creating one needs {missing}")]

@@ -40,7 +40,7 @@ use tracing::{error, info, warn};
 use crate::{
     command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort, user},
     config::{Config, encoding_setting_label},
-    db::{Db, DbError, LedgerEntry, LedgerRun, Touched, Tx},
+    db::{Db, DbError, LedgerEntry, LedgerRun, Tx},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
     outcome::{self, FileOutcome, Tense, Totals},
@@ -437,11 +437,7 @@ async fn apply(
             if is_held(&plan.outcome, approved) {
                 return Ok(Ok(plan.outcome));
             }
-            let cohorts = tx.apply_cohort_ops(&plan.ops, now).await?;
-            let touched = Touched {
-                cohorts,
-                ..Touched::default()
-            };
+            let touched = tx.apply_cohort_ops(&plan.ops, now).await?;
             (plan.outcome, touched)
         }
         ParsedFile::Bindings(file) => {

@@ -284,6 +284,9 @@ pub enum Effect {
         start: i64,
         /// `enrolenddate` (0: none).
         end: i64,
+        /// `start` and `end` as the report shows them, in the site's time zone.
+        #[serde(skip)]
+        shown: [String; 2],
     },
     /// A disabled binding was enabled again.
     BindingEnabled {

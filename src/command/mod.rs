@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod cohort;
+pub mod dates;
 mod kind;
 pub mod refs;
 pub mod user;

@@ -16,6 +16,7 @@ use crate::command::{
         BindingOp, CourseRow, GroupRef, GroupRow, InstanceRef, InstanceRow, RoleRow, Snapshot,
         Wanted,
     },
+    dates::SiteZone,
     refs::{CohortIdentifier, CourseIdentifier},
 };
 
@@ -152,7 +153,34 @@ impl Tx {
             roles,
             instances,
             groups,
+            zone: self.site_zone().await?,
         })
+    }
+
+    /// The time zone Moodle's forms read dates in: `$CFG->forcetimezone`, else
+    /// `$CFG->timezone`, else the server's (see [`SiteZone::from_settings`]).
+    pub(super) async fn site_zone(&mut self) -> Result<SiteZone, DbError> {
+        let doing = "reading the site's time zone";
+        let sql = self
+            .dialect
+            .sql("SELECT name, value FROM {config} WHERE name IN ('timezone', 'forcetimezone')");
+        let mut timezone = None;
+        let mut forcetimezone = None;
+        for row in query(sql)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            let value = text(&row, 1).doing(doing)?;
+            match text(&row, 0).doing(doing)?.as_str() {
+                "timezone" => timezone = Some(value),
+                _ => forcetimezone = Some(value),
+            }
+        }
+        Ok(SiteZone::from_settings(
+            timezone.as_deref(),
+            forcetimezone.as_deref(),
+        ))
     }
 
     /// Carries out a binding plan's writes, in order, and returns what they touched: the

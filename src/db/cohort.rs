@@ -14,6 +14,7 @@ use sqlx::any::AnyRow;
 use super::{
     database::{Context, DbError, Tx, insert_id, int, optional_int, optional_text, query, text},
     dialect::{placeholders, row_placeholders},
+    enrolment::Touched,
 };
 use crate::command::{
     cohort::{
@@ -362,15 +363,16 @@ impl Tx {
     }
 
     /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
-    /// Returns the ids of the cohorts whose members changed (or that were deleted), for the
-    /// enrolments that follow them.
+    /// Returns the cohorts whose members changed (or that were deleted), for the enrolments
+    /// that follow them, and the course contexts whose methods a deletion disabled.
     pub async fn apply_cohort_ops(
         &mut self,
         ops: &[CohortOp],
         now: i64,
-    ) -> Result<BTreeSet<i64>, DbError> {
+    ) -> Result<Touched, DbError> {
         let mut created: Vec<i64> = Vec::new();
         let mut touched = BTreeSet::new();
+        let mut dirty_contexts = BTreeSet::new();
         let mut pending = Pending::None;
         for op in ops {
             let resolve = |reference: &CohortRef| match *reference {
@@ -440,12 +442,16 @@ impl Tx {
                     let cohort = resolve(cohort);
                     touched.insert(cohort);
                     self.flush(&mut pending, now).await?;
-                    self.delete_cohort(cohort, now).await?;
+                    dirty_contexts.extend(self.delete_cohort(cohort, now).await?);
                 }
             }
         }
         self.flush(&mut pending, now).await?;
-        Ok(touched)
+        Ok(Touched {
+            cohorts: touched,
+            dirty_contexts,
+            ..Touched::default()
+        })
     }
 
     async fn flush(&mut self, pending: &mut Pending, now: i64) -> Result<(), DbError> {
@@ -545,8 +551,25 @@ impl Tx {
 
     /// Deletes a cohort as `cohort_delete_cohort` does (memberships, then the row) and disables
     /// the `cohort` enrolment methods bound to it. Their enrolments are then unenrolled or
-    /// suspended by Moodle's cohort sync task, following the site's `unenrolaction`.
-    async fn delete_cohort(&mut self, cohort: i64, now: i64) -> Result<(), DbError> {
+    /// suspended by Moodle's cohort sync task, following the site's `unenrolaction`. Returns
+    /// the context paths of the courses whose methods were disabled, whose access Moodle must
+    /// reload (as `update_status()`, or the `delete_instance()` of Moodle's observer, marks
+    /// them).
+    async fn delete_cohort(&mut self, cohort: i64, now: i64) -> Result<Vec<String>, DbError> {
+        let doing = "reading a deleted cohort's courses";
+        let sql = self.dialect.sql(
+            "SELECT DISTINCT ctx.path FROM {context} ctx JOIN {enrol} e ON e.courseid = ctx.instanceid \
+             WHERE ctx.contextlevel = 50 AND e.enrol = 'cohort' AND e.customint1 = ? AND e.status = 0",
+        );
+        let mut paths = Vec::new();
+        for row in query(sql)
+            .bind(cohort)
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            paths.push(text(&row, 0).doing(doing)?);
+        }
         query(
             self.dialect
                 .sql("DELETE FROM {cohort_members} WHERE cohortid = ?"),
@@ -569,7 +592,7 @@ impl Tx {
             .execute(&mut *self.transaction)
             .await
             .doing("deleting a cohort")?;
-        Ok(())
+        Ok(paths)
     }
 }
 

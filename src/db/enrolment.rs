@@ -35,6 +35,9 @@ pub struct Touched {
     pub dirty_users: BTreeSet<i64>,
     /// Context paths whose access Moodle must reload (`accesslib/dirtycontexts`).
     pub dirty_contexts: BTreeSet<String>,
+    /// Users whose preferences were set or removed, whose sessions Moodle must reload them
+    /// (`userpreferenceschanged`, as `mark_user_preferences_changed`).
+    pub changed_preferences: BTreeSet<i64>,
 }
 
 /// The site settings enrolments depend on.
@@ -110,7 +113,8 @@ impl Tx {
     /// methods, to the state Moodle's cohort sync would give them for additions (in
     /// `immediate` mode, on a site with cohort sync enabled), takes access away at once from
     /// those who lost it (`removals` suspend-now, same conditions), counts what Moodle's task
-    /// will still do, and sets the dirty flags. `None` when the file touched no bound cohort.
+    /// will still do, and sets the cache flags (access dirty flags, changed preferences).
+    /// `None` when the file touched no bound cohort.
     pub async fn follow_enrolments(
         &mut self,
         mut touched: Touched,
@@ -164,6 +168,13 @@ impl Tx {
         self.set_flags(
             "accesslib/dirtycontexts",
             &touched.dirty_contexts,
+            &site,
+            now,
+        )
+        .await?;
+        self.set_flags(
+            "userpreferenceschanged",
+            &touched.changed_preferences,
             &site,
             now,
         )

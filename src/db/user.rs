@@ -143,6 +143,7 @@ impl Tx {
             "defaultpreference_trackforums",
             "siteadmins",
             "siteguest",
+            "version",
         ];
         let sql = self.dialect.sql(&format!(
             "SELECT name, value FROM {{config}} WHERE name IN ({})",
@@ -186,7 +187,9 @@ impl Tx {
                 auths.insert(auth.to_owned());
             }
         }
+        let zone = self.site_zone().await?;
         Ok(SiteDefaults {
+            zone,
             mnethost: number("mnet_localhost_id", 1),
             lang: value("lang").unwrap_or(defaults.lang),
             calendartype: value("calendartype").unwrap_or(defaults.calendartype),
@@ -212,6 +215,13 @@ impl Tx {
                 })
                 .unwrap_or(defaults.admins),
             guest: number("siteguest", defaults.guest),
+            // `2025100600.02`: the date and the day's release, then the weekly build.
+            version: value("version").and_then(|version| {
+                version
+                    .split('.')
+                    .next()
+                    .and_then(|whole| whole.parse().ok())
+            }),
         })
     }
 
@@ -265,7 +275,8 @@ impl Tx {
     }
 
     /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
-    /// Returns the accounts whose access Moodle must reload (deleted ones lost their roles).
+    /// Returns the accounts whose access Moodle must reload (deleted ones lost their roles) and
+    /// those whose preferences were set or removed.
     pub async fn apply_user_ops(&mut self, ops: &[UserOp], now: i64) -> Result<Touched, DbError> {
         let mut users: Vec<i64> = Vec::new();
         let mut fields: Vec<i64> = Vec::new();
@@ -404,11 +415,20 @@ impl Tx {
                     .execute(&mut *self.transaction)
                     .await
                     .doing("removing a user preference")?;
+                    touched.changed_preferences.insert(user_id(user));
                 }
                 UserOp::SetPreference { user, name, value } => {
                     pending
                         .preferences
                         .push((user_id(user), name, value.clone()));
+                    touched.changed_preferences.insert(user_id(user));
+                }
+                UserOp::StampPreference { user, name } => {
+                    let id = user_id(user);
+                    let new = matches!(user, UserRef::New(_));
+                    self.stamp_preference(id, new, name, now, &mut pending)
+                        .await?;
+                    touched.changed_preferences.insert(id);
                 }
             }
         }
@@ -437,6 +457,7 @@ impl Tx {
                 .await
                 .doing("saving profile fields")?;
         }
+        pending.flushes += 1;
         for chunk in std::mem::take(&mut pending.preferences).chunks(INSERT_ROWS) {
             let sql = self.dialect.sql(&format!(
                 "INSERT INTO {{user_preferences}} (userid, name, value) VALUES {}",
@@ -450,6 +471,64 @@ impl Tx {
                 .execute(&mut *self.transaction)
                 .await
                 .doing("setting user preferences")?;
+        }
+        Ok(())
+    }
+
+    /// Sets preference `name` of account `id` (`new`: created by this file) to `now`: the row
+    /// this file is about to insert, the account's row, or a new one.
+    async fn stamp_preference(
+        &mut self,
+        id: i64,
+        new: bool,
+        name: &'static str,
+        now: i64,
+        pending: &mut PendingInserts,
+    ) -> Result<(), DbError> {
+        let value = now.to_string();
+        match pending.stamped.get(&(id, name)) {
+            Some(&(flushes, index)) if flushes == pending.flushes => {
+                pending.preferences[index].2 = value;
+                return Ok(());
+            }
+            None if new => {
+                pending
+                    .stamped
+                    .insert((id, name), (pending.flushes, pending.preferences.len()));
+                pending.preferences.push((id, name, value));
+                return Ok(());
+            }
+            // Written already, or an account that may have it.
+            _ => {}
+        }
+        let doing = "setting a user preference";
+        let found = query(
+            self.dialect
+                .sql("SELECT id FROM {user_preferences} WHERE userid = ? AND name = ?"),
+        )
+        .bind(id)
+        .bind(name)
+        .fetch_optional(&mut *self.transaction)
+        .await
+        .doing(doing)?;
+        match found {
+            Some(row) => {
+                query(
+                    self.dialect
+                        .sql("UPDATE {user_preferences} SET value = ? WHERE id = ?"),
+                )
+                .bind(value)
+                .bind(int(&row, 0).doing(doing)?)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+            }
+            None => {
+                pending
+                    .stamped
+                    .insert((id, name), (pending.flushes, pending.preferences.len()));
+                pending.preferences.push((id, name, value));
+            }
         }
         Ok(())
     }
@@ -573,6 +652,12 @@ impl Tx {
 struct PendingInserts {
     data: Vec<(i64, i64, String, i64)>,
     preferences: Vec<(i64, &'static str, String)>,
+    /// How many times they were written.
+    flushes: usize,
+    /// The preferences stamped by this file, by account and name: the flush count when they
+    /// were queued and their index in `preferences` (queued since the last write when the
+    /// count is the current one).
+    stamped: HashMap<(i64, &'static str), (usize, usize)>,
 }
 
 /// An account row and its MNet host.

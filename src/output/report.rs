@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::{
-    command::{FileKind, binding::show_time},
+    command::FileKind,
     error::LineError,
     input::{SourceFormat, delimiter_label},
     outcome::{
@@ -1459,16 +1459,17 @@ pub fn describe(effect: &Effect, simulation: bool) -> String {
             group,
             start,
             end,
+            shown: [start_shown, end_shown],
         } => {
             let mut text = format!("{} {binding}", verb("bound", "would bind"));
             if let Some(group) = group {
                 text.push_str(&format!(", members into group {group}"));
             }
             if *start > 0 {
-                text.push_str(&format!(", enrolment from {}", show_time(*start)));
+                text.push_str(&format!(", enrolment from {start_shown}"));
             }
             if *end > 0 {
-                text.push_str(&format!(", enrolment until {}", show_time(*end)));
+                text.push_str(&format!(", enrolment until {end_shown}"));
             }
             text
         }

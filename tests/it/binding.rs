@@ -1955,3 +1955,105 @@ dbtest!(removals_left_to_moodle_change_nothing, |env| {
     );
     assert_eq!(json(&summary)["enrolments"]["removals"], "moodle");
 });
+
+dbtest!(
+    dates_without_an_offset_are_read_in_the_site_time_zone,
+    |env| {
+        env.add_cohort("C1", "Classe 1").await;
+        env.add_cohort("C2", "Classe 2").await;
+        let (course, _) = env.add_course("MATHS", "M-1").await;
+        // The site's zone, as a real site stores it: midnight of British Summer Time (UTC+1),
+        // then of Greenwich Mean Time, whatever the server's zone.
+        env.set_config("timezone", "Europe/London").await;
+        env.set_config("forcetimezone", "99").await;
+        let summary = env
+            .run(
+                "cohortscourses.csv",
+                b"course;cohort;role;enrolstart;enrolend\nMATHS;C1;student;2026-07-01;15/01/2027\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp();
+        let dates = |methods: Vec<Vec<String>>| -> Vec<Vec<String>> {
+            methods
+                .into_iter()
+                .map(|method| method[5..].to_vec())
+                .collect()
+        };
+        assert_eq!(
+            dates(methods(&env, course).await),
+            [row(&[&utc(2026, 6, 30, 23), &utc(2027, 1, 15, 0)])]
+        );
+        // The report shows them as the file gave them.
+        assert!(
+            text(&summary)
+                .contains("enrolment from 2026-07-01 00:00, enrolment until 2027-01-15 00:00"),
+            "{}",
+            text(&summary)
+        );
+
+        // forcetimezone, when set, wins over the site's zone.
+        env.set_config("forcetimezone", "Europe/Paris").await;
+        let summary = env
+        .run(
+            "cohortscourses.csv",
+            b"course;cohort;role;enrolstart;enrolend\nMATHS;C2;student;2026-07-01;2027-01-15T08:00:00Z\n",
+        )
+        .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(
+            dates(methods(&env, course).await),
+            [
+                row(&[&utc(2026, 6, 30, 23), &utc(2027, 1, 15, 0)]),
+                row(&[&utc(2026, 6, 30, 22), &utc(2027, 1, 15, 8)]),
+            ]
+        );
+    }
+);
+
+dbtest!(deleting_a_bound_cohort_marks_its_courses_dirty, |env| {
+    env.add_users(&["u1"]).await;
+    env.add_cohort("C1", "Classe 1").await;
+    env.add_members("C1", &["u1"]).await;
+    let (_, context) = env.add_course("MATHS", "M-1").await;
+    env.add_course("OTHER", "O-1").await;
+    let summary = env
+        .run("cohortscourses.csv", b"course;cohort\nMATHS;C1\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+    env.execute("DELETE FROM {cache_flags}").await;
+    let before = now();
+    let summary = env
+        .run("cohorts.csv", b"cmd;cidnumber;userid\ndel;C1;\n")
+        .await;
+    assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+    // The method is disabled, as `update_status()` would; the course's users reload their
+    // access (Moodle's observer, deleting the method, marks the same context).
+    let path = env
+        .rows(&format!(
+            "SELECT path FROM {{context}} WHERE id = {context}"
+        ))
+        .await
+        .remove(0)
+        .remove(0);
+    // And u1, whose enrolment is suspended at once, reloads theirs.
+    let flags = flags(&env).await;
+    assert_eq!(flags.len(), 2, "{flags:?}");
+    let u1 = env.user_id("u1").await.to_string();
+    assert_eq!(
+        (flags[1][0].as_str(), flags[1][1].as_str()),
+        ("accesslib/dirtyusers", u1.as_str())
+    );
+    let time: i64 = flags[0][4].parse().unwrap();
+    assert!(time >= before);
+    assert_eq!(
+        flags[0],
+        row(&[
+            &"accesslib/dirtycontexts",
+            &path,
+            &1,
+            &(time + 28_800),
+            &time
+        ])
+    );
+});

@@ -384,6 +384,16 @@ impl TestEnv {
         self.rows(template).await[0][0].parse().unwrap()
     }
 
+    /// Sets a row of Moodle's `config` table (`$CFG->name`).
+    pub async fn set_config(&self, name: &str, value: &str) {
+        self.execute(&format!("DELETE FROM {{config}} WHERE name = '{name}'"))
+            .await;
+        self.execute(&format!(
+            "INSERT INTO {{config}} (name, value) VALUES ('{name}', '{value}')"
+        ))
+        .await;
+    }
+
     /// Creates a user; returns its id.
     pub async fn add_user(&self, username: &str, idnumber: &str, email: &str) -> i64 {
         self.execute(&format!(

@@ -116,6 +116,46 @@ async fn preference(env: &TestEnv, id: &str, name: &str) -> Vec<Vec<String>> {
     .await
 }
 
+/// Asserts that `hash` is what Moodle 4.3's `hash_internal_user_password` writes for `secret`:
+/// `$6$rounds=10000$<16-character salt>$<86 characters>`, that verifies it.
+fn assert_sha512_crypt(secret: &str, hash: &str) {
+    use sha_crypt::{PasswordVerifier, ShaCrypt};
+    let parts: Vec<&str> = hash.split('$').collect();
+    assert_eq!(parts.len(), 5, "{hash}");
+    assert_eq!(parts[..3], ["", "6", "rounds=10000"], "{hash}");
+    let crypt = |text: &str| {
+        text.bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'/')
+    };
+    assert!(parts[3].len() == 16 && crypt(parts[3]), "salt of {hash}");
+    assert!(parts[4].len() == 86 && crypt(parts[4]), "digest of {hash}");
+    assert!(
+        ShaCrypt::default()
+            .verify_password(secret.as_bytes(), hash)
+            .is_ok(),
+        "{hash} does not verify"
+    );
+    assert!(
+        ShaCrypt::default()
+            .verify_password(b"not it", hash)
+            .is_err()
+    );
+}
+
+/// The time now, in Unix seconds.
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The `userpreferenceschanged` flags: `[name, value, expiry - timemodified]`, by name.
+async fn preference_flags(env: &TestEnv) -> Vec<Vec<String>> {
+    env.rows(&format!(
+        "SELECT name, value, {} FROM {{cache_flags}} WHERE flagtype = 'userpreferenceschanged' ORDER BY name",
+        env.db.dialect().int("expiry - timemodified")
+    ))
+    .await
+}
+
 /// Defines the profile field `shortname` (categoryid 1); returns its id.
 async fn add_field(env: &TestEnv, shortname: &str, datatype: &str, param1: &str) -> i64 {
     env.execute(&format!(
@@ -192,10 +232,9 @@ dbtest!(create_with_a_password_as_moodle_does, |env| {
     assert!(created > 1_700_000_000, "{created}");
     assert_eq!(row["timemodified"], row["timecreated"]);
 
-    // A bcrypt hash as Moodle's password_hash() writes it, that verifies the password.
+    // The site has no version row: a current Moodle, whose hash is SHA-512 crypt.
     let hash = &row["password"];
-    assert!(hash.starts_with("$2y$") && hash.len() == 60, "{hash}");
-    assert!(bcrypt::verify(secret, hash).unwrap());
+    assert_sha512_crypt(secret, hash);
     assert!(
         preference(&env, &row["id"], "create_password")
             .await
@@ -1026,7 +1065,7 @@ dbtest!(
             .run("users.csv", b"username;password\np1;N3w!pass\n")
             .await;
         assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
-        assert!(bcrypt::verify("N3w!pass", &user(&env, "p1").await["password"]).unwrap());
+        assert_sha512_crypt("N3w!pass", &user(&env, "p1").await["password"]);
         assert_eq!(
             preference(&env, &p1, "create_password").await,
             Vec::<Vec<String>>::new(),
@@ -1041,6 +1080,183 @@ dbtest!(
         assert_eq!(
             preference(&env, &c1, "create_password").await,
             Vec::<Vec<String>>::new()
+        );
+    }
+);
+
+dbtest!(
+    passwords_are_hashed_as_the_sites_moodle_version_does,
+    |env| {
+        let env = TestEnv::with_config(env.backend, "[users]\npassword_cost = 4\n")
+            .await
+            .unwrap();
+        // Moodle 5.1 (`$version = 2025100600.02`): SHA-512 crypt, 10,000 rounds.
+        env.set_config("version", "2025100600.02").await;
+        let summary = env
+            .run(
+                "users.csv",
+                b"username;firstname;lastname;password\nnew1;N;One;Passw0rd!01\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_sha512_crypt("Passw0rd!01", &user(&env, "new1").await["password"]);
+
+        // Moodle 4.2 (2023042400) writes bcrypt, as PHP's password_hash() does.
+        env.set_config("version", "2023042400.00").await;
+        let summary = env
+            .run(
+                "users.csv",
+                b"username;firstname;lastname;password\nold1;O;One;Passw0rd!02\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        let hash = user(&env, "old1").await["password"].clone();
+        assert!(hash.starts_with("$2y$04$") && hash.len() == 60, "{hash}");
+        assert!(bcrypt::verify("Passw0rd!02", &hash).unwrap());
+        // A password too long for bcrypt fails its line; 4.3 and later would take it.
+        let long = "x".repeat(100);
+        let summary = env
+            .run(
+                "users.csv",
+                format!("username;firstname;lastname;password\nold2;O;Two;{long}\n").as_bytes(),
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 1, "{:?}", summary.error);
+        assert_eq!(
+            env.count("SELECT COUNT(*) FROM {user} WHERE username = 'old2'")
+                .await,
+            0
+        );
+        env.set_config("version", "2025100600.02").await;
+        let summary = env
+            .run(
+                "users.csv",
+                format!("username;firstname;lastname;password\nold2;O;Two;{long}\n").as_bytes(),
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_sha512_crypt(&long, &user(&env, "old2").await["password"]);
+
+        // An account whose bcrypt hash verifies the file's password is unchanged: Moodle checks
+        // either format and rehashes it at the next login.
+        let summary = env
+            .run("users.csv", b"username;password\nold1;Passw0rd!02\n")
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(user(&env, "old1").await["password"], hash);
+    }
+);
+
+dbtest!(
+    a_manual_account_given_a_password_has_its_time_and_preferences_are_flagged,
+    |env| {
+        let env = TestEnv::with_config(env.backend, "[users]\nprotected_fields = []\n")
+            .await
+            .unwrap();
+        let before = now();
+        let summary = env
+            .run(
+                "users.csv",
+                b"username;firstname;lastname;auth;password\n\
+                  p1;P;One;manual;Passw0rd!01\n\
+                  t1;T;One;manual;\n\
+                  n1;N;One;nologin;Passw0rd!03\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        let after = now();
+        let p1 = user(&env, "p1").await["id"].clone();
+        let t1 = user(&env, "t1").await["id"].clone();
+        let n1 = user(&env, "n1").await["id"].clone();
+        // As `auth_plugin_manual::user_update_password`: the time the password was stored.
+        let stamped = preference(&env, &p1, "auth_manual_passwordupdatetime").await;
+        assert_eq!(stamped.len(), 1, "{stamped:?}");
+        let time: i64 = stamped[0][0].parse().unwrap();
+        assert!(before <= time && time <= after, "{time}");
+        for id in [&t1, &n1] {
+            assert!(
+                preference(&env, id, "auth_manual_passwordupdatetime")
+                    .await
+                    .is_empty()
+            );
+        }
+        assert_eq!(preference(&env, &t1, "create_password").await, [["1"]]);
+        // `mark_user_preferences_changed` for each account given a preference: name the id,
+        // value 1, for the session timeout (28,800 s on a fresh site).
+        let mut expected = vec![
+            vec![p1.clone(), "1".to_owned(), "28800".to_owned()],
+            vec![t1.clone(), "1".to_owned(), "28800".to_owned()],
+        ];
+        expected.sort();
+        assert_eq!(preference_flags(&env).await, expected);
+
+        // A new password for p1: the same preference row, a new time; the flag again. The
+        // same password again changes nothing.
+        env.execute(
+            "UPDATE {user_preferences} SET value = '1' WHERE name = 'auth_manual_passwordupdatetime'",
+        )
+        .await;
+        env.execute("DELETE FROM {cache_flags}").await;
+        let summary = env
+            .run(
+                "users.csv",
+                b"username;password\np1;N3w!pass\nt1;T3mp!pass\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_sha512_crypt("N3w!pass", &user(&env, "p1").await["password"]);
+        for id in [&p1, &t1] {
+            let stamped = preference(&env, id, "auth_manual_passwordupdatetime").await;
+            assert_eq!(stamped.len(), 1, "{stamped:?}");
+            assert!(stamped[0][0].parse::<i64>().unwrap() >= before);
+        }
+        // t1's password is no longer to be generated: `create_password` is unset.
+        assert!(preference(&env, &t1, "create_password").await.is_empty());
+        assert_eq!(preference_flags(&env).await, expected);
+
+        env.execute("DELETE FROM {cache_flags}").await;
+        let summary = env
+            .run("users.csv", b"username;password\np1;N3w!pass\n")
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert!(preference_flags(&env).await.is_empty());
+
+        // Moved to an external method, p1 stores `not cached` and loses
+        // `auth_forcepasswordchange` (`unset_user_preference` flags it too).
+        let summary = env.run("users.csv", b"username;auth\np1;cas\n").await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        assert_eq!(
+            preference_flags(&env).await,
+            [vec![p1.clone(), "1".to_owned(), "28800".to_owned()]]
+        );
+    }
+);
+
+dbtest!(
+    a_datetime_profile_field_is_read_in_the_site_time_zone,
+    |env| {
+        add_field(&env, "startdate", "datetime", "2020").await;
+        env.set_config("timezone", "Europe/London").await;
+        let summary = env
+        .run(
+            "users.csv",
+            b"username;firstname;lastname;profile_field_startdate\nd1;D;One;2026-07-01\nd2;D;Two;15/01/2027\n",
+        )
+        .await;
+        assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
+        let data = env
+        .rows(
+            "SELECT u.username, d.data FROM {user_info_data} d JOIN {user} u ON u.id = d.userid \
+             ORDER BY u.username",
+        )
+        .await;
+        // Midnight in London: 23:00 UTC the day before in summer, midnight UTC in winter.
+        assert_eq!(
+            data,
+            [
+                ["d1".to_owned(), "1782860400".to_owned()],
+                ["d2".to_owned(), "1799971200".to_owned()],
+            ]
         );
     }
 );

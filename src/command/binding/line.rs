@@ -4,11 +4,13 @@
 
 use std::ops::Range;
 
-use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
 use serde::Serialize;
 
 use crate::{
-    command::refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, parse_flag, parse_id},
+    command::{
+        dates::{FileTime, parse_time},
+        refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, parse_flag, parse_id},
+    },
     error::{FileError, LineError, LineProblem},
     input::{ColumnMap, ColumnSpec, Record, Table},
 };
@@ -93,10 +95,21 @@ pub struct BindingLine {
     pub enrol: String,
     /// `makegroup`.
     pub group: Option<GroupChoice>,
-    /// `enrolstart`, Unix seconds.
-    pub start: Option<i64>,
-    /// `enrolend`, Unix seconds.
-    pub end: Option<i64>,
+    /// `enrolstart`: read in the site's time zone by the planner when it has no offset.
+    pub start: Option<DateValue>,
+    /// `enrolend`, likewise. Checked by the planner: never before `enrolstart`.
+    pub end: Option<DateValue>,
+}
+
+/// A date column's value: what it says, and how the line wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateValue {
+    /// The column's name in the header.
+    pub column: String,
+    /// The value as written.
+    pub text: String,
+    /// What it says.
+    pub time: FileTime,
 }
 
 /// The columns of a binding file, in the order of [`column_specs`].
@@ -340,37 +353,29 @@ fn parse_line(
             Err(_) => GroupChoice::Named(text.to_owned()),
         }),
     };
-    let time = |column: Column| -> Result<Option<i64>, LineError> {
+    let date = |column: Column| -> Result<Option<DateValue>, LineError> {
         value(column)
-            .map(|text| {
-                parse_time(text).ok_or_else(|| {
-                    fail(
-                        column,
-                        text,
-                        LineProblem::NotADate {
-                            value: text.to_owned(),
-                        },
-                    )
-                })
+            .map(|text| match parse_time(text) {
+                Some(time) => Ok(DateValue {
+                    column: columns
+                        .header_name(column.index())
+                        .unwrap_or(column.name())
+                        .to_owned(),
+                    text: text.to_owned(),
+                    time,
+                }),
+                None => Err(fail(
+                    column,
+                    text,
+                    LineProblem::NotADate {
+                        value: text.to_owned(),
+                    },
+                )),
             })
             .transpose()
     };
-    let start = time(Column::Enrolstart)?;
-    let end = time(Column::Enrolend)?;
-    // 0 is "no date": an end of 0 is never before a start.
-    if let (Some(start_time), Some(end_time)) = (start, end)
-        && end_time > 0
-        && end_time < start_time
-    {
-        return Err(fail(
-            Column::Enrolend,
-            value(Column::Enrolend).unwrap_or(""),
-            LineProblem::EndBeforeStart {
-                start: value(Column::Enrolstart).unwrap_or("").to_owned(),
-                end: value(Column::Enrolend).unwrap_or("").to_owned(),
-            },
-        ));
-    }
+    let start = date(Column::Enrolstart)?;
+    let end = date(Column::Enrolend)?;
     Ok(BindingLine {
         cmd,
         course: course.to_owned(),
@@ -381,49 +386,4 @@ fn parse_line(
         start,
         end,
     })
-}
-
-/// Reads a date as Unix seconds: Unix seconds (`1788220800`), an ISO 8601 date (`2026-09-01`,
-/// midnight) or date-time (`2026-09-01T08:00`, `2026-09-01 08:00:00`, with or without an offset
-/// such as `Z` or `+02:00`), or a French date (`01/09/2026`, day first). Dates and date-times
-/// without an offset are in the server's local time zone. `0` means "no date", as in Moodle.
-pub fn parse_time(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return text.parse().ok();
-    }
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(time.timestamp());
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M%:z",
-        "%Y-%m-%d %H:%M%:z",
-        "%Y-%m-%d %H:%M:%S%:z",
-    ] {
-        if let Ok(time) = DateTime::parse_from_str(text, format) {
-            return Some(time.timestamp());
-        }
-    }
-    let local = |naive: NaiveDateTime| {
-        Local
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|time| time.timestamp())
-    };
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return local(naive);
-        }
-    }
-    for format in ["%Y-%m-%d", "%d/%m/%Y"] {
-        if let Ok(date) = NaiveDate::parse_from_str(text, format) {
-            return local(date.and_hms_opt(0, 0, 0)?);
-        }
-    }
-    None
 }

@@ -6,12 +6,12 @@ mod line;
 mod plan;
 
 pub use line::{
-    BindingCmd, BindingLine, BindingSettings, Column, GroupChoice, ParsedFile, ParsedLine,
-    RoleChoice, column_specs, parse_file, parse_time,
+    BindingCmd, BindingLine, BindingSettings, Column, DateValue, GroupChoice, ParsedFile,
+    ParsedLine, RoleChoice, column_specs, parse_file,
 };
 pub use plan::{
     BindingOp, CourseRow, GroupRef, GroupRow, InstanceChanges, InstanceRef, InstanceRow,
-    NewInstance, Plan, RoleRow, SITE_COURSE, Snapshot, Wanted, plan, show_time,
+    NewInstance, Plan, RoleRow, SITE_COURSE, Snapshot, Wanted, plan,
 };
 
 #[cfg(test)]

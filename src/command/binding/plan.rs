@@ -5,14 +5,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Local, TimeZone};
-
 use super::line::{
     BindingCmd, BindingLine, BindingSettings, DEFAULT_ROLE, GroupChoice, ParsedFile, RoleChoice,
 };
 use crate::{
     command::{
         cohort::CohortRow,
+        dates::SiteZone,
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier},
     },
     error::{LineError, LineProblem},
@@ -139,6 +138,8 @@ pub struct Snapshot {
     pub instances: Vec<InstanceRow>,
     /// Every group of the loaded courses, by id.
     pub groups: Vec<GroupRow>,
+    /// The time zone dates without an offset are read in.
+    pub zone: SiteZone,
 }
 
 /// A group an op refers to: one that exists, or the n-th one this file creates.
@@ -372,15 +373,39 @@ impl<'a> Planner<'a> {
     }
 
     fn apply(&mut self, line: &BindingLine) -> Result<Vec<Effect>, LineError> {
+        let dates = self.dates(line)?;
         let course = self.find_course(&line.course)?;
         let cohort = self.find_cohort(&line.cohort)?;
         let role = self.find_role(&line.role)?;
         match line.cmd {
-            BindingCmd::Add => self.add(line, course, cohort, role),
+            BindingCmd::Add => self.add(line, dates, course, cohort, role),
             BindingCmd::Del => self.set_status(line, course, cohort, role, DISABLED),
             BindingCmd::Restore => self.set_status(line, course, cohort, role, ENABLED),
             BindingCmd::Fulldel => self.delete(line, course, cohort, role),
         }
+    }
+
+    /// The line's `enrolstart` and `enrolend`, Unix seconds, read in the site's time zone.
+    /// 0 is "no date": an end of 0 is never before a start.
+    fn dates(&self, line: &BindingLine) -> Result<(Option<i64>, Option<i64>), LineError> {
+        let zone = &self.snapshot.zone;
+        let start = line.start.as_ref().map(|date| date.time.resolve(zone));
+        let end = line.end.as_ref().map(|date| date.time.resolve(zone));
+        if let (Some(start_date), Some(end_date), Some(start_time), Some(end_time)) =
+            (&line.start, &line.end, start, end)
+            && end_time > 0
+            && end_time < start_time
+        {
+            return Err(LineError::in_column(
+                &end_date.column,
+                &end_date.text,
+                LineProblem::EndBeforeStart {
+                    start: start_date.text.clone(),
+                    end: end_date.text.clone(),
+                },
+            ));
+        }
+        Ok((start, end))
     }
 
     fn find_course(&self, key: &str) -> Result<&'a CourseRow, LineError> {
@@ -647,6 +672,7 @@ impl<'a> Planner<'a> {
     fn add(
         &mut self,
         line: &BindingLine,
+        (start, end): (Option<i64>, Option<i64>),
         course: &CourseRow,
         cohort: &CohortRow,
         role: Option<&RoleRow>,
@@ -680,8 +706,8 @@ impl<'a> Planner<'a> {
                 roleid,
                 cohortid: cohort.id,
                 group,
-                start: line.start.unwrap_or(0),
-                end: line.end.unwrap_or(0),
+                start: start.unwrap_or(0),
+                end: end.unwrap_or(0),
             };
             let slot = self.new_instances;
             self.new_instances += 1;
@@ -704,6 +730,7 @@ impl<'a> Planner<'a> {
                 group: group.map(|group| self.group_label(group)),
                 start: instance.start,
                 end: instance.end,
+                shown: [self.show_time(instance.start), self.show_time(instance.end)],
             });
             self.ops.push(BindingOp::CreateInstance { slot, instance });
             return Ok(effects);
@@ -738,19 +765,14 @@ impl<'a> Planner<'a> {
             }
         }
         for (field, wanted, now, slot) in [
-            (
-                "enrolstartdate",
-                line.start,
-                current.start,
-                &mut changes.start,
-            ),
-            ("enrolenddate", line.end, current.end, &mut changes.end),
+            ("enrolstartdate", start, current.start, &mut changes.start),
+            ("enrolenddate", end, current.end, &mut changes.end),
         ] {
             if let Some(wanted) = wanted.filter(|&wanted| wanted != now) {
                 fields.push(FieldChange {
                     field: field.into(),
-                    from: show_time(now),
-                    to: show_time(wanted),
+                    from: self.show_time(now),
+                    to: self.show_time(wanted),
                 });
                 *slot = Some(wanted);
             }
@@ -787,6 +809,15 @@ impl<'a> Planner<'a> {
             changes,
         });
         Ok(effects)
+    }
+
+    /// A time stamp as the report shows it: date and time in the site's time zone, or `none`
+    /// for 0.
+    fn show_time(&self, time: i64) -> String {
+        if time == 0 {
+            return "none".into();
+        }
+        self.snapshot.zone.show(time)
     }
 
     fn not_bound(
@@ -905,15 +936,4 @@ fn describe_missing(
         "no binding of cohort {} in course {course}{role}{method}",
         Planner::cohort_label(cohort)
     )
-}
-
-/// A time stamp as the report shows it: local date and time, or `none` for 0.
-pub fn show_time(time: i64) -> String {
-    if time == 0 {
-        return "none".into();
-    }
-    match Local.timestamp_opt(time, 0).single() {
-        Some(local) => local.format("%Y-%m-%d %H:%M").to_string(),
-        None => time.to_string(),
-    }
 }

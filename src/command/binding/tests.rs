@@ -9,6 +9,7 @@ use crate::{
     command::{
         FileKind, ParseSettings, Routing,
         cohort::{CohortRow, CohortSettings},
+        dates::SiteZone,
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
     },
     error::{FileError, LineProblem},
@@ -101,6 +102,7 @@ fn snapshot() -> Snapshot {
             courseid: 11,
             name: "Apprentis 2".into(),
         }],
+        zone: SiteZone::Server,
     }
 }
 
@@ -430,25 +432,62 @@ fn other_enrolment_plugins_only_when_allowed() {
 }
 
 #[test]
-fn dates_in_every_accepted_form() {
-    assert_eq!(parse_time("1788220800"), Some(1_788_220_800));
-    assert_eq!(parse_time("0"), Some(0));
-    assert_eq!(parse_time("2026-09-01T08:00:00Z"), Some(1_788_249_600));
-    assert_eq!(parse_time("2026-09-01T10:00+02:00"), Some(1_788_249_600));
-    let midnight = chrono::Local
-        .with_ymd_and_hms(2026, 9, 1, 0, 0, 0)
-        .earliest()
-        .unwrap()
-        .timestamp();
-    assert_eq!(parse_time("2026-09-01"), Some(midnight));
-    assert_eq!(parse_time("01/09/2026"), Some(midnight));
-    assert_eq!(
-        parse_time("2026-09-01 08:30"),
-        Some(midnight + 8 * 3600 + 1800)
+fn dates_without_an_offset_are_read_in_the_site_zone() {
+    let london = Snapshot {
+        zone: SiteZone::from_settings(Some("Europe/London"), None),
+        ..snapshot()
+    };
+    let plan = run_with(
+        "course;cohort;enrolstart;enrolend\n\
+         ATELIER;APP1;2026-07-01;15/01/2027\n\
+         ATELIER;APP2;2026-07-01T09:00:00Z;2026-07-01 10:30\n",
+        &london,
+        &settings(),
     );
-    for bad in ["", "tomorrow", "2026-13-01", "31/02/2026", "-5", "1.5"] {
-        assert_eq!(parse_time(bad), None, "{bad}");
-    }
+    let dates: Vec<(i64, i64)> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            BindingOp::CreateInstance { instance, .. } => Some((instance.start, instance.end)),
+            _ => None,
+        })
+        .collect();
+    let utc = |y, m, d, h, min| {
+        chrono::Utc
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .timestamp()
+    };
+    assert_eq!(
+        dates,
+        [
+            // Midnight of summer time (UTC+1), then of winter time (UTC).
+            (utc(2026, 6, 30, 23, 0), utc(2027, 1, 15, 0, 0)),
+            (utc(2026, 7, 1, 9, 0), utc(2026, 7, 1, 9, 30)),
+        ]
+    );
+    // The report shows them in the same zone.
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::BindingCreated { shown, .. }]
+            if shown == &["2026-07-01 00:00".to_owned(), "2027-01-15 00:00".to_owned()]
+    ));
+    // Compared once read: 09:30 in London is 08:30 UTC, before 09:00 UTC.
+    let plan = run_with(
+        "course;cohort;EnrolStart;EnrolEnd\nATELIER;APP1;2026-07-01T09:00:00Z;2026-07-01 09:30\n",
+        &london,
+        &settings(),
+    );
+    let error = plan.outcome.lines[0].result.as_ref().unwrap_err();
+    assert_eq!(error.column.as_deref(), Some("EnrolEnd"));
+    assert_eq!(
+        error.problem,
+        LineProblem::EndBeforeStart {
+            start: "2026-07-01T09:00:00Z".into(),
+            end: "2026-07-01 09:30".into()
+        }
+    );
+    assert!(plan.ops.is_empty());
 }
 
 #[test]

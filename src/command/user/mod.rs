@@ -1,18 +1,21 @@
 //! User command files (`users*.csv`, `userimport*.csv`): accounts and their custom profile
 //! fields, created, updated, suspended and deleted as Moodle does. `line` parses records,
-//! `plan` decides their effects against a snapshot of the database and lists the writes.
+//! `plan` decides their effects against a snapshot of the database and lists the writes,
+//! `password` hashes passwords as the site's Moodle version does.
 
 mod line;
+mod password;
 mod plan;
 
 pub use line::{
     Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserLine,
     UserSettings, column_specs, parse_file,
 };
+pub use password::{MOODLE_4_3, PasswordFormat, SHA512_ROUNDS, verify};
 pub use plan::{
-    Account, CategoryRow, FieldRef, NOT_CACHED, NewField, NewUser, Plan, ProfileField,
-    SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted, deleted_email,
-    deleted_username, plan,
+    Account, CategoryRow, FieldRef, NOT_CACHED, NewField, NewUser, PASSWORD_UPDATE_TIME, Plan,
+    ProfileField, SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted,
+    deleted_email, deleted_username, plan,
 };
 
 #[cfg(test)]

@@ -14,9 +14,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use md5::{Digest, Md5};
 
-use super::line::{ParsedFile, Secret, UserCmd, UserField, UserLine, UserSettings};
+use super::{
+    line::{ParsedFile, Secret, UserCmd, UserField, UserLine, UserSettings},
+    password::{self, PasswordFormat},
+};
 use crate::{
-    command::refs::{UserIdentifier, parse_flag},
+    command::{
+        dates::{SiteZone, parse_time},
+        refs::{UserIdentifier, parse_flag},
+    },
     error::{FileError, LineError, LineProblem},
     outcome::{AccountLabel, Effect, FieldChange, FileOutcome, LineOutcome, PasswordSet},
 };
@@ -30,6 +36,9 @@ pub const TO_BE_GENERATED: &str = "to be generated";
 pub const NOT_CACHED: &str = "not cached";
 /// `user_info_data.dataformat` of a text area (`FORMAT_HTML`).
 const FORMAT_HTML: i64 = 1;
+/// The preference `auth_plugin_manual::user_update_password` sets to the time a manual
+/// account's password is stored (password expiry reads it).
+pub const PASSWORD_UPDATE_TIME: &str = "auth_manual_passwordupdatetime";
 
 /// The keys a file mentions, for the database to load the accounts they may match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -125,6 +134,11 @@ pub struct SiteDefaults {
     pub admins: BTreeSet<i64>,
     /// `$CFG->siteguest`.
     pub guest: i64,
+    /// `$CFG->version`, its integer part (`2025100600` for 2025100600.02): which hash Moodle
+    /// writes. `None` when the config table has none.
+    pub version: Option<i64>,
+    /// The time zone dates without an offset are read in (`datetime` profile fields).
+    pub zone: SiteZone,
 }
 
 impl Default for SiteDefaults {
@@ -141,6 +155,8 @@ impl Default for SiteDefaults {
             auths: None,
             admins: BTreeSet::from([2]),
             guest: 1,
+            version: None,
+            zone: SiteZone::Server,
         }
     }
 }
@@ -316,6 +332,14 @@ pub enum UserOp {
         name: &'static str,
         /// Its value.
         value: String,
+    },
+    /// Set a user preference to the time of the write, whether or not the account has it
+    /// (`auth_manual_passwordupdatetime` once a manual account's password is stored).
+    StampPreference {
+        /// The account.
+        user: UserRef,
+        /// The preference.
+        name: &'static str,
     },
 }
 
@@ -974,8 +998,8 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
-                "datetime" => match crate::command::binding::parse_time(value) {
-                    Some(time) => (time.to_string(), 0),
+                "datetime" => match parse_time(value) {
+                    Some(time) => (time.resolve(&self.snapshot.site.zone).to_string(), 0),
                     None => {
                         return Err(LineError::in_column(
                             &column,
@@ -1013,18 +1037,31 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The hash Moodle writes for `secret` at the site's version.
     fn hash(&self, secret: &Secret) -> Result<String, LineError> {
-        bcrypt::non_truncating_hash_with_result(&secret.0, self.settings.password_cost)
-            .map(|parts| parts.format_for_version(bcrypt::Version::TwoY))
-            .map_err(|_| {
-                LineError::in_column(
-                    "password",
-                    "***",
-                    LineProblem::PasswordTooLong {
-                        bytes: secret.0.len(),
-                    },
-                )
-            })
+        let format =
+            PasswordFormat::for_version(self.snapshot.site.version, self.settings.password_cost);
+        format.hash(&secret.0).ok_or_else(|| {
+            LineError::in_column(
+                "password",
+                "***",
+                LineProblem::PasswordTooLong {
+                    bytes: secret.0.len(),
+                    max: format.max_bytes(),
+                },
+            )
+        })
+    }
+
+    /// As `auth_plugin_manual::user_update_password`: a manual account given a password has
+    /// the time it was stored.
+    fn stamp_password(&mut self, user: UserRef, auth: &str) {
+        if auth == "manual" {
+            self.ops.push(UserOp::StampPreference {
+                user,
+                name: PASSWORD_UPDATE_TIME,
+            });
+        }
     }
 
     fn create(
@@ -1092,6 +1129,9 @@ impl<'a> Planner<'a> {
                 name: "create_password",
                 value: "1".into(),
             });
+        }
+        if password_set == PasswordSet::Hashed {
+            self.stamp_password(reference, &auth);
         }
         let mut state = State {
             reference,
@@ -1162,8 +1202,10 @@ impl<'a> Planner<'a> {
                 self.set(index, *field, value.clone());
             }
         }
+        let mut stamp = false;
         if line.password.is_some() {
-            let (password, _) = self.password_for(&auth, line.password.as_ref())?;
+            let (password, set) = self.password_for(&auth, line.password.as_ref())?;
+            stamp = set == PasswordSet::Hashed;
             changes.password = Some(password.clone());
             self.accounts[index].account.password = password;
             report.push(FieldChange {
@@ -1182,6 +1224,9 @@ impl<'a> Planner<'a> {
             user: reference,
             changes,
         });
+        if stamp {
+            self.stamp_password(reference, &auth);
+        }
         for (field, data, dataformat) in profile {
             report.push(FieldChange {
                 field: format!("profile_field_{}", self.shortname_of(field)),
@@ -1251,7 +1296,7 @@ impl<'a> Planner<'a> {
             if settings.is_protected("password") {
                 protected.push("password".into());
             } else if INTERNAL_AUTHS.contains(&auth)
-                && !bcrypt::verify(&secret.0, &current.password).unwrap_or(false)
+                && !password::verify(&secret.0, &current.password)
             {
                 changes.password = Some(self.hash(secret)?);
                 report.push(FieldChange {
@@ -1308,6 +1353,12 @@ impl<'a> Planner<'a> {
             self.set(index, *field, value.clone());
         }
         let mut unset = Vec::new();
+        // A hash stored for a manual account is stamped with its time.
+        let stamp = changes
+            .password
+            .as_ref()
+            .is_some_and(|password| password != NOT_CACHED)
+            && self.accounts[index].account.get(UserField::Auth) == "manual";
         if let Some(password) = &changes.password {
             // Moodle's cron must not generate a password any more: the file gave one, or the
             // method keeps none ("no need to create password any more").
@@ -1342,6 +1393,9 @@ impl<'a> Planner<'a> {
                 user: reference,
                 name,
             });
+        }
+        if stamp {
+            self.stamp_password(reference, "manual");
         }
         for (field, data, dataformat) in profile_ops {
             let exists = self.accounts[index]

@@ -142,6 +142,35 @@ fn a_new_account_gets_moodle_defaults_and_a_password_to_generate() {
     ));
 }
 
+/// The hashes of the accounts a plan creates, in order.
+fn created_passwords(plan: &Plan) -> Vec<&str> {
+    plan.ops
+        .iter()
+        .filter_map(|op| match op {
+            UserOp::Create { user, .. } => Some(user.password.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `hash` has the exact shape of Moodle 4.3's `hash_internal_user_password`:
+/// `$6$rounds=10000$`, 16 salt characters, `$`, 86 hash characters, all of crypt's alphabet.
+fn moodle_sha512_shape(hash: &str) -> bool {
+    let crypt = |text: &str| {
+        text.bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'/')
+    };
+    let Some(rest) = hash.strip_prefix("$6$rounds=10000$") else {
+        return false;
+    };
+    match rest.split_once('$') {
+        Some((salt, digest)) => {
+            salt.len() == 16 && digest.len() == 86 && crypt(salt) && crypt(digest)
+        }
+        None => false,
+    }
+}
+
 #[test]
 fn a_given_password_is_hashed_and_external_methods_store_none() {
     let plan = run(
@@ -153,23 +182,139 @@ fn a_given_password_is_hashed_and_external_methods_store_none() {
         &settings(),
     )
     .unwrap();
-    let passwords: Vec<&str> = plan
-        .ops
-        .iter()
-        .filter_map(|op| match op {
-            UserOp::Create { user, .. } => Some(user.password.as_str()),
-            _ => None,
-        })
-        .collect();
+    let passwords = created_passwords(&plan);
     assert_eq!(passwords.len(), 2);
-    assert!(passwords[0].starts_with("$2y$04$"), "{}", passwords[0]);
-    assert!(bcrypt::verify("S3cret!", passwords[0]).unwrap());
+    // The snapshot's site has no version: a current Moodle, SHA-512 crypt.
+    assert!(moodle_sha512_shape(passwords[0]), "{}", passwords[0]);
+    assert!(verify("S3cret!", passwords[0]));
+    assert!(!verify("S3cret?", passwords[0]));
     assert_eq!(passwords[1], NOT_CACHED);
     assert!(
         matches!(problem(&plan, 2), LineProblem::UnknownAuth { value, .. } if value == "manaul")
     );
     // The password never shows in what the plan reports.
     assert!(!format!("{:?}", plan.outcome).contains("S3cret!"));
+}
+
+#[test]
+fn the_hash_follows_the_site_version() {
+    assert_eq!(
+        PasswordFormat::for_version(Some(MOODLE_4_3), 4),
+        PasswordFormat::Sha512Crypt
+    );
+    assert_eq!(
+        PasswordFormat::for_version(Some(2_025_100_600), 4),
+        PasswordFormat::Sha512Crypt
+    );
+    assert_eq!(
+        PasswordFormat::for_version(None, 4),
+        PasswordFormat::Sha512Crypt
+    );
+    // Moodle 4.2 (2023042400) and 4.1 still write bcrypt.
+    assert_eq!(
+        PasswordFormat::for_version(Some(2_023_042_400), 4),
+        PasswordFormat::Bcrypt { cost: 4 }
+    );
+    assert_eq!(
+        PasswordFormat::for_version(Some(MOODLE_4_3 - 1), 10),
+        PasswordFormat::Bcrypt { cost: 10 }
+    );
+
+    let csv = "username;firstname;lastname;idnumber;password\na1;A;One;A1;S3cret!\n";
+    let mut old = snapshot();
+    old.site.version = Some(2_022_112_800);
+    let plan = run(csv, &old, &settings()).unwrap();
+    let hash = created_passwords(&plan)[0];
+    assert!(hash.starts_with("$2y$04$") && hash.len() == 60, "{hash}");
+    assert!(verify("S3cret!", hash));
+    assert!(bcrypt::verify("S3cret!", hash).unwrap());
+
+    let mut current = snapshot();
+    current.site.version = Some(2_025_100_600);
+    let plan = run(csv, &current, &settings()).unwrap();
+    let hash = created_passwords(&plan)[0];
+    assert!(moodle_sha512_shape(hash), "{hash}");
+    // Two hashes of one password differ by their salt.
+    let again = run(csv, &current, &settings()).unwrap();
+    assert_ne!(created_passwords(&again)[0], hash);
+    // A hash written by the C library's crypt(3), as PHP's crypt() writes it, verifies.
+    let written_by_crypt = "$6$rounds=10000$abcdefghijklmnop$Xbh7YkzFbkamYEoqDruy8J4JFpCA290OPbBXNe.\
+                            EKv6X8e0bFYy5fBH/wG2bo7H2PrlbnHn2PTUmORajT6YNj.";
+    assert!(verify("S3cret!", written_by_crypt));
+    assert!(!verify("S3cret", written_by_crypt));
+    assert!(!verify("S3cret!", NOT_CACHED));
+}
+
+#[test]
+fn a_password_too_long_for_the_format_fails_its_line() {
+    let csv = |password: &str| {
+        format!("username;firstname;lastname;idnumber;password\na1;A;One;A1;{password}\n")
+    };
+    // Moodle 4.3 and later take 128 bytes; bcrypt reads 72 and the 72nd would be lost.
+    let plan = run(&csv(&"x".repeat(128)), &snapshot(), &settings()).unwrap();
+    assert!(moodle_sha512_shape(created_passwords(&plan)[0]));
+    let plan = run(&csv(&"x".repeat(129)), &snapshot(), &settings()).unwrap();
+    assert_eq!(
+        problem(&plan, 0),
+        &LineProblem::PasswordTooLong {
+            bytes: 129,
+            max: 128
+        }
+    );
+    assert!(plan.ops.is_empty());
+    let mut old = snapshot();
+    old.site.version = Some(2_022_112_800);
+    let plan = run(&csv(&"x".repeat(72)), &old, &settings()).unwrap();
+    assert_eq!(
+        problem(&plan, 0),
+        &LineProblem::PasswordTooLong { bytes: 72, max: 71 }
+    );
+}
+
+#[test]
+fn a_manual_account_given_a_password_is_stamped() {
+    let plan = run(
+        "username;firstname;lastname;idnumber;auth;password\n\
+         a1;A;One;A1;manual;S3cret!\n\
+         a2;A;Two;A2;nologin;S3cret!\n\
+         a3;A;Three;A3;manual;\n",
+        &snapshot(),
+        &settings(),
+    )
+    .unwrap();
+    let stamped: Vec<&UserOp> = plan
+        .ops
+        .iter()
+        .filter(|op| matches!(op, UserOp::StampPreference { .. }))
+        .collect();
+    // Only the manual account given a password: not nologin's, not one left to generate.
+    assert_eq!(
+        stamped,
+        [&UserOp::StampPreference {
+            user: UserRef::New(0),
+            name: PASSWORD_UPDATE_TIME
+        }]
+    );
+
+    // An update that changes the password stamps it; the same password again does not.
+    let mut site = snapshot();
+    let hash = PasswordFormat::Sha512Crypt.hash("Old!pass1").unwrap();
+    site.accounts[1].password = hash;
+    let settings = UserSettings {
+        protected_fields: Vec::new(),
+        ..settings()
+    };
+    let plan = run("idnumber;password\nE10;New!pass2\n", &site, &settings).unwrap();
+    assert!(matches!(
+        plan.ops.as_slice(),
+        [
+            UserOp::Update { user: UserRef::Existing(10), changes },
+            UserOp::StampPreference { user: UserRef::Existing(10), name: PASSWORD_UPDATE_TIME },
+        ] if changes.password.as_deref().is_some_and(|hash| verify("New!pass2", hash))
+    ));
+    let plan = run("idnumber;password\nE10;Old!pass1\n", &site, &settings).unwrap();
+    assert!(plan.ops.is_empty(), "{:?}", plan.ops);
+    assert_eq!(plan.outcome.lines[0].status(), LineStatus::Unchanged);
 }
 
 #[test]
