@@ -241,6 +241,9 @@ impl Tx {
                     .rows_affected();
             }
             course.enrolments_created += usize::try_from(created).unwrap_or(0);
+            if created > 0 {
+                self.caches.enrolments_changed(instance.courseid);
+            }
             // …and `update_user_enrol(ENROL_USER_ACTIVE)` for suspended ones (dirty users).
             let suspended = self.suspended_members(instance).await?;
             for chunk in suspended.chunks(CHUNK) {
@@ -258,6 +261,9 @@ impl Tx {
                 .doing("reactivating enrolments")?;
             }
             course.enrolments_reactivated += suspended.len();
+            if !suspended.is_empty() {
+                self.caches.enrolments_changed(instance.courseid);
+            }
             touched.dirty_users.extend(&suspended);
 
             // Step 4: `role_assign()` of the method's role to active enrolments (dirty users).
@@ -308,6 +314,10 @@ impl Tx {
                         .doing("assigning roles")?;
                 }
                 course.roles_assigned += users.len();
+                if !users.is_empty() {
+                    self.caches
+                        .course_role_changed(instance.roleid, instance.courseid);
+                }
                 touched.dirty_users.extend(&users);
             }
         }
@@ -318,7 +328,7 @@ impl Tx {
             return Ok(());
         };
         let sql = self.dialect.sql(
-            "SELECT gm.id, gm.groupid FROM {groups_members} gm \
+            "SELECT gm.id, gm.groupid, gm.userid FROM {groups_members} gm \
              JOIN {groups} g ON g.id = gm.groupid AND g.courseid = ? \
              JOIN {user_enrolments} ue ON ue.enrolid = ? AND ue.userid = gm.userid \
              WHERE gm.component = ? AND gm.itemid = ? AND gm.groupid <> ?",
@@ -334,10 +344,13 @@ impl Tx {
             .doing("regrouping")?;
         let mut misplaced = Vec::new();
         let mut groups = BTreeSet::new();
+        let mut members = Vec::new();
         for row in rows {
             misplaced.push(int(&row, 0).doing("regrouping")?);
             groups.insert(int(&row, 1).doing("regrouping")?);
+            members.push(int(&row, 2).doing("regrouping")?);
         }
+        self.caches.members_changed(members);
         for chunk in misplaced.chunks(CHUNK) {
             let sql = self.dialect.sql(&format!(
                 "DELETE FROM {{groups_members}} WHERE id IN ({})",
@@ -398,6 +411,9 @@ impl Tx {
             }
             if added > 0 {
                 self.touch_groups(&[group], now).await?;
+                // Insert-or-ignore does not say which rows it skipped: a user Moodle added
+                // meanwhile has their key dropped too, which only costs Moodle a read.
+                self.caches.members_changed(users.iter().copied());
             }
             course.group_members_added += usize::try_from(added).unwrap_or(0);
         }
