@@ -390,6 +390,66 @@ dbtest!(a_removed_membership_drops_the_users_groupings, |env| {
     );
 });
 
+// Deleting an account (`delete_user`) unenrols it and unassigns its roles: its groupings go,
+// and the contacts of the courses it was enrolled in and of the courses below a category
+// where it was a course contact (the editing teacher role of `$CFG->coursecontact`).
+dbtest!(a_deleted_account_drops_its_groupings_and_contacts, |env| {
+    let mut env = env;
+    let dataroot = site(&mut env, DEFAULT_CONFIG).await;
+    let (maths, com, [u1, u2, u3]) = world(&env).await;
+    let file = b"course;cohort;role;makegroup\nBTS-COM;COH1;student;1\n";
+    assert_eq!(env.run("cohortscourses.csv", file).await.exit_code(), 0);
+    // u3 is an editing teacher of category 1 (context 3), above both courses.
+    env.execute(&format!(
+        "INSERT INTO {{role_assignments}} (roleid, contextid, userid, timemodified, modifierid, component, itemid, sortorder) \
+         VALUES (3, 3, {u3}, 1, 2, '', 0, 0)"
+    ))
+    .await;
+    let [groupings_u1, groupings_u2, groupings_u3] =
+        [u1, u2, u3].map(|user| key_file(&dataroot, "user_group_groupings", user));
+    let contacts_com = key_file(&dataroot, "coursecontacts", com);
+    let contacts_maths = key_file(&dataroot, "coursecontacts", maths);
+    stale(&[
+        &groupings_u1,
+        &groupings_u2,
+        &groupings_u3,
+        &contacts_com,
+        &contacts_maths,
+    ]);
+
+    let summary = env.run("users.csv", b"cmd;username\ndel;u1\n").await;
+    assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+    assert!(!groupings_u1.exists());
+    assert!(!contacts_com.exists(), "u1 was enrolled in BTS-COM");
+    assert_eq!(fs::read(&contacts_maths).unwrap(), STALE);
+    assert_eq!(fs::read(&groupings_u2).unwrap(), STALE);
+
+    stale(&[&contacts_com]);
+    let summary = env.run("users_2.csv", b"cmd;username\ndel;u3\n").await;
+    assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+    assert!(!groupings_u3.exists());
+    assert!(
+        !contacts_com.exists() && !contacts_maths.exists(),
+        "both are below category 1"
+    );
+    assert_eq!(
+        entries(&summary),
+        [
+            entry(
+                "core/user_group_groupings",
+                "default_application",
+                "drop",
+                "done"
+            ),
+            entry("core/coursecontacts", "default_application", "drop", "done"),
+        ]
+    );
+    assert_eq!(
+        json(&summary)["caches"]["entries"][1]["courses"],
+        serde_json::json!([maths, com])
+    );
+});
+
 // A definition mapped to a store moodle-sync cannot reach is named in the report, with how
 // to purge it; the others are refreshed, and the file succeeds.
 dbtest!(an_unsupported_store_is_named_in_the_report, |env| {
