@@ -305,15 +305,9 @@ dbtest!(a_binding_file_drops_its_courses_keys_in_redis, |env| {
             fields
         }
     };
-    assert_eq!(fields("groupdata").await, [key("groupdata", maths)]);
-    assert_eq!(
-        fields("coursecontacts").await,
-        [key("coursecontacts", maths)]
-    );
-    assert_eq!(
-        fields("user_group_groupings").await,
-        [key("user_group_groupings", u3)]
-    );
+    let groupdata = fields("groupdata").await;
+    let contacts = fields("coursecontacts").await;
+    let groupings = fields("user_group_groupings").await;
     let ttl: Vec<String> = redis::cmd("ZRANGE")
         .arg(format!("{}_ttl", hash("coursecontacts")))
         .arg(0)
@@ -321,13 +315,18 @@ dbtest!(a_binding_file_drops_its_courses_keys_in_redis, |env| {
         .query_async(&mut connection)
         .await
         .unwrap();
-    assert_eq!(ttl, [key("coursecontacts", maths)]);
     let hidden: Vec<u8> = redis::cmd("HGET")
         .arg(hash("coursehiddengroups"))
         .arg(key("coursehiddengroups", com))
         .query_async(&mut connection)
         .await
         .unwrap();
+    // Cleaned up before asserting: a failing test leaves nothing behind either.
+    redis.clean().await;
+    assert_eq!(groupdata, [key("groupdata", maths)]);
+    assert_eq!(contacts, [key("coursecontacts", maths)]);
+    assert_eq!(groupings, [key("user_group_groupings", u3)]);
+    assert_eq!(ttl, [key("coursecontacts", maths)]);
     assert_eq!(hidden, b"i:0;");
     assert_eq!(
         entries(&summary),
@@ -338,7 +337,6 @@ dbtest!(a_binding_file_drops_its_courses_keys_in_redis, |env| {
             entry("core/coursecontacts", "redis1", "drop", "done"),
         ]
     );
-    redis.clean().await;
 });
 
 // A membership removed (the binding deleted with `fulldel`, as Moodle deletes a method)
