@@ -98,6 +98,8 @@ pub struct FileConfig {
     pub netypareo: NetypareoSection,
     /// Alerts by mail or command; none without this table.
     pub alerts: Option<AlertsSection>,
+    /// The Moodle site beyond its database.
+    pub moodle: MoodleSection,
 }
 
 /// `[paths]`.
@@ -315,6 +317,16 @@ pub struct EnrolmentsSection {
     pub removals: Removals,
 }
 
+/// `[moodle]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MoodleSection {
+    /// Moodle's data root (`$CFG->dataroot`), whose `muc/config.php` says where Moodle's
+    /// caches are. Not set: the spool's parent when the spool is `<dataroot>/sync` in a folder
+    /// that holds `muc/` or `cache/`; `""`: none (Moodle's caches are not refreshed).
+    pub dataroot: Option<PathBuf>,
+}
+
 /// `[routing]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -420,6 +432,15 @@ pub struct Config {
     pub netypareo: Vec<Instance>,
     /// Alerts, if `[alerts]` is configured.
     pub alerts: Option<AlertSettings>,
+    /// The Moodle site beyond its database.
+    pub moodle: MoodleConfig,
+}
+
+/// `[moodle]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoodleConfig {
+    /// Moodle's data root, absolute; `None`: not known, Moodle's caches are not refreshed.
+    pub dataroot: Option<PathBuf>,
 }
 
 /// The folders, resolved.
@@ -621,10 +642,12 @@ impl Config {
             .alerts
             .map(|section| alerts::alert_settings(section, base))
             .transpose()?;
+        let spool = base.join(&file.paths.spool);
+        let moodle = moodle_config(file.moodle, base, &spool)?;
         Ok(Config {
             source,
             paths: Paths {
-                spool: base.join(&file.paths.spool),
+                spool,
                 archive: base.join(&file.paths.archive),
                 reports: base.join(&file.paths.reports),
                 failed: base.join(&file.paths.failed),
@@ -672,8 +695,39 @@ impl Config {
             watch,
             netypareo,
             alerts,
+            moodle,
         })
     }
+}
+
+/// Checks `[moodle]`: a data root given must be a folder; none given, it is the spool's
+/// parent when the spool is Moodle's `<dataroot>/sync` (the parent holds `muc/` or `cache/`).
+fn moodle_config(
+    section: MoodleSection,
+    base: &Path,
+    spool: &Path,
+) -> Result<MoodleConfig, ConfigError> {
+    let dataroot = match section.dataroot {
+        Some(path) if path.as_os_str().is_empty() => None,
+        Some(path) => {
+            let path = base.join(path);
+            if !path.is_dir() {
+                return Err(ConfigError::Invalid {
+                    key: "[moodle] dataroot",
+                    value: path.display().to_string(),
+                    reason: "not a folder: give Moodle's data root ($CFG->dataroot in Moodle's config.php), or \"\" for none".into(),
+                });
+            }
+            Some(path)
+        }
+        None => spool
+            .file_name()
+            .filter(|name| *name == "sync")
+            .and(spool.parent())
+            .filter(|parent| parent.join("muc").is_dir() || parent.join("cache").is_dir())
+            .map(Path::to_path_buf),
+    };
+    Ok(MoodleConfig { dataroot })
 }
 
 /// The key that line `line` (from 0) of a TOML text sets, as `[section] key`, or the table

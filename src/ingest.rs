@@ -12,7 +12,9 @@
 //! 3. Before the commit, the outcome is final: the report and the tryback are written into
 //!    the claim folder (`spool::claim`) with the plan of where they go, and the ledger row is
 //!    inserted. The commit makes the effects and the record durable together.
-//! 4. After the commit the staged files are put in place. A crash anywhere is settled from the
+//! 4. After the commit, Moodle's caches are refreshed for what the file changed (`cache`):
+//!    a failure there is said in the report and the log, never a failed file. Then the staged
+//!    files are put in place. A crash anywhere is settled from the
 //!    ledger (`spool::service`): committed, the staged outputs are put in place; not
 //!    committed, the input goes back to the spool. No line is ever applied twice and no
 //!    report is ever missing or partial.
@@ -38,9 +40,10 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::{
+    cache::{self, CacheReport},
     command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort, user},
     config::{Config, encoding_setting_label},
-    db::{Db, DbError, LedgerEntry, LedgerRun, Tx},
+    db::{CacheChanges, Db, DbError, LedgerEntry, LedgerRun, Tx},
     error::{Fatal, FileError},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
     outcome::{self, FileOutcome, Tense, Totals},
@@ -400,16 +403,16 @@ fn parse(config: &Config, kind: FileKind, bytes: &[u8]) -> Result<(Table, Parsed
 }
 
 /// Plans the file against the database and applies it, with the enrolments that follow, in
-/// `tx`. The inner error rejects the file for what the database holds (a user file naming
-/// profile fields the site does not define); nothing was written then. A file to hold
-/// ([`is_held`]) is planned only: its outcome says what applying it would do, and nothing is
-/// written.
+/// `tx`; returns the outcome and what the writes changed for Moodle's caches. The inner error
+/// rejects the file for what the database holds (a user file naming profile fields the site
+/// does not define); nothing was written then. A file to hold ([`is_held`]) is planned only:
+/// its outcome says what applying it would do, and nothing is written.
 async fn apply(
     config: &Config,
     tx: &mut Tx,
     file: &ParsedFile,
     approved: bool,
-) -> Result<Result<FileOutcome, String>, DbError> {
+) -> Result<Result<(FileOutcome, CacheChanges), String>, DbError> {
     let now = Utc::now().timestamp();
     let (mut outcome, touched) = match file {
         ParsedFile::Users(file) => {
@@ -435,7 +438,7 @@ async fn apply(
                 .await?;
             let plan = cohort::plan(file, &snapshot, settings);
             if is_held(&plan.outcome, approved) {
-                return Ok(Ok(plan.outcome));
+                return Ok(Ok((plan.outcome, CacheChanges::default())));
             }
             let touched = tx.apply_cohort_ops(&plan.ops, now).await?;
             (plan.outcome, touched)
@@ -458,7 +461,7 @@ async fn apply(
     outcome.enrolments = tx
         .follow_enrolments(touched, config.enrolments, config.removals, now)
         .await?;
-    Ok(Ok(outcome))
+    Ok(Ok((outcome, tx.take_cache_changes())))
 }
 
 /// Whether a file is held rather than applied: a sync removes more than the limit, and the
@@ -610,14 +613,16 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         other => (None, other),
     };
     let applied;
+    let mut cache_changes = CacheChanges::default();
     let verdict = match &parsed {
         Err(problem) => Verdict::Rejected(problem.clone()),
         Ok(_) if applied_before.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
             Verdict::Duplicate(Box::new(applied_before.clone().expect("checked")))
         }
         Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
-            Ok(Ok(outcome)) => {
+            Ok(Ok((outcome, changes))) => {
                 applied = outcome;
+                cache_changes = changes;
                 if is_held(&applied, taker.approved) {
                     // Nothing was written: the transaction records the run alone.
                     Verdict::Held {
@@ -654,6 +659,16 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             }
         },
     };
+    // Moodle's caches are refreshed after the commit; the staged report says they will be,
+    // or that they cannot be.
+    if matches!(verdict, Verdict::Applied { .. }) && !cache_changes.is_empty() {
+        run.caches = Some(match &config.moodle.dataroot {
+            None => CacheReport::NoDataRoot,
+            Some(dataroot) => CacheReport::Pending {
+                dataroot: dataroot.display().to_string(),
+            },
+        });
+    }
     if let (Some(earlier), Verdict::Applied { .. }) = (&applied_before, &verdict) {
         run.notes.push(format!(
             "the same bytes were applied before, by run #{} ({}); [watch] duplicates = \"apply\" or `run` applied them again",
@@ -866,6 +881,17 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         return Processed::Unknown(error.to_string());
     }
 
+    // Committed: Moodle's caches first, so that the site shows the change at once. Whatever
+    // happens there, the file stays applied: the report says what could not be refreshed.
+    let mut caches_refreshed = false;
+    if let (Some(CacheReport::Pending { .. }), Some(dataroot)) =
+        (&run.caches, &config.moodle.dataroot)
+    {
+        let outcome = cache::refresh(dataroot, taker.db, &cache_changes).await;
+        run.caches = Some(CacheReport::Refreshed(outcome));
+        caches_refreshed = true;
+    }
+
     // Committed: put everything in place.
     let mut problems = Vec::new();
     let mut published_input = None;
@@ -941,7 +967,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
             )),
         }
     }
-    if !problems.is_empty() || !notes.is_empty() {
+    if !problems.is_empty() || !notes.is_empty() || caches_refreshed {
         // The staged report could not know; write it again, saying so.
         let outputs = Outputs {
             tryback: published_tryback
@@ -1157,11 +1183,11 @@ async fn simulate(
     let applied = apply(config, &mut tx, &file, false).await;
     let _ = tx.rollback().await;
     match applied {
-        Ok(Ok(outcome)) if is_held(&outcome, false) => run.report_only(Verdict::Held {
+        Ok(Ok((outcome, _))) if is_held(&outcome, false) => run.report_only(Verdict::Held {
             reason: outcome.hold_reason(config.cohorts.max_sync_removal_percent),
             outcome: &outcome,
         }),
-        Ok(Ok(outcome)) => run.report_only(Verdict::Applied {
+        Ok(Ok((outcome, _))) => run.report_only(Verdict::Applied {
             outcome: &outcome,
             table: &table,
         }),
@@ -1185,6 +1211,8 @@ struct Run<'a> {
     notes: Vec<String>,
     /// For a tryback dropped again: where its lines first came from.
     origins: Option<Origins>,
+    /// How Moodle's caches stand after the file, when it changed what they hold.
+    caches: Option<CacheReport>,
 }
 
 impl<'a> Run<'a> {
@@ -1218,6 +1246,7 @@ impl<'a> Run<'a> {
             format: None,
             notes: Vec::new(),
             origins: None,
+            caches: None,
         }
     }
 
@@ -1279,6 +1308,7 @@ impl<'a> Run<'a> {
             ledger,
             origins: self.origins.clone(),
             spool: (!self.simulation).then(|| self.config.paths.spool.display().to_string()),
+            caches: self.caches.clone(),
         }
     }
 

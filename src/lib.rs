@@ -7,6 +7,8 @@
 //! - [`command`]: what the lines of each kind of file mean; parsing and planning. Pure.
 //! - [`db`]: the Moodle database; the only module with SQL and the only one that knows the
 //!   backends apart.
+//! - [`cache`]: Moodle's application caches, refreshed after each commit as Moodle's own
+//!   functions would (the file and Redis stores).
 //! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
 //! - [`ingest`]: one file from start to end, in one database transaction.
 //! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
@@ -22,6 +24,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod command;
 pub mod config;

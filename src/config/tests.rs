@@ -121,6 +121,7 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.watch, defaults.watch);
     assert_eq!(example.alerts, None);
     assert_eq!(defaults.alerts, None);
+    assert_eq!(example.moodle, defaults.moodle);
 }
 
 /// The example's commented `[alerts]` tables, uncommented.
@@ -392,4 +393,44 @@ fn sync_removal_limit_and_held_folder() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn the_data_root_is_given_or_found_above_the_spool() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path();
+    let load = |text: &str| {
+        Config::from_file(Config::parse(text).unwrap(), base, None).map(|config| config.moodle)
+    };
+    // The embedded default: a spool of its own, no data root.
+    assert_eq!(load("").unwrap().dataroot, None);
+    // A spool that is `<dataroot>/sync`, in a folder that looks like Moodle's data root.
+    let dataroot = base.join("moodledata");
+    std::fs::create_dir_all(dataroot.join("sync")).unwrap();
+    let spool = "[paths]\nspool = \"moodledata/sync\"\n";
+    assert_eq!(
+        load(spool).unwrap().dataroot,
+        None,
+        "no muc/ nor cache/ yet"
+    );
+    std::fs::create_dir_all(dataroot.join("muc")).unwrap();
+    assert_eq!(load(spool).unwrap().dataroot, Some(dataroot.clone()));
+    // "" turns it off; a folder given is taken, relative to the configuration file.
+    let off = format!("{spool}[moodle]\ndataroot = \"\"\n");
+    assert_eq!(load(&off).unwrap().dataroot, None);
+    std::fs::create_dir_all(base.join("elsewhere")).unwrap();
+    assert_eq!(
+        load("[moodle]\ndataroot = \"elsewhere\"\n")
+            .unwrap()
+            .dataroot,
+        Some(base.join("elsewhere"))
+    );
+    let error = load("[moodle]\ndataroot = \"missing\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("[moodle] dataroot") && error.contains("not a folder"),
+        "{error}"
+    );
+    assert!(Config::parse("[moodle]\ndatarot = \"x\"\n").is_err());
 }

@@ -223,6 +223,7 @@ impl Tx {
                     .bind(now)
                     .bind(now);
                     groups.push(insert_id(self, statement).await?);
+                    self.caches.group_created(*courseid);
                 }
                 BindingOp::CreateInstance { slot, instance } => {
                     debug_assert_eq!(*slot, instances.len());
@@ -335,10 +336,10 @@ impl Tx {
 
         // Memberships are looked for in the course's groups: no index serves a search by
         // component and item alone.
-        let member_groups = self
-            .ids(
+        let (member_groups, members) = self
+            .group_members(
                 query(self.dialect.sql(
-                    "SELECT DISTINCT groupid FROM {groups_members} WHERE component = ? AND itemid = ? \
+                    "SELECT DISTINCT groupid, userid FROM {groups_members} WHERE component = ? AND itemid = ? \
                      AND groupid IN (SELECT id FROM {groups} WHERE courseid = ?)",
                 ))
                 .bind(component.clone())
@@ -347,6 +348,7 @@ impl Tx {
                 doing,
             )
             .await?;
+        self.caches.members_changed(members);
         for chunk in member_groups.chunks(CHUNK) {
             let sql = self.dialect.sql(&format!(
                 "DELETE FROM {{groups_members}} WHERE component = ? AND itemid = ? AND groupid IN ({})",
@@ -441,10 +443,11 @@ impl Tx {
             );
             let sql = self
                 .dialect
-                .sql(&format!("SELECT DISTINCT groupid {in_course}"));
-            let emptied = self
-                .ids(bind_all(query(sql), chunk).bind(courseid), doing)
+                .sql(&format!("SELECT DISTINCT groupid, userid {in_course}"));
+            let (emptied, members) = self
+                .group_members(bind_all(query(sql), chunk).bind(courseid), doing)
                 .await?;
+            self.caches.members_changed(members);
             let sql = self.dialect.sql(&format!("DELETE {in_course}"));
             bind_all(query(sql), chunk)
                 .bind(courseid)
@@ -459,6 +462,11 @@ impl Tx {
             .execute(&mut *self.transaction)
             .await
             .doing(doing)?;
+        if !users.is_empty() || !role_users.is_empty() {
+            // The roles the method gave went with its enrolments, in the same course: what
+            // drops the course's contacts for the one drops them for the other.
+            self.caches.enrolments_changed(courseid);
+        }
         touched.dirty_users.extend(users);
         touched.dirty_users.extend(role_users);
         if let Some((_, path)) = context {

@@ -12,7 +12,10 @@ use sqlx::{
     query::Query,
 };
 
-use super::dialect::{Backend, Dialect};
+use super::{
+    changes::CacheChanges,
+    dialect::{Backend, Dialect},
+};
 
 /// Where the database is. Its `Debug` form hides the password, like [`DbTarget::describe`].
 #[derive(Clone, PartialEq, Eq)]
@@ -447,6 +450,7 @@ impl Db {
         Ok(Tx {
             transaction,
             dialect: self.dialect.clone(),
+            caches: CacheChanges::default(),
         })
     }
 
@@ -482,6 +486,9 @@ impl Db {
 pub struct Tx {
     pub(crate) transaction: Transaction<'static, Any>,
     pub(crate) dialect: Dialect,
+    /// What the writes so far changed for Moodle's caches; taken with
+    /// [`Tx::take_cache_changes`].
+    pub(crate) caches: CacheChanges,
 }
 
 impl Tx {

@@ -263,6 +263,9 @@ impl Tx {
                     .rows_affected();
             }
             course.enrolments_created += usize::try_from(created).unwrap_or(0);
+            if created > 0 {
+                self.caches.enrolments_changed(instance.courseid);
+            }
             // …and `update_user_enrol(ENROL_USER_ACTIVE)` for suspended ones (dirty users).
             let suspended = self.suspended_members(instance).await?;
             for chunk in suspended.chunks(CHUNK) {
@@ -280,6 +283,9 @@ impl Tx {
                 .doing("reactivating enrolments")?;
             }
             course.enrolments_reactivated += suspended.len();
+            if !suspended.is_empty() {
+                self.caches.enrolments_changed(instance.courseid);
+            }
             touched.dirty_users.extend(&suspended);
 
             // Step 4: `role_assign()` of the method's role to active enrolments (dirty users).
@@ -330,6 +336,10 @@ impl Tx {
                         .doing("assigning roles")?;
                 }
                 course.roles_assigned += users.len();
+                if !users.is_empty() {
+                    self.caches
+                        .course_role_changed(instance.roleid, instance.courseid);
+                }
                 touched.dirty_users.extend(&users);
             }
         }
@@ -340,7 +350,7 @@ impl Tx {
             return Ok(());
         };
         let sql = self.dialect.sql(
-            "SELECT gm.id, gm.groupid FROM {groups_members} gm \
+            "SELECT gm.id, gm.groupid, gm.userid FROM {groups_members} gm \
              JOIN {groups} g ON g.id = gm.groupid AND g.courseid = ? \
              JOIN {user_enrolments} ue ON ue.enrolid = ? AND ue.userid = gm.userid \
              WHERE gm.component = ? AND gm.itemid = ? AND gm.groupid <> ?",
@@ -356,10 +366,13 @@ impl Tx {
             .doing("regrouping")?;
         let mut misplaced = Vec::new();
         let mut groups = BTreeSet::new();
+        let mut members = Vec::new();
         for row in rows {
             misplaced.push(int(&row, 0).doing("regrouping")?);
             groups.insert(int(&row, 1).doing("regrouping")?);
+            members.push(int(&row, 2).doing("regrouping")?);
         }
+        self.caches.members_changed(members);
         for chunk in misplaced.chunks(CHUNK) {
             let sql = self.dialect.sql(&format!(
                 "DELETE FROM {{groups_members}} WHERE id IN ({})",
@@ -420,6 +433,9 @@ impl Tx {
             }
             if added > 0 {
                 self.touch_groups(&[group], now).await?;
+                // Insert-or-ignore does not say which rows it skipped: a user Moodle added
+                // meanwhile has their key dropped too, which only costs Moodle a read.
+                self.caches.members_changed(users.iter().copied());
             }
             course.group_members_added += usize::try_from(added).unwrap_or(0);
         }
@@ -473,6 +489,9 @@ impl Tx {
                 .doing(doing)?;
         }
         course.enrolments_suspended += suspended.len();
+        if !suspended.is_empty() {
+            self.caches.enrolments_changed(instance.courseid);
+        }
         touched
             .dirty_users
             .extend(suspended.iter().map(|(_, user)| *user));
@@ -484,7 +503,7 @@ impl Tx {
         }
         let doing = "removing cohort-sync roles";
         let sql = self.dialect.sql(
-            "SELECT ra.id, ra.userid FROM {role_assignments} ra \
+            "SELECT ra.id, ra.userid, ra.roleid FROM {role_assignments} ra \
              JOIN {enrol} e ON e.id = ra.itemid \
              LEFT JOIN {user_enrolments} ue ON ue.enrolid = e.id AND ue.userid = ra.userid AND ue.status = 0 \
              WHERE ra.component = ? AND ra.itemid = ? AND (ue.id IS NULL OR e.status <> 0) \
@@ -497,8 +516,10 @@ impl Tx {
             .await
             .doing(doing)?;
         let mut removed = Vec::with_capacity(rows.len());
+        let mut roles = BTreeSet::new();
         for row in rows {
             removed.push((int(&row, 0).doing(doing)?, int(&row, 1).doing(doing)?));
+            roles.insert(int(&row, 2).doing(doing)?);
         }
         let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
         for chunk in ids.chunks(CHUNK) {
@@ -512,6 +533,9 @@ impl Tx {
                 .doing(doing)?;
         }
         course.roles_removed += removed.len();
+        for role in roles {
+            self.caches.course_role_changed(role, instance.courseid);
+        }
         touched
             .dirty_users
             .extend(removed.iter().map(|(_, user)| *user));

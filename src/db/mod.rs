@@ -3,6 +3,7 @@
 //! file refers to, apply a plan's writes, in one transaction per file.
 
 mod binding;
+mod changes;
 mod cohort;
 mod database;
 mod dialect;
@@ -11,6 +12,7 @@ mod ledger;
 mod schema;
 mod user;
 
+pub use changes::{CacheChanges, CacheFacts, RoleChange, RoleContext};
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
 pub use enrolment::{SiteSettings, Touched};

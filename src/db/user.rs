@@ -370,6 +370,7 @@ impl Tx {
                 } => {
                     let id = user_id(user);
                     self.flush_inserts(&mut pending).await?;
+                    self.note_account_deletion(id).await?;
                     self.delete_user(id, username, email, now).await?;
                     touched.dirty_users.insert(id);
                 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::{
+    cache::{CacheAction, CacheOutcome, CacheReport, CacheResult, PURGE_HINT},
     command::FileKind,
     error::LineError,
     input::{SourceFormat, delimiter_label},
@@ -283,6 +284,8 @@ pub struct Report<'a> {
     pub syncs: &'a [SyncedCohort],
     /// Course enrolments after the lines.
     pub enrolments: Option<&'a EnrolmentOutcome>,
+    /// Moodle's caches, when the file changed what they hold.
+    pub caches: Option<CacheReport>,
 }
 
 /// What a report is made from, besides the outcome.
@@ -324,6 +327,8 @@ pub struct ReportContext {
     pub origins: Option<Origins>,
     /// The spool, where a fixed file is dropped again.
     pub spool: Option<String>,
+    /// Moodle's caches, when the file changed what they hold.
+    pub caches: Option<CacheReport>,
 }
 
 /// Where a tryback's lines were in the file they first came from.
@@ -430,6 +435,7 @@ impl<'a> Report<'a> {
             after,
             syncs: outcome.map_or(&[], |outcome| outcome.syncs.as_slice()),
             enrolments: outcome.and_then(|outcome| outcome.enrolments.as_ref()),
+            caches: context.caches,
         }
     }
 
@@ -729,6 +735,10 @@ impl<'a> Report<'a> {
 
         if let Some(enrolments) = self.enrolments {
             write_enrolments(out, enrolments, self.simulation)?;
+        }
+
+        if let Some(caches) = &self.caches {
+            write_caches(out, caches)?;
         }
 
         if let Some(totals) = &self.totals {
@@ -1246,6 +1256,82 @@ fn write_enrolments(
             plural(warn, "enrolment"),
             UnenrolAction::Suspend.label()
         )?;
+    }
+    Ok(())
+}
+
+/// The "Moodle's caches" section.
+fn write_caches(out: &mut dyn Write, caches: &CacheReport) -> io::Result<()> {
+    match caches {
+        CacheReport::NoDataRoot => writeln!(
+            out,
+            "\nMoodle's caches\n\
+             - not refreshed: no data root is known ([moodle] dataroot), so Moodle may show groups, group memberships and course contacts as they were before this file until its caches are purged ({PURGE_HINT})"
+        ),
+        CacheReport::Pending { dataroot } => writeln!(
+            out,
+            "\nMoodle's caches (data root {dataroot})\n\
+             - to be refreshed once the file is committed; a report that still says so was left by a run that stopped in between: purge Moodle's caches ({PURGE_HINT})"
+        ),
+        CacheReport::Refreshed(outcome) => write_refreshed(out, outcome),
+    }
+}
+
+fn write_refreshed(out: &mut dyn Write, outcome: &CacheOutcome) -> io::Result<()> {
+    writeln!(out, "\nMoodle's caches (data root {})", outcome.dataroot)?;
+    if let Some(problem) = &outcome.problem {
+        return writeln!(
+            out,
+            "- NOT refreshed: {problem}; Moodle may show groups, group memberships and course contacts as they were before this file until its caches are purged ({PURGE_HINT})"
+        );
+    }
+    if outcome.entries.is_empty() {
+        return writeln!(
+            out,
+            "- nothing to refresh: the site's stores hold none of these caches"
+        );
+    }
+    for entry in &outcome.entries {
+        let whom = if entry.action == CacheAction::Purge {
+            "for every course".to_owned()
+        } else if entry.courses.is_empty() {
+            format!("for {} {}", entry.count, entry.subject.noun(entry.count))
+        } else {
+            let mut ids: Vec<String> = entry.courses.iter().take(20).map(i64::to_string).collect();
+            if entry.courses.len() > 20 {
+                ids.push(format!("and {} more", entry.courses.len() - 20));
+            }
+            format!("for {} {}", entry.subject.noun(entry.count), ids.join(", "))
+        };
+        let store = format!("store {}, {}", entry.store, entry.plugin);
+        match entry.result {
+            CacheResult::Done => {
+                let verb = match entry.action {
+                    CacheAction::Drop => "dropped",
+                    CacheAction::Purge => "purged",
+                    CacheAction::Rebuild => "rebuilt",
+                };
+                let held = match entry.action {
+                    CacheAction::Purge => format!("{} cached", plural(entry.cached, "key")),
+                    _ => format!("{} of {} cached", entry.cached, entry.count),
+                };
+                write!(
+                    out,
+                    "- {}: {verb} {whom} ({store}; {held})",
+                    entry.definition
+                )?;
+                if let Some(detail) = &entry.detail {
+                    write!(out, "; {detail}")?;
+                }
+                out.write_all(b"\n")?;
+            }
+            CacheResult::Failed | CacheResult::Unsupported => writeln!(
+                out,
+                "- {}: NOT refreshed {whom} ({store}): {}; purge Moodle's caches ({PURGE_HINT})",
+                entry.definition,
+                entry.detail.as_deref().unwrap_or("failed")
+            )?,
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod alert;
 mod binding;
+mod cache;
 mod cli;
 mod cohort;
 mod crash;

@@ -56,6 +56,7 @@ fn context(status: RunStatus, outputs: Outputs) -> ReportContext {
         ledger: None,
         origins: None,
         spool: Some("/srv/spool".into()),
+        caches: None,
     }
 }
 
@@ -295,4 +296,87 @@ fn original_lines_are_matched_by_position_then_by_keys() {
         ("cohorts.csv", Some(&40))
     );
     assert!(origins(b"not json", FileKind::Cohorts, &[]).is_none());
+}
+
+#[test]
+fn caches_say_what_was_refreshed_and_what_to_purge() {
+    use crate::cache::{
+        CacheAction, CacheEntry, CacheOutcome, CacheReport, CacheResult, plan::Subject,
+    };
+    let shown = |caches: CacheReport| {
+        let mut context = context(RunStatus::Success, Outputs::default());
+        context.caches = Some(caches);
+        let report = Report::new(context, None);
+        let json: serde_json::Value = {
+            let mut out = Vec::new();
+            report.write_json(&mut out).unwrap();
+            serde_json::from_slice(&out).unwrap()
+        };
+        (text(&report), json)
+    };
+    let (text, json) = shown(CacheReport::Pending {
+        dataroot: "/var/moodledata".into(),
+    });
+    assert!(
+        text.contains("Moodle's caches (data root /var/moodledata)\n- to be refreshed once the file is committed; a report that still says so was left by a run that stopped in between: purge Moodle's caches (Site administration > Development > Purge caches, or php admin/cli/purge_caches.php)\n"),
+        "{text}"
+    );
+    assert_eq!(json["caches"]["state"], "pending");
+
+    let (text, json) = shown(CacheReport::Refreshed(CacheOutcome {
+        dataroot: "/var/moodledata".into(),
+        entries: Vec::new(),
+        problem: Some("cannot read Moodle's cache configuration /var/moodledata/muc/config.php: No such file or directory (os error 2)".into()),
+    }));
+    assert!(
+        text.contains("- NOT refreshed: cannot read Moodle's cache configuration /var/moodledata/muc/config.php: No such file or directory (os error 2); Moodle may show"),
+        "{text}"
+    );
+    assert_eq!(json["caches"]["state"], "refreshed");
+    assert!(
+        json["caches"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("muc/config.php")
+    );
+
+    let entry = |action, result, detail: Option<&str>| CacheEntry {
+        definition: "core/coursecontacts".into(),
+        store: "redis1".into(),
+        plugin: "redis".into(),
+        action,
+        subject: Subject::Course,
+        count: 25,
+        courses: (1..=25).collect(),
+        cached: 3,
+        result,
+        detail: detail.map(str::to_owned),
+    };
+    let (text, json) = shown(CacheReport::Refreshed(CacheOutcome {
+        dataroot: "/d".into(),
+        entries: vec![
+            entry(CacheAction::Drop, CacheResult::Done, None),
+            entry(CacheAction::Purge, CacheResult::Done, None),
+            entry(
+                CacheAction::Drop,
+                CacheResult::Failed,
+                Some("cannot connect to 10.0.0.5:6379: connection refused"),
+            ),
+        ],
+        problem: None,
+    }));
+    assert!(
+        text.contains(
+            "- core/coursecontacts: dropped for courses 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, and 5 more (store redis1, redis; 3 of 25 cached)\n\
+             - core/coursecontacts: purged for every course (store redis1, redis; 3 keys cached)\n\
+             - core/coursecontacts: NOT refreshed for courses 1, "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("(store redis1, redis): cannot connect to 10.0.0.5:6379: connection refused; purge Moodle's caches (Site administration"),
+        "{text}"
+    );
+    assert_eq!(json["caches"]["entries"][2]["result"], "failed");
+    assert_eq!(json["caches"]["entries"][1]["action"], "purge");
 }
