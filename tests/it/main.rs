@@ -14,6 +14,7 @@ mod intake;
 mod manage;
 mod netypareo;
 mod run;
+mod schema;
 mod seed;
 mod status;
 mod user;
