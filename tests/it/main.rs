@@ -14,6 +14,7 @@ mod intake;
 mod manage;
 mod netypareo;
 mod run;
+mod scenario;
 mod schema;
 mod seed;
 mod status;

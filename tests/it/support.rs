@@ -211,6 +211,12 @@ impl TestEnv {
         TestEnv::create(backend, toml, prefix, true).await
     }
 
+    /// A fresh environment whose database has Moodle's tables without any row (not even a
+    /// fresh install's), for a test that loads a real site's rows.
+    pub async fn with_empty_tables(backend: Backend, toml: &str) -> Option<TestEnv> {
+        TestEnv::create(backend, toml, "mdl_", false).await
+    }
+
     async fn create(
         backend: Backend,
         toml: &str,
