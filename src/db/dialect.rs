@@ -169,6 +169,27 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The statements that make the next id inserted into `table` (a Moodle table, without
+    /// prefix) be `next`, as Moodle's installer does after rows inserted with explicit ids.
+    /// MariaDB's counter and SQLite's `sqlite_sequence` already follow explicit ids; they are
+    /// set anyway, so that the counter is `next` whatever the table holds.
+    pub fn set_next_id(&self, table: &str, next: i64) -> Vec<String> {
+        let table = format!("{}{table}", self.prefix);
+        match self.backend {
+            Backend::Postgres => vec![format!("SELECT setval('{table}_id_seq', {next}, false)")],
+            Backend::Mysql => vec![format!("ALTER TABLE {table} AUTO_INCREMENT = {next}")],
+            Backend::Sqlite => vec![
+                format!("DELETE FROM sqlite_sequence WHERE name = '{table}'"),
+                format!(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('{table}', {})",
+                    next - 1
+                ),
+            ],
+        }
+    }
+}
+
 /// `?, ?, ?` for `count` values.
 pub fn placeholders(count: usize) -> String {
     let mut out = String::with_capacity(count * 3);

@@ -18,5 +18,6 @@ pub use dialect::{Backend, Dialect};
 pub use enrolment::{SiteSettings, Touched};
 pub use ledger::{DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
 pub use schema::{
-    DEMO_USERS, DemoSummary, add_demo_data, install, is_installed, schema_statements,
+    DEMO_USERS, DemoSummary, add_demo_data, install, install_tables, is_installed,
+    schema_statements, split_sql,
 };

@@ -15,6 +15,8 @@ mod intake;
 mod manage;
 mod netypareo;
 mod run;
+mod scenario;
+mod schema;
 mod seed;
 mod status;
 mod user;

@@ -208,6 +208,21 @@ impl TestEnv {
 
     /// A fresh environment with a table prefix of its own.
     pub async fn with_prefix(backend: Backend, toml: &str, prefix: &str) -> Option<TestEnv> {
+        TestEnv::create(backend, toml, prefix, true).await
+    }
+
+    /// A fresh environment whose database has Moodle's tables without any row (not even a
+    /// fresh install's), for a test that loads a real site's rows.
+    pub async fn with_empty_tables(backend: Backend, toml: &str) -> Option<TestEnv> {
+        TestEnv::create(backend, toml, "mdl_", false).await
+    }
+
+    async fn create(
+        backend: Backend,
+        toml: &str,
+        prefix: &str,
+        fresh_install: bool,
+    ) -> Option<TestEnv> {
         let dir = tempfile::tempdir().unwrap();
         let (url, cleanup) = match backend.admin_url() {
             None => ("sqlite:moodle.sqlite".to_owned(), None),
@@ -264,7 +279,11 @@ impl TestEnv {
         let db = Db::connect(&config.database.target, prefix, create)
             .await
             .unwrap();
-        db::install(&db).await.unwrap();
+        if fresh_install {
+            db::install(&db).await.unwrap();
+        } else {
+            db::install_tables(&db).await.unwrap();
+        }
         std::fs::create_dir_all(&config.paths.spool).unwrap();
         Some(TestEnv {
             backend,
