@@ -373,16 +373,8 @@ impl Tx {
             members.push(int(&row, 2).doing("regrouping")?);
         }
         self.caches.members_changed(members);
-        for chunk in misplaced.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "DELETE FROM {{groups_members}} WHERE id IN ({})",
-                placeholders(chunk.len())
-            ));
-            bind_all(query(sql), chunk)
-                .execute(&mut *self.transaction)
-                .await
-                .doing("regrouping")?;
-        }
+        self.delete_ids("groups_members", &misplaced, "regrouping")
+            .await?;
         course.group_members_removed += misplaced.len();
         self.touch_groups(&groups.into_iter().collect::<Vec<_>>(), now)
             .await?;
@@ -522,16 +514,7 @@ impl Tx {
             roles.insert(int(&row, 2).doing(doing)?);
         }
         let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
-        for chunk in ids.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "DELETE FROM {{role_assignments}} WHERE id IN ({})",
-                placeholders(chunk.len())
-            ));
-            bind_all(query(sql), chunk)
-                .execute(&mut *self.transaction)
-                .await
-                .doing(doing)?;
-        }
+        self.delete_ids("role_assignments", &ids, doing).await?;
         course.roles_removed += removed.len();
         for role in roles {
             self.caches.course_role_changed(role, instance.courseid);
@@ -718,6 +701,26 @@ impl Tx {
                     .await
                     .doing(doing)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Deletes rows of `table` by id, a chunk of ids per statement.
+    async fn delete_ids(
+        &mut self,
+        table: &'static str,
+        ids: &[i64],
+        doing: &'static str,
+    ) -> Result<(), DbError> {
+        for chunk in ids.chunks(CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "DELETE FROM {{{table}}} WHERE id IN ({})",
+                placeholders(chunk.len())
+            ));
+            bind_all(query(sql), chunk)
+                .execute(&mut *self.transaction)
+                .await
+                .doing(doing)?;
         }
         Ok(())
     }
