@@ -325,6 +325,9 @@ pub struct MoodleSection {
     /// caches are. Not set: the spool's parent when the spool is `<dataroot>/sync` in a folder
     /// that holds `muc/` or `cache/`; `""`: none (Moodle's caches are not refreshed).
     pub dataroot: Option<PathBuf>,
+    /// Whether Moodle's standard log gets the rows Moodle's events would have written, when
+    /// the site's standard log store is enabled (default true).
+    pub write_logs: Option<bool>,
 }
 
 /// `[routing]`.
@@ -441,6 +444,9 @@ pub struct Config {
 pub struct MoodleConfig {
     /// Moodle's data root, absolute; `None`: not known, Moodle's caches are not refreshed.
     pub dataroot: Option<PathBuf>,
+    /// Whether changes are written to Moodle's standard log (when the site's standard log
+    /// store is enabled).
+    pub write_logs: bool,
 }
 
 /// The folders, resolved.
@@ -727,7 +733,10 @@ fn moodle_config(
             .filter(|parent| parent.join("muc").is_dir() || parent.join("cache").is_dir())
             .map(Path::to_path_buf),
     };
-    Ok(MoodleConfig { dataroot })
+    Ok(MoodleConfig {
+        dataroot,
+        write_logs: section.write_logs.unwrap_or(true),
+    })
 }
 
 /// The key that line `line` (from 0) of a TOML text sets, as `[section] key`, or the table

@@ -414,6 +414,7 @@ async fn apply(
     approved: bool,
 ) -> Result<Result<(FileOutcome, CacheChanges), String>, DbError> {
     let now = Utc::now().timestamp();
+    tx.open_journal(config.moodle.write_logs).await?;
     let (mut outcome, touched) = match file {
         ParsedFile::Users(file) => {
             let settings = &config.users;
@@ -461,6 +462,7 @@ async fn apply(
     outcome.enrolments = tx
         .follow_enrolments(touched, config.enrolments, config.removals, now)
         .await?;
+    outcome.log_rows = tx.write_journal(now).await?;
     Ok(Ok((outcome, tx.take_cache_changes())))
 }
 

@@ -480,6 +480,8 @@ pub struct Totals {
     pub roles_removed: usize,
     /// Enrolments that Moodle's cohort sync task will remove or suspend.
     pub pending_unenrolments: usize,
+    /// Rows written to Moodle's standard log.
+    pub log_rows: usize,
 }
 
 impl Totals {
@@ -615,6 +617,8 @@ pub struct FileOutcome {
     pub enrolments: Option<EnrolmentOutcome>,
     /// The cohorts that `sync` lines list in full, in the order of their first line.
     pub syncs: Vec<SyncedCohort>,
+    /// Rows written to Moodle's standard log for the file's changes.
+    pub log_rows: usize,
 }
 
 impl FileOutcome {
@@ -650,6 +654,7 @@ impl FileOutcome {
                 totals.pending_unenrolments += course.pending_unenrolments;
             }
         }
+        totals.log_rows = self.log_rows;
         totals
     }
 

@@ -434,3 +434,18 @@ fn the_data_root_is_given_or_found_above_the_spool() {
     );
     assert!(Config::parse("[moodle]\ndatarot = \"x\"\n").is_err());
 }
+
+#[test]
+fn moodles_log_is_written_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |text: &str| {
+        Config::from_file(Config::parse(text).unwrap(), dir.path(), None)
+            .unwrap()
+            .moodle
+            .write_logs
+    };
+    assert!(load(""));
+    assert!(load("[moodle]\nwrite_logs = true\n"));
+    assert!(!load("[moodle]\nwrite_logs = false\n"));
+    assert!(Config::parse("[moodle]\nwrite_logs = \"no\"\n").is_err());
+}

@@ -10,6 +10,7 @@ use super::{
     database::{Context, DbError, Tx, insert_id, int, optional_int, query, text},
     dialect::placeholders,
     enrolment::Touched,
+    journal::{Event, Kind, Place, enrol_other},
 };
 use crate::command::{
     binding::{
@@ -222,8 +223,16 @@ impl Tx {
                     .bind(name.clone())
                     .bind(now)
                     .bind(now);
-                    groups.push(insert_id(self, statement).await?);
+                    let id = insert_id(self, statement).await?;
+                    groups.push(id);
                     self.caches.group_created(*courseid);
+                    self.journal.push(Event {
+                        kind: Kind::GroupCreated,
+                        place: Place::Course(*courseid),
+                        objectid: Some(id),
+                        relateduserid: None,
+                        other: None,
+                    });
                 }
                 BindingOp::CreateInstance { slot, instance } => {
                     debug_assert_eq!(*slot, instances.len());
@@ -247,6 +256,13 @@ impl Tx {
                     let id = insert_id(self, statement).await?;
                     instances.push(id);
                     touched.instances.insert(id);
+                    self.journal.push(Event {
+                        kind: Kind::EnrolInstanceCreated,
+                        place: Place::Course(instance.courseid),
+                        objectid: Some(id),
+                        relateduserid: None,
+                        other: Some(enrol_other(&instance.enrol)),
+                    });
                 }
                 BindingOp::UpdateInstance { instance, changes } => {
                     let id = instance_id(instance);
@@ -275,6 +291,24 @@ impl Tx {
                         .await
                         .doing("updating an enrolment method")?;
                     touched.instances.insert(id);
+                    if self.journal.on() {
+                        let doing = "reading an enrolment method";
+                        let sql = self
+                            .dialect
+                            .sql("SELECT courseid, enrol FROM {enrol} WHERE id = ?");
+                        let row = query(sql)
+                            .bind(id)
+                            .fetch_one(&mut *self.transaction)
+                            .await
+                            .doing(doing)?;
+                        self.journal.push(Event {
+                            kind: Kind::EnrolInstanceUpdated,
+                            place: Place::Course(int(&row, 0).doing(doing)?),
+                            objectid: Some(id),
+                            relateduserid: None,
+                            other: Some(enrol_other(&text(&row, 1).doing(doing)?)),
+                        });
+                    }
                     if changes.status.is_some() {
                         // As `update_status()`: the course's users reload their access.
                         let sql = self.dialect.sql(
@@ -349,6 +383,18 @@ impl Tx {
             )
             .await?;
         self.caches.members_changed(members);
+        self.log_ungrouped(
+            query(self.dialect.sql(
+                "SELECT gm.groupid, gm.userid, g.courseid FROM {groups_members} gm \
+                 JOIN {groups} g ON g.id = gm.groupid AND g.courseid = ? \
+                 WHERE gm.component = ? AND gm.itemid = ? ORDER BY gm.userid, gm.groupid",
+            ))
+            .bind(courseid)
+            .bind(component.clone())
+            .bind(id),
+            doing,
+        )
+        .await?;
         for chunk in member_groups.chunks(CHUNK) {
             let sql = self.dialect.sql(&format!(
                 "DELETE FROM {{groups_members}} WHERE component = ? AND itemid = ? AND groupid IN ({})",
@@ -366,6 +412,27 @@ impl Tx {
                     "SELECT DISTINCT userid FROM {role_assignments} WHERE component = ? AND itemid = ?",
                 ))
                 .bind(component.clone())
+                .bind(id),
+                doing,
+            )
+            .await?;
+        self.log_unassigned(
+            query(self.dialect.sql(
+                "SELECT id, userid, roleid, contextid, component, itemid FROM {role_assignments} \
+                 WHERE component = ? AND itemid = ? ORDER BY userid, id",
+            ))
+            .bind(component.clone())
+            .bind(id),
+            doing,
+        )
+        .await?;
+        let enrolments = self
+            .enrolment_rows(
+                query(self.dialect.sql(&format!(
+                    "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+                     WHERE ue.enrolid = ? ORDER BY ue.userid",
+                    super::journal::EnrolmentRow::COLUMNS
+                )))
                 .bind(id),
                 doing,
             )
@@ -424,11 +491,17 @@ impl Tx {
             contexts.push(*contextid);
             for users in gone.chunks(CHUNK) {
                 for contexts in contexts.chunks(CHUNK) {
-                    let sql = self.dialect.sql(&format!(
-                        "DELETE FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN ({})",
+                    let which = format!(
+                        "FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN ({})",
                         placeholders(users.len()),
                         placeholders(contexts.len())
+                    );
+                    let sql = self.dialect.sql(&format!(
+                        "SELECT id, userid, roleid, contextid, component, itemid {which} ORDER BY userid, id"
                     ));
+                    self.log_unassigned(bind_all(bind_all(query(sql), users), contexts), doing)
+                        .await?;
+                    let sql = self.dialect.sql(&format!("DELETE {which}"));
                     bind_all(bind_all(query(sql), users), contexts)
                         .execute(&mut *self.transaction)
                         .await
@@ -448,6 +521,15 @@ impl Tx {
                 .group_members(bind_all(query(sql), chunk).bind(courseid), doing)
                 .await?;
             self.caches.members_changed(members);
+            let sql = self.dialect.sql(&format!(
+                "SELECT gm.groupid, gm.userid, {courseid} {} ORDER BY gm.userid, gm.groupid",
+                in_course.replace(
+                    "FROM {groups_members} WHERE",
+                    "FROM {groups_members} gm WHERE"
+                )
+            ));
+            self.log_ungrouped(bind_all(query(sql), chunk).bind(courseid), doing)
+                .await?;
             let sql = self.dialect.sql(&format!("DELETE {in_course}"));
             bind_all(query(sql), chunk)
                 .bind(courseid)
@@ -457,11 +539,22 @@ impl Tx {
             self.touch_groups(&emptied, now).await?;
         }
 
+        for enrolment in &enrolments {
+            let event = enrolment.deleted(gone.contains(&enrolment.userid));
+            self.journal.push(event);
+        }
         query(self.dialect.sql("DELETE FROM {enrol} WHERE id = ?"))
             .bind(id)
             .execute(&mut *self.transaction)
             .await
             .doing(doing)?;
+        self.journal.push(Event {
+            kind: Kind::EnrolInstanceDeleted,
+            place: Place::Course(courseid),
+            objectid: Some(id),
+            relateduserid: None,
+            other: Some(enrol_other(enrol)),
+        });
         if !users.is_empty() || !role_users.is_empty() {
             // The roles the method gave went with its enrolments, in the same course: what
             // drops the course's contacts for the one drops them for the other.

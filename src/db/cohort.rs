@@ -15,6 +15,7 @@ use super::{
     database::{Context, DbError, Tx, insert_id, int, optional_int, optional_text, query, text},
     dialect::{placeholders, row_placeholders},
     enrolment::Touched,
+    journal::{Event, Kind, Place},
 };
 use crate::command::{
     cohort::{
@@ -418,17 +419,35 @@ impl Tx {
                     .bind(cohort.component.clone())
                     .bind(now)
                     .bind(now);
-                    created.push(insert_id(self, statement).await?);
+                    let id = insert_id(self, statement).await?;
+                    created.push(id);
+                    self.cohort_moved(id, cohort.contextid);
+                    self.log_cohort(Kind::CohortCreated, id).await?;
                 }
                 CohortOp::Update { cohort, changes } => {
                     let cohort = resolve(cohort);
                     self.flush(&mut pending, now).await?;
                     self.update_cohort(cohort, changes, now).await?;
+                    if let Some(context) = changes.contextid {
+                        self.cohort_moved(cohort, context);
+                    }
+                    self.log_cohort(Kind::CohortUpdated, cohort).await?;
                 }
                 CohortOp::RemoveAllMembers { cohort } => {
                     let cohort = resolve(cohort);
                     touched.insert(cohort);
                     self.flush(&mut pending, now).await?;
+                    if self.journal.on() {
+                        // `cohort_remove_member` for each member.
+                        let sql = self
+                            .dialect
+                            .sql("SELECT userid FROM {cohort_members} WHERE cohortid = ? ORDER BY userid");
+                        let members = self
+                            .ids(query(sql).bind(cohort), "emptying a cohort")
+                            .await?;
+                        self.log_members(Kind::CohortMemberRemoved, cohort, &members)
+                            .await?;
+                    }
                     query(
                         self.dialect
                             .sql("DELETE FROM {cohort_members} WHERE cohortid = ?"),
@@ -474,6 +493,12 @@ impl Tx {
                         .await
                         .doing("adding members")?;
                 }
+                if self.journal.on() {
+                    for (cohort, user) in rows {
+                        self.log_members(Kind::CohortMemberAdded, cohort, &[user])
+                            .await?;
+                    }
+                }
                 Ok(())
             }
             Pending::Remove(rows) => {
@@ -492,6 +517,8 @@ impl Tx {
                             .await
                             .doing("removing members")?;
                     }
+                    self.log_members(Kind::CohortMemberRemoved, cohort, &users)
+                        .await?;
                 }
                 Ok(())
             }
@@ -570,6 +597,28 @@ impl Tx {
         {
             paths.push(text(&row, 0).doing(doing)?);
         }
+        let place = self.cohort_place(cohort).await?;
+        if self.journal.on() {
+            // The methods about to be disabled: `enrol_instance_updated` each.
+            let sql = self.dialect.sql(
+                "SELECT id, courseid, enrol FROM {enrol} WHERE enrol = 'cohort' AND customint1 = ? AND status = 0 ORDER BY id",
+            );
+            let doing = "reading a deleted cohort's enrolment methods";
+            for row in query(sql)
+                .bind(cohort)
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing(doing)?
+            {
+                self.journal.push(Event {
+                    kind: Kind::EnrolInstanceUpdated,
+                    place: Place::Course(int(&row, 1).doing(doing)?),
+                    objectid: Some(int(&row, 0).doing(doing)?),
+                    relateduserid: None,
+                    other: Some(super::journal::enrol_other(&text(&row, 2).doing(doing)?)),
+                });
+            }
+        }
         query(
             self.dialect
                 .sql("DELETE FROM {cohort_members} WHERE cohortid = ?"),
@@ -592,7 +641,41 @@ impl Tx {
             .execute(&mut *self.transaction)
             .await
             .doing("deleting a cohort")?;
+        self.journal.push(Event {
+            kind: Kind::CohortDeleted,
+            place,
+            objectid: Some(cohort),
+            relateduserid: None,
+            other: None,
+        });
         Ok(paths)
+    }
+
+    /// Logs a cohort event (`cohort_created`, `cohort_updated`) in the cohort's context.
+    async fn log_cohort(&mut self, kind: Kind, cohort: i64) -> Result<(), DbError> {
+        if !self.journal.on() {
+            return Ok(());
+        }
+        let place = self.cohort_place(cohort).await?;
+        self.journal.push(Event {
+            kind,
+            place,
+            objectid: Some(cohort),
+            relateduserid: None,
+            other: None,
+        });
+        Ok(())
+    }
+
+    /// Logs a member added to or removed from a cohort, one event per user.
+    async fn log_members(&mut self, kind: Kind, cohort: i64, users: &[i64]) -> Result<(), DbError> {
+        if !self.journal.on() {
+            return Ok(());
+        }
+        let place = self.cohort_place(cohort).await?;
+        self.journal
+            .push_each(kind, place, Some(cohort), users.iter().copied(), None);
+        Ok(())
     }
 }
 

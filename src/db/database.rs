@@ -15,6 +15,7 @@ use sqlx::{
 use super::{
     changes::CacheChanges,
     dialect::{Backend, Dialect},
+    journal::Journal,
 };
 
 /// Where the database is. Its `Debug` form hides the password, like [`DbTarget::describe`].
@@ -451,6 +452,7 @@ impl Db {
             transaction,
             dialect: self.dialect.clone(),
             caches: CacheChanges::default(),
+            journal: Journal::default(),
         })
     }
 
@@ -489,6 +491,9 @@ pub struct Tx {
     /// What the writes so far changed for Moodle's caches; taken with
     /// [`Tx::take_cache_changes`].
     pub(crate) caches: CacheChanges,
+    /// The events of the writes so far, for Moodle's standard log; written with
+    /// [`Tx::write_journal`].
+    pub(crate) journal: Journal,
 }
 
 impl Tx {

@@ -12,6 +12,7 @@ use super::{
     cohort::{CHUNK, INSERT_ROWS, Keys, bind_all},
     database::{Context, DbError, Tx, int, optional_int, query, text},
     dialect::{placeholders, row_placeholders},
+    journal::{Event, Kind, Place, assigned_other, enrol_other, member_other},
 };
 use crate::outcome::{
     CourseEnrolments, CourseLabel, EnrolmentMode, EnrolmentOutcome, Removals, UnenrolAction,
@@ -261,6 +262,17 @@ impl Tx {
                     .await
                     .doing("enrolling cohort members")?
                     .rows_affected();
+                if self.journal.on() {
+                    // The new rows' ids, for their `user_enrolment_created`.
+                    let sql = self.dialect.sql(&format!(
+                        "SELECT id, userid FROM {{user_enrolments}} WHERE enrolid = ? AND timecreated = ? \
+                         AND userid IN ({}) ORDER BY userid",
+                        placeholders(chunk.len())
+                    ));
+                    let statement = bind_all(query(sql).bind(instance.id).bind(now), chunk);
+                    self.log_enrolments(Kind::UserEnrolmentCreated, instance, statement)
+                        .await?;
+                }
             }
             course.enrolments_created += usize::try_from(created).unwrap_or(0);
             if created > 0 {
@@ -281,6 +293,16 @@ impl Tx {
                 .execute(&mut *self.transaction)
                 .await
                 .doing("reactivating enrolments")?;
+                if self.journal.on() {
+                    let sql = self.dialect.sql(&format!(
+                        "SELECT id, userid FROM {{user_enrolments}} WHERE enrolid = ? AND userid IN ({}) \
+                         ORDER BY userid",
+                        placeholders(chunk.len())
+                    ));
+                    let statement = bind_all(query(sql).bind(instance.id), chunk);
+                    self.log_enrolments(Kind::UserEnrolmentUpdated, instance, statement)
+                        .await?;
+                }
             }
             course.enrolments_reactivated += suspended.len();
             if !suspended.is_empty() {
@@ -334,6 +356,40 @@ impl Tx {
                         .execute(&mut *self.transaction)
                         .await
                         .doing("assigning roles")?;
+                    if self.journal.on() {
+                        // The new assignments' ids, for their `role_assigned`.
+                        let sql = self.dialect.sql(&format!(
+                            "SELECT id, userid FROM {{role_assignments}} WHERE contextid = ? AND roleid = ? \
+                             AND component = ? AND itemid = ? AND userid IN ({}) ORDER BY userid",
+                            placeholders(chunk.len())
+                        ));
+                        let statement = bind_all(
+                            query(sql)
+                                .bind(context)
+                                .bind(instance.roleid)
+                                .bind(COMPONENT)
+                                .bind(instance.id),
+                            chunk,
+                        );
+                        let doing = "reading assigned roles";
+                        for row in statement
+                            .fetch_all(&mut *self.transaction)
+                            .await
+                            .doing(doing)?
+                        {
+                            self.journal.push(Event {
+                                kind: Kind::RoleAssigned,
+                                place: Place::Context(context),
+                                objectid: Some(instance.roleid),
+                                relateduserid: Some(int(&row, 1).doing(doing)?),
+                                other: Some(assigned_other(
+                                    int(&row, 0).doing(doing)?,
+                                    COMPONENT,
+                                    instance.id,
+                                )),
+                            });
+                        }
+                    }
                 }
                 course.roles_assigned += users.len();
                 if !users.is_empty() {
@@ -369,8 +425,19 @@ impl Tx {
         let mut members = Vec::new();
         for row in rows {
             misplaced.push(int(&row, 0).doing("regrouping")?);
-            groups.insert(int(&row, 1).doing("regrouping")?);
-            members.push(int(&row, 2).doing("regrouping")?);
+            let (group, member) = (
+                int(&row, 1).doing("regrouping")?,
+                int(&row, 2).doing("regrouping")?,
+            );
+            groups.insert(group);
+            members.push(member);
+            self.journal.push(Event {
+                kind: Kind::GroupMemberRemoved,
+                place: Place::Course(instance.courseid),
+                objectid: Some(group),
+                relateduserid: Some(member),
+                other: None,
+            });
         }
         self.caches.members_changed(members);
         self.delete_ids("groups_members", &misplaced, "regrouping")
@@ -424,6 +491,13 @@ impl Tx {
                     .rows_affected();
             }
             if added > 0 {
+                self.journal.push_each(
+                    Kind::GroupMemberAdded,
+                    Place::Course(instance.courseid),
+                    Some(group),
+                    users.iter().copied(),
+                    member_other(COMPONENT, instance.id).as_deref(),
+                );
                 self.touch_groups(&[group], now).await?;
                 // Insert-or-ignore does not say which rows it skipped: a user Moodle added
                 // meanwhile has their key dropped too, which only costs Moodle a read.
@@ -480,6 +554,15 @@ impl Tx {
                 .await
                 .doing(doing)?;
         }
+        for (id, user) in &suspended {
+            self.journal.push(Event {
+                kind: Kind::UserEnrolmentUpdated,
+                place: Place::Course(instance.courseid),
+                objectid: Some(*id),
+                relateduserid: Some(*user),
+                other: Some(enrol_other("cohort")),
+            });
+        }
         course.enrolments_suspended += suspended.len();
         if !suspended.is_empty() {
             self.caches.enrolments_changed(instance.courseid);
@@ -495,7 +578,7 @@ impl Tx {
         }
         let doing = "removing cohort-sync roles";
         let sql = self.dialect.sql(
-            "SELECT ra.id, ra.userid, ra.roleid FROM {role_assignments} ra \
+            "SELECT ra.id, ra.userid, ra.roleid, ra.contextid FROM {role_assignments} ra \
              JOIN {enrol} e ON e.id = ra.itemid \
              LEFT JOIN {user_enrolments} ue ON ue.enrolid = e.id AND ue.userid = ra.userid AND ue.status = 0 \
              WHERE ra.component = ? AND ra.itemid = ? AND (ue.id IS NULL OR e.status <> 0) \
@@ -510,8 +593,20 @@ impl Tx {
         let mut removed = Vec::with_capacity(rows.len());
         let mut roles = BTreeSet::new();
         for row in rows {
-            removed.push((int(&row, 0).doing(doing)?, int(&row, 1).doing(doing)?));
-            roles.insert(int(&row, 2).doing(doing)?);
+            let (id, user, role) = (
+                int(&row, 0).doing(doing)?,
+                int(&row, 1).doing(doing)?,
+                int(&row, 2).doing(doing)?,
+            );
+            removed.push((id, user));
+            roles.insert(role);
+            self.journal.push(Event {
+                kind: Kind::RoleUnassigned,
+                place: Place::Context(int(&row, 3).doing(doing)?),
+                objectid: Some(role),
+                relateduserid: Some(user),
+                other: Some(super::journal::unassigned_other(id, COMPONENT, instance.id)),
+            });
         }
         let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
         self.delete_ids("role_assignments", &ids, doing).await?;
@@ -701,6 +796,31 @@ impl Tx {
                     .await
                     .doing(doing)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Logs an event of `kind` for each enrolment `statement` reads (`id`, `userid`) in a
+    /// cohort method.
+    async fn log_enrolments(
+        &mut self,
+        kind: Kind,
+        instance: &Instance,
+        statement: Query<'static, Any, AnyArguments>,
+    ) -> Result<(), DbError> {
+        let doing = "reading enrolments";
+        for row in statement
+            .fetch_all(&mut *self.transaction)
+            .await
+            .doing(doing)?
+        {
+            self.journal.push(Event {
+                kind,
+                place: Place::Course(instance.courseid),
+                objectid: Some(int(&row, 0).doing(doing)?),
+                relateduserid: Some(int(&row, 1).doing(doing)?),
+                other: Some(enrol_other("cohort")),
+            });
         }
         Ok(())
     }

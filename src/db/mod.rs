@@ -8,6 +8,7 @@ mod cohort;
 mod database;
 mod dialect;
 mod enrolment;
+mod journal;
 mod ledger;
 mod schema;
 mod user;

@@ -13,6 +13,7 @@ use super::{
     database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
     dialect::{placeholders, row_placeholders},
     enrolment::Touched,
+    journal::{EnrolmentRow, Event, Kind, Place, json_string},
     schema::insert_context,
 };
 use crate::command::user::{
@@ -358,10 +359,18 @@ impl Tx {
                     let id = insert_id(self, statement).await?;
                     insert_context(self, CONTEXT_USER, id, "/1").await?;
                     users.push(id);
+                    self.log_user(Kind::UserCreated, id);
+                    if is_hash(&user.password) {
+                        self.log_password(id);
+                    }
                 }
                 UserOp::Update { user, changes } => {
                     let id = user_id(user);
                     self.update_user(id, changes, now).await?;
+                    self.log_user(Kind::UserUpdated, id);
+                    if changes.password.as_deref().is_some_and(is_hash) {
+                        self.log_password(id);
+                    }
                 }
                 UserOp::Delete {
                     user,
@@ -596,6 +605,7 @@ impl Tx {
         now: i64,
     ) -> Result<(), DbError> {
         let doing = "deleting an account";
+        self.log_account_deletion(id, doing).await?;
         for table in [
             "cohort_members",
             "groups_members",
@@ -646,6 +656,106 @@ impl Tx {
         .doing(doing)?;
         Ok(())
     }
+}
+
+impl Tx {
+    /// Logs a user event (`user_created`, `user_updated`) in the account's context.
+    fn log_user(&mut self, kind: Kind, id: i64) {
+        self.journal.push(Event {
+            kind,
+            place: Place::User(id),
+            objectid: Some(id),
+            relateduserid: Some(id),
+            other: None,
+        });
+    }
+
+    /// Logs `user_password_updated`, as `update_internal_user_password` does.
+    fn log_password(&mut self, id: i64) {
+        self.journal.push(Event {
+            kind: Kind::UserPasswordUpdated,
+            place: Place::User(id),
+            objectid: None,
+            relateduserid: Some(id),
+            other: Some(r#"{"forgottenreset":false}"#.into()),
+        });
+    }
+
+    /// Logs what `delete_user` logs before the account's rows go: each enrolment's
+    /// unenrolment (`group_member_removed`, `role_unassigned`, `user_enrolment_deleted`, the
+    /// last one of each course marked so), the roles left (`role_unassign_all`), then
+    /// `user_deleted` with the account as it was.
+    async fn log_account_deletion(&mut self, id: i64, doing: &'static str) -> Result<(), DbError> {
+        if !self.journal.on() {
+            return Ok(());
+        }
+        self.log_ungrouped(
+            query(self.dialect.sql(
+                "SELECT gm.groupid, gm.userid, g.courseid FROM {groups_members} gm \
+                 JOIN {groups} g ON g.id = gm.groupid WHERE gm.userid = ? ORDER BY gm.groupid",
+            ))
+            .bind(id),
+            doing,
+        )
+        .await?;
+        self.log_unassigned(
+            query(self.dialect.sql(
+                "SELECT id, userid, roleid, contextid, component, itemid FROM {role_assignments} \
+                 WHERE userid = ? ORDER BY id",
+            ))
+            .bind(id),
+            doing,
+        )
+        .await?;
+        let enrolments = self
+            .enrolment_rows(
+                query(self.dialect.sql(&format!(
+                    "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+                     WHERE ue.userid = ? ORDER BY e.courseid, ue.id",
+                    EnrolmentRow::COLUMNS
+                )))
+                .bind(id),
+                doing,
+            )
+            .await?;
+        for (index, enrolment) in enrolments.iter().enumerate() {
+            let last = enrolments
+                .get(index + 1)
+                .is_none_or(|next| next.courseid != enrolment.courseid);
+            let event = enrolment.deleted(last);
+            self.journal.push(event);
+        }
+        let sql = self
+            .dialect
+            .sql("SELECT username, email, idnumber, picture, mnethostid FROM {user} WHERE id = ?");
+        let row = query(sql)
+            .bind(id)
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing(doing)?;
+        let other = format!(
+            r#"{{"username":{},"email":{},"idnumber":{},"picture":"{}","mnethostid":"{}"}}"#,
+            json_string(&text(&row, 0).doing(doing)?),
+            json_string(&text(&row, 1).doing(doing)?),
+            json_string(&text(&row, 2).doing(doing)?),
+            int(&row, 3).doing(doing)?,
+            int(&row, 4).doing(doing)?,
+        );
+        self.journal.push(Event {
+            kind: Kind::UserDeleted,
+            place: Place::User(id),
+            objectid: Some(id),
+            relateduserid: Some(id),
+            other: Some(other),
+        });
+        Ok(())
+    }
+}
+
+/// Whether a stored password is a hash (crypt's `$…` formats) rather than one of Moodle's
+/// markers (`to be generated`, `not cached`, empty).
+fn is_hash(password: &str) -> bool {
+    password.starts_with('$')
 }
 
 /// Rows waiting to be inserted in batches: profile values and user preferences of accounts.

@@ -813,6 +813,13 @@ impl<'a> Report<'a> {
                     totals.pending_unenrolments
                 )?;
             }
+            if totals.log_rows > 0 {
+                writeln!(
+                    out,
+                    "log       {} in Moodle's standard log",
+                    plural(totals.log_rows, "row")
+                )?;
+            }
         }
         if let Some(next) = &self.next_step {
             writeln!(out, "\nNext step\n{next}")?;

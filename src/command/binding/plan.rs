@@ -266,6 +266,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &BindingSettings) 
             empty_records: file.empty_records,
             enrolments: None,
             syncs: Vec::new(),
+            log_rows: 0,
         },
         ops: planner.ops,
     }

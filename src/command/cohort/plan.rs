@@ -330,6 +330,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             empty_records: file.empty_records,
             enrolments: None,
             syncs,
+            log_rows: 0,
         },
         ops: planner.ops,
     }

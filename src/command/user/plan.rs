@@ -418,6 +418,7 @@ pub fn plan(
             empty_records: file.empty_records,
             enrolments: None,
             syncs: Vec::new(),
+            log_rows: 0,
         },
         ops: planner.ops,
     })

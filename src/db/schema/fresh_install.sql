@@ -75,3 +75,8 @@ INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
     ('auth_oauth2', 'version', '2025100600'),
     ('auth_shibboleth', 'version', '2025100600'),
     ('auth_webservice', 'version', '2025100600');
+-- The standard log store, enabled as a new site has it (admin/tool/log/settings.php:
+-- tool_log | enabled_stores = 'logstore_standard'), so moodle-sync's changes show in
+-- Reports > Logs.
+INSERT INTO mdl_config_plugins (plugin, name, value) VALUES
+    ('tool_log', 'enabled_stores', 'logstore_standard');

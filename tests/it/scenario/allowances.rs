@@ -20,24 +20,23 @@ pub enum Allowance {
     /// `groups.name`, `groups_members.grp`, `enrol.customint2_group`: Moodle's `<cohort name>
     /// cohort` is `<cohort name>` here (a pair). A documented choice.
     GroupNamedLikeCohort,
-    /// Every row of Moodle's `log`, while moodle-sync writes none. Goes with Moodle's log rows.
-    NoLogRows,
     /// moodle-sync's disabled binding of a deleted cohort (`<course>/cohort//<role>`, status 1),
-    /// which Moodle's observer deleted. A documented choice.
+    /// which Moodle's observer deleted, and in the log its `enrol_instance_updated` (the
+    /// disabling) in place of Moodle's `enrol_instance_deleted`. A documented choice.
     DeletedCohortBindingKept,
     /// Under the unenrol action "unenrol", moodle-sync's rows that Moodle's observer deleted at
     /// once and Moodle's task will delete here: the **suspended** enrolments by a cohort method
     /// of users not (or no longer) in its cohort, and the group memberships the method gave
-    /// them; and Moodle's log rows of those unenrolments. An active enrolment of a non-member,
-    /// or a role the method still gives them, is not allowed: access is removed at once.
+    /// them; Moodle's log rows of those unenrolments, and moodle-sync's `user_enrolment_updated`
+    /// of the suspensions in their place. An active enrolment of a non-member, or a role the
+    /// method still gives them, is not allowed: access is removed at once.
     UnenrolmentLeftToTheTask,
 }
 
 /// The allowances in force, in the order they are tried: pairs first, then single rows.
-pub const ALLOWANCES: [Allowance; 5] = [
+pub const ALLOWANCES: [Allowance; 4] = [
     Allowance::PasswordToBeGenerated,
     Allowance::GroupNamedLikeCohort,
-    Allowance::NoLogRows,
     Allowance::DeletedCohortBindingKept,
     Allowance::UnenrolmentLeftToTheTask,
 ];
@@ -52,7 +51,6 @@ impl Allowance {
             Allowance::GroupNamedLikeCohort => {
                 "a binding's group is named like the cohort (`Classe 1`), Moodle adds its language string (`Classe 1 cohort`)"
             }
-            Allowance::NoLogRows => "moodle-sync writes no row in Moodle's standard log yet",
             Allowance::DeletedCohortBindingKept => {
                 "a deleted cohort's binding is kept, disabled, where Moodle's observer deletes it"
             }
@@ -72,9 +70,7 @@ impl Allowance {
             Allowance::GroupNamedLikeCohort => {
                 "docs/moodle-database.md, Differences the scenario test allows; `groups`"
             }
-            Allowance::NoLogRows
-            | Allowance::DeletedCohortBindingKept
-            | Allowance::UnenrolmentLeftToTheTask => {
+            Allowance::DeletedCohortBindingKept | Allowance::UnenrolmentLeftToTheTask => {
                 "docs/moodle-database.md, Differences the scenario test allows; Left to Moodle"
             }
         }
@@ -95,6 +91,19 @@ impl Allowance {
             (Allowance::PasswordToBeGenerated, "user") => {
                 replaced("password", "", "to be generated")
             }
+            // An enrolment Moodle unenrolled while active, suspended here at once and deleted
+            // later (with its method): the log row of its deletion shows it suspended.
+            (Allowance::UnenrolmentLeftToTheTask, "log")
+                if moodle["eventname"] == "\\core\\event\\user_enrolment_deleted" =>
+            {
+                let mut row = moodle.clone();
+                let other = row.get_mut("other")?;
+                if !other.contains(ACTIVE) {
+                    return None;
+                }
+                *other = other.replace(ACTIVE, SUSPENDED);
+                Some(row)
+            }
             (Allowance::GroupNamedLikeCohort, "groups" | "groups_members" | "enrol") => {
                 let column = match table {
                     "groups" => "name",
@@ -113,8 +122,11 @@ impl Allowance {
     /// Whether a row of Moodle's that moodle-sync lacks is this difference.
     fn allows_missing(self, table: &str, row: &Row, ours: &Ours) -> bool {
         match (self, table) {
-            (Allowance::NoLogRows, "log") => ours.log_rows == 0,
             // The log rows of the unenrolments Moodle made at once and its task will make here.
+            (Allowance::DeletedCohortBindingKept, "log") => {
+                row["eventname"] == "\\core\\event\\enrol_instance_deleted"
+                    && ours.kept_bindings.contains(&row["course"])
+            }
             (Allowance::UnenrolmentLeftToTheTask, "log") => {
                 [
                     "\\core\\event\\user_enrolment_deleted",
@@ -136,6 +148,18 @@ impl Allowance {
             (Allowance::DeletedCohortBindingKept, "enrol") => {
                 kept_deleted_cohort_binding(row).is_some()
             }
+            (Allowance::DeletedCohortBindingKept, "log") => {
+                row["eventname"] == "\\core\\event\\enrol_instance_updated"
+                    && ours.kept_bindings.contains(&row["course"])
+            }
+            // The suspensions done at once in place of those unenrolments.
+            // The suspensions done at once in place of those unenrolments, whether the
+            // enrolment still waits for the task or went since (a method deleted).
+            (Allowance::UnenrolmentLeftToTheTask, "log") => {
+                let key = (row["course"].clone(), row["relateduser"].clone());
+                row["eventname"] == "\\core\\event\\user_enrolment_updated"
+                    && (ours.pending.contains(&key) || ours.deleted_suspended.contains(&key))
+            }
             (Allowance::UnenrolmentLeftToTheTask, _) => ours.task_removes(table, row),
             _ => false,
         }
@@ -149,8 +173,10 @@ pub struct Ours {
     /// `(course, username)` of every enrolment, role assignment or group membership that
     /// Moodle's task will still remove.
     pending: BTreeSet<(String, String)>,
-    /// Rows in the standard log.
-    log_rows: usize,
+    /// `(course, username)` of the suspended enrolments whose deletion is logged here.
+    deleted_suspended: BTreeSet<(String, String)>,
+    /// Courses holding a kept binding of a deleted cohort.
+    kept_bindings: BTreeSet<String>,
 }
 
 impl Ours {
@@ -161,7 +187,17 @@ impl Ours {
                 .map(|row| (row["cohort"].clone(), row["username"].clone()))
                 .collect(),
             pending: BTreeSet::new(),
-            log_rows: rows("log").count(),
+            deleted_suspended: rows("log")
+                .filter(|row| {
+                    row["eventname"] == "\\core\\event\\user_enrolment_deleted"
+                        && row["other"].contains(SUSPENDED)
+                })
+                .map(|row| (row["course"].clone(), row["relateduser"].clone()))
+                .collect(),
+            kept_bindings: rows("enrol")
+                .filter_map(kept_deleted_cohort_binding)
+                .map(str::to_owned)
+                .collect(),
         };
         let pending = ["user_enrolments", "groups_members"]
             .into_iter()
@@ -197,6 +233,10 @@ impl Ours {
         }
     }
 }
+
+/// How `other` of `user_enrolment_deleted` shows an active and a suspended enrolment.
+const ACTIVE: &str = r#""status":"0""#;
+const SUSPENDED: &str = r#""status":"1""#;
 
 /// The course of a disabled cohort sync method whose cohort is gone.
 fn kept_deleted_cohort_binding(row: &Row) -> Option<&str> {
