@@ -52,6 +52,10 @@
 //! its report gives and the rows in the tables. Run only this case with
 //! `cargo bench --bench membership -- --bindings` (`--membership` runs only the first).
 //!
+//! Both cases write Moodle's standard log as the service does (one row per membership, per
+//! enrolment and per role assignment); `--without-logs` runs them with `[moodle] write_logs =
+//! false`, to measure what the log costs. The rounds delete the log rows they made.
+//!
 //! Machines are noisy: quote the **ratios** (pipeline time / baseline time, measured in the
 //! same run on the same database), not the absolute rates, which only describe the machine the
 //! benchmark ran on.
@@ -132,6 +136,9 @@ struct Options {
     membership: bool,
     /// Whether to run the binding case.
     bindings: bool,
+    /// Whether Moodle's standard log is left unwritten (`[moodle] write_logs = false`), to
+    /// measure what writing it costs.
+    without_logs: bool,
 }
 
 /// The cases measured, each on a scratch database of its own.
@@ -173,6 +180,14 @@ fn main() {
     };
     drop(runtime);
 
+    println!(
+        "Moodle's standard log: {}",
+        if options.without_logs {
+            "not written (--without-logs)"
+        } else {
+            "written, as the service does"
+        }
+    );
     if options.membership {
         print!("{}", render_table(options, &outcomes));
     }
@@ -222,6 +237,7 @@ fn options_from_args() -> Options {
         analyze: given("--analyze"),
         membership,
         bindings,
+        without_logs: given("--without-logs"),
     }
 }
 
@@ -263,7 +279,8 @@ async fn measure(
     let tag = backend.name();
     let lines = options.lines;
     let setup_started = Instant::now();
-    let target = open_target(dir, url).await?;
+    let mut target = open_target(dir, url).await?;
+    target.config.moodle.write_logs = !options.without_logs;
     let memberships = populate(&target, lines).await?;
     if options.analyze {
         refresh_statistics(&target, MEMBERSHIP_TABLES).await?;
@@ -522,12 +539,19 @@ async fn time_bulk_insert(
     Ok(elapsed)
 }
 
-/// Empties `cohort_members` (not timed).
+/// Empties `cohort_members` and Moodle's log (not timed).
 async fn delete_memberships(target: &Target) -> Result<(), String> {
     let mut connection = connect(&target.direct_url).await?;
-    let deleted = sqlx::query(AssertSqlSafe(target.sql("DELETE FROM {cohort_members}")))
+    let mut deleted = sqlx::query(AssertSqlSafe(target.sql("DELETE FROM {cohort_members}")))
         .execute(&mut connection)
         .await;
+    if deleted.is_ok() {
+        deleted = sqlx::query(AssertSqlSafe(
+            target.sql("DELETE FROM {logstore_standard_log}"),
+        ))
+        .execute(&mut connection)
+        .await;
+    }
     let _ = connection.close().await;
     deleted
         .map(|_| ())
@@ -675,7 +699,8 @@ async fn measure_bindings(
 ) -> Result<Figures, String> {
     let tag = backend.name();
     let setup_started = Instant::now();
-    let target = open_target(dir, url).await?;
+    let mut target = open_target(dir, url).await?;
+    target.config.moodle.write_logs = !options.without_logs;
     let setup = populate_bindings(&target).await?;
     if options.analyze {
         refresh_statistics(&target, BINDING_TABLES).await?;
@@ -1035,6 +1060,7 @@ async fn delete_binding_rows(target: &Target) -> Result<(), String> {
         "role_assignments",
         "cache_flags",
         "enrol",
+        "logstore_standard_log",
     ] {
         let deleted = sqlx::query(AssertSqlSafe(
             target.sql(&format!("DELETE FROM {{{table}}}")),

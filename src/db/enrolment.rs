@@ -240,11 +240,17 @@ impl Tx {
             // Insert-or-ignore: an enrolment Moodle made meanwhile is not an error.
             let mut created = 0;
             for chunk in missing.chunks(INSERT_ROWS) {
-                let sql = self.dialect.insert_ignore(&format!(
+                let mut sql = self.dialect.insert_ignore(&format!(
                     "{{user_enrolments}} (enrolid, userid, status, timestart, timeend, modifierid, \
                      timecreated, timemodified) VALUES {}",
                     row_placeholders(chunk.len(), 8)
                 ));
+                // The new rows' ids, for their `user_enrolment_created`: returned by the
+                // insert where the backend can, read back otherwise.
+                let returning = self.journal.on() && self.dialect.returns_id();
+                if returning {
+                    sql.push_str(" RETURNING id, userid");
+                }
                 let mut statement = query(sql);
                 for user in chunk {
                     statement = statement
@@ -257,21 +263,33 @@ impl Tx {
                         .bind(now)
                         .bind(now);
                 }
+                let doing = "enrolling cohort members";
+                if returning {
+                    let rows = statement
+                        .fetch_all(&mut *self.transaction)
+                        .await
+                        .doing(doing)?;
+                    created += rows.len() as u64;
+                    self.log_enrolments(Kind::UserEnrolmentCreated, instance, &rows)?;
+                    continue;
+                }
                 created += statement
                     .execute(&mut *self.transaction)
                     .await
-                    .doing("enrolling cohort members")?
+                    .doing(doing)?
                     .rows_affected();
                 if self.journal.on() {
-                    // The new rows' ids, for their `user_enrolment_created`.
                     let sql = self.dialect.sql(&format!(
-                        "SELECT id, userid FROM {{user_enrolments}} WHERE enrolid = ? AND timecreated = ? \
-                         AND userid IN ({}) ORDER BY userid",
+                        "SELECT id, userid FROM {{user_enrolments}} WHERE enrolid = ? AND userid IN ({}) \
+                         AND timecreated = ? ORDER BY userid",
                         placeholders(chunk.len())
                     ));
-                    let statement = bind_all(query(sql).bind(instance.id).bind(now), chunk);
-                    self.log_enrolments(Kind::UserEnrolmentCreated, instance, statement)
-                        .await?;
+                    let rows = bind_all(query(sql).bind(instance.id), chunk)
+                        .bind(now)
+                        .fetch_all(&mut *self.transaction)
+                        .await
+                        .doing(doing)?;
+                    self.log_enrolments(Kind::UserEnrolmentCreated, instance, &rows)?;
                 }
             }
             course.enrolments_created += usize::try_from(created).unwrap_or(0);
@@ -299,9 +317,11 @@ impl Tx {
                          ORDER BY userid",
                         placeholders(chunk.len())
                     ));
-                    let statement = bind_all(query(sql).bind(instance.id), chunk);
-                    self.log_enrolments(Kind::UserEnrolmentUpdated, instance, statement)
-                        .await?;
+                    let rows = bind_all(query(sql).bind(instance.id), chunk)
+                        .fetch_all(&mut *self.transaction)
+                        .await
+                        .doing("reading reactivated enrolments")?;
+                    self.log_enrolments(Kind::UserEnrolmentUpdated, instance, &rows)?;
                 }
             }
             course.enrolments_reactivated += suspended.len();
@@ -335,11 +355,18 @@ impl Tx {
                     )
                     .await?;
                 for chunk in users.chunks(INSERT_ROWS) {
-                    let sql = self.dialect.sql(&format!(
+                    let mut sql = self.dialect.sql(&format!(
                         "INSERT INTO {{role_assignments}} (roleid, contextid, userid, timemodified, modifierid, \
                          component, itemid, sortorder) VALUES {}",
                         row_placeholders(chunk.len(), 8)
                     ));
+                    // The new assignments' ids, for their `role_assigned`: returned by the
+                    // insert where the backend can, read back otherwise (by user first, the
+                    // index that serves it).
+                    let returning = self.journal.on() && self.dialect.returns_id();
+                    if returning {
+                        sql.push_str(" RETURNING id, userid");
+                    }
                     let mut statement = query(sql);
                     for user in chunk {
                         statement = statement
@@ -352,38 +379,43 @@ impl Tx {
                             .bind(instance.id)
                             .bind(0_i64);
                     }
-                    statement
-                        .execute(&mut *self.transaction)
-                        .await
-                        .doing("assigning roles")?;
-                    if self.journal.on() {
-                        // The new assignments' ids, for their `role_assigned`.
-                        let sql = self.dialect.sql(&format!(
-                            "SELECT id, userid FROM {{role_assignments}} WHERE contextid = ? AND roleid = ? \
-                             AND component = ? AND itemid = ? AND userid IN ({}) ORDER BY userid",
-                            placeholders(chunk.len())
-                        ));
-                        let statement = bind_all(
-                            query(sql)
-                                .bind(context)
-                                .bind(instance.roleid)
-                                .bind(COMPONENT)
-                                .bind(instance.id),
-                            chunk,
-                        );
-                        let doing = "reading assigned roles";
-                        for row in statement
+                    let doing = "assigning roles";
+                    let rows = if returning {
+                        statement
                             .fetch_all(&mut *self.transaction)
                             .await
                             .doing(doing)?
-                        {
+                    } else {
+                        statement
+                            .execute(&mut *self.transaction)
+                            .await
+                            .doing(doing)?;
+                        if !self.journal.on() {
+                            continue;
+                        }
+                        let sql = self.dialect.sql(&format!(
+                            "SELECT id, userid FROM {{role_assignments}} WHERE userid IN ({}) AND contextid = ? \
+                             AND roleid = ? AND component = ? AND itemid = ? ORDER BY userid",
+                            placeholders(chunk.len())
+                        ));
+                        bind_all(query(sql), chunk)
+                            .bind(context)
+                            .bind(instance.roleid)
+                            .bind(COMPONENT)
+                            .bind(instance.id)
+                            .fetch_all(&mut *self.transaction)
+                            .await
+                            .doing(doing)?
+                    };
+                    {
+                        for row in &rows {
                             self.journal.push(Event {
                                 kind: Kind::RoleAssigned,
                                 place: Place::Context(context),
                                 objectid: Some(instance.roleid),
-                                relateduserid: Some(int(&row, 1).doing(doing)?),
+                                relateduserid: Some(int(row, 1).doing(doing)?),
                                 other: Some(assigned_other(
-                                    int(&row, 0).doing(doing)?,
+                                    int(row, 0).doing(doing)?,
                                     COMPONENT,
                                     instance.id,
                                 )),
@@ -802,23 +834,19 @@ impl Tx {
 
     /// Logs an event of `kind` for each enrolment `statement` reads (`id`, `userid`) in a
     /// cohort method.
-    async fn log_enrolments(
+    fn log_enrolments(
         &mut self,
         kind: Kind,
         instance: &Instance,
-        statement: Query<'static, Any, AnyArguments>,
+        rows: &[sqlx::any::AnyRow],
     ) -> Result<(), DbError> {
         let doing = "reading enrolments";
-        for row in statement
-            .fetch_all(&mut *self.transaction)
-            .await
-            .doing(doing)?
-        {
+        for row in rows {
             self.journal.push(Event {
                 kind,
                 place: Place::Course(instance.courseid),
-                objectid: Some(int(&row, 0).doing(doing)?),
-                relateduserid: Some(int(&row, 1).doing(doing)?),
+                objectid: Some(int(row, 0).doing(doing)?),
+                relateduserid: Some(int(row, 1).doing(doing)?),
                 other: Some(enrol_other("cohort")),
             });
         }
