@@ -65,7 +65,7 @@ mod the_scenario_leaves_moodles_rows {
     }
 }
 
-// The log rows moodle-sync does not write yet, normalised as the site's JSON has them: two
+// Log rows, normalised as the site's JSON has them: two
 // identical `role_assigned` rows counted in `n`, the site's own ids and times in `other`
 // replaced, a deleted account's user context named by its rewritten username.
 dbtest!(log_rows_are_normalised_as_the_sites_json_has_them, |env| {
