@@ -54,7 +54,9 @@
 //!
 //! Both cases write Moodle's standard log as the service does (one row per membership, per
 //! enrolment and per role assignment); `--without-logs` runs them with `[moodle] write_logs =
-//! false`, to measure what the log costs. The rounds delete the log rows they made.
+//! false`, to measure what the log costs. The rounds delete the log rows they made. The site
+//! has a data root with Moodle's default cache configuration (its file store), whose keys the
+//! runs drop as the service does; `--without-caches` runs without one.
 //!
 //! Machines are noisy: quote the **ratios** (pipeline time / baseline time, measured in the
 //! same run on the same database), not the absolute rates, which only describe the machine the
@@ -139,6 +141,28 @@ struct Options {
     /// Whether Moodle's standard log is left unwritten (`[moodle] write_logs = false`), to
     /// measure what writing it costs.
     without_logs: bool,
+    /// Whether the site has no data root, so that Moodle's caches are not refreshed.
+    without_caches: bool,
+}
+
+/// Moodle's side of the site as the service meets it: the standard log written, and a data
+/// root with Moodle's default cache configuration (the file store), unless the options turn
+/// them off.
+fn configure_site(target: &mut Target, dir: &Path, options: Options) -> Result<(), String> {
+    target.config.moodle.write_logs = !options.without_logs;
+    if options.without_caches {
+        target.config.moodle.dataroot = None;
+        return Ok(());
+    }
+    let dataroot = dir.join("moodledata");
+    fs::create_dir_all(dataroot.join("muc")).map_err(failed_while("creating the data root"))?;
+    fs::write(
+        dataroot.join("muc/config.php"),
+        include_str!("../tests/data/moodledata/muc/config.php"),
+    )
+    .map_err(failed_while("writing muc/config.php"))?;
+    target.config.moodle.dataroot = Some(dataroot);
+    Ok(())
 }
 
 /// The cases measured, each on a scratch database of its own.
@@ -181,11 +205,16 @@ fn main() {
     drop(runtime);
 
     println!(
-        "Moodle's standard log: {}",
+        "Moodle's standard log: {}; Moodle's caches: {}",
         if options.without_logs {
             "not written (--without-logs)"
         } else {
             "written, as the service does"
+        },
+        if options.without_caches {
+            "no data root (--without-caches)"
+        } else {
+            "refreshed in a data root with Moodle's default file store"
         }
     );
     if options.membership {
@@ -238,6 +267,7 @@ fn options_from_args() -> Options {
         membership,
         bindings,
         without_logs: given("--without-logs"),
+        without_caches: given("--without-caches"),
     }
 }
 
@@ -280,7 +310,7 @@ async fn measure(
     let lines = options.lines;
     let setup_started = Instant::now();
     let mut target = open_target(dir, url).await?;
-    target.config.moodle.write_logs = !options.without_logs;
+    configure_site(&mut target, dir, options)?;
     let memberships = populate(&target, lines).await?;
     if options.analyze {
         refresh_statistics(&target, MEMBERSHIP_TABLES).await?;
@@ -700,7 +730,7 @@ async fn measure_bindings(
     let tag = backend.name();
     let setup_started = Instant::now();
     let mut target = open_target(dir, url).await?;
-    target.config.moodle.write_logs = !options.without_logs;
+    configure_site(&mut target, dir, options)?;
     let setup = populate_bindings(&target).await?;
     if options.analyze {
         refresh_statistics(&target, BINDING_TABLES).await?;

@@ -321,17 +321,28 @@ impl TestEnv {
     /// Drops `bytes` as `name` and applies it.
     pub async fn run(&self, name: &str, bytes: &[u8]) -> RunSummary {
         let path = self.drop_file(name, bytes);
-        ingest::run_file(&self.config, &self.db, &path, RunOptions::default())
-            .await
-            .unwrap()
+        self.run_dropped(&path, RunOptions::default()).await
+    }
+
+    /// Applies a file just dropped. A test that spawns a process while another writes its
+    /// file lends that process the file's descriptor between fork and exec, and `run` then
+    /// rightly sees the file open for writing: that brief window is waited out, a few times.
+    async fn run_dropped(&self, path: &Path, options: RunOptions) -> RunSummary {
+        for _ in 0..20 {
+            match ingest::run_file(&self.config, &self.db, path, options).await {
+                Err(error) if error.to_string().contains("is still open for writing") => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                outcome => return outcome.unwrap(),
+            }
+        }
+        panic!("{} stayed open for writing", path.display());
     }
 
     /// Drops `bytes` as `name` and simulates it.
     pub async fn dry_run(&self, name: &str, bytes: &[u8]) -> RunSummary {
         let path = self.drop_file(name, bytes);
-        ingest::run_file(
-            &self.config,
-            &self.db,
+        self.run_dropped(
             &path,
             RunOptions {
                 dry_run: true,
@@ -339,7 +350,6 @@ impl TestEnv {
             },
         )
         .await
-        .unwrap()
     }
 
     /// Runs the `moodle-sync` binary in the environment's folder, with its configuration.
