@@ -426,17 +426,7 @@ impl Tx {
             doing,
         )
         .await?;
-        let enrolments = self
-            .enrolment_rows(
-                query(self.dialect.sql(&format!(
-                    "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
-                     WHERE ue.enrolid = ? ORDER BY ue.userid",
-                    super::journal::EnrolmentRow::COLUMNS
-                )))
-                .bind(id),
-                doing,
-            )
-            .await?;
+        let enrolments = self.enrolment_rows("enrolid", id, doing).await?;
         query(
             self.dialect
                 .sql("DELETE FROM {role_assignments} WHERE component = ? AND itemid = ?"),

@@ -25,6 +25,14 @@ const DEFAULT_SESSION_TIMEOUT: i64 = 28_800;
 /// The main administrator's id on a fresh install.
 const DEFAULT_ADMIN: i64 = 2;
 
+/// The main administrator: the first of `$CFG->siteadmins`, as `get_admin()` reads it (a fresh
+/// install's when the setting is missing). Moodle's cron runs as them.
+pub(super) fn main_admin(siteadmins: Option<&str>) -> i64 {
+    siteadmins
+        .and_then(|list| list.split(',').find_map(|id| id.trim().parse().ok()))
+        .unwrap_or(DEFAULT_ADMIN)
+}
+
 /// What a file's writes touched, for the enrolments that follow.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Touched {
@@ -99,10 +107,7 @@ impl Tx {
                 .get("enrol_plugins_enabled")
                 .is_some_and(|list| list.split(',').any(|plugin| plugin.trim() == "cohort")),
             unenrol_action: UnenrolAction::from_setting(action),
-            admin: config
-                .get("siteadmins")
-                .and_then(|list| list.split(',').find_map(|id| id.trim().parse().ok()))
-                .unwrap_or(DEFAULT_ADMIN),
+            admin: main_admin(config.get("siteadmins").map(String::as_str)),
             session_timeout: config
                 .get("sessiontimeout")
                 .and_then(|value| value.trim().parse().ok())

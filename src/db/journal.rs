@@ -13,12 +13,11 @@ use super::{
     cohort::{CHUNK, bind_all},
     database::{Context, DbError, Tx, int, query, text},
     dialect::placeholders,
+    enrolment::main_admin,
 };
 
 /// Log rows per multi-row `INSERT` (13 values a row: under every backend's limit).
 const LOG_ROWS: usize = 500;
-/// The main administrator's id on a fresh install.
-const DEFAULT_ADMIN: i64 = 2;
 
 const CONTEXT_SYSTEM: i64 = 10;
 const CONTEXT_USER: i64 = 30;
@@ -335,10 +334,10 @@ pub struct EnrolmentRow {
 
 impl EnrolmentRow {
     /// The columns [`EnrolmentRow::read`] reads, `ue` being the enrolment and `e` its method.
-    pub const COLUMNS: &'static str = "ue.id, ue.status, ue.enrolid, ue.userid, ue.timestart, ue.timeend, \
+    const COLUMNS: &'static str = "ue.id, ue.status, ue.enrolid, ue.userid, ue.timestart, ue.timeend, \
          ue.modifierid, ue.timecreated, ue.timemodified, e.courseid, e.enrol";
 
-    pub fn read(row: &sqlx::any::AnyRow) -> Result<EnrolmentRow, sqlx::Error> {
+    fn read(row: &sqlx::any::AnyRow) -> Result<EnrolmentRow, sqlx::Error> {
         Ok(EnrolmentRow {
             id: int(row, 0)?,
             status: int(row, 1)?,
@@ -449,20 +448,17 @@ impl Tx {
         let sql = self
             .dialect
             .sql("SELECT value FROM {config} WHERE name = 'siteadmins'");
-        let admin = match query(sql)
+        let siteadmins = match query(sql)
             .fetch_optional(&mut *self.transaction)
             .await
             .doing(doing)?
         {
-            Some(row) => text(&row, 0)
-                .doing(doing)?
-                .split(',')
-                .find_map(|id| id.trim().parse().ok()),
+            Some(row) => Some(text(&row, 0).doing(doing)?),
             None => None,
         };
         self.journal = Journal {
             on: true,
-            admin: admin.unwrap_or(DEFAULT_ADMIN),
+            admin: main_admin(siteadmins.as_deref()),
             ..Journal::default()
         };
         Ok(())
@@ -545,17 +541,24 @@ impl Tx {
         Ok(())
     }
 
-    /// Reads the enrolments `statement` selects ([`EnrolmentRow::COLUMNS`]), about to be
-    /// deleted, when the journal is on (none otherwise).
+    /// Reads the enrolments about to be deleted whose `column` (of `user_enrolments`: `enrolid`
+    /// or `userid`) is `id`, by course, when the journal is on (none otherwise).
     pub(super) async fn enrolment_rows(
         &mut self,
-        statement: Query<'static, Any, AnyArguments>,
+        column: &'static str,
+        id: i64,
         doing: &'static str,
     ) -> Result<Vec<EnrolmentRow>, DbError> {
         if !self.journal.on {
             return Ok(Vec::new());
         }
-        statement
+        let sql = self.dialect.sql(&format!(
+            "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+             WHERE ue.{column} = ? ORDER BY e.courseid, ue.userid, ue.id",
+            EnrolmentRow::COLUMNS
+        ));
+        query(sql)
+            .bind(id)
             .fetch_all(&mut *self.transaction)
             .await
             .doing(doing)?

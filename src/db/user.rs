@@ -13,7 +13,7 @@ use super::{
     database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
     dialect::{placeholders, row_placeholders},
     enrolment::Touched,
-    journal::{EnrolmentRow, Event, Kind, Place, json_string},
+    journal::{Event, Kind, Place, json_string},
     schema::insert_context,
 };
 use crate::command::user::{
@@ -707,17 +707,7 @@ impl Tx {
             doing,
         )
         .await?;
-        let enrolments = self
-            .enrolment_rows(
-                query(self.dialect.sql(&format!(
-                    "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
-                     WHERE ue.userid = ? ORDER BY e.courseid, ue.id",
-                    EnrolmentRow::COLUMNS
-                )))
-                .bind(id),
-                doing,
-            )
-            .await?;
+        let enrolments = self.enrolment_rows("userid", id, doing).await?;
         for (index, enrolment) in enrolments.iter().enumerate() {
             let last = enrolments
                 .get(index + 1)
