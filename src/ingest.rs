@@ -37,7 +37,7 @@ use std::{
 
 use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use sha2::{Digest, Sha256};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::{
     cache::{self, CacheReport},
@@ -412,6 +412,7 @@ async fn apply(
     tx: &mut Tx,
     file: &ParsedFile,
     approved: bool,
+    passwords: user::Passwords,
 ) -> Result<Result<(FileOutcome, CacheChanges), String>, DbError> {
     let now = Utc::now().timestamp();
     tx.open_journal(config.moodle.write_logs).await?;
@@ -420,8 +421,8 @@ async fn apply(
             let settings = &config.users;
             let wanted = user::Wanted::of(file, settings);
             let snapshot = tx.user_snapshot(&wanted, settings).await?;
-            let plan = match user::plan(file, &snapshot, settings) {
-                Ok(plan) => plan,
+            let plan = match user::plan_with(file, &snapshot, settings, passwords) {
+                Ok((plan, _)) => plan,
                 Err(problem) => return Ok(Err(problem.to_string())),
             };
             let touched = tx.apply_user_ops(&plan.ops, now).await?;
@@ -464,6 +465,44 @@ async fn apply(
         .await?;
     outcome.log_rows = tx.write_journal(now).await?;
     Ok(Ok((outcome, tx.take_cache_changes())))
+}
+
+/// The hashes and checks of the passwords a user file gives, done before its transaction so
+/// that the ledger's lock is not held while they are: the file is planned once against what
+/// the database holds now (read without the lock), and what that plan asks is done on every
+/// core. Planned again under the lock, a line whose account changed in between is hashed
+/// then. Any other file, or a failed read, gives nothing ahead.
+async fn prepare_passwords(
+    config: &Config,
+    db: &Db,
+    parsed: Option<&ParsedFile>,
+) -> user::Passwords {
+    let Some(ParsedFile::Users(file)) = parsed else {
+        return user::Passwords::inline();
+    };
+    let settings = &config.users;
+    let wanted = user::Wanted::of(file, settings);
+    let snapshot = async {
+        let mut tx = db.begin_read().await?;
+        let snapshot = tx.user_snapshot(&wanted, settings).await;
+        let _ = tx.rollback().await;
+        snapshot
+    }
+    .await;
+    let work = match snapshot {
+        Ok(snapshot) => user::password_work(file, &snapshot, settings),
+        Err(error) => {
+            debug!(%error, "Passwords not prepared ahead: the file's accounts cannot be read");
+            return user::Passwords::inline();
+        }
+    };
+    if work.is_empty() {
+        return user::Passwords::inline();
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    tokio::task::spawn_blocking(move || work.done(threads))
+        .await
+        .unwrap_or_else(|_| user::Passwords::inline())
 }
 
 /// Whether a file is held rather than applied: a sync removes more than the limit, and the
@@ -585,6 +624,9 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         .map(|input| input.sha256.clone())
         .unwrap_or_default();
 
+    let passwords =
+        prepare_passwords(config, taker.db, parsed.as_ref().ok().map(|(_, file)| file)).await;
+
     let mut tx = match taker.db.begin_locked(taker.instance).await {
         Ok(tx) => tx,
         Err(error) => return Processed::Retry(error.to_string()),
@@ -621,7 +663,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         Ok(_) if applied_before.is_some() && taker.duplicates == DuplicatePolicy::Skip => {
             Verdict::Duplicate(Box::new(applied_before.clone().expect("checked")))
         }
-        Ok((table, file)) => match apply(config, &mut tx, file, taker.approved).await {
+        Ok((table, file)) => match apply(config, &mut tx, file, taker.approved, passwords).await {
             Ok(Ok((outcome, changes))) => {
                 applied = outcome;
                 cache_changes = changes;
@@ -1178,11 +1220,12 @@ async fn simulate(
         Err(problem) => return run.report_only(Verdict::Rejected(problem)),
     };
     run.format = Some(table.format);
+    let passwords = prepare_passwords(config, db, Some(&file)).await;
     let mut tx = match db.begin().await {
         Ok(tx) => tx,
         Err(error) => return run.report_only(Verdict::RolledBack(error.to_string())),
     };
-    let applied = apply(config, &mut tx, &file, false).await;
+    let applied = apply(config, &mut tx, &file, false, passwords).await;
     let _ = tx.rollback().await;
     match applied {
         Ok(Ok((outcome, _))) if is_held(&outcome, false) => run.report_only(Verdict::Held {

@@ -456,6 +456,18 @@ impl Db {
         })
     }
 
+    /// Opens a transaction for reading only: on SQLite a deferred one, which waits for no
+    /// writer. It must write nothing; it is rolled back.
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        let transaction = self.pool.begin().await.doing("opening a transaction")?;
+        Ok(Tx {
+            transaction,
+            dialect: self.dialect.clone(),
+            caches: CacheChanges::default(),
+            journal: Journal::default(),
+        })
+    }
+
     /// Fails unless the database holds Moodle's `config` table under the configured prefix.
     pub async fn check_moodle(&self) -> Result<(), DbError> {
         let sql = self.dialect.sql("SELECT COUNT(*) FROM {config}");

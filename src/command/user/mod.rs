@@ -11,11 +11,11 @@ pub use line::{
     Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserLine,
     UserSettings, column_specs, parse_file,
 };
-pub use password::{MOODLE_4_3, PasswordFormat, SHA512_ROUNDS, verify};
+pub use password::{MOODLE_4_3, PasswordFormat, PasswordWork, Passwords, SHA512_ROUNDS, verify};
 pub use plan::{
     Account, CategoryRow, FieldRef, NOT_CACHED, NewField, NewUser, PASSWORD_UPDATE_TIME, Plan,
     ProfileField, SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted,
-    deleted_email, deleted_username, plan,
+    deleted_email, deleted_username, password_work, plan, plan_with,
 };
 
 #[cfg(test)]

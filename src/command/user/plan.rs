@@ -16,7 +16,7 @@ use md5::{Digest, Md5};
 
 use super::{
     line::{ParsedFile, Secret, UserCmd, UserField, UserLine, UserSettings},
-    password::{self, PasswordFormat},
+    password::{PasswordFormat, PasswordWork, Passwords},
 };
 use crate::{
     command::{
@@ -394,23 +394,36 @@ pub fn plan(
     snapshot: &Snapshot,
     settings: &UserSettings,
 ) -> Result<Plan, FileError> {
-    let mut planner = Planner::new(snapshot, settings);
+    plan_with(file, snapshot, settings, Passwords::inline()).map(|(plan, _)| plan)
+}
+
+/// Plans `file` as [`plan`] does, taking the passwords' hashes and checks from `passwords`.
+pub fn plan_with(
+    file: &ParsedFile,
+    snapshot: &Snapshot,
+    settings: &UserSettings,
+    passwords: Passwords,
+) -> Result<(Plan, Passwords), FileError> {
+    let mut planner = Planner::new(snapshot, settings, passwords);
     let after = planner.resolve_fields(&file.profile_fields)?;
     let lines = file
         .lines
         .iter()
-        .map(|parsed| LineOutcome {
-            line: parsed.number,
-            raw: parsed.raw.clone(),
-            command: parsed.command.clone(),
-            keys: vec![parsed.username.clone(), parsed.idnumber.clone()],
-            result: match &parsed.line {
-                Ok(line) => planner.apply(line),
-                Err(error) => Err(error.clone()),
-            },
+        .map(|parsed| {
+            planner.line = parsed.number;
+            LineOutcome {
+                line: parsed.number,
+                raw: parsed.raw.clone(),
+                command: parsed.command.clone(),
+                keys: vec![parsed.username.clone(), parsed.idnumber.clone()],
+                result: match &parsed.line {
+                    Ok(line) => planner.apply(line),
+                    Err(error) => Err(error.clone()),
+                },
+            }
         })
         .collect();
-    Ok(Plan {
+    let plan = Plan {
         outcome: FileOutcome {
             lines,
             after,
@@ -421,6 +434,51 @@ pub fn plan(
             log_rows: 0,
         },
         ops: planner.ops,
+    };
+    Ok((plan, planner.passwords))
+}
+
+/// The hashes and checks planning `file` against `snapshot` asks for, gathered without doing
+/// them: the pipeline does them off the ledger's lock. Empty when the file gives no password
+/// or is refused.
+pub fn password_work(
+    file: &ParsedFile,
+    snapshot: &Snapshot,
+    settings: &UserSettings,
+) -> PasswordWork {
+    let gives_passwords = file
+        .lines
+        .iter()
+        .any(|parsed| matches!(&parsed.line, Ok(line) if line.password.is_some()));
+    if !gives_passwords {
+        return PasswordWork::default();
+    }
+    plan_with(file, snapshot, settings, Passwords::recording())
+        .map(|(_, passwords)| passwords.into_work())
+        .unwrap_or_default()
+}
+
+/// The hash of `secret` for `line`, from `passwords`; a line error when it is too long.
+fn hash_secret(
+    passwords: &mut Passwords,
+    line: usize,
+    format: PasswordFormat,
+    secret: &Secret,
+) -> Result<String, LineError> {
+    let hash = if secret.0.len() <= format.max_bytes() {
+        passwords.hash(line, format, &secret.0)
+    } else {
+        None
+    };
+    hash.ok_or_else(|| {
+        LineError::in_column(
+            "password",
+            "***",
+            LineProblem::PasswordTooLong {
+                bytes: secret.0.len(),
+                max: format.max_bytes(),
+            },
+        )
     })
 }
 
@@ -470,6 +528,10 @@ struct Planner<'a> {
     fields: HashMap<String, FileField>,
     created: usize,
     ops: Vec<UserOp>,
+    /// Where hashes and checks come from.
+    passwords: Passwords,
+    /// The number of the line being planned.
+    line: usize,
 }
 
 /// How a line found its account.
@@ -481,7 +543,7 @@ enum Found {
 }
 
 impl<'a> Planner<'a> {
-    fn new(snapshot: &'a Snapshot, settings: &'a UserSettings) -> Self {
+    fn new(snapshot: &'a Snapshot, settings: &'a UserSettings, passwords: Passwords) -> Self {
         let mut planner = Planner {
             settings,
             snapshot,
@@ -492,6 +554,8 @@ impl<'a> Planner<'a> {
             fields: HashMap::new(),
             created: 0,
             ops: Vec::new(),
+            passwords,
+            line: 0,
         };
         for account in &snapshot.accounts {
             let profile = snapshot
@@ -1022,7 +1086,7 @@ impl<'a> Planner<'a> {
     /// The password to store for an account with `auth`: the hash of the given one, Moodle's
     /// marker for its cron to generate one, or Moodle's marker for external authentication.
     fn password_for(
-        &self,
+        &mut self,
         auth: &str,
         given: Option<&Secret>,
     ) -> Result<(String, PasswordSet), LineError> {
@@ -1039,19 +1103,10 @@ impl<'a> Planner<'a> {
     }
 
     /// The hash Moodle writes for `secret` at the site's version.
-    fn hash(&self, secret: &Secret) -> Result<String, LineError> {
+    fn hash(&mut self, secret: &Secret) -> Result<String, LineError> {
         let format =
             PasswordFormat::for_version(self.snapshot.site.version, self.settings.password_cost);
-        format.hash(&secret.0).ok_or_else(|| {
-            LineError::in_column(
-                "password",
-                "***",
-                LineProblem::PasswordTooLong {
-                    bytes: secret.0.len(),
-                    max: format.max_bytes(),
-                },
-            )
-        })
+        hash_secret(&mut self.passwords, self.line, format, secret)
     }
 
     /// As `auth_plugin_manual::user_update_password`: a manual account given a password has
@@ -1297,9 +1352,14 @@ impl<'a> Planner<'a> {
             if settings.is_protected("password") {
                 protected.push("password".into());
             } else if INTERNAL_AUTHS.contains(&auth)
-                && !password::verify(&secret.0, &current.password)
+                && !self
+                    .passwords
+                    .verify(self.line, &secret.0, &current.password)
             {
-                changes.password = Some(self.hash(secret)?);
+                let format =
+                    PasswordFormat::for_version(self.snapshot.site.version, settings.password_cost);
+                changes.password =
+                    Some(hash_secret(&mut self.passwords, self.line, format, secret)?);
                 report.push(FieldChange {
                     field: "password".into(),
                     from: String::new(),

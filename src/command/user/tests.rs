@@ -651,3 +651,71 @@ fn moodle_rewrites_deleted_usernames_to_fit() {
     assert_eq!(deleted_username("x", &long, 1, 1_790_000_000).len(), 100);
     assert_eq!(deleted_email("jdupont"), "99824d874283693d1d5433bcd8ff5e0e");
 }
+
+/// The password stored by the plan's update of account `id`, if it changes it.
+fn updated_password(plan: &Plan, id: i64) -> Option<&str> {
+    plan.ops.iter().find_map(|op| match op {
+        UserOp::Update {
+            user: UserRef::Existing(user),
+            changes,
+        } if *user == id => changes.password.as_deref(),
+        _ => None,
+    })
+}
+
+#[test]
+fn passwords_done_ahead_give_the_plan_done_inline() {
+    let unprotected = UserSettings {
+        protected_fields: Vec::new(),
+        ..settings()
+    };
+    let mut snapshot = snapshot();
+    let stored = PasswordFormat::Sha512Crypt.hash("Old-1").unwrap();
+    snapshot.accounts[1].password = stored.clone();
+    let read = ReadSettings {
+        encoding: EncodingSetting::Auto(WINDOWS_1252),
+        delimiter: DelimiterSetting::Auto,
+    };
+    let csv = "username;firstname;lastname;idnumber;password\n\
+               a1;A;One;A1;S3cret!\n\
+               jdupont;Jean;Dupont;E10;Old-1\n";
+    let file = parse_file(&read_table(csv.as_bytes(), &read).unwrap(), &unprotected).unwrap();
+
+    let work = password_work(&file, &snapshot, &unprotected);
+    assert!(!work.is_empty());
+    let (ahead, _) = plan_with(&file, &snapshot, &unprotected, work.done(2)).unwrap();
+    let inline = plan(&file, &snapshot, &unprotected).unwrap();
+    // The same effects, line by line; the new account's hash is of its password.
+    assert_eq!(
+        format!("{:?}", ahead.outcome.lines),
+        format!("{:?}", inline.outcome.lines)
+    );
+    assert!(verify("S3cret!", created_passwords(&ahead)[0]));
+    assert!(
+        matches!(effects(&ahead, 1), [Effect::UserUnchanged { .. }]),
+        "{:?}",
+        effects(&ahead, 1)
+    );
+    assert_eq!(updated_password(&ahead, 10), None);
+
+    // The account's password changed between the reading ahead and the locked plan: the
+    // check done ahead is not trusted, and the line stores the file's password again.
+    let mut changed = snapshot.clone();
+    changed.accounts[1].password = PasswordFormat::Sha512Crypt.hash("Other-2").unwrap();
+    let work = password_work(&file, &snapshot, &unprotected);
+    let (late, _) = plan_with(&file, &changed, &unprotected, work.done(1)).unwrap();
+    let new = updated_password(&late, 10).expect("the password is stored again");
+    assert!(verify("Old-1", new));
+    assert!(verify("S3cret!", created_passwords(&late)[0]));
+}
+
+#[test]
+fn a_file_without_passwords_asks_for_no_work() {
+    let read = ReadSettings {
+        encoding: EncodingSetting::Auto(WINDOWS_1252),
+        delimiter: DelimiterSetting::Auto,
+    };
+    let csv = "username;firstname;lastname;idnumber\na1;A;One;A1\n";
+    let file = parse_file(&read_table(csv.as_bytes(), &read).unwrap(), &settings()).unwrap();
+    assert!(password_work(&file, &snapshot(), &settings()).is_empty());
+}
