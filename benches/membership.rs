@@ -73,8 +73,7 @@ use std::{
 use moodle_sync::{
     db::{self},
     ingest::{self, RunOptions},
-    outcome::Totals,
-    output::report::RunStatus,
+    outcome::{RunStatus, Totals},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 

@@ -39,8 +39,7 @@ use std::{
 use moodle_sync::{
     db::Db,
     ingest::{self, RunOptions},
-    outcome::Totals,
-    output::report::RunStatus,
+    outcome::{RunStatus, Totals},
 };
 use sha_crypt::{Algorithm, Params, PasswordHasher, ShaCrypt};
 

@@ -55,7 +55,7 @@ use moodle_sync::{
     config::Config,
     db::{self, Db, DbTarget},
     ingest::{self, RunOptions},
-    output::report::RunStatus,
+    outcome::RunStatus,
 };
 use sqlx::{AssertSqlSafe, Connection, Row};
 

@@ -55,8 +55,7 @@ use moodle_sync::{
     db::{self},
     ingest::{self, RunOptions},
     netypareo::export::PROFILE_FIELDS,
-    outcome::Totals,
-    output::report::RunStatus,
+    outcome::{RunStatus, Totals},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 

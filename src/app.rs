@@ -21,10 +21,11 @@ use crate::{
     cli::{Cli, Command},
     config::Config,
     db::{self, Db, DbTarget},
-    error::Fatal,
+    exit::Fatal,
     ingest::{self, RunOptions, RunSummary},
     manage,
-    output::{atomic, naming, report::RunStatus},
+    outcome::RunStatus,
+    output::{atomic, naming},
     spool::{
         claim::{self, Workspace},
         heartbeat::{self, Activity, DatabaseState},

@@ -1,12 +1,11 @@
-//! The three error tiers: a [`LineError`] fails one line of a file, a [`FileError`] rejects a
-//! whole file, a [`Fatal`] error stops the command. Each message is a lowercase fragment that
-//! names the offending value, because it is what the administrator reads in the report.
+//! The error tiers of a file: a [`LineError`] fails one line of it, a [`FileError`] rejects it
+//! whole (the third tier, `exit::Fatal`, stops the command). Each message is a lowercase
+//! fragment that names the offending value, because it is what the administrator reads in the
+//! report.
 
-use std::{fmt, path::PathBuf};
+use std::fmt;
 
 use serde::Serialize;
-
-use crate::{config::ConfigError, db::DbError};
 
 /// Why one data line could not be applied. The line goes to the tryback; the file goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -557,50 +556,4 @@ fn describe_unknown_columns(unknown: &[UnknownColumn], known: &[&'static str]) -
         names.join(", "),
         known.join(", ")
     )
-}
-
-/// An error that stops the command. Each maps to a process exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum Fatal {
-    /// Bad command line or configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The command line asks for something impossible.
-    #[error("{0}")]
-    Usage(String),
-    /// The database is unreachable, is not a Moodle database, or failed mid-file.
-    #[error(transparent)]
-    Database(#[from] DbError),
-    /// A folder or output file could not be created or written.
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        /// What was being done, e.g. "cannot write".
-        action: &'static str,
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl Fatal {
-    /// The process exit code for this error: 3 for usage and configuration, 4 for the
-    /// database, 5 for the filesystem. Codes 0–2 belong to file outcomes.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Fatal::Config(_) | Fatal::Usage(_) => 3,
-            Fatal::Database(_) => 4,
-            Fatal::Io { .. } => 5,
-        }
-    }
-
-    /// Wraps an IO error with the action and path it concerns.
-    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Fatal::Io {
-            action,
-            path: path.into(),
-            source,
-        }
-    }
 }

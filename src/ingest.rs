@@ -44,15 +44,16 @@ use crate::{
     command::{self, FileKind, ParseSettings, ParsedFile, binding, cohort, user},
     config::{Config, encoding_setting_label},
     db::{CacheChanges, Db, DbError, LedgerEntry, LedgerRun, Tx},
-    error::{Fatal, FileError},
+    error::FileError,
+    exit::{self, Fatal},
     input::{DelimiterSetting, SourceFormat, Table, delimiter_label, read_table},
-    outcome::{self, FileOutcome, Tense, Totals},
+    outcome::{self, FileOutcome, RunStatus, Tense, Totals},
     output::{
         atomic::{self, Namer},
         naming,
         report::{
             self, EarlierRun, InputInfo, LedgerInfo, Origins, Outputs, Report, ReportContext,
-            RetryInfo, RunStatus, SettingsInfo,
+            RetryInfo, SettingsInfo,
         },
         tryback,
     },
@@ -106,7 +107,7 @@ pub struct RunSummary {
 impl RunSummary {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
-        report::exit_code(self.status, &self.problems)
+        exit::of_run(self.status, &self.problems)
     }
 }
 
@@ -819,7 +820,7 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         host: taker.instance.to_owned(),
         claimed_at: claim.claimed_at,
         finished_at: claim::now_ms(),
-        outcome: status_name(status).to_owned(),
+        outcome: status.name().to_owned(),
         lines,
         changed,
         failed,
@@ -1176,18 +1177,6 @@ fn earlier_run(earlier: &LedgerRun) -> EarlierRun {
     }
 }
 
-/// The ledger's word for a status.
-pub fn status_name(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Success => "success",
-        RunStatus::Partial => "partial",
-        RunStatus::Rejected => "rejected",
-        RunStatus::RolledBack => "rolled_back",
-        RunStatus::Duplicate => "duplicate",
-        RunStatus::Held => "held",
-    }
-}
-
 /// A Unix time in milliseconds, as local RFC 3339.
 pub fn show_ms(ms: i64) -> String {
     Local
@@ -1339,6 +1328,7 @@ impl<'a> Run<'a> {
             simulation: self.simulation,
             approved: self.approved,
             status,
+            exit_code: exit::of_run(status, &problems),
             started_at: self.started.to_rfc3339_opts(SecondsFormat::Secs, false),
             duration_ms: u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
             input: self.input.clone(),
@@ -1424,7 +1414,7 @@ fn log_finished(summary: &RunSummary, simulation: bool) {
     let totals = summary.totals;
     match (summary.status, summary.problems.is_empty()) {
         (RunStatus::Success | RunStatus::Partial, true) => info!(
-            status = crate::ingest::status_name(summary.status),
+            status = summary.status.name(),
             run = summary.run,
             simulation,
             lines = totals.map_or(0, |totals| totals.lines),
@@ -1450,7 +1440,7 @@ fn log_finished(summary: &RunSummary, simulation: bool) {
             "File refused: these bytes were applied before"
         ),
         (RunStatus::Rejected | RunStatus::RolledBack, true) => error!(
-            status = crate::ingest::status_name(summary.status),
+            status = summary.status.name(),
             run = summary.run,
             report = %report,
             "File refused: {}",

@@ -16,7 +16,8 @@
 //! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
 //!   database stays unreachable.
 //! - [`app`], [`cli`], [`config`], [`telemetry`]: the program around it.
-//! - [`error`], [`outcome`]: the error tiers and what a file did, shared by all.
+//! - [`error`], [`outcome`]: the error tiers of a file and what a file did, shared by all.
+//! - [`exit`]: every exit code, and the errors that stop a command.
 //!
 //! ARCHITECTURE.md describes the data flow and the invariants.
 
@@ -30,6 +31,7 @@ pub mod command;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod exit;
 pub mod ingest;
 pub mod input;
 pub mod manage;

@@ -4,17 +4,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use moodle_sync::{app, cli::Cli, telemetry};
-
-/// Exit code of a command line that cannot be parsed (clap's own 2 means "file rejected" here).
-const USAGE_EXIT: u8 = 3;
+use moodle_sync::{app, cli::Cli, exit, telemetry};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { USAGE_EXIT } else { 0 });
+            // clap's own 2 would mean "file rejected" here.
+            return ExitCode::from(if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            });
         }
     };
     let format = cli.log_format;
@@ -25,8 +27,11 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             let message = format!("cannot start: {error}");
-            moodle_sync::say_err!("{}", telemetry::fatal_line(format, &message, 5));
-            return ExitCode::from(5);
+            moodle_sync::say_err!(
+                "{}",
+                telemetry::fatal_line(format, &message, exit::FILESYSTEM)
+            );
+            return ExitCode::from(exit::FILESYSTEM);
         }
     };
     match runtime.block_on(app::run(cli)) {

@@ -18,7 +18,7 @@ use crate::{
     command::{FileKind, matches},
     config::Config,
     db::{DISCARDED, Db, DbError, KeptRun, LedgerEntry, RETRIED},
-    error::Fatal,
+    exit::Fatal,
     ingest::{self, show_ms},
     output::{atomic, naming},
     spool::claim,

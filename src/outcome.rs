@@ -551,6 +551,40 @@ impl Effect {
     }
 }
 
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every line succeeded.
+    Success,
+    /// Some lines failed; the others were applied.
+    Partial,
+    /// The file was refused as a whole; nothing was applied.
+    Rejected,
+    /// A database error stopped the file; everything was rolled back.
+    RolledBack,
+    /// The same bytes were applied before; not applied again.
+    Duplicate,
+    /// A `sync` would remove more of a cohort's members than `[cohorts]
+    /// max_sync_removal_percent` allows: nothing applied, the file kept in the held area
+    /// until `moodle-sync approve` applies it.
+    Held,
+}
+
+impl RunStatus {
+    /// The word the ledger, the log and alerts use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+            RunStatus::Rejected => "rejected",
+            RunStatus::RolledBack => "rolled_back",
+            RunStatus::Duplicate => "duplicate",
+            RunStatus::Held => "held",
+        }
+    }
+}
+
 /// How a line ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

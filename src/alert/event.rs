@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::settings::Topic;
 use crate::{
     ingest::RunSummary,
-    outcome::plural,
-    output::report::{self, NextStepFacts, Outputs, RunStatus},
+    outcome::{RunStatus, plural},
+    output::report::{self, NextStepFacts, Outputs},
 };
 
 /// The version of the event's JSON: raised when a field changes meaning or goes away (new
@@ -317,7 +317,7 @@ impl Event {
             facts.push(("Run", format!("#{run}")));
         }
         if let Some(status) = self.status {
-            facts.push(("Status", crate::ingest::status_name(status).to_owned()));
+            facts.push(("Status", status.name().to_owned()));
         }
         facts.push(("Reason", self.reason.clone()));
         if let Some(totals) = self.totals {

@@ -15,7 +15,10 @@ use super::{
     outage::{Change, Database, Outage},
     settings::{AlertSettings, CommandSettings, Topic},
 };
-use crate::{ingest::RunSummary, outcome::Totals, output::report::RunStatus};
+use crate::{
+    ingest::RunSummary,
+    outcome::{RunStatus, Totals},
+};
 
 fn origin() -> Origin {
     Origin {

@@ -10,17 +10,13 @@ use tracing::{error, info};
 use crate::{
     cli::NetypareoCommand,
     config::Config,
-    error::Fatal,
+    exit::{self, Fatal},
     netypareo::{
         fake::{Failure, FakeOptions, serve_until_ctrl_c},
         pull::{Console, Destination, PullOutcome, pull},
         settings::{Export, Instance},
     },
 };
-
-/// The exit code of a pull in which an export failed (NetYpareo refused, did not answer, or
-/// answered something unreadable; or a file could not be written).
-pub const PULL_FAILED: u8 = 6;
 
 /// The longest sleep of the scheduler before it looks at the clock again (the clock may jump:
 /// a suspended machine, a time change).
@@ -91,7 +87,9 @@ fn destination(config: &Config) -> Result<Destination, Fatal> {
 }
 
 /// `netypareo pull`: runs `only` (every export when empty) of the named instance, or of every
-/// instance, now. Exit code 0, or [`PULL_FAILED`].
+/// instance, now. Exit code 0, or [`exit::PULL_FAILED`] when an export failed
+/// (NetYpareo refused, did not answer, or answered something unreadable; or a file could not be
+/// written).
 async fn pull_now(config: &Config, instance: Option<&str>, only: &[Export]) -> Result<u8, Fatal> {
     if config.netypareo.is_empty() {
         return Err(Fatal::Usage(
@@ -136,7 +134,11 @@ async fn pull_now(config: &Config, instance: Option<&str>, only: &[Export]) -> R
         }
         failed |= !outcome.succeeded();
     }
-    Ok(if failed { PULL_FAILED } else { 0 })
+    Ok(if failed {
+        exit::PULL_FAILED
+    } else {
+        exit::SUCCESS
+    })
 }
 
 /// The scheduler of `watch`: runs each instance's exports when their schedules say, until

@@ -18,7 +18,7 @@ use chrono::{Local, SecondsFormat, TimeZone};
 use crate::{
     config::Config,
     db::Db,
-    error::Fatal,
+    exit::Fatal,
     ingest::show_ms,
     netypareo::{pull, settings::Export},
     output::naming,

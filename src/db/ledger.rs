@@ -11,6 +11,7 @@ use super::{
     database::{Context, Db, DbError, Tx, int, optional_int, optional_text, query, text},
     dialect::Backend,
 };
+use crate::outcome::RunStatus;
 
 /// What the ledger records of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,8 +138,19 @@ pub struct PendingRetry {
     pub of_run: Option<i64>,
 }
 
-/// The outcomes of runs that tried to apply a file (not `duplicate`, which skipped one).
-const TRIED: &str = "'success', 'partial', 'rejected', 'rolled_back', 'held'";
+/// The outcomes of runs that tried to apply a file (not `duplicate`, which skipped one), as an
+/// SQL list of literals.
+fn tried() -> String {
+    [
+        RunStatus::Success,
+        RunStatus::Partial,
+        RunStatus::Rejected,
+        RunStatus::RolledBack,
+        RunStatus::Held,
+    ]
+    .map(|status| format!("'{}'", status.name()))
+    .join(", ")
+}
 
 const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
                        failedcount, generation, report, kept, tryback, host, summary, parentid, \
@@ -164,7 +176,7 @@ impl LedgerRun {
     /// run with failed lines, a rejected, rolled back or held one did not, and the same bytes
     /// are applied again.
     pub fn applied_every_line(&self) -> bool {
-        self.outcome == "success"
+        self.outcome == RunStatus::Success.name()
     }
 }
 
@@ -406,7 +418,7 @@ impl Db {
     /// see [`Tx::earlier_run`].
     pub async fn earlier_run(&self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect().sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({}) ORDER BY id DESC LIMIT 1", tried()
         ));
         let row = query(sql)
             .bind(sha256.to_owned())
@@ -474,7 +486,7 @@ impl Tx {
     /// again, and their report names it.
     pub async fn earlier_run(&mut self, sha256: &str) -> Result<Option<LedgerRun>, DbError> {
         let sql = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({TRIED}) ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE sha256 = ? AND outcome IN ({}) ORDER BY id DESC LIMIT 1", tried()
         ));
         let row = query(sql)
             .bind(sha256.to_owned())

@@ -12,52 +12,9 @@ use crate::{
     input::{SourceFormat, delimiter_label},
     outcome::{
         Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
-        Removals, SyncedCohort, Totals, UnenrolAction, plural,
+        Removals, RunStatus, SyncedCohort, Totals, UnenrolAction, plural,
     },
 };
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Every line succeeded (exit code 0).
-    Success,
-    /// Some lines failed; the others were applied (exit code 1).
-    Partial,
-    /// The file was refused as a whole; nothing was applied (exit code 2).
-    Rejected,
-    /// A database error stopped the file; everything was rolled back (exit code 4).
-    RolledBack,
-    /// The same bytes were applied before; not applied again (exit code 0).
-    Duplicate,
-    /// A `sync` would remove more of a cohort's members than `[cohorts]
-    /// max_sync_removal_percent` allows: nothing applied, the file kept in the held area
-    /// until `moodle-sync approve` applies it (exit code 7).
-    Held,
-}
-
-/// The process exit code of a run: 5 when an output could not be written after the file was
-/// applied, otherwise the status's own code.
-pub fn exit_code(status: RunStatus, problems: &[String]) -> u8 {
-    if problems.is_empty() {
-        status.exit_code()
-    } else {
-        5
-    }
-}
-
-impl RunStatus {
-    /// The process exit code of a run that ended so, all outputs written.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            RunStatus::Success | RunStatus::Duplicate => 0,
-            RunStatus::Partial => 1,
-            RunStatus::Rejected => 2,
-            RunStatus::RolledBack => 4,
-            RunStatus::Held => 7,
-        }
-    }
-}
 
 /// The input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -299,6 +256,8 @@ pub struct ReportContext {
     pub approved: bool,
     /// How the run ended.
     pub status: RunStatus,
+    /// The process exit code (`exit::of_run`).
+    pub exit_code: u8,
     /// Start time, RFC 3339.
     pub started_at: String,
     /// Duration in milliseconds.
@@ -414,7 +373,7 @@ impl<'a> Report<'a> {
             simulation: context.simulation,
             approved: context.approved,
             status: context.status,
-            exit_code: exit_code(context.status, &context.problems),
+            exit_code: context.exit_code,
             started_at: context.started_at,
             duration_ms: context.duration_ms,
             input: context.input,

@@ -477,10 +477,7 @@ dbtest!(an_unsupported_store_is_named_in_the_report, |env| {
         )
         .await;
     assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
-    assert_eq!(
-        summary.status,
-        moodle_sync::output::report::RunStatus::Success
-    );
+    assert_eq!(summary.status, moodle_sync::outcome::RunStatus::Success);
     assert_eq!(
         entries(&summary),
         [

@@ -13,7 +13,7 @@ mod normalise;
 
 use std::collections::BTreeMap;
 
-use moodle_sync::output::report::RunStatus;
+use moodle_sync::outcome::RunStatus;
 
 use self::{
     allowances::{ALLOWANCES, Allowance},

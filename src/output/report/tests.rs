@@ -37,6 +37,7 @@ fn context(status: RunStatus, outputs: Outputs) -> ReportContext {
         simulation: false,
         approved: false,
         status,
+        exit_code: crate::exit::of_run(status, &[]),
         started_at: "2026-12-02T10:00:00+01:00".into(),
         duration_ms: 12,
         input: InputInfo {
