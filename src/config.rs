@@ -27,6 +27,7 @@ use crate::{
         user::{PROFILE_PREFIX, UserField, UserSettings},
     },
     db::DbTarget,
+    error::ConfigError,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
     netypareo::settings::Instance,
     outcome::{EnrolmentMode, Removals},
@@ -39,38 +40,6 @@ pub const DEFAULT_FILE: &str = "moodle-sync.toml";
 /// The environment variable that overrides `[database] url`, so that a password need not be
 /// written in the file.
 pub const DATABASE_URL_VARIABLE: &str = "MOODLE_SYNC_DATABASE_URL";
-
-/// A configuration that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file named by `--config` cannot be read.
-    #[error("cannot read configuration file {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML or holds an unknown key or value.
-    #[error("invalid configuration file {}: {message}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message, naming the key and its line.
-        message: String,
-    },
-    /// A value is of the right type but unusable.
-    #[error("invalid configuration: {key} = \"{value}\": {reason}")]
-    Invalid {
-        /// The key, as `[section] key`.
-        key: &'static str,
-        /// The value given.
-        value: String,
-        /// Why it is refused.
-        reason: String,
-    },
-}
 
 /// The configuration file as written. Every key has a default.
 #[derive(Debug, Default, Deserialize)]

@@ -1,9 +1,10 @@
 //! The error tiers of a file: a [`LineError`] fails one line of it, a [`FileError`] rejects it
-//! whole (the third tier, `exit::Fatal`, stops the command). Each message is a lowercase
+//! whole (the third tier, `exit::Fatal`, stops the command); and [`ConfigError`], a
+//! configuration that cannot be used. Each message is a lowercase
 //! fragment that names the offending value, because it is what the administrator reads in the
 //! report.
 
-use std::fmt;
+use std::{fmt, path::PathBuf};
 
 use serde::Serialize;
 
@@ -556,4 +557,36 @@ fn describe_unknown_columns(unknown: &[UnknownColumn], known: &[&'static str]) -
         names.join(", "),
         known.join(", ")
     )
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` cannot be read.
+    #[error("cannot read configuration file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or holds an unknown key or value.
+    #[error("invalid configuration file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, naming the key and its line.
+        message: String,
+    },
+    /// A value is of the right type but unusable.
+    #[error("invalid configuration: {key} = \"{value}\": {reason}")]
+    Invalid {
+        /// The key, as `[section] key`.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config::ConfigError, db::DbError, outcome::RunStatus};
+use crate::{db::DbError, error::ConfigError, outcome::RunStatus};
 
 /// Done: every line applied, the same bytes applied before, or a command that did what it was
 /// asked.

@@ -1097,7 +1097,7 @@ fn stage(
     plan: &mut OutputPlan,
 ) -> io::Result<()> {
     if let (Some(bytes), Some(_)) = (input, &plan.input_to) {
-        write_synced(&claim.dir.join(STAGED_INPUT), |out| out.write_all(bytes))?;
+        atomic::replace(&claim.dir.join(STAGED_INPUT), bytes)?;
         plan.input_staged = Some(STAGED_INPUT.to_owned());
     }
     write_report_files(claim, report)?;
@@ -1110,7 +1110,7 @@ fn stage(
         to: names.report_json.clone(),
     });
     if let (Some(bytes), Some(to)) = (tryback, &names.tryback) {
-        write_synced(&claim.staged(TRYBACK), |out| out.write_all(bytes))?;
+        atomic::replace(&claim.staged(TRYBACK), bytes)?;
         plan.files.push(Placement {
             staged: format!("staged-{TRYBACK}"),
             to: to.clone(),
@@ -1120,22 +1120,8 @@ fn stage(
 }
 
 fn write_report_files(claim: &Claim, report: &Report<'_>) -> io::Result<()> {
-    write_synced(&claim.staged(REPORT), |out| report.write_text(out))?;
-    write_synced(&claim.staged(REPORT_JSON), |out| report.write_json(out))
-}
-
-use std::io::Write;
-
-fn write_synced(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    let file = fs::File::create(path)?;
-    let mut out = io::BufWriter::new(file);
-    write(&mut out)?;
-    out.into_inner()
-        .map_err(io::IntoInnerError::into_error)?
-        .sync_all()
+    atomic::replace_with(&claim.staged(REPORT), |out| report.write_text(out))?;
+    atomic::replace_with(&claim.staged(REPORT_JSON), |out| report.write_json(out))
 }
 
 /// Where an input goes.

@@ -32,6 +32,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exit;
+pub mod host;
 pub mod ingest;
 pub mod input;
 pub mod manage;

@@ -8,7 +8,7 @@
 
 use std::{
     fs::{self, File},
-    io::{self, ErrorKind},
+    io::ErrorKind,
     path::{Path, PathBuf},
 };
 
@@ -19,6 +19,7 @@ use crate::{
     config::Config,
     db::{DISCARDED, Db, DbError, KeptRun, LedgerEntry, RETRIED},
     exit::Fatal,
+    host,
     ingest::{self, show_ms},
     output::{atomic, naming},
     spool::claim,
@@ -110,10 +111,10 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
     fs::create_dir_all(&work).map_err(|source| Fatal::io("cannot create", &work, source))?;
     let staged = work.join(format!(".retry-{}-{file_name}", std::process::id()));
     let _ = fs::remove_file(&staged);
-    link_into(path, &staged)
+    atomic::link_new(path, &staged)
         .map_err(|source| Fatal::io("cannot copy the file into", &work, source))?;
     let (size, sha256) = size_and_sha(&staged)?;
-    let instance = instance();
+    let instance = host::instance();
     let (of_run, parent, generation) = match &kept {
         // A tryback descends from the run that wrote it.
         Some(run) if tryback => (Some(run.id), Some(run.id), run.generation.saturating_add(1)),
@@ -182,7 +183,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
                 return Err(error.into());
             }
         };
-        match link_into(&staged, &to) {
+        match atomic::link_new(&staged, &to) {
             Ok(()) => {}
             // Dropped meanwhile under that name: the next one.
             Err(error) if error.kind() == ErrorKind::AlreadyExists => {
@@ -195,7 +196,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
                 return Err(Fatal::io("cannot put the file into", spool, source));
             }
         }
-        claim::sync_dir(spool);
+        atomic::sync_dir(spool);
         if let Err(error) = tx.commit().await {
             // Nothing recorded: the spool's copy goes; the original never left.
             let _ = fs::remove_file(&to);
@@ -286,7 +287,7 @@ pub async fn discard(config: &Config, db: &Db, path: &Path) -> Result<Discarded,
     ]);
     let report = paths.reports.join(text_name(n));
     let report_json = paths.reports.join(json_name(n));
-    let instance = instance();
+    let instance = host::instance();
     let by = who();
     let reason = held.as_ref().and_then(|run| run.error.clone());
     let entry = LedgerEntry {
@@ -542,42 +543,12 @@ fn candidates(name: &str) -> impl Iterator<Item = String> + '_ {
         .chain(prefixed)
 }
 
-/// Gives `from` the new name `to`, never replacing a file: a hard link, or across filesystems a
-/// copy flushed under a temporary dot-name (which the service never takes), then linked (or
-/// renamed) to its name. `from` stays.
-fn link_into(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::hard_link(from, to) {
-        Ok(()) => return Ok(()),
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => return Err(error),
-        Err(_) => {}
-    }
-    let temporary = to.with_file_name(format!(
-        ".{}.{}.tmp",
-        to.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let copied = fs::copy(from, &temporary).and_then(|_| File::open(&temporary)?.sync_all());
-    if let Err(error) = copied {
-        let _ = fs::remove_file(&temporary);
-        return Err(error);
-    }
-    let linked = match fs::hard_link(&temporary, to) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => Err(error),
-        // No hard links at all: a rename to a name checked free.
-        Err(_) if to.exists() => Err(io::Error::from(ErrorKind::AlreadyExists)),
-        Err(_) => fs::rename(&temporary, to),
-    };
-    let _ = fs::remove_file(&temporary);
-    linked
-}
-
 /// Removes the original once its new place is recorded; says so when it cannot.
 fn remove_original(path: &Path) -> Option<String> {
     match fs::remove_file(path) {
         Ok(()) => {
             if let Some(parent) = path.parent() {
-                claim::sync_dir(parent);
+                atomic::sync_dir(parent);
             }
             None
         }
@@ -597,10 +568,6 @@ fn size_and_sha(path: &Path) -> Result<(u64, String), Fatal> {
 }
 
 /// This process as the ledger names it: `pid@host`, as its work folder would be.
-fn instance() -> String {
-    format!("{}@{}", std::process::id(), claim::host_name())
-}
-
 /// Who runs this command: the operating system user (the one behind `sudo`, when it is used),
 /// and the host.
 pub fn who() -> String {
@@ -613,7 +580,7 @@ pub fn who() -> String {
         Ok(sudo) if !sudo.is_empty() && sudo != user => format!("{sudo} (as {user}, by sudo)"),
         _ => user,
     };
-    format!("{user} on {}", claim::host_name())
+    format!("{user} on {}", host::name())
 }
 
 /// The process's user id, when no name is known.

@@ -21,7 +21,7 @@ use super::{
     outage::{Change, Database, Outage},
     settings::{AlertSettings, CommandSettings, Topic},
 };
-use crate::{config::ConfigError, ingest::RunSummary, spool::claim::host_name};
+use crate::{error::ConfigError, host, ingest::RunSummary};
 
 /// How many alerts may wait to be sent; more are dropped, with a warning in the log.
 pub const QUEUE: usize = 64;
@@ -69,7 +69,7 @@ impl Alerts {
     pub fn new(settings: &AlertSettings, database: String) -> (Alerts, Inbox) {
         let (events, receiver) = mpsc::channel(QUEUE);
         let (state, state_receiver) = watch::channel(Database::Up);
-        let host = host_name();
+        let host = host::name();
         let origin = Origin {
             instance: format!("{}@{host}", std::process::id()),
             host,

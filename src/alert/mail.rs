@@ -18,7 +18,7 @@ use super::{
     event::Event,
     settings::{MailSettings, MailTls},
 };
-use crate::{config::ConfigError, spool::claim::host_name};
+use crate::{error::ConfigError, host};
 
 /// A mail sender, ready to send.
 pub struct Mailer {
@@ -47,7 +47,7 @@ impl Mailer {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
             .port(settings.port)
             .timeout(Some(settings.timeout))
-            .hello_name(ClientId::Domain(host_name()));
+            .hello_name(ClientId::Domain(host::name()));
         if settings.tls != MailTls::None {
             let mut parameters = TlsParameters::builder(settings.host.clone());
             if let Some(path) = &settings.ca_file {

@@ -83,7 +83,7 @@ pub async fn run(config: &Config, command: NetypareoCommand) -> Result<u8, Fatal
 }
 
 fn destination(config: &Config) -> Result<Destination, Fatal> {
-    Destination::of(config).map_err(Fatal::Usage)
+    config.netypareo_destination().map_err(Fatal::Usage)
 }
 
 /// `netypareo pull`: runs `only` (every export when empty) of the named instance, or of every

@@ -337,7 +337,7 @@ async fn gather(config: &Config, runs: u32) -> StatusReport {
     StatusReport {
         version: view::VERSION,
         generated_at: Local::now().to_rfc3339_opts(SecondsFormat::Secs, false),
-        host: claim::host_name(),
+        host: crate::host::name(),
         spool: spool.display().to_string(),
         spool_error,
         database,

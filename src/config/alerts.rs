@@ -6,8 +6,8 @@ use std::{path::Path, time::Duration};
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
-use super::ConfigError;
 use crate::alert::{AlertSettings, CommandSettings, CredentialNames, MailSettings, MailTls, Topic};
+use crate::error::ConfigError;
 
 /// `[alerts]`. Without it, no alerts are sent.
 #[derive(Debug, Deserialize)]

@@ -5,12 +5,17 @@ use std::{collections::HashSet, path::Path, time::Duration};
 
 use serde::Deserialize;
 
-use super::ConfigError;
-use crate::netypareo::{
-    schedule::Schedule,
-    settings::{
-        CursusSource, EndpointPaths, Export, HttpSettings, IdSource, Instance, Token, TokenSource,
-        default_api_root, slug,
+use super::Config;
+use crate::{
+    command::refs::{CohortIdentifier, UserIdentifier},
+    error::ConfigError,
+    netypareo::{
+        pull::Destination,
+        schedule::Schedule,
+        settings::{
+            CursusSource, EndpointPaths, Export, HttpSettings, IdSource, Instance, Token,
+            TokenSource, default_api_root, slug,
+        },
     },
 };
 
@@ -391,6 +396,34 @@ fn trimmed(values: Vec<String>) -> Vec<String> {
         .map(|value| value.trim().to_owned())
         .filter(|value| !value.is_empty())
         .collect()
+}
+
+impl Config {
+    /// Where a NetYpareo pull under this configuration writes; refuses identifier settings
+    /// NetYpareo's files cannot serve.
+    pub fn netypareo_destination(&self) -> Result<Destination, String> {
+        let config = self;
+        if !matches!(
+            config.cohorts.user_identifier,
+            UserIdentifier::Idnumber | UserIdentifier::Username
+        ) {
+            return Err(
+                "NetYpareo's cohort files name members by idnumber or username (Moodle ids are unknown to NetYpareo, and a member without an e-mail would be removed): set [cohorts] user_identifier to \"idnumber\" or \"username\"".into());
+        }
+        if config.cohorts.cohort_identifier != CohortIdentifier::Idnumber {
+            return Err(
+                "NetYpareo's cohort files name cohorts by idnumber (SITE_…, GROUP_…): set [cohorts] cohort_identifier to \"idnumber\"".into());
+        }
+        Ok(Destination {
+            spool: config.paths.spool.clone(),
+            state: config.paths.state.clone(),
+            reports: config.paths.reports.clone(),
+            routing: config.routing.clone(),
+            member_identifier: config.cohorts.user_identifier,
+            ignore: config.watch.ignore.clone(),
+            done_marker: config.watch.done_marker.clone(),
+        })
+    }
 }
 
 #[cfg(test)]

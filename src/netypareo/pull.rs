@@ -25,11 +25,7 @@ use super::{
     wire::{Account, Group, Learner, Period, Site},
 };
 use crate::{
-    command::{
-        FileKind, Routing,
-        refs::{CohortIdentifier, UserIdentifier},
-    },
-    config::Config,
+    command::{FileKind, Routing, refs::UserIdentifier},
     output::{atomic, naming},
 };
 
@@ -50,33 +46,6 @@ pub struct Destination {
     pub ignore: Vec<String>,
     /// `[watch] done_marker`: written after each file, when set.
     pub done_marker: Option<String>,
-}
-
-impl Destination {
-    /// Where a pull under `config` writes; refuses identifier settings NetYpareo's files cannot
-    /// serve.
-    pub fn of(config: &Config) -> Result<Destination, String> {
-        if !matches!(
-            config.cohorts.user_identifier,
-            UserIdentifier::Idnumber | UserIdentifier::Username
-        ) {
-            return Err(
-                "NetYpareo's cohort files name members by idnumber or username (Moodle ids are unknown to NetYpareo, and a member without an e-mail would be removed): set [cohorts] user_identifier to \"idnumber\" or \"username\"".into());
-        }
-        if config.cohorts.cohort_identifier != CohortIdentifier::Idnumber {
-            return Err(
-                "NetYpareo's cohort files name cohorts by idnumber (SITE_…, GROUP_…): set [cohorts] cohort_identifier to \"idnumber\"".into());
-        }
-        Ok(Destination {
-            spool: config.paths.spool.clone(),
-            state: config.paths.state.clone(),
-            reports: config.paths.reports.clone(),
-            routing: config.routing.clone(),
-            member_identifier: config.cohorts.user_identifier,
-            ignore: config.watch.ignore.clone(),
-            done_marker: config.watch.done_marker.clone(),
-        })
-    }
 }
 
 /// One part of an export that did not complete.
@@ -844,7 +813,7 @@ impl Run<'_> {
         if let Some(marker) = &self.destination.done_marker {
             let mut marker_path = path.clone().into_os_string();
             marker_path.push(marker);
-            std::fs::write(&marker_path, b"").map_err(|source| PartError::Write {
+            atomic::replace(Path::new(&marker_path), b"").map_err(|source| PartError::Write {
                 path: marker_path.into(),
                 source,
             })?;

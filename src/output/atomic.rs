@@ -1,22 +1,26 @@
-//! Publishing files so that nobody ever sees a partial file and nothing is ever overwritten.
+//! The one way moodle-sync writes a file that others read: nobody ever sees a partial file, and
+//! nothing is ever overwritten by accident.
 //!
 //! A file is written under a temporary dot-name ending in `.tmp` (which the spool ignores) in
-//! its destination folder, flushed to disk, then given its final name with a hard link, which
-//! fails rather than replace an existing file: on a clash the next candidate name is tried.
-//! The temporary file is our own, so the kernel's hard-link protections never refuse it. On a
-//! filesystem without hard links (some network shares) the name is checked free and the
-//! temporary file renamed to it: only there could two processes publishing the same name at
-//! the same instant collide.
+//! its destination folder, flushed to disk, then given its final name without replacing
+//! anything: `renameat2(RENAME_NOREPLACE)` or a hard link (tempfile's `persist_noclobber`),
+//! trying the next candidate name on a clash. On a filesystem with neither (some network
+//! shares) the name is checked free and the temporary file renamed to it: only there could two
+//! processes publishing the same name at the same instant collide. A temporary file is removed
+//! whatever happens, even on an error.
 //!
-//! An input is archived the same way, from the bytes that were read and applied, and is then
-//! removed only if it has not changed since it was read.
+//! [`publish`] makes a new file under the first free name; [`link_new`] and [`move_new`] give
+//! an existing file a new name (a hard link, or a synced copy across filesystems); [`replace`]
+//! swaps a state file of moodle-sync's own (a heartbeat, a claim's plan) for its next version,
+//! the only writes that reuse a name on purpose.
 
 use std::{
-    fs::{self, File, OpenOptions},
+    fs::{self, File},
     io::{self, BufWriter, ErrorKind, Write},
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, Ordering},
 };
+
+use tempfile::NamedTempFile;
 
 /// Gives candidate names for a file: `name(0)` first, then `name(1)`, … after clashes.
 pub type Namer<'a> = &'a dyn Fn(u32) -> String;
@@ -39,91 +43,76 @@ pub fn publish_with(
     first: u32,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<PathBuf> {
-    let temporary = temporary_path(dir, &name(first));
-    let written =
-        write_synced(&temporary, write).and_then(|()| link_new(&temporary, dir, name, first));
-    let _ = fs::remove_file(&temporary);
-    let path = written?;
-    sync_dir(dir);
-    Ok(path)
-}
-
-/// Size, modification time and identity of a file when it was read, to tell later whether it
-/// has changed since.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    identity: (u64, u64),
-}
-
-impl FileStamp {
-    /// The stamp of `metadata`.
-    pub fn of(metadata: &fs::Metadata) -> FileStamp {
-        FileStamp {
-            len: metadata.len(),
-            modified: metadata.modified().ok(),
-            #[cfg(unix)]
-            identity: {
-                use std::os::unix::fs::MetadataExt;
-                (metadata.dev(), metadata.ino())
-            },
+    let mut file = written(dir, &name(first), write)?;
+    for n in first..first.saturating_add(ATTEMPTS) {
+        let target = dir.join(name(n));
+        match persist_new(file, &target) {
+            Ok(()) => {
+                sync_dir(dir);
+                return Ok(target);
+            }
+            Err(taken) if taken.error.kind() == ErrorKind::AlreadyExists => file = taken.file,
+            Err(failed) => return Err(failed.error),
         }
     }
+    Err(io::Error::new(
+        ErrorKind::AlreadyExists,
+        format!("no free name for {} in {}", name(first), dir.display()),
+    ))
 }
 
-/// What became of an archived input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputLeft {
-    /// It was removed: the archive replaces it.
-    Removed,
-    /// It changed after it was read, so it was left in place: the archive holds the bytes that
-    /// were applied, the input holds newer ones.
-    ChangedInPlace,
+/// Gives the existing file `from` the new name `to`, which must be free (else
+/// [`ErrorKind::AlreadyExists`]): a hard link, or across filesystems a synced copy published
+/// there. `from` stays.
+pub fn link_new(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => {}
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => return Err(error),
+        Err(_) => {
+            let dir = parent(to);
+            let mut source = File::open(from)?;
+            let copy = written(dir, &file_name(to), |out| {
+                io::copy(&mut source, out).map(drop)
+            })?;
+            persist_new(copy, to).map_err(|failed| failed.error)?;
+        }
+    }
+    sync_dir(parent(to));
+    Ok(())
 }
 
-/// Archives an input: publishes `bytes` (what was read, and applied) into `dir` under the
-/// first free candidate of `name` from `first`, then removes `source` if it is still the file
-/// `read` describes.
-pub fn archive(
-    source: &Path,
-    read: &FileStamp,
-    dir: &Path,
-    name: Namer<'_>,
-    first: u32,
-    bytes: &[u8],
-) -> io::Result<(PathBuf, InputLeft)> {
-    let path = publish(dir, name, first, bytes)?;
-    let unchanged = fs::metadata(source).map(|metadata| FileStamp::of(&metadata) == *read)?;
-    if !unchanged {
-        return Ok((path, InputLeft::ChangedInPlace));
+/// Moves the file `from` to the free name `to` (else [`ErrorKind::AlreadyExists`]), on one
+/// filesystem: a hard link then the old name removed, or a rename to a name checked free where
+/// links are not supported.
+pub fn move_new(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => fs::remove_file(from)?,
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => return Err(error),
+        Err(_) if to.exists() => return Err(io::Error::from(ErrorKind::AlreadyExists)),
+        Err(_) => fs::rename(from, to)?,
     }
-    fs::remove_file(source)?;
-    if let Some(parent) = source.parent() {
-        sync_dir(parent);
-    }
-    Ok((path, InputLeft::Removed))
+    sync_dir(parent(to));
+    Ok(())
 }
 
 /// Replaces the state file at `path` with `bytes`, atomically: a reader finds the old content
 /// or the new one, never a part. Unlike [`publish`], the name is reused on purpose: this is for
-/// moodle-sync's own state (a heartbeat, the last pull), not for outputs. Written to a `.tmp`
-/// dot-name beside it, flushed, then renamed over it. The folder must exist.
+/// moodle-sync's own state (a heartbeat, the last pull, a claim's files), not for outputs. The
+/// folder must exist.
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = temporary_path(folder, &name);
-    let written = write_synced(&temporary, |out| out.write_all(bytes))
-        .and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written?;
-    sync_dir(folder);
+    replace_with(path, |out| out.write_all(bytes))
+}
+
+/// Like [`replace`], with the content streamed by `write`.
+pub fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = parent(path);
+    written(dir, &file_name(path), write)?
+        .persist(path)
+        .map_err(|failed| failed.error)?;
+    sync_dir(dir);
     Ok(())
 }
 
@@ -139,59 +128,67 @@ pub fn free_suffix(candidates: &[(&Path, Namer<'_>)]) -> u32 {
         .unwrap_or(0)
 }
 
-fn write_synced(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    let mut out = BufWriter::new(file);
-    write(&mut out)?;
-    out.into_inner()
-        .map_err(io::IntoInnerError::into_error)?
-        .sync_all()
-}
-
-/// Gives our temporary file `temporary` a new name in `dir` that did not exist before.
-fn link_new(temporary: &Path, dir: &Path, name: Namer<'_>, first: u32) -> io::Result<PathBuf> {
-    for n in first..first + ATTEMPTS {
-        let target = dir.join(name(n));
-        match fs::hard_link(temporary, &target) {
-            Ok(()) => return Ok(target),
-            Err(error) if error.kind() == ErrorKind::AlreadyExists => continue,
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    ErrorKind::Unsupported | ErrorKind::PermissionDenied
-                ) =>
-            {
-                // No hard links on this filesystem: rename to a name checked free.
-                if target.exists() {
-                    continue;
-                }
-                fs::rename(temporary, &target)?;
-                return Ok(target);
-            }
-            Err(error) => return Err(error),
-        }
-    }
-    Err(io::Error::new(
-        ErrorKind::AlreadyExists,
-        format!("no free name for {} in {}", name(first), dir.display()),
-    ))
-}
-
-fn temporary_path(dir: &Path, name: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".{name}.{}-{unique}.tmp", std::process::id()))
-}
-
 /// Flushes a folder's entries, so that a new name survives a crash. Best effort: not every
 /// platform can open a folder for this.
-fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
     }
+}
+
+/// A temporary file in `dir` (`.<name>.<random>.tmp`) holding what `write` wrote, flushed to
+/// disk. It is removed when dropped unless given a name.
+fn written(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<NamedTempFile> {
+    let file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.as_file().sync_all()?;
+    Ok(file)
+}
+
+/// Gives the temporary `file` the name `target` if it is free. Where the filesystem has
+/// neither `RENAME_NOREPLACE` nor hard links, a rename to a name checked free.
+fn persist_new(file: NamedTempFile, target: &Path) -> Result<(), tempfile::PersistError> {
+    match file.persist_noclobber(target) {
+        Ok(_) => Ok(()),
+        Err(failed)
+            if matches!(
+                failed.error.kind(),
+                ErrorKind::Unsupported | ErrorKind::PermissionDenied
+            ) =>
+        {
+            if target.exists() {
+                return Err(tempfile::PersistError {
+                    error: io::Error::from(ErrorKind::AlreadyExists),
+                    file: failed.file,
+                });
+            }
+            failed.file.persist(target).map(drop)
+        }
+        Err(failed) => Err(failed),
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -223,59 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn archive_keeps_the_bytes_applied_and_removes_an_unchanged_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let archive_dir = dir.path().join("archive");
-        fs::create_dir(&archive_dir).unwrap();
-        fs::write(archive_dir.join("x.csv"), b"older").unwrap();
-        let source = dir.path().join("x.csv");
-        fs::write(&source, b"\xEF\xBB\xBFcid\r\n").unwrap();
-        let read = FileStamp::of(&fs::metadata(&source).unwrap());
-        let name = |n: u32| {
-            if n == 0 {
-                "x.csv".to_owned()
-            } else {
-                format!("x-{}.csv", n + 1)
-            }
-        };
-        let (archived, left) = archive(
-            &source,
-            &read,
-            &archive_dir,
-            &name,
-            0,
-            b"\xEF\xBB\xBFcid\r\n",
-        )
-        .unwrap();
-        assert_eq!(
-            (archived, left),
-            (archive_dir.join("x-2.csv"), InputLeft::Removed)
-        );
-        assert_eq!(
-            fs::read(archive_dir.join("x-2.csv")).unwrap(),
-            b"\xEF\xBB\xBFcid\r\n"
-        );
-        assert_eq!(fs::read(archive_dir.join("x.csv")).unwrap(), b"older");
-        assert!(!source.exists());
-    }
-
-    #[test]
-    fn archive_leaves_an_input_that_changed_since_it_was_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = dir.path().join("cohorts.csv");
-        fs::write(&source, b"cidnumber\nC1\n").unwrap();
-        let read = FileStamp::of(&fs::metadata(&source).unwrap());
-        // A writer appends after the file was read and applied.
-        fs::write(&source, b"cidnumber\nC1\nC2\n").unwrap();
-        let name = |n: u32| format!("a-{n}.csv");
-        let (archived, left) =
-            archive(&source, &read, dir.path(), &name, 0, b"cidnumber\nC1\n").unwrap();
-        assert_eq!(left, InputLeft::ChangedInPlace);
-        assert_eq!(fs::read(archived).unwrap(), b"cidnumber\nC1\n");
-        assert_eq!(fs::read(&source).unwrap(), b"cidnumber\nC1\nC2\n");
-    }
-
-    #[test]
     fn free_suffix_skips_names_taken_in_any_folder() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("r-2.txt"), b"").unwrap();
@@ -290,5 +234,61 @@ mod tests {
             free_suffix(&[(dir.path(), &report), (dir.path(), &archive)]),
             2
         );
+    }
+
+    #[test]
+    fn a_new_name_never_replaces_a_file_and_the_source_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("staged");
+        let taken = dir.path().join("taken.txt");
+        fs::write(&from, b"applied").unwrap();
+        fs::write(&taken, b"other").unwrap();
+        let error = link_new(&from, &taken).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&taken).unwrap(), b"other");
+        let to = dir.path().join("new.txt");
+        link_new(&from, &to).unwrap();
+        assert_eq!(fs::read(&to).unwrap(), b"applied");
+        assert_eq!(fs::read(&from).unwrap(), b"applied");
+    }
+
+    #[test]
+    fn a_move_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("claimed.csv");
+        let to = dir.path().join("cohorts.csv");
+        fs::write(&from, b"one").unwrap();
+        fs::write(&to, b"dropped meanwhile").unwrap();
+        assert_eq!(
+            move_new(&from, &to).unwrap_err().kind(),
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(fs::read(&to).unwrap(), b"dropped meanwhile");
+        fs::remove_file(&to).unwrap();
+        move_new(&from, &to).unwrap();
+        assert_eq!(fs::read(&to).unwrap(), b"one");
+        assert!(!from.exists());
+    }
+
+    #[test]
+    fn a_state_file_is_replaced_whole_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("service.json");
+        replace(&path, b"{\"v\":1}").unwrap();
+        replace_with(&path, |out| out.write_all(b"{\"v\":2}")).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"{\"v\":2}");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["service.json"]);
+        // A write that fails leaves the old content and no temporary file either.
+        let failed = replace_with(&path, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("the writer failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"{\"v\":2}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

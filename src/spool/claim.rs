@@ -19,7 +19,7 @@
 
 use std::{
     fs::{self, File},
-    io::{self, ErrorKind, Read, Write},
+    io::{self, ErrorKind, Read},
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
     time::{SystemTime, UNIX_EPOCH},
@@ -29,7 +29,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::scan::Stamp;
-use crate::command::FileKind;
+use crate::{
+    command::FileKind,
+    host,
+    output::atomic::{self, sync_dir},
+};
 
 /// The work folder inside the spool.
 pub const WORK_FOLDER: &str = ".moodle-sync";
@@ -155,7 +159,7 @@ impl Workspace {
     /// Opens (creating it) this process's work folder under `spool`.
     pub fn open(spool: &Path) -> io::Result<Workspace> {
         let root = spool.join(WORK_FOLDER);
-        let instance = format!("{}@{}", std::process::id(), host_name());
+        let instance = host::instance();
         let dir = root.join(&instance);
         // The folder appears under its name already locked: built under a dot-name that
         // `orphans` never looks at, then renamed, so that a process starting at the same time
@@ -242,8 +246,11 @@ impl Workspace {
     /// itself stays where it is until the run has committed.
     pub fn adopt(&self, path: &Path, name: &str, kind: FileKind) -> io::Result<Claim> {
         let claim = self.new_claim(name, kind, path.to_path_buf(), true)?;
-        let copied = fs::copy(path, claim.dir.join(name))
-            .and_then(|_| File::open(claim.dir.join(name))?.sync_all());
+        let copied = File::open(path).and_then(|mut source| {
+            atomic::replace_with(&claim.dir.join(name), |out| {
+                io::copy(&mut source, out).map(drop)
+            })
+        });
         if let Err(error) = copied {
             let _ = fs::remove_dir_all(&claim.dir);
             return Err(error);
@@ -287,7 +294,7 @@ impl Workspace {
     /// this host that are gone (their lock is free). Adopting is a rename into this process's
     /// folder, so two processes starting together never settle the same claim.
     pub fn orphans(&self) -> Vec<PathBuf> {
-        let host = host_name();
+        let host = host::name();
         let Ok(entries) = fs::read_dir(&self.root) else {
             return claim_dirs(&self.dir);
         };
@@ -363,7 +370,7 @@ fn claim_dirs(instance: &Path) -> Vec<PathBuf> {
 /// The work folders of `spool` whose process is alive on this host (their lock is held):
 /// `pid@host` names, of `watch` and `run` processes alike.
 pub fn live_instances(spool: &Path) -> Vec<String> {
-    let host = host_name();
+    let host = host::name();
     let Ok(entries) = fs::read_dir(spool.join(WORK_FOLDER)) else {
         return Vec::new();
     };
@@ -551,7 +558,7 @@ impl Claim {
             self.discard()?;
             return Ok(PutBack::Done);
         }
-        match link_or_rename(&self.input(), &spool.join(&self.name)) {
+        match atomic::move_new(&self.input(), &spool.join(&self.name)) {
             Ok(()) => {}
             Err(error) if error.kind() == ErrorKind::AlreadyExists => {
                 return Ok(PutBack::NameTaken);
@@ -559,7 +566,7 @@ impl Claim {
             Err(error) => return Err(error),
         }
         if let Some(marker) = &self.marker {
-            let _ = link_or_rename(&self.dir.join(marker), &spool.join(marker));
+            let _ = atomic::move_new(&self.dir.join(marker), &spool.join(marker));
         }
         sync_dir(spool);
         self.discard()?;
@@ -699,7 +706,7 @@ pub fn place(staged: &Path, to: &Path) -> io::Result<PathBuf> {
     }
     let mut target = to.to_path_buf();
     for n in 2..1000 {
-        match link_or_copy(staged, &target) {
+        match atomic::link_new(staged, &target) {
             Ok(()) => break,
             Err(error) if error.kind() == ErrorKind::AlreadyExists => {
                 if same_content(staged, &target)? {
@@ -711,46 +718,7 @@ pub fn place(staged: &Path, to: &Path) -> io::Result<PathBuf> {
             Err(error) => return Err(error),
         }
     }
-    if let Some(parent) = target.parent() {
-        sync_dir(parent);
-    }
     Ok(target)
-}
-
-fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::hard_link(from, to) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => Err(error),
-        Err(_) => {
-            // Another filesystem, or no hard links: a synced copy under a temporary name,
-            // then the name.
-            let temporary = to.with_file_name(format!(
-                ".{}.{}.tmp",
-                to.file_name().unwrap_or_default().to_string_lossy(),
-                std::process::id()
-            ));
-            fs::copy(from, &temporary)?;
-            File::open(&temporary)?.sync_all()?;
-            let linked = link_or_rename(&temporary, to);
-            let _ = fs::remove_file(&temporary);
-            linked
-        }
-    }
-}
-
-/// Gives `from` the name `to` if free: a hard link (then `from` is removed), or a rename
-/// where links are not supported.
-fn link_or_rename(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::hard_link(from, to) {
-        Ok(()) => fs::remove_file(from),
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => Err(error),
-        Err(_) => {
-            if to.exists() {
-                return Err(io::Error::from(ErrorKind::AlreadyExists));
-            }
-            fs::rename(from, to)
-        }
-    }
 }
 
 fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
@@ -777,19 +745,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// Replaces the JSON state file at `path` with `value`.
 fn write_json(path: &Path, value: &impl Serialize) -> io::Result<()> {
-    let temporary = path.with_extension("json.tmp");
-    let mut file = File::create(&temporary)?;
-    file.write_all(&serde_json::to_vec_pretty(value).map_err(io::Error::other)?)?;
-    file.sync_all()?;
-    fs::rename(&temporary, path)
-}
-
-/// Flushes a folder's entries, so that a rename survives a crash. Best effort.
-pub fn sync_dir(dir: &Path) {
-    if let Ok(handle) = File::open(dir) {
-        let _ = handle.sync_all();
-    }
+    atomic::replace(
+        path,
+        &serde_json::to_vec_pretty(value).map_err(io::Error::other)?,
+    )
 }
 
 /// Unix time in milliseconds.
@@ -799,32 +760,6 @@ pub fn now_ms() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
         })
-}
-
-/// This host's name, as the kernel knows it (`localhost` if unknown), made safe for a
-/// folder name.
-pub fn host_name() -> String {
-    let name = fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| fs::read_to_string("/etc/hostname"))
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_default();
-    let name: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "localhost".into()
-    } else {
-        name
-    }
 }
 
 #[cfg(test)]

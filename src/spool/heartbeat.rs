@@ -170,7 +170,7 @@ pub async fn beat(
         let heartbeat = Heartbeat {
             version: VERSION,
             pid: std::process::id(),
-            host: claim::host_name(),
+            host: crate::host::name(),
             instance: instance.clone(),
             started_at,
             heartbeat_at: claim::now_ms(),
@@ -238,7 +238,7 @@ pub fn instances(spool: &Path) -> Vec<InstanceFolder> {
     let Ok(entries) = std::fs::read_dir(spool.join(WORK_FOLDER)) else {
         return Vec::new();
     };
-    let host = claim::host_name();
+    let host = crate::host::name();
     let mut found: Vec<InstanceFolder> = entries
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))

@@ -25,7 +25,7 @@ const EVENTUALLY: Duration = Duration::from_secs(60);
 
 /// This host's name as the watcher writes it in its work folder's name.
 fn host_name() -> String {
-    moodle_sync::spool::claim::host_name()
+    moodle_sync::host::name()
 }
 
 /// Polls `check` every 50 ms until it holds or `timeout` passes; whether it held.

@@ -131,7 +131,7 @@ fn config(dir: &Path, toml: &str) -> Config {
 
 /// Where a pull of `config` writes.
 fn destination(config: &Config) -> Destination {
-    Destination::of(config).unwrap()
+    config.netypareo_destination().unwrap()
 }
 
 /// Pulls `exports` (all when empty) of the configuration's first instance at [`now`];

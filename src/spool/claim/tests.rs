@@ -90,10 +90,7 @@ fn a_claim_moves_the_file_into_a_claim_folder_of_its_own() {
     assert_eq!(entries(&claim.dir), ["claim.json", "cohorts.csv"]);
     assert!(claim.id.starts_with(&format!("{}-", workspace.instance())));
     assert_eq!(claim.instance, workspace.instance());
-    assert_eq!(
-        workspace.instance(),
-        format!("{}@{}", std::process::id(), host_name())
-    );
+    assert_eq!(workspace.instance(), crate::host::instance());
     assert_eq!(claim.source, dropped);
     assert!(!claim.external);
     assert_eq!(claim.marker, None);
@@ -452,8 +449,8 @@ fn a_claim_whose_input_was_archived_but_whose_reports_are_staged_is_still_settle
 
 /// An instance folder of this host, as another process would have left it, with one claim.
 fn instance_folder(world: &World, pid: u32, name: &str) -> (PathBuf, PathBuf) {
-    let instance = world.work().join(format!("{pid}@{}", host_name()));
-    let claim = instance.join(format!("{pid}@{}-1-0", host_name()));
+    let instance = world.work().join(format!("{pid}@{}", crate::host::name()));
+    let claim = instance.join(format!("{pid}@{}-1-0", crate::host::name()));
     fs::create_dir_all(&claim).unwrap();
     File::create(instance.join(LOCK_FILE)).unwrap();
     fs::write(claim.join(name), BYTES).unwrap();
