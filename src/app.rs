@@ -26,11 +26,12 @@ use crate::{
     manage,
     outcome::RunStatus,
     output::{atomic, naming},
-    spool::{
-        claim::{self, Workspace},
+    service::{
+        Service,
         heartbeat::{self, Activity, DatabaseState},
-        service::{Service, settle_claim},
+        settle_claim,
     },
+    spool::claim::{self, Workspace},
     telemetry,
 };
 

@@ -39,5 +39,6 @@ pub mod manage;
 pub mod netypareo;
 pub mod outcome;
 pub mod output;
+pub mod service;
 pub mod spool;
 pub mod telemetry;

@@ -22,9 +22,9 @@ use crate::{
     ingest::show_ms,
     netypareo::{pull, settings::Export},
     output::naming,
+    service::heartbeat::{self, Liveness},
     spool::{
         claim::{self, in_progress},
-        heartbeat::{self, Liveness},
         scan::{self, Rules, State, Tracker},
         watcher, writer,
     },

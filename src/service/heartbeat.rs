@@ -20,8 +20,10 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
-use super::claim::{self, WORK_FOLDER};
-use crate::output::atomic;
+use crate::{
+    output::atomic,
+    spool::claim::{self, WORK_FOLDER},
+};
 
 /// The heartbeat's file name in a work folder.
 pub const FILE: &str = "service.json";
