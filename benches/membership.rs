@@ -7,7 +7,7 @@
 //!
 //! - **baseline**: a plain bulk insert of the same N `(cohortid, userid, timeadded)` rows into
 //!   `cohort_members`, 300 rows per `INSERT`, in one transaction, on a connection of its own;
-//! - **apply**: [`moodle_sync::ingest::run_file`] on the file, the real pipeline end to end
+//! - **apply**: [`moodle_sync::pipeline::run_file`] on the file, the real pipeline end to end
 //!   (read, decode, parse, read the snapshot, plan, write, commit, archive, text and JSON
 //!   reports);
 //! - **re-apply**: the same file again, when every line is "already a member": the read and
@@ -42,7 +42,7 @@
 //! - **baseline**: plain bulk inserts of the same 100,000 `user_enrolments` and 100,000
 //!   `role_assignments` rows, 300 rows per `INSERT`, in one transaction, on a connection of its
 //!   own;
-//! - **binding run**: [`moodle_sync::ingest::run_file`] on the binding file, end to end;
+//! - **binding run**: [`moodle_sync::pipeline::run_file`] on the binding file, end to end;
 //! - **re-run**: the same file again, when every method and enrolment is already there;
 //! - **dry run**: the file simulated (`dry_run: true`) with none of it there: the same work as
 //!   the binding run, rolled back.
@@ -72,8 +72,8 @@ use std::{
 
 use moodle_sync::{
     db::{self},
-    ingest::{self, RunOptions},
     outcome::{RunStatus, Totals},
+    pipeline::{self, RunOptions},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
@@ -602,7 +602,7 @@ async fn membership_count(target: &Target) -> Result<usize, String> {
     usize::try_from(count).map_err(failed_while("counting memberships"))
 }
 
-/// Drops `content` into the spool as `name` and times [`ingest::run_file`] on it. Panics
+/// Drops `content` into the spool as `name` and times [`pipeline::run_file`] on it. Panics
 /// unless the run succeeded with every line read and none failed.
 async fn time_run(
     target: &Target,
@@ -614,7 +614,7 @@ async fn time_run(
     let path = target.config.paths.spool.join(name);
     fs::write(&path, content).map_err(failed_while("writing the file into the spool"))?;
     let started = Instant::now();
-    let summary = ingest::run_file(&target.config, &target.db, &path, options)
+    let summary = pipeline::run_file(&target.config, &target.db, &path, options)
         .await
         .map_err(failed_while("running the file"))?;
     let elapsed = started.elapsed();

@@ -9,7 +9,7 @@
 //!
 //! - **baseline**: hashing the N passwords one after the other on one thread, in Moodle's
 //!   format: the work the file itself asks for;
-//! - **create run**: [`moodle_sync::ingest::run_file`] on the file (N accounts created, N
+//! - **create run**: [`moodle_sync::pipeline::run_file`] on the file (N accounts created, N
 //!   hashes);
 //! - **re-run**: the same file again, passwords unprotected (`[users] protected_fields`
 //!   without `password`): every password checked against its stored hash, nothing written.
@@ -38,8 +38,8 @@ use std::{
 
 use moodle_sync::{
     db::Db,
-    ingest::{self, RunOptions},
     outcome::{RunStatus, Totals},
+    pipeline::{self, RunOptions},
 };
 use sha_crypt::{Algorithm, Params, PasswordHasher, ShaCrypt};
 
@@ -206,7 +206,7 @@ async fn probed_run(
         kind: None,
     };
     let started = Instant::now();
-    let summary = ingest::run_file(&target.config, &target.db, &path, options).await;
+    let summary = pipeline::run_file(&target.config, &target.db, &path, options).await;
     let elapsed = started.elapsed();
     done.store(true, Ordering::SeqCst);
     let (longest_wait, probes) = prober

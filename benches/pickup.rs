@@ -19,7 +19,7 @@
 //!   claim (`claimedat`) to the last finish (`finishedat`, when the outcome is decided, just
 //!   before the commit) in the ledger.
 //! - **baseline**: as many files again (other cohorts, same shape), applied in-process by
-//!   [`moodle_sync::ingest::run_file`] in a loop, with no watcher: the same pipeline (claim,
+//!   [`moodle_sync::pipeline::run_file`] in a loop, with no watcher: the same pipeline (claim,
 //!   ledger, staged reports, archive) without listing, settling and waiting. Its rate is
 //!   measured the same way, from the ledger, and the ratio watcher / baseline (of files per
 //!   second: 1.00 means the watcher costs nothing on top of the pipeline) is printed.
@@ -54,8 +54,8 @@ use std::{
 use moodle_sync::{
     config::Config,
     db::{self, Db, DbTarget},
-    ingest::{self, RunOptions},
     outcome::RunStatus,
+    pipeline::{self, RunOptions},
 };
 use sqlx::{AssertSqlSafe, Connection, Row};
 
@@ -331,7 +331,7 @@ async fn measure(backend: Backend, dir: &Path, url: &str, burst: usize) -> Resul
     }
     let looping = Instant::now();
     for path in &files {
-        let summary = ingest::run_file(&target.config, &target.db, path, RunOptions::default())
+        let summary = pipeline::run_file(&target.config, &target.db, path, RunOptions::default())
             .await
             .map_err(failed_while("running a baseline file"))?;
         if summary.status != RunStatus::Success {

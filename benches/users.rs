@@ -15,7 +15,7 @@
 //!   2, then their paths `/1/<id>` set with one `UPDATE`), their N `create_password`
 //!   preferences and their 6N `user_info_data` rows, in one transaction, on a connection of its
 //!   own;
-//! - **create run**: [`moodle_sync::ingest::run_file`] on the file, the real pipeline end to
+//! - **create run**: [`moodle_sync::pipeline::run_file`] on the file, the real pipeline end to
 //!   end (read, decode, parse, read the snapshot, plan, write, commit, archive, text and JSON
 //!   reports): N accounts created;
 //! - **re-run**: the same file again, when every line finds its account as given: the read and
@@ -53,9 +53,9 @@ use std::{
 
 use moodle_sync::{
     db::{self},
-    ingest::{self, RunOptions},
     netypareo::export::PROFILE_FIELDS,
     outcome::{RunStatus, Totals},
+    pipeline::{self, RunOptions},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
@@ -718,7 +718,7 @@ async fn account_row(
         .map_err(failed_while("reading an account"))
 }
 
-/// Drops `content` into the spool as `name` and times [`ingest::run_file`] on it. Panics
+/// Drops `content` into the spool as `name` and times [`pipeline::run_file`] on it. Panics
 /// unless the run succeeded with every line read and none failed.
 async fn time_run(
     target: &Target,
@@ -733,7 +733,7 @@ async fn time_run(
         kind: None,
     };
     let started = Instant::now();
-    let summary = ingest::run_file(&target.config, &target.db, &path, options)
+    let summary = pipeline::run_file(&target.config, &target.db, &path, options)
         .await
         .map_err(failed_while("running the file"))?;
     let elapsed = started.elapsed();

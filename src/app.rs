@@ -22,10 +22,10 @@ use crate::{
     config::Config,
     db::{self, Db, DbTarget},
     exit::Fatal,
-    ingest::{self, RunOptions, RunSummary},
     manage,
     outcome::RunStatus,
     output::{atomic, naming},
+    pipeline::{self, RunOptions, RunSummary},
     service::{
         Service,
         heartbeat::{self, Activity, DatabaseState},
@@ -70,7 +70,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
         } => {
             let db = connect(&config).await?;
             let options = RunOptions { dry_run, kind };
-            let summary = ingest::run_file(&config, &db, &file, options).await;
+            let summary = pipeline::run_file(&config, &db, &file, options).await;
             db.close().await;
             let summary = summary?;
             print_summary(&file, &summary, dry_run, format);
@@ -123,10 +123,10 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
         }
         Command::Approve { file, kind, force } => {
             if !force {
-                ingest::check_latest_snapshot(&config, &file)?;
+                manage::check_latest_snapshot(&config, &file)?;
             }
             let db = connect(&config).await?;
-            let summary = ingest::approve_file(&config, &db, &file, kind).await;
+            let summary = pipeline::approve_file(&config, &db, &file, kind).await;
             db.close().await;
             let summary = summary?;
             print_summary(&file, &summary, false, format);

@@ -10,7 +10,8 @@
 //! - [`cache`]: Moodle's application caches, refreshed after each commit as Moodle's own
 //!   functions would (the file and Redis stores).
 //! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
-//! - [`ingest`]: one file from start to end, in one database transaction.
+//! - [`pipeline`]: one file's journey from start to end, phase by phase, in one database
+//!   transaction.
 //! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
 //! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
@@ -33,12 +34,12 @@ pub mod db;
 pub mod error;
 pub mod exit;
 pub mod host;
-pub mod ingest;
 pub mod input;
 pub mod manage;
 pub mod netypareo;
 pub mod outcome;
 pub mod output;
+pub mod pipeline;
 pub mod service;
 pub mod spool;
 pub mod telemetry;

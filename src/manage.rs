@@ -20,8 +20,8 @@ use crate::{
     db::{DISCARDED, Db, DbError, KeptRun, LedgerEntry, RETRIED},
     exit::Fatal,
     host,
-    ingest::{self, show_ms},
     output::{atomic, naming},
+    pipeline::{self, show_ms},
     spool::claim,
 };
 
@@ -75,7 +75,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
         paths.failed.display(),
         paths.reports.display()
     );
-    let file_name = ingest::readable_file(path, Some(&where_retryable))?;
+    let file_name = pipeline::readable_file(path, Some(&where_retryable))?;
     let in_failed = same_folder(path, &paths.failed);
     let in_reports = same_folder(path, &paths.reports);
     if !in_failed && !in_reports {
@@ -237,7 +237,7 @@ pub async fn discard(config: &Config, db: &Db, path: &Path) -> Result<Discarded,
         "discard ends a file of the held folder ({}); `moodle-sync status` lists them",
         paths.held.display()
     );
-    let file_name = ingest::readable_file(path, Some(&where_held))?;
+    let file_name = pipeline::readable_file(path, Some(&where_held))?;
     if !same_folder(path, &paths.held) {
         return Err(Fatal::Usage(format!(
             "{} is not a held file: {where_held}",
@@ -593,4 +593,39 @@ fn uid() -> String {
         }
     }
     "an unknown user".to_owned()
+}
+
+/// Refuses to approve a snapshot that a later one of the same series has followed: a file
+/// whose name carries its own time stamp (NetYpareo's `…_groups_20261121-014000.csv`) when
+/// `archive/` or `held/` holds the same name with a later stamp. Approving it would apply an
+/// out-of-date membership over the later one.
+pub fn check_latest_snapshot(config: &Config, path: &Path) -> Result<(), Fatal> {
+    let Some(file_name) = path.file_name().map(|name| name.to_string_lossy()) else {
+        return Ok(());
+    };
+    let Some((series, stamp)) = naming::series(naming::unstamp(&file_name)) else {
+        return Ok(());
+    };
+    for (dir, what) in [
+        (&config.paths.archive, "applied"),
+        (&config.paths.held, "held"),
+    ] {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let other = entry.file_name().to_string_lossy().into_owned();
+            if let Some((other_series, other_stamp)) = naming::series(naming::unstamp(&other))
+                && other_series == series
+                && other_stamp > stamp
+            {
+                return Err(Fatal::Usage(format!(
+                    "{} is out of date: a later snapshot of the same export, {other}, was {what} since ({}); approving this one would apply the older membership over it. Approve the later one, or pass --force",
+                    path.display(),
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }

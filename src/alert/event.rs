@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::settings::Topic;
 use crate::{
-    ingest::RunSummary,
     outcome::{RunStatus, plural},
     output::report::{self, NextStepFacts, Outputs},
+    pipeline::RunSummary,
 };
 
 /// The version of the event's JSON: raised when a field changes meaning or goes away (new

@@ -16,8 +16,8 @@ use super::{
     settings::{AlertSettings, CommandSettings, Topic},
 };
 use crate::{
-    ingest::RunSummary,
     outcome::{RunStatus, Totals},
+    pipeline::RunSummary,
 };
 
 fn origin() -> Origin {

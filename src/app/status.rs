@@ -19,9 +19,9 @@ use crate::{
     config::Config,
     db::Db,
     exit::Fatal,
-    ingest::show_ms,
     netypareo::{pull, settings::Export},
     output::naming,
+    pipeline::show_ms,
     service::heartbeat::{self, Liveness},
     spool::{
         claim::{self, in_progress},

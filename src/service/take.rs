@@ -12,7 +12,7 @@ use tracing::{error, info, warn};
 
 use super::{heartbeat::FileInProgress, worker::Service};
 use crate::{
-    ingest::{self, Processed, Taker},
+    pipeline::{self, Processed, Taker},
     spool::{
         WatchSettings,
         claim::{Claim, PutBack},
@@ -106,7 +106,7 @@ impl Service {
                 since: claim.claimed_at,
             });
         });
-        let processed = ingest::take(&taker, &claim).await;
+        let processed = pipeline::take(&taker, &claim).await;
         self.activity.send_modify(|activity| activity.file = None);
         match processed {
             Processed::Done(summary) => {

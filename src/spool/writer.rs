@@ -9,7 +9,7 @@
 //! cannot be had, every process's open files are read from `/proc/*/fd` and `/proc/*/fdinfo`:
 //! complete only when every process can be inspected (the same user, or `CAP_SYS_PTRACE`).
 //! Where neither works (another host's writer on NFS, another platform), the check says it
-//! cannot tell, and the settle time and the check before the commit (`ingest`) are what stand
+//! cannot tell, and the settle time and the check before the commit (`pipeline`) are what stand
 //! between a writer and a partial file.
 
 use std::path::Path;

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Local, NaiveDate, TimeZone, Utc};
-use moodle_sync::{ingest::RunSummary, outcome::RunStatus};
+use moodle_sync::{outcome::RunStatus, pipeline::RunSummary};
 use serde_json::Value;
 
 use crate::{

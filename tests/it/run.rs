@@ -328,7 +328,7 @@ dbtest!(
         let bytes = b"cidnumber;userid\nOLD;u1\nNEW;u2\nNEW;ghost\n";
         let path = env.drop_file("cohorts.csv", bytes);
         let summary =
-            moodle_sync::ingest::run_file(&env.config, &env.db, &path, Default::default())
+            moodle_sync::pipeline::run_file(&env.config, &env.db, &path, Default::default())
                 .await
                 .unwrap();
         assert_eq!(summary.exit_code(), 5);
@@ -448,7 +448,7 @@ dbtest!(a_database_error_mid_file_rolls_the_whole_file_back, |env| {
     let memberships = env.memberships().await;
     let bytes = b"cmd;cidnumber;cname;userid\nadd;A;Alpha;u1\ndel;OLD;;u2\nadd;B;Beta;u2\nadd;C;Old;u1\nadd;D;Delta;u1\n";
     let path = env.drop_file("cohorts.csv", bytes);
-    let summary = moodle_sync::ingest::run_file(&env.config, &env.db, &path, Default::default())
+    let summary = moodle_sync::pipeline::run_file(&env.config, &env.db, &path, Default::default())
         .await
         .unwrap();
     assert_eq!(summary.exit_code(), 4);
@@ -489,7 +489,7 @@ dbtest!(a_database_error_mid_file_rolls_the_whole_file_back, |env| {
         _ => "DROP INDEX test_unique_name",
     })
     .await;
-    let summary = moodle_sync::ingest::run_file(&env.config, &env.db, &path, Default::default())
+    let summary = moodle_sync::pipeline::run_file(&env.config, &env.db, &path, Default::default())
         .await
         .unwrap();
     assert_eq!(summary.exit_code(), 0);

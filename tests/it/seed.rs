@@ -16,7 +16,7 @@ async fn demo(env: &TestEnv) {
         .expect("fresh database");
 }
 
-async fn run(env: &TestEnv, example: &str) -> moodle_sync::ingest::RunSummary {
+async fn run(env: &TestEnv, example: &str) -> moodle_sync::pipeline::RunSummary {
     env.run(
         &format!("cohorts_{example}"),
         &fixture(&format!("seed004/{example}")),

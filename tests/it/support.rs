@@ -22,7 +22,7 @@ use std::{
 use moodle_sync::{
     config::{Config, FileConfig},
     db::{self, Db, DbTarget},
-    ingest::{self, RunOptions, RunSummary},
+    pipeline::{self, RunOptions, RunSummary},
 };
 use sqlx::{AssertSqlSafe, Connection, Row, any::AnyRow};
 use tempfile::TempDir;
@@ -329,7 +329,7 @@ impl TestEnv {
     /// rightly sees the file open for writing: that brief window is waited out, a few times.
     async fn run_dropped(&self, path: &Path, options: RunOptions) -> RunSummary {
         for _ in 0..20 {
-            match ingest::run_file(&self.config, &self.db, path, options).await {
+            match pipeline::run_file(&self.config, &self.db, path, options).await {
                 Err(error) if error.to_string().contains("is still open for writing") => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

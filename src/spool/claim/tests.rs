@@ -426,7 +426,7 @@ fn publish_can_be_repeated_after_a_crash_once_the_input_is_archived() {
 
 #[test]
 fn a_claim_whose_input_was_archived_but_whose_reports_are_staged_is_still_settled() {
-    // After its commit, `ingest::take` archives the input first and only then puts the
+    // After its commit, `pipeline::take` archives the input first and only then puts the
     // tryback and the reports in place. A crash in between (or a reports folder that cannot
     // be written, which leaves the claim pending) leaves a claim folder holding claim.json,
     // outputs.json and the staged outputs, but no input. Settling it must put the staged
