@@ -14,7 +14,7 @@ use crate::{
     output::{
         atomic::{self, Namer},
         naming,
-        report::{Outputs, Report},
+        report::{LedgerInfo, Outputs, Report},
         tryback,
     },
     spool::claim::{self, Claim, OutputPlan, Placement, STAGED_INPUT, SourceRemoval},
@@ -211,8 +211,52 @@ pub(super) fn ledger_entry(
     }
 }
 
+/// Writes the report, its JSON twin, the tryback and the copy of the input into the claim
+/// folder, and the plan of where they go. Returns the report and the plan.
+pub(super) fn stage<'v>(
+    run: &Run<'_>,
+    claim: &Claim,
+    verdict: &'v Verdict<'_>,
+    destinations: &Destinations,
+    input: Option<&Input>,
+    ledger: LedgerInfo,
+) -> io::Result<(Report<'v>, OutputPlan)> {
+    let context = run.context(
+        verdict.status(),
+        verdict.error(),
+        destinations.planned_outputs(),
+        Vec::new(),
+        Some(ledger),
+    );
+    let report = Report::new(context, verdict.outcome());
+    let mut plan = output_plan(run.config, claim, destinations, input);
+    if let (Some(input), Some(_)) = (input, &plan.input_to) {
+        atomic::replace(&claim.dir.join(STAGED_INPUT), &input.bytes)?;
+        plan.input_staged = Some(STAGED_INPUT.to_owned());
+    }
+    write_report_files(claim, &report)?;
+    let names = &destinations.names;
+    plan.files.push(Placement {
+        staged: format!("staged-{REPORT}"),
+        to: names.report.clone(),
+    });
+    plan.files.push(Placement {
+        staged: format!("staged-{REPORT_JSON}"),
+        to: names.report_json.clone(),
+    });
+    if let (Some(bytes), Some(to)) = (&destinations.tryback, &names.tryback) {
+        atomic::replace(&claim.staged(TRYBACK), bytes)?;
+        plan.files.push(Placement {
+            staged: format!("staged-{TRYBACK}"),
+            to: to.clone(),
+        });
+    }
+    claim.plan(&plan)?;
+    Ok((report, plan))
+}
+
 /// The plan of where the staged files go, once committed.
-pub(super) fn output_plan(
+fn output_plan(
     config: &Config,
     claim: &Claim,
     destinations: &Destinations,
@@ -241,39 +285,6 @@ pub(super) fn output_plan(
         });
     }
     plan
-}
-
-/// Writes the report, its JSON twin, the tryback and the copy of the input into the claim
-/// folder, and the plan of where they go.
-pub(super) fn stage(
-    claim: &Claim,
-    report: &Report<'_>,
-    destinations: &Destinations,
-    input: Option<&[u8]>,
-    plan: &mut OutputPlan,
-) -> io::Result<()> {
-    if let (Some(bytes), Some(_)) = (input, &plan.input_to) {
-        atomic::replace(&claim.dir.join(STAGED_INPUT), bytes)?;
-        plan.input_staged = Some(STAGED_INPUT.to_owned());
-    }
-    write_report_files(claim, report)?;
-    let names = &destinations.names;
-    plan.files.push(Placement {
-        staged: format!("staged-{REPORT}"),
-        to: names.report.clone(),
-    });
-    plan.files.push(Placement {
-        staged: format!("staged-{REPORT_JSON}"),
-        to: names.report_json.clone(),
-    });
-    if let (Some(bytes), Some(to)) = (&destinations.tryback, &names.tryback) {
-        atomic::replace(&claim.staged(TRYBACK), bytes)?;
-        plan.files.push(Placement {
-            staged: format!("staged-{TRYBACK}"),
-            to: to.clone(),
-        });
-    }
-    claim.plan(plan)
 }
 
 /// Writes (again) the staged report and its JSON twin.

@@ -149,50 +149,19 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         }
     };
     let ledger = ledger_info(taker, claim, &verdict, &found, &destinations, run_id);
-    let status = verdict.status();
-    let context = run.context(
-        status,
-        verdict.error(),
-        destinations.planned_outputs(),
-        Vec::new(),
-        Some(ledger),
-    );
-    let report = Report::new(context, verdict.outcome());
-    let mut plan = stage::output_plan(config, claim, &destinations, input.as_ref());
-    let staged = stage::stage(
-        claim,
-        &report,
-        &destinations,
-        input.as_ref().map(|input| input.bytes.as_slice()),
-        &mut plan,
-    );
-    if let Err(source) = staged {
-        let _ = tx.rollback().await;
-        return Processed::Retry(Interrupted::Staging {
-            dir: claim.dir.clone(),
-            source,
-        });
-    }
-    // The last look before the decision: a writer that still held the file and wrote to it
-    // since it was read would make the report, the archive and the effects those of a part
-    // of it.
-    if let Some(change) = input
-        .as_ref()
-        .and_then(|input| read::changed_since_read(claim, input))
-    {
-        let _ = tx.rollback().await;
-        if let Err(error) = claim.unstage() {
-            // The claim keeps a plan the ledger will never confirm: settled from the ledger
-            // as not applied anyway.
-            warn!(
-                "Cannot remove the staged outputs of {}: {error}",
-                claim.dir.display()
-            );
+    let staged = stage::stage(&run, claim, &verdict, &destinations, input.as_ref(), ledger);
+    let (report, plan) = match staged {
+        Ok(staged) => staged,
+        Err(source) => {
+            let _ = tx.rollback().await;
+            return Processed::Retry(Interrupted::Staging {
+                dir: claim.dir.clone(),
+                source,
+            });
         }
-        return Processed::Changed(change);
-    }
-    if let Err(error) = tx.commit().await {
-        return Processed::Unknown(error);
+    };
+    if let Some(not_committed) = commit(tx, claim, input.as_ref()).await {
+        return not_committed;
     }
 
     // Committed: Moodle's caches first, so that the site shows the change at once; then
@@ -221,6 +190,26 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
     );
     log_finished(&summary, false);
     Processed::Done(Box::new(summary))
+}
+
+/// Commits the file's transaction, unless the claimed file changed since it was read: the
+/// last look before the decision, since a writer that still held the file and wrote to it
+/// would make the report, the archive and the effects those of a part of it. What happened
+/// instead, when it did not commit.
+async fn commit(tx: Tx, claim: &Claim, input: Option<&Input>) -> Option<Processed> {
+    if let Some(change) = input.and_then(|input| read::changed_since_read(claim, input)) {
+        let _ = tx.rollback().await;
+        if let Err(error) = claim.unstage() {
+            // The claim keeps a plan the ledger will never confirm: settled from the ledger
+            // as not applied anyway.
+            warn!(
+                "Cannot remove the staged outputs of {}: {error}",
+                claim.dir.display()
+            );
+        }
+        return Some(Processed::Changed(change));
+    }
+    tx.commit().await.err().map(Processed::Unknown)
 }
 
 /// Reads the claimed input and checks it as its kind; notes what the report says of the

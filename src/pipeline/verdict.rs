@@ -23,7 +23,10 @@ pub(super) enum Verdict<'a> {
         table: &'a Table,
     },
     /// Planned, not applied: a sync removes too many members. The reason names them.
-    Held { outcome: FileOutcome, reason: String },
+    Held {
+        outcome: FileOutcome,
+        reason: String,
+    },
 }
 
 impl Verdict<'_> {
