@@ -15,6 +15,7 @@ mod intake;
 mod log;
 mod manage;
 mod netypareo;
+mod report;
 mod run;
 mod scenario;
 mod schema;
