@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use moodle_sync::{ingest::RunSummary, output::report::RunStatus};
+use moodle_sync::{outcome::RunStatus, pipeline::RunSummary};
 use serde_json::Value;
 
 use crate::{
