@@ -3,7 +3,7 @@
 //! time into an instant as Moodle's forms do. Pure: the zone's settings are read by the
 //! database code into a snapshot.
 
-use std::str::FromStr;
+use std::{collections::HashMap, str::FromStr};
 
 use chrono::{
     DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone,
@@ -80,6 +80,18 @@ pub enum SiteZone {
 }
 
 impl SiteZone {
+    /// The names in Moodle's `config` table of the settings the zone comes from.
+    pub const SETTINGS: [&'static str; 2] = ["timezone", "forcetimezone"];
+
+    /// The zone of the settings read from Moodle's `config` table, by name (see
+    /// [`SiteZone::from_settings`]).
+    pub fn from_config(values: &HashMap<String, String>) -> SiteZone {
+        SiteZone::from_settings(
+            values.get("timezone").map(String::as_str),
+            values.get("forcetimezone").map(String::as_str),
+        )
+    }
+
     /// The zone Moodle's forms read dates in, for a reader whose own zone is the default (as
     /// the administrator's, under cron): `$CFG->forcetimezone` when set and not `99`, else
     /// `$CFG->timezone` when set and not `99`, else the server's. A value Moodle cannot use

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
-    cohort::{CHUNK, bind_all},
     database::{Context, Db, DbError, Tx, int, query, text},
     dialect::placeholders,
+    sql::{CHUNK, bind_all},
 };
 
 /// Moodle's context levels, as role assignments are made in them.
@@ -110,7 +110,7 @@ impl Tx {
     /// Records what deleting account `user` changes for Moodle's caches, before its rows go:
     /// `delete_user` unenrols it from every course (`unenrol_user`, which removes its group
     /// memberships) and unassigns every role it holds (`role_unassign_all`).
-    pub(super) async fn note_account_deletion(&mut self, user: i64) -> Result<(), DbError> {
+    pub(crate) async fn note_account_deletion(&mut self, user: i64) -> Result<(), DbError> {
         let doing = "reading what a deleted account leaves";
         let sql = self.dialect.sql(
             "SELECT DISTINCT e.courseid FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid \
@@ -154,7 +154,7 @@ impl Tx {
 
     /// Runs a query whose columns are a group id and a user id (memberships about to be
     /// removed): the groups, once each, and the users.
-    pub(super) async fn group_members(
+    pub(crate) async fn group_members(
         &mut self,
         statement: Query<'static, Any, AnyArguments>,
         doing: &'static str,

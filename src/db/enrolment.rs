@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
-    cohort::{CHUNK, INSERT_ROWS, Keys, bind_all},
     database::{Context, DbError, Tx, int, optional_int, query, text},
     dialect::{placeholders, row_placeholders},
     journal::{Event, Kind, Place, assigned_other, enrol_other, member_other},
+    sql::{CHUNK, INSERT_ROWS, Keys, bind_all},
 };
 use crate::outcome::{
     CourseEnrolments, CourseLabel, EnrolmentMode, EnrolmentOutcome, Removals, UnenrolAction,
@@ -27,7 +27,7 @@ const DEFAULT_ADMIN: i64 = 2;
 
 /// The main administrator: the first of `$CFG->siteadmins`, as `get_admin()` reads it (a fresh
 /// install's when the setting is missing). Moodle's cron runs as them.
-pub(super) fn main_admin(siteadmins: Option<&str>) -> i64 {
+pub(crate) fn main_admin(siteadmins: Option<&str>) -> i64 {
     siteadmins
         .and_then(|list| list.split(',').find_map(|id| id.trim().parse().ok()))
         .unwrap_or(DEFAULT_ADMIN)
@@ -879,7 +879,7 @@ impl Tx {
     }
 
     /// Sets `groups.timemodified`, as adding or removing a member does.
-    pub(super) async fn touch_groups(&mut self, groups: &[i64], now: i64) -> Result<(), DbError> {
+    pub(crate) async fn touch_groups(&mut self, groups: &[i64], now: i64) -> Result<(), DbError> {
         for chunk in groups.chunks(CHUNK) {
             let sql = self.dialect.sql(&format!(
                 "UPDATE {{groups}} SET timemodified = ? WHERE id IN ({})",
@@ -894,7 +894,7 @@ impl Tx {
     }
 
     /// A course's context: its id and path.
-    pub(super) async fn course_context(
+    pub(crate) async fn course_context(
         &mut self,
         courseid: i64,
     ) -> Result<Option<(i64, String)>, DbError> {
@@ -916,7 +916,7 @@ impl Tx {
     }
 
     /// Runs a query whose first column is an id.
-    pub(super) async fn ids(
+    pub(crate) async fn ids(
         &mut self,
         statement: Query<'static, Any, AnyArguments>,
         doing: &'static str,

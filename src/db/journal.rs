@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
-    cohort::{CHUNK, bind_all},
     database::{Context, DbError, Tx, int, query, text},
     dialect::placeholders,
     enrolment::main_admin,
+    sql::{CHUNK, bind_all},
 };
 
 /// Log rows per multi-row `INSERT` (13 values a row: under every backend's limit).
@@ -465,7 +465,7 @@ impl Tx {
     }
 
     /// Where a cohort's events happen: its context (read once per cohort and file).
-    pub(super) async fn cohort_place(&mut self, cohort: i64) -> Result<Place, DbError> {
+    pub(crate) async fn cohort_place(&mut self, cohort: i64) -> Result<Place, DbError> {
         if let Some(context) = self.journal.cohorts.get(&cohort) {
             return Ok(Place::Context(*context));
         }
@@ -488,7 +488,7 @@ impl Tx {
 
     /// Logs `role_unassigned` for the role assignments `statement` reads (`id`, `userid`,
     /// `roleid`, `contextid`, `component`, `itemid`), about to be deleted.
-    pub(super) async fn log_unassigned(
+    pub(crate) async fn log_unassigned(
         &mut self,
         statement: Query<'static, Any, AnyArguments>,
         doing: &'static str,
@@ -517,7 +517,7 @@ impl Tx {
 
     /// Logs `group_member_removed` for the memberships `statement` reads (`groupid`,
     /// `userid`, the group's `courseid`), about to be deleted.
-    pub(super) async fn log_ungrouped(
+    pub(crate) async fn log_ungrouped(
         &mut self,
         statement: Query<'static, Any, AnyArguments>,
         doing: &'static str,
@@ -543,7 +543,7 @@ impl Tx {
 
     /// Reads the enrolments about to be deleted whose `column` (of `user_enrolments`: `enrolid`
     /// or `userid`) is `id`, by course, when the journal is on (none otherwise).
-    pub(super) async fn enrolment_rows(
+    pub(crate) async fn enrolment_rows(
         &mut self,
         column: &'static str,
         id: i64,
@@ -569,7 +569,7 @@ impl Tx {
     }
 
     /// Remembers where a cohort now is (created, or moved to another context).
-    pub(super) fn cohort_moved(&mut self, cohort: i64, context: i64) {
+    pub(crate) fn cohort_moved(&mut self, cohort: i64, context: i64) {
         if self.journal.on {
             self.journal.cohorts.insert(cohort, context);
         }

@@ -1,17 +1,17 @@
-//! The Moodle database: the only module that holds SQL, and (in `dialect`) the only one that
-//! knows SQLite, PostgreSQL and MySQL/MariaDB apart. It exposes domain operations: read what a
-//! file refers to, apply a plan's writes, in one transaction per file.
+//! The Moodle database: connections and the file's transaction (`Tx`), the only code that
+//! knows SQLite, PostgreSQL and MySQL/MariaDB apart (`dialect`), moodle-sync's ledger, and the
+//! writes every kind shares: the enrolments that follow cohorts, Moodle's log, what changed for
+//! its caches, the schema. Each kind's own reads and writes are in its store
+//! (`command::<kind>::store`), written with `sql`'s toolkit and run through `Tx`.
 
-mod binding;
 mod changes;
-mod cohort;
 mod database;
 mod dialect;
 mod enrolment;
-mod journal;
+pub(crate) mod journal;
 mod ledger;
-mod schema;
-mod user;
+pub(crate) mod schema;
+pub(crate) mod sql;
 
 pub use changes::{CacheChanges, CacheFacts, RoleChange, RoleContext};
 pub use database::{Db, DbError, DbTarget, Tx};

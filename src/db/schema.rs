@@ -394,7 +394,7 @@ pub async fn add_demo_data(db: &Db, now: i64) -> Result<Option<DemoSummary>, DbE
 }
 
 /// Inserts a context the way Moodle does: the row first, then its path from its own id.
-pub(super) async fn insert_context(
+pub(crate) async fn insert_context(
     tx: &mut Tx,
     level: i64,
     instance: i64,

@@ -4,6 +4,7 @@
 
 mod line;
 mod plan;
+mod store;
 
 pub use line::{
     BindingCmd, BindingLine, BindingSettings, Column, DateValue, GroupChoice, ParsedFile,

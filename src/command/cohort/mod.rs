@@ -3,6 +3,7 @@
 
 mod line;
 mod plan;
+mod store;
 
 pub use line::{
     CohortCmd, CohortLine, CohortSettings, Column, ParsedFile, ParsedLine, column_specs, parse_file,

@@ -6,6 +6,7 @@
 mod line;
 mod password;
 mod plan;
+mod store;
 
 pub use line::{
     Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserLine,

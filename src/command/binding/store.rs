@@ -5,13 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{
-    cohort::{CHUNK, Keys, bind_all, set_vec},
-    database::{Context, DbError, Tx, insert_id, int, optional_int, query, text},
-    dialect::placeholders,
-    enrolment::Touched,
-    journal::{Event, Kind, Place, enrol_other},
-};
 use crate::command::{
     binding::{
         BindingOp, CourseRow, GroupRef, GroupRow, InstanceRef, InstanceRow, RoleRow, Snapshot,
@@ -19,6 +12,14 @@ use crate::command::{
     },
     dates::SiteZone,
     refs::{CohortIdentifier, CourseIdentifier},
+};
+use crate::db::{
+    DbError, Touched, Tx,
+    journal::{Event, Kind, Place, enrol_other},
+    sql::{
+        CHUNK, Context, Keys, bind_all, insert_id, int, optional_int, placeholders, query, set_vec,
+        text,
+    },
 };
 
 impl Tx {
@@ -154,34 +155,8 @@ impl Tx {
             roles,
             instances,
             groups,
-            zone: self.site_zone().await?,
+            zone: SiteZone::from_config(&self.config_values(&SiteZone::SETTINGS).await?),
         })
-    }
-
-    /// The time zone Moodle's forms read dates in: `$CFG->forcetimezone`, else
-    /// `$CFG->timezone`, else the server's (see [`SiteZone::from_settings`]).
-    pub(super) async fn site_zone(&mut self) -> Result<SiteZone, DbError> {
-        let doing = "reading the site's time zone";
-        let sql = self
-            .dialect
-            .sql("SELECT name, value FROM {config} WHERE name IN ('timezone', 'forcetimezone')");
-        let mut timezone = None;
-        let mut forcetimezone = None;
-        for row in query(sql)
-            .fetch_all(&mut *self.transaction)
-            .await
-            .doing(doing)?
-        {
-            let value = text(&row, 1).doing(doing)?;
-            match text(&row, 0).doing(doing)?.as_str() {
-                "timezone" => timezone = Some(value),
-                _ => forcetimezone = Some(value),
-            }
-        }
-        Ok(SiteZone::from_settings(
-            timezone.as_deref(),
-            forcetimezone.as_deref(),
-        ))
     }
 
     /// Carries out a binding plan's writes, in order, and returns what they touched: the

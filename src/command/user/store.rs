@@ -8,21 +8,23 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 
-use super::{
-    cohort::{INSERT_ROWS, Keys, set_vec},
-    database::{Context, DbError, Tx, insert_id, int, optional_text, query, text},
-    dialect::{placeholders, row_placeholders},
-    enrolment::Touched,
+use crate::command::{
+    dates::SiteZone,
+    user::{
+        Account, CategoryRow, FieldRef, ProfileField, SiteDefaults, Snapshot, UserChanges,
+        UserField, UserOp, UserRef, UserSettings, Wanted, deleted_email, deleted_username,
+    },
+};
+use crate::db::{
+    DbError, Touched, Tx,
     journal::{Event, Kind, Place, json_string},
     schema::insert_context,
-};
-use crate::command::user::{
-    Account, CategoryRow, FieldRef, ProfileField, SiteDefaults, Snapshot, UserChanges, UserField,
-    UserOp, UserRef, UserSettings, Wanted, deleted_email, deleted_username,
+    sql::{
+        Context, INSERT_ROWS, Keys, ONE_PASS_ABOVE, insert_id, int, optional_text, placeholders,
+        query, row_placeholders, set_vec, text,
+    },
 };
 
-/// Above this many keys, accounts are read in one pass over the table rather than by key lists.
-const ONE_PASS_ABOVE: usize = 2000;
 /// `CONTEXT_USER`.
 const CONTEXT_USER: i64 = 30;
 /// Moodle's `FORMAT_HTML`: the description format of accounts and created fields.
@@ -188,7 +190,7 @@ impl Tx {
                 auths.insert(auth.to_owned());
             }
         }
-        let zone = self.site_zone().await?;
+        let zone = SiteZone::from_config(&self.config_values(&SiteZone::SETTINGS).await?);
         Ok(SiteDefaults {
             zone,
             mnethost: number("mnet_localhost_id", 1),

@@ -11,40 +11,25 @@ use std::collections::{BTreeSet, HashMap};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 
-use super::{
-    database::{Context, DbError, Tx, insert_id, int, optional_int, optional_text, query, text},
-    dialect::{placeholders, row_placeholders},
-    enrolment::Touched,
-    journal::{Event, Kind, Place},
-};
 use crate::command::{
     cohort::{
         CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, Snapshot, UserRow, Wanted,
     },
     refs::{CohortIdentifier, UserIdentifier},
 };
-
-/// Keys per `IN (…)` list: far below every backend's limit on bound values.
-pub(super) const CHUNK: usize = 500;
-/// Above this many user keys, users are read in one pass over the table rather than by key
-/// lists.
-const ONE_PASS_ABOVE: usize = 2000;
-/// Rows per multi-row `INSERT` (at most 9 values a row: under every backend's limit).
-pub(super) const INSERT_ROWS: usize = 300;
+use crate::db::{
+    DbError, Touched, Tx,
+    journal::{Event, Kind, Place},
+    sql::{
+        CHUNK, Context, INSERT_ROWS, Keys, ONE_PASS_ABOVE, bind_all, insert_id, int, optional_int,
+        optional_text, placeholders, query, row_placeholders, set_vec, text,
+    },
+};
 
 /// Moodle's `FORMAT_HTML`, the cohort API's default description format.
 const FORMAT_HTML: i64 = 1;
 /// `enrol.status` of a disabled enrolment method.
 const ENROL_INSTANCE_DISABLED: i64 = 1;
-
-/// Keys to look rows up by.
-#[derive(Clone, Copy)]
-pub(super) enum Keys<'k> {
-    /// Numeric ids.
-    Ids(&'k [i64]),
-    /// Text values.
-    Texts(&'k [String]),
-}
 
 impl Tx {
     /// Reads every row `wanted` refers to, and the accounts of the members of the cohorts
@@ -153,7 +138,7 @@ impl Tx {
 
     /// The cohorts with any of these ids, names or idnumbers, by id, locked until the file's
     /// transaction ends.
-    pub(super) async fn read_cohorts(
+    pub(crate) async fn read_cohorts(
         &mut self,
         ids: &[i64],
         names: &[String],
@@ -308,59 +293,6 @@ impl Tx {
         let mut categories: Vec<CategoryRow> = categories.into_values().collect();
         categories.sort_by_key(|category| category.id);
         Ok(categories)
-    }
-
-    /// Runs `select` restricted to `column IN (…)` for `keys`, a chunk of keys at a time, with
-    /// `suffix` after the list (`GROUP BY`, a row lock). `select` may end with `WHERE … AND`;
-    /// otherwise `WHERE` is added.
-    pub(super) async fn select_in(
-        &mut self,
-        select: &str,
-        column: &str,
-        keys: Keys<'_>,
-        suffix: &str,
-        doing: &'static str,
-    ) -> Result<Vec<AnyRow>, DbError> {
-        let join = if select.ends_with(" AND") {
-            ""
-        } else {
-            " WHERE"
-        };
-        let sql = |count: usize| {
-            self.dialect.sql(&format!(
-                "{select}{join} {column} IN ({}){suffix}",
-                placeholders(count)
-            ))
-        };
-        let mut rows = Vec::new();
-        match keys {
-            Keys::Ids(ids) => {
-                for chunk in ids.chunks(CHUNK) {
-                    let statement = bind_all(query(sql(chunk.len())), chunk);
-                    rows.extend(
-                        statement
-                            .fetch_all(&mut *self.transaction)
-                            .await
-                            .doing(doing)?,
-                    );
-                }
-            }
-            Keys::Texts(texts) => {
-                for chunk in texts.chunks(CHUNK) {
-                    let mut statement = query(sql(chunk.len()));
-                    for text in chunk {
-                        statement = statement.bind(text.clone());
-                    }
-                    rows.extend(
-                        statement
-                            .fetch_all(&mut *self.transaction)
-                            .await
-                            .doing(doing)?,
-                    );
-                }
-            }
-        }
-        Ok(rows)
     }
 
     /// Carries out a plan's writes, in order. `now` is the Unix time stamped on the rows.
@@ -615,7 +547,9 @@ impl Tx {
                     place: Place::Course(int(&row, 1).doing(doing)?),
                     objectid: Some(int(&row, 0).doing(doing)?),
                     relateduserid: None,
-                    other: Some(super::journal::enrol_other(&text(&row, 2).doing(doing)?)),
+                    other: Some(crate::db::journal::enrol_other(
+                        &text(&row, 2).doing(doing)?,
+                    )),
                 });
             }
         }
@@ -684,20 +618,6 @@ enum Pending {
     None,
     Add(Vec<(i64, i64)>),
     Remove(Vec<(i64, i64)>),
-}
-
-pub(super) fn set_vec(set: &BTreeSet<String>) -> Vec<String> {
-    set.iter().cloned().collect()
-}
-
-pub(super) fn bind_all(
-    mut statement: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
-    values: &[i64],
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    for value in values {
-        statement = statement.bind(*value);
-    }
-    statement
 }
 
 fn cohort_row(row: &AnyRow) -> Result<CohortRow, sqlx::Error> {
