@@ -71,8 +71,9 @@ use std::{
 };
 
 use moodle_sync::{
+    command::Totals,
     db::{self},
-    outcome::{RunStatus, Totals},
+    outcome::RunStatus,
     pipeline::{self, RunOptions},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
@@ -651,7 +652,10 @@ async fn time_apply(
         lines,
     )
     .await?;
-    assert_eq!(totals.members_added, lines, "{name}: members added");
+    assert_eq!(
+        totals.counts.cohorts.members_added, lines,
+        "{name}: members added"
+    );
     assert_eq!(
         membership_count(target).await?,
         lines,
@@ -678,7 +682,10 @@ async fn time_reapply(
         lines,
     )
     .await?;
-    assert_eq!(totals.members_added, 0, "{name}: members added");
+    assert_eq!(
+        totals.counts.cohorts.members_added, 0,
+        "{name}: members added"
+    );
     assert_eq!(totals.unchanged, lines, "{name}: unchanged lines");
     assert_eq!(
         membership_count(target).await?,
@@ -708,7 +715,7 @@ async fn time_dry_run(
     )
     .await?;
     assert_eq!(
-        totals.members_added, lines,
+        totals.counts.cohorts.members_added, lines,
         "{name}: members that would be added"
     );
     assert_eq!(
@@ -1226,7 +1233,10 @@ async fn time_binding_dry_run(
 
 /// Checks the report's counts of methods created, enrolments and roles.
 fn assert_binding_totals(name: &str, totals: &Totals, created: usize, enrolments: usize) {
-    assert_eq!(totals.bindings_created, created, "{name}: methods created");
+    assert_eq!(
+        totals.counts.bindings.bindings_created, created,
+        "{name}: methods created"
+    );
     assert_eq!(
         totals.enrolments_created, enrolments,
         "{name}: enrolments created"

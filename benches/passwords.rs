@@ -37,8 +37,9 @@ use std::{
 };
 
 use moodle_sync::{
+    command::Totals,
     db::Db,
-    outcome::{RunStatus, Totals},
+    outcome::RunStatus,
     pipeline::{self, RunOptions},
 };
 use sha_crypt::{Algorithm, Params, PasswordHasher, ShaCrypt};
@@ -123,6 +124,7 @@ async fn measure(backend: Backend, dir: &Path, url: &str, lines: usize) -> Resul
     // line's password against the stored hash, as a site that lets files change them does.
     target
         .config
+        .kinds
         .users
         .protected_fields
         .retain(|field| field != "password");
@@ -271,10 +273,10 @@ fn check_totals(
     created: usize,
     unchanged: usize,
 ) -> Result<(), String> {
-    if totals.users_created != created || totals.unchanged != unchanged {
+    if totals.counts.users.users_created != created || totals.unchanged != unchanged {
         return Err(format!(
             "{name}: {} accounts created (expected {created}), {} lines unchanged (expected {unchanged})",
-            totals.users_created, totals.unchanged
+            totals.counts.users.users_created, totals.unchanged
         ));
     }
     Ok(())

@@ -52,9 +52,10 @@ use std::{
 };
 
 use moodle_sync::{
+    command::Totals,
     db::{self},
     netypareo::export::PROFILE_FIELDS,
-    outcome::{RunStatus, Totals},
+    outcome::RunStatus,
     pipeline::{self, RunOptions},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
@@ -755,15 +756,21 @@ async fn time_run(
 /// Checks the report's counts of accounts created and updated, and of lines that changed
 /// something.
 fn assert_user_totals(name: &str, totals: &Totals, created: usize, updated: usize) {
-    assert_eq!(totals.users_created, created, "{name}: accounts created");
-    assert_eq!(totals.users_updated, updated, "{name}: accounts updated");
+    assert_eq!(
+        totals.counts.users.users_created, created,
+        "{name}: accounts created"
+    );
+    assert_eq!(
+        totals.counts.users.users_updated, updated,
+        "{name}: accounts updated"
+    );
     assert_eq!(
         totals.changed,
         created + updated,
         "{name}: lines that changed something"
     );
     assert_eq!(
-        totals.profile_fields_created, 0,
+        totals.counts.users.profile_fields_created, 0,
         "{name}: profile fields created"
     );
 }

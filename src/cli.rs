@@ -114,12 +114,7 @@ fn parse_log_format(value: &str) -> Result<LogFormat, String> {
 }
 
 fn parse_kind(value: &str) -> Result<FileKind, String> {
-    FileKind::ROUTING_ORDER
-        .into_iter()
-        .find(|kind| kind.name() == value.to_lowercase())
-        .ok_or_else(|| {
-            format!("\"{value}\" is not a kind of command file (users, cohorts or bindings)")
-        })
+    value.parse()
 }
 
 /// `netypareo` subcommands.

@@ -3,6 +3,7 @@
 //! and every choice turned into the type that uses it.
 
 use std::{
+    collections::BTreeMap,
     env,
     path::{Path, PathBuf},
     time::Duration,
@@ -20,7 +21,7 @@ pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
 use crate::{
     alert::AlertSettings,
     command::{
-        FileKind, Routing,
+        FileKind, KindSettings, Routing,
         binding::BindingSettings,
         cohort::CohortSettings,
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
@@ -299,28 +300,11 @@ pub struct MoodleSection {
     pub write_logs: Option<bool>,
 }
 
-/// `[routing]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RoutingSection {
-    /// Name patterns of binding files (tested first).
-    pub bindings: Vec<String>,
-    /// Name patterns of cohort files.
-    pub cohorts: Vec<String>,
-    /// Name patterns of user files.
-    pub users: Vec<String>,
-}
-
-impl Default for RoutingSection {
-    fn default() -> Self {
-        let defaults = Routing::default();
-        RoutingSection {
-            bindings: defaults.bindings,
-            cohorts: defaults.cohorts,
-            users: defaults.users,
-        }
-    }
-}
+/// `[routing]`: name patterns by kind (`users`, `cohorts`, …); a kind not given keeps its
+/// default patterns. An unknown kind is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct RoutingSection(pub BTreeMap<FileKind, Vec<String>>);
 
 /// `[watch]`.
 #[derive(Debug, Deserialize)]
@@ -386,12 +370,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// How to read command files.
     pub input: InputConfig,
-    /// User file settings.
-    pub users: UserSettings,
-    /// Cohort file settings.
-    pub cohorts: CohortSettings,
-    /// Binding file settings.
-    pub bindings: BindingSettings,
+    /// Every kind's settings (`[users]`, `[cohorts]`, `[bindings]`).
+    pub kinds: KindSettings,
     /// Who enrols the members of bound cohorts.
     pub enrolments: EnrolmentMode,
     /// When access given by a bound cohort is taken away (with `enrolments` immediate).
@@ -590,18 +570,10 @@ impl Config {
                 reason: "list at least one enrolment plugin, such as \"cohort\"".into(),
             });
         }
-        for (kind, patterns) in [
-            (FileKind::Bindings, &file.routing.bindings),
-            (FileKind::Cohorts, &file.routing.cohorts),
-            (FileKind::Users, &file.routing.users),
-        ] {
+        for (&kind, patterns) in &file.routing.0 {
             if patterns.is_empty() || patterns.iter().any(|pattern| pattern.trim().is_empty()) {
                 return Err(ConfigError::Invalid {
-                    key: match kind {
-                        FileKind::Bindings => "[routing] bindings",
-                        FileKind::Cohorts => "[routing] cohorts",
-                        FileKind::Users => "[routing] users",
-                    },
+                    key: kind.routing_key(),
                     value: format!("{patterns:?}"),
                     reason: format!(
                         "give at least one non-empty name pattern, such as \"{}\"",
@@ -639,34 +611,32 @@ impl Config {
                 },
                 max_file_bytes: file.input.max_file_size_mb.saturating_mul(1024 * 1024),
             },
-            users,
-            cohorts: CohortSettings {
-                user_identifier: file.cohorts.user_identifier,
-                cohort_identifier: file.cohorts.cohort_identifier,
-                create_missing: file.cohorts.create_missing,
-                delete_empty: file.cohorts.delete_empty,
-                max_sync_removal_percent: u8::try_from(file.cohorts.max_sync_removal_percent)
-                    .ok()
-                    .filter(|percent| *percent <= 100)
-                    .ok_or_else(|| ConfigError::Invalid {
-                        key: "[cohorts] max_sync_removal_percent",
-                        value: file.cohorts.max_sync_removal_percent.to_string(),
-                        reason: "a percentage from 0 to 100 (100: a sync is never held)".into(),
-                    })?,
-            },
-            bindings: BindingSettings {
-                course_identifier: file.bindings.course_identifier,
-                role_identifier: file.bindings.role_identifier,
-                cohort_identifier: file.cohorts.cohort_identifier,
-                enrol_methods,
+            kinds: KindSettings {
+                users,
+                cohorts: CohortSettings {
+                    user_identifier: file.cohorts.user_identifier,
+                    cohort_identifier: file.cohorts.cohort_identifier,
+                    create_missing: file.cohorts.create_missing,
+                    delete_empty: file.cohorts.delete_empty,
+                    max_sync_removal_percent: u8::try_from(file.cohorts.max_sync_removal_percent)
+                        .ok()
+                        .filter(|percent| *percent <= 100)
+                        .ok_or_else(|| ConfigError::Invalid {
+                            key: "[cohorts] max_sync_removal_percent",
+                            value: file.cohorts.max_sync_removal_percent.to_string(),
+                            reason: "a percentage from 0 to 100 (100: a sync is never held)".into(),
+                        })?,
+                },
+                bindings: BindingSettings {
+                    course_identifier: file.bindings.course_identifier,
+                    role_identifier: file.bindings.role_identifier,
+                    cohort_identifier: file.cohorts.cohort_identifier,
+                    enrol_methods,
+                },
             },
             enrolments: file.enrolments.mode,
             removals: file.enrolments.removals,
-            routing: Routing {
-                bindings: file.routing.bindings,
-                cohorts: file.routing.cohorts,
-                users: file.routing.users,
-            },
+            routing: Routing::new(file.routing.0),
             watch,
             netypareo,
             alerts,

@@ -494,11 +494,7 @@ fn named(path: Option<&str>, name: &str) -> bool {
 /// The kind `name` routes to: the kind of its run, when the ledger knows it.
 fn routed_kind(config: &Config, name: &str, kept: Option<&KeptRun>) -> Result<FileKind, Fatal> {
     let routed = config.routing.kind_of(name);
-    let recorded = kept.and_then(|run| {
-        FileKind::ROUTING_ORDER
-            .into_iter()
-            .find(|kind| kind.name() == run.kind)
-    });
+    let recorded = kept.and_then(|run| FileKind::from_name(&run.kind));
     match (routed, recorded) {
         (Some(routed), Some(recorded)) if routed != recorded => Err(Fatal::Usage(format!(
             "{name} would be read as a {routed} file under [routing] ({}), but it was a {recorded} file; rename it and drop it into the spool, or apply it with moodle-sync run --kind {recorded}",

@@ -1,5 +1,7 @@
-//! What applying a file did, line by line. A [`FileOutcome`] is the only input of the report and
-//! tryback writers: nothing reaches them by another path.
+//! What applying a file did, line by line, in words every kind shares: how a run and a line
+//! end, how reports name cohorts, users, courses and roles, what enrolments did. A
+//! [`FileOutcome`] is the only input of the report and tryback writers: nothing reaches them by
+//! another path. Each kind's own effects are in its folder (`command::<kind>::effect`).
 
 use std::{fmt, ops::Range};
 
@@ -81,21 +83,6 @@ impl fmt::Display for AccountLabel {
         }
         Ok(())
     }
-}
-
-/// What was stored as the password of a created account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PasswordSet {
-    /// The file's password, hashed as Moodle verifies it.
-    Hashed,
-    /// `to be generated` with the `create_password` preference: Moodle's cron generates a
-    /// password and mails it.
-    ToBeGenerated,
-    /// `not cached`: the authentication plugin checks passwords elsewhere.
-    NotCached,
-    /// Nothing (an internal method, such as `nologin`, that logs no one in by password).
-    None,
 }
 
 /// A course as the report names it.
@@ -187,370 +174,6 @@ pub struct FieldChange {
     pub to: String,
 }
 
-/// One thing a line did, or found already done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "effect", rename_all = "snake_case")]
-pub enum Effect {
-    /// A cohort was created.
-    CohortCreated {
-        /// The new cohort.
-        cohort: CohortLabel,
-        /// Where it lives: `system` or the category.
-        context: String,
-    },
-    /// Some of a cohort's fields were changed.
-    CohortUpdated {
-        /// The cohort.
-        cohort: CohortLabel,
-        /// What changed.
-        changes: Vec<FieldChange>,
-    },
-    /// The line asked for nothing the cohort does not already have.
-    CohortUnchanged {
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// A cohort and its memberships were deleted.
-    CohortDeleted {
-        /// The cohort.
-        cohort: CohortLabel,
-        /// Memberships removed with it.
-        members: usize,
-        /// Enabled cohort-sync enrolment methods that were bound to it, now disabled.
-        bindings: usize,
-    },
-    /// Every member was removed; the cohort stays.
-    CohortEmptied {
-        /// The cohort.
-        cohort: CohortLabel,
-        /// Memberships removed.
-        members: usize,
-    },
-    /// The cohort was already empty.
-    CohortAlreadyEmpty {
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// A user became a member.
-    MemberAdded {
-        /// The user.
-        user: UserLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// The user already was a member.
-    AlreadyMember {
-        /// The user.
-        user: UserLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// A user stopped being a member.
-    MemberRemoved {
-        /// The user.
-        user: UserLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// The user was not a member.
-    NotMember {
-        /// The user.
-        user: UserLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// A member the file's `sync` lines of the cohort do not list was removed, after the last
-    /// line.
-    MemberNotListed {
-        /// The user.
-        user: UserLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-    },
-    /// A course group was created for a binding.
-    GroupCreated {
-        /// The course.
-        course: CourseLabel,
-        /// The new group.
-        group: GroupLabel,
-    },
-    /// A cohort sync enrolment method was added to a course.
-    BindingCreated {
-        /// The binding.
-        binding: BindingLabel,
-        /// The group its members are put in.
-        group: Option<GroupLabel>,
-        /// `enrolstartdate` (0: none).
-        start: i64,
-        /// `enrolenddate` (0: none).
-        end: i64,
-        /// `start` and `end` as the report shows them, in the site's time zone.
-        #[serde(skip)]
-        shown: [String; 2],
-    },
-    /// A disabled binding was enabled again.
-    BindingEnabled {
-        /// The binding.
-        binding: BindingLabel,
-    },
-    /// Some fields of a binding were changed (group, dates).
-    BindingUpdated {
-        /// The binding.
-        binding: BindingLabel,
-        /// What changed.
-        changes: Vec<FieldChange>,
-    },
-    /// The binding already was as asked.
-    BindingUnchanged {
-        /// The binding.
-        binding: BindingLabel,
-    },
-    /// A binding was disabled.
-    BindingDisabled {
-        /// The binding.
-        binding: BindingLabel,
-    },
-    /// The binding already was disabled.
-    BindingAlreadyDisabled {
-        /// The binding.
-        binding: BindingLabel,
-    },
-    /// A binding was deleted with the enrolments, role assignments and group memberships it
-    /// gave.
-    BindingDeleted {
-        /// The binding.
-        binding: BindingLabel,
-        /// Enrolments it held.
-        enrolments: usize,
-    },
-    /// A custom profile field was created (`[users] create_profile_fields`).
-    ProfileFieldCreated {
-        /// Its shortname.
-        shortname: String,
-        /// Its category.
-        category: String,
-    },
-    /// An account was created, with its user context.
-    UserCreated {
-        /// The account.
-        user: AccountLabel,
-        /// Its authentication method.
-        auth: String,
-        /// What its password is.
-        password: PasswordSet,
-        /// Whether it has an email (Moodle mails generated passwords).
-        has_email: bool,
-        /// Whether it was created suspended.
-        suspended: bool,
-    },
-    /// A deleted account matched the line and was left deleted (`[users] revive_deleted` is
-    /// off): the line created a new account.
-    DeletedAccountLeft {
-        /// The deleted account.
-        user: AccountLabel,
-    },
-    /// Some fields of an account were changed.
-    UserUpdated {
-        /// The account.
-        user: AccountLabel,
-        /// What changed (passwords are never shown).
-        changes: Vec<FieldChange>,
-        /// Columns whose different values were not applied: `[users] protected_fields`.
-        protected: Vec<String>,
-    },
-    /// The account already was as the line says.
-    UserUnchanged {
-        /// The account.
-        user: AccountLabel,
-        /// Columns whose different values were not applied: `[users] protected_fields`.
-        protected: Vec<String>,
-    },
-    /// A deleted account was brought back (`[users] revive_deleted`).
-    UserRevived {
-        /// The account.
-        user: AccountLabel,
-        /// The values it was given.
-        changes: Vec<FieldChange>,
-    },
-    /// An account was suspended.
-    UserSuspended {
-        /// The account.
-        user: AccountLabel,
-    },
-    /// An account's suspension was lifted.
-    UserUnsuspended {
-        /// The account.
-        user: AccountLabel,
-    },
-    /// The account already was suspended.
-    AlreadySuspended {
-        /// The account.
-        user: AccountLabel,
-    },
-    /// The account was not suspended.
-    NotSuspended {
-        /// The account.
-        user: AccountLabel,
-    },
-    /// An account was deleted as Moodle deletes them.
-    UserDeleted {
-        /// The account, as it was named before.
-        user: AccountLabel,
-    },
-    /// The account was already deleted.
-    AlreadyDeleted {
-        /// The account.
-        user: AccountLabel,
-    },
-    /// No binding matches: nothing to disable or delete.
-    NotBound {
-        /// The course.
-        course: CourseLabel,
-        /// The cohort.
-        cohort: CohortLabel,
-        /// The role; `None` for every role (`*`).
-        role: Option<RoleLabel>,
-        /// The enrolment plugin.
-        enrol: String,
-    },
-}
-
-/// Counters of effects and line results, as a report's totals show them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Totals {
-    /// Data lines read (comments and empty lines not counted).
-    pub lines: usize,
-    /// Lines that changed something.
-    pub changed: usize,
-    /// Lines that found everything already as asked.
-    pub unchanged: usize,
-    /// Lines that failed (and went to the tryback).
-    pub failed: usize,
-    /// Cohorts created.
-    pub cohorts_created: usize,
-    /// Cohorts updated.
-    pub cohorts_updated: usize,
-    /// Cohorts deleted, by a line or by `delete_empty`.
-    pub cohorts_deleted: usize,
-    /// Cohorts emptied by `free`.
-    pub cohorts_emptied: usize,
-    /// Memberships added.
-    pub members_added: usize,
-    /// Memberships removed, one by one, by `free`, by `sync` or with a deleted cohort.
-    pub members_removed: usize,
-    /// Users that `add` or `sync` lines name who already were members: nothing written.
-    pub members_unchanged: usize,
-    /// Cohort sync enrolment methods created.
-    pub bindings_created: usize,
-    /// Disabled bindings enabled again.
-    pub bindings_enabled: usize,
-    /// Bindings whose group or dates changed.
-    pub bindings_updated: usize,
-    /// Bindings disabled.
-    pub bindings_disabled: usize,
-    /// Bindings deleted (`fulldel`).
-    pub bindings_deleted: usize,
-    /// Course groups created for bindings.
-    pub groups_created: usize,
-    /// Accounts created.
-    pub users_created: usize,
-    /// Accounts updated.
-    pub users_updated: usize,
-    /// Deleted accounts revived.
-    pub users_revived: usize,
-    /// Accounts suspended.
-    pub users_suspended: usize,
-    /// Suspensions lifted.
-    pub users_unsuspended: usize,
-    /// Accounts deleted.
-    pub users_deleted: usize,
-    /// Custom profile fields created.
-    pub profile_fields_created: usize,
-    /// Course enrolments created (`[enrolments] mode = "immediate"`).
-    pub enrolments_created: usize,
-    /// Suspended course enrolments reactivated.
-    pub enrolments_reactivated: usize,
-    /// Course role assignments given by cohort sync.
-    pub roles_assigned: usize,
-    /// Course group memberships added by cohort sync.
-    pub group_members_added: usize,
-    /// Enrolments suspended at once (`[enrolments] removals = "suspend-now"`).
-    pub enrolments_suspended: usize,
-    /// Cohort-sync role assignments removed at once.
-    pub roles_removed: usize,
-    /// Enrolments that Moodle's cohort sync task will remove or suspend.
-    pub pending_unenrolments: usize,
-    /// Rows written to Moodle's standard log.
-    pub log_rows: usize,
-}
-
-impl Totals {
-    fn count(&mut self, effect: &Effect) {
-        match effect {
-            Effect::CohortCreated { .. } => self.cohorts_created += 1,
-            Effect::CohortUpdated { .. } => self.cohorts_updated += 1,
-            Effect::CohortDeleted { members, .. } => {
-                self.cohorts_deleted += 1;
-                self.members_removed += members;
-            }
-            Effect::CohortEmptied { members, .. } => {
-                self.cohorts_emptied += 1;
-                self.members_removed += members;
-            }
-            Effect::MemberAdded { .. } => self.members_added += 1,
-            Effect::MemberRemoved { .. } | Effect::MemberNotListed { .. } => {
-                self.members_removed += 1;
-            }
-            Effect::AlreadyMember { .. } => self.members_unchanged += 1,
-            Effect::GroupCreated { .. } => self.groups_created += 1,
-            Effect::BindingCreated { .. } => self.bindings_created += 1,
-            Effect::BindingEnabled { .. } => self.bindings_enabled += 1,
-            Effect::BindingUpdated { .. } => self.bindings_updated += 1,
-            Effect::BindingDisabled { .. } => self.bindings_disabled += 1,
-            Effect::BindingDeleted { .. } => self.bindings_deleted += 1,
-            Effect::ProfileFieldCreated { .. } => self.profile_fields_created += 1,
-            Effect::UserCreated { .. } => self.users_created += 1,
-            Effect::UserUpdated { .. } => self.users_updated += 1,
-            Effect::UserRevived { .. } => self.users_revived += 1,
-            Effect::UserSuspended { .. } => self.users_suspended += 1,
-            Effect::UserUnsuspended { .. } => self.users_unsuspended += 1,
-            Effect::UserDeleted { .. } => self.users_deleted += 1,
-            Effect::DeletedAccountLeft { .. }
-            | Effect::UserUnchanged { .. }
-            | Effect::AlreadySuspended { .. }
-            | Effect::NotSuspended { .. }
-            | Effect::AlreadyDeleted { .. }
-            | Effect::CohortUnchanged { .. }
-            | Effect::CohortAlreadyEmpty { .. }
-            | Effect::NotMember { .. }
-            | Effect::BindingUnchanged { .. }
-            | Effect::BindingAlreadyDisabled { .. }
-            | Effect::NotBound { .. } => {}
-        }
-    }
-}
-
-impl Effect {
-    /// Whether this effect changed the database (or would, in a simulation).
-    pub fn is_change(&self) -> bool {
-        !matches!(
-            self,
-            Effect::CohortUnchanged { .. }
-                | Effect::CohortAlreadyEmpty { .. }
-                | Effect::AlreadyMember { .. }
-                | Effect::NotMember { .. }
-                | Effect::BindingUnchanged { .. }
-                | Effect::BindingAlreadyDisabled { .. }
-                | Effect::NotBound { .. }
-                | Effect::DeletedAccountLeft { .. }
-                | Effect::UserUnchanged { .. }
-                | Effect::AlreadySuspended { .. }
-                | Effect::NotSuspended { .. }
-                | Effect::AlreadyDeleted { .. }
-        )
-    }
-}
-
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -608,40 +231,94 @@ impl LineStatus {
     }
 }
 
-/// The outcome of one data line.
+/// What one effect of a line is to the rest of moodle-sync: whether it changed something,
+/// what it counts for, and how the report words it. Each kind's effects implement it.
+pub trait LineEffect {
+    /// The kind's counters.
+    type Counts: Default;
+
+    /// Whether this effect changed the database (or would, in a simulation).
+    fn is_change(&self) -> bool;
+
+    /// Adds this effect to the kind's counts.
+    fn count(&self, counts: &mut Self::Counts);
+
+    /// The effect in the report's words; a simulation says what would happen.
+    fn describe(&self, simulation: bool) -> String;
+
+    /// For an effect that belongs to no line: the heading the report lists it under.
+    fn heading(&self) -> &'static str {
+        "After the last line"
+    }
+}
+
+/// Counters of effects and line results, as a report's totals show them: the lines, the
+/// kind's own counts (`C`), and the enrolments that followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals<C> {
+    /// Data lines read (comments and empty lines not counted).
+    pub lines: usize,
+    /// Lines that changed something.
+    pub changed: usize,
+    /// Lines that found everything already as asked.
+    pub unchanged: usize,
+    /// Lines that failed (and went to the tryback).
+    pub failed: usize,
+    /// What the lines did, by each kind's counters.
+    #[serde(flatten)]
+    pub counts: C,
+    /// Course enrolments created (`[enrolments] mode = "immediate"`).
+    pub enrolments_created: usize,
+    /// Suspended course enrolments reactivated.
+    pub enrolments_reactivated: usize,
+    /// Course role assignments given by cohort sync.
+    pub roles_assigned: usize,
+    /// Course group memberships added by cohort sync.
+    pub group_members_added: usize,
+    /// Enrolments suspended at once (`[enrolments] removals = "suspend-now"`).
+    pub enrolments_suspended: usize,
+    /// Cohort-sync role assignments removed at once.
+    pub roles_removed: usize,
+    /// Enrolments that Moodle's cohort sync task will remove or suspend.
+    pub pending_unenrolments: usize,
+    /// Rows written to Moodle's standard log.
+    pub log_rows: usize,
+}
+
+/// The outcome of one data line, whose effects are `E`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineOutcome {
+pub struct LineOutcome<E> {
     /// Physical line (from 1) where the record starts.
     pub line: usize,
     /// The record's bytes in the input, for the tryback.
     pub raw: Range<usize>,
     /// The command as written, or the default command's name when the column is absent or empty.
     pub command: String,
-    /// The values that name what the line is about, as written, one per
-    /// [`crate::command::FileKind::key_columns`].
+    /// The values that name what the line is about, as written, one per key column of the
+    /// file's kind.
     pub keys: Vec<String>,
     /// What the line did, or why it failed.
-    pub result: Result<Vec<Effect>, LineError>,
+    pub result: Result<Vec<E>, LineError>,
 }
 
-impl LineOutcome {
+impl<E: LineEffect> LineOutcome<E> {
     /// How the line ended.
     pub fn status(&self) -> LineStatus {
         match &self.result {
             Err(_) => LineStatus::Failed,
-            Ok(effects) if effects.iter().any(Effect::is_change) => LineStatus::Changed,
+            Ok(effects) if effects.iter().any(E::is_change) => LineStatus::Changed,
             Ok(_) => LineStatus::Unchanged,
         }
     }
 }
 
-/// The outcome of a whole file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FileOutcome {
+/// The outcome of a whole file, whose effects are `E`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOutcome<E> {
     /// One outcome per data line, in file order.
-    pub lines: Vec<LineOutcome>,
+    pub lines: Vec<LineOutcome<E>>,
     /// Effects that belong to no line: cohorts deleted by `delete_empty` after the last line.
-    pub after: Vec<Effect>,
+    pub after: Vec<E>,
     /// Remarks about the file as a whole, such as a column that the settings make unused.
     pub notes: Vec<String>,
     /// Records that held no value (such as `;;;`) and were skipped.
@@ -655,9 +332,23 @@ pub struct FileOutcome {
     pub log_rows: usize,
 }
 
-impl FileOutcome {
+impl<E> Default for FileOutcome<E> {
+    fn default() -> Self {
+        FileOutcome {
+            lines: Vec::new(),
+            after: Vec::new(),
+            notes: Vec::new(),
+            empty_records: 0,
+            enrolments: None,
+            syncs: Vec::new(),
+            log_rows: 0,
+        }
+    }
+}
+
+impl<E: LineEffect> FileOutcome<E> {
     /// Counts lines and effects.
-    pub fn totals(&self) -> Totals {
+    pub fn totals(&self) -> Totals<E::Counts> {
         let mut totals = Totals {
             lines: self.lines.len(),
             ..Totals::default()
@@ -670,12 +361,12 @@ impl FileOutcome {
             }
             if let Ok(effects) = &line.result {
                 for effect in effects {
-                    totals.count(effect);
+                    effect.count(&mut totals.counts);
                 }
             }
         }
         for effect in &self.after {
-            totals.count(effect);
+            effect.count(&mut totals.counts);
         }
         if let Some(enrolments) = &self.enrolments {
             for course in &enrolments.courses {
@@ -691,9 +382,11 @@ impl FileOutcome {
         totals.log_rows = self.log_rows;
         totals
     }
+}
 
+impl<E> FileOutcome<E> {
     /// The lines that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &LineOutcome> {
+    pub fn failed(&self) -> impl Iterator<Item = &LineOutcome<E>> {
         self.lines.iter().filter(|line| line.result.is_err())
     }
 
@@ -711,6 +404,33 @@ impl FileOutcome {
             .map(|sync| sync.hold_reason(limit_percent))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// The same outcome with each effect turned into another type (a kind's effects into the
+    /// effects of every kind).
+    pub fn map_effects<F>(self, into: impl Fn(E) -> F) -> FileOutcome<F> {
+        let into = &into;
+        FileOutcome {
+            lines: self
+                .lines
+                .into_iter()
+                .map(|line| LineOutcome {
+                    line: line.line,
+                    raw: line.raw,
+                    command: line.command,
+                    keys: line.keys,
+                    result: line
+                        .result
+                        .map(|effects| effects.into_iter().map(into).collect()),
+                })
+                .collect(),
+            after: self.after.into_iter().map(into).collect(),
+            notes: self.notes,
+            empty_records: self.empty_records,
+            enrolments: self.enrolments,
+            syncs: self.syncs,
+            log_rows: self.log_rows,
+        }
     }
 }
 
@@ -922,151 +642,13 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// One line counting what a file did, for the console, the log, the ledger and `status`:
-/// `120 lines: 118 changed, 2 failed; 3 accounts created; 110 members removed, 12 added; 40
-/// enrolments created`. Only the parts that are not zero; the kind's own effects first; with
-/// [`Tense::Would`], `would remove 110 members, add 12`.
-pub fn summary(totals: &Totals, kind: crate::command::FileKind, tense: Tense) -> String {
-    use crate::command::FileKind;
-
-    let noun = |count: usize, singular: &str, plural: &str| {
-        if count == 1 {
-            format!("1 {singular}")
-        } else {
-            format!("{count} {plural}")
-        }
-    };
-    // A group of counts about one thing: the first count carries the noun, the others only
-    // their verb ("110 members removed, 12 added"; "would remove 110 members, add 12").
-    let group = |singular: &str, plural: &str, counts: &[(usize, &str, &str)]| {
-        let mut parts = Vec::new();
-        for (count, done, would) in counts.iter().filter(|(count, ..)| *count > 0) {
-            let part = match (tense, parts.is_empty()) {
-                (Tense::Done, true) => format!("{} {done}", noun(*count, singular, plural)),
-                (Tense::Done, false) => format!("{count} {done}"),
-                (Tense::Would, true) => format!("would {would} {}", noun(*count, singular, plural)),
-                (Tense::Would, false) => format!("{would} {count}"),
-            };
-            parts.push(part);
-        }
-        parts.join(", ")
-    };
-
-    let line_counts = [
-        (totals.changed, "changed", "would change"),
-        (totals.unchanged, "unchanged", "unchanged"),
-        (totals.failed, "failed", "would fail"),
-    ];
-    let mut lines = noun(totals.lines, "line", "lines");
-    let counted: Vec<String> = line_counts
-        .iter()
-        .filter(|(count, ..)| *count > 0)
-        .map(|(count, done, would)| match tense {
-            Tense::Done => format!("{count} {done}"),
-            Tense::Would => format!("{count} {would}"),
-        })
-        .collect();
-    if !counted.is_empty() {
-        lines.push_str(": ");
-        lines.push_str(&counted.join(", "));
+/// Long values (descriptions) are cut in the text report; the JSON keeps them whole.
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    let single_line = text.replace(['\r', '\n'], " ");
+    if single_line.chars().count() <= MAX {
+        single_line
+    } else {
+        format!("{}…", single_line.chars().take(MAX).collect::<String>())
     }
-
-    let accounts = group(
-        "account",
-        "accounts",
-        &[
-            (totals.users_created, "created", "create"),
-            (totals.users_updated, "updated", "update"),
-            (totals.users_revived, "revived", "revive"),
-            (totals.users_suspended, "suspended", "suspend"),
-            (totals.users_unsuspended, "unsuspended", "unsuspend"),
-            (totals.users_deleted, "deleted", "delete"),
-        ],
-    );
-    let fields = group(
-        "profile field",
-        "profile fields",
-        &[(totals.profile_fields_created, "created", "create")],
-    );
-    let cohorts = group(
-        "cohort",
-        "cohorts",
-        &[
-            (totals.cohorts_created, "created", "create"),
-            (totals.cohorts_updated, "updated", "update"),
-            (totals.cohorts_emptied, "emptied", "empty"),
-            (totals.cohorts_deleted, "deleted", "delete"),
-        ],
-    );
-    let members = group(
-        "member",
-        "members",
-        &[
-            (totals.members_removed, "removed", "remove"),
-            (totals.members_added, "added", "add"),
-        ],
-    );
-    let bindings = group(
-        "binding",
-        "bindings",
-        &[
-            (totals.bindings_created, "created", "create"),
-            (totals.bindings_enabled, "enabled", "enable"),
-            (totals.bindings_updated, "updated", "update"),
-            (totals.bindings_disabled, "disabled", "disable"),
-            (totals.bindings_deleted, "deleted", "delete"),
-        ],
-    );
-    let groups = group(
-        "course group",
-        "course groups",
-        &[(totals.groups_created, "created", "create")],
-    );
-    let enrolments = group(
-        "enrolment",
-        "enrolments",
-        &[
-            (totals.enrolments_created, "created", "create"),
-            (totals.enrolments_reactivated, "reactivated", "reactivate"),
-            (totals.enrolments_suspended, "suspended", "suspend"),
-        ],
-    );
-    let roles = group(
-        "role",
-        "roles",
-        &[
-            (totals.roles_assigned, "assigned", "assign"),
-            (totals.roles_removed, "removed", "remove"),
-        ],
-    );
-    let group_members = group(
-        "group member",
-        "group members",
-        &[(totals.group_members_added, "added", "add")],
-    );
-    let pending = match (totals.pending_unenrolments, tense) {
-        (0, _) => String::new(),
-        (count, Tense::Done) => format!(
-            "{} pending removal by Moodle",
-            noun(count, "enrolment", "enrolments")
-        ),
-        (count, Tense::Would) => format!(
-            "{} would be pending removal by Moodle",
-            noun(count, "enrolment", "enrolments")
-        ),
-    };
-
-    let own: Vec<String> = match kind {
-        FileKind::Users => vec![accounts, fields, cohorts, members, bindings, groups],
-        FileKind::Cohorts => vec![cohorts, members, accounts, fields, bindings, groups],
-        FileKind::Bindings => vec![bindings, groups, cohorts, members, accounts, fields],
-    };
-    let mut parts = vec![lines];
-    parts.extend(own);
-    parts.extend([enrolments, roles, group_members, pending]);
-    parts.retain(|part| !part.is_empty());
-    parts.join("; ")
 }
-
-#[cfg(test)]
-mod tests;

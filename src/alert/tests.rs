@@ -15,10 +15,7 @@ use super::{
     outage::{Change, Database, Outage},
     settings::{AlertSettings, CommandSettings, Topic},
 };
-use crate::{
-    outcome::{RunStatus, Totals},
-    pipeline::RunSummary,
-};
+use crate::{command::Totals, outcome::RunStatus, pipeline::RunSummary};
 
 fn origin() -> Origin {
     Origin {

@@ -1,200 +1,124 @@
-//! The kinds of command files, and how a file's name tells its kind ([`Routing`]).
+//! The interface every kind of command file implements, in its own folder: how its files are
+//! named, parsed, prepared, planned and applied, and how the report counts what they did. The
+//! pipeline, the report and the configuration reach a kind only through it, by way of the
+//! registry (`registry`), which lists the kinds.
 
-use std::fmt;
+use std::{fmt, future::Future};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// A kind of command file. The order of the variants is the order in which files of one batch
-/// are applied: users first (cohort files name them), then cohorts (and their members), then
-/// the bindings that enrol them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileKind {
-    /// User accounts and their profile fields (`users*.csv`, `userimport*.csv`).
-    Users,
-    /// Cohorts and their members (`cohorts*.csv`).
-    Cohorts,
-    /// Cohort-to-course bindings: cohort sync enrolment methods (`cohortscourses*.csv`).
-    Bindings,
-}
+use crate::{
+    db::{Db, DbError, Touched, Tx},
+    error::FileError,
+    input::Table,
+    outcome::{FileOutcome, LineEffect, Tense},
+};
 
-impl FileKind {
-    /// Every kind, in the order their name patterns are tested: the most specific first, so that
-    /// `cohortscourses.csv` is a binding file although `cohorts*.csv` matches it too.
-    pub const ROUTING_ORDER: [FileKind; 3] =
-        [FileKind::Bindings, FileKind::Cohorts, FileKind::Users];
-
-    /// The name used in reports, logs and `--kind`.
-    pub fn name(self) -> &'static str {
-        match self {
-            FileKind::Users => "users",
-            FileKind::Cohorts => "cohorts",
-            FileKind::Bindings => "bindings",
-        }
-    }
-
-    /// The prefix that routes a file of this kind under the default patterns; trybacks are
-    /// named with it.
-    pub fn file_prefix(self) -> &'static str {
-        match self {
-            FileKind::Users => "users",
-            FileKind::Cohorts => "cohorts",
-            FileKind::Bindings => "cohortscourses",
-        }
-    }
-
-    /// The default name patterns of this kind.
-    pub fn default_patterns(self) -> Vec<String> {
-        let mut patterns = vec![format!("{}*.csv", self.file_prefix())];
-        if self == FileKind::Users {
-            // The reference tool's default file name.
-            patterns.push("userimport*.csv".into());
-        }
-        patterns
-    }
-
+/// A kind of command file. Implemented once per kind, by a unit type in the kind's folder
+/// (`command::<kind>::kind`), and registered in `command::registry`.
+pub trait Kind: 'static {
+    /// Its name: in reports, logs, the ledger, `--kind`, `[routing]` and its section of the
+    /// configuration.
+    const NAME: &'static str;
+    /// The prefix of its files' names under the default patterns (`<prefix>*.csv`); trybacks
+    /// are named with it. The longer prefix is tried first when a name matches two kinds'
+    /// patterns.
+    const FILE_PREFIX: &'static str;
+    /// Default name patterns besides `<prefix>*.csv`.
+    const MORE_PATTERNS: &'static [&'static str] = &[];
     /// The columns that name what a line is about, shown beside each line in reports.
-    pub fn key_columns(self) -> &'static [&'static str] {
-        match self {
-            FileKind::Users => &["username", "idnumber"],
-            FileKind::Cohorts => &["cohort", "user"],
-            FileKind::Bindings => &["course", "cohort", "role"],
-        }
-    }
+    const KEY_COLUMNS: &'static [&'static str];
+
+    /// Its settings, checked (from its section of the configuration).
+    type Settings: fmt::Debug + Clone + PartialEq + Send + Sync;
+    /// A file of this kind, parsed.
+    type File: fmt::Debug + Clone + PartialEq + Eq + Send + Sync;
+    /// What its lines do.
+    type Effect: LineEffect<Counts = Self::Counts>
+        + fmt::Debug
+        + Clone
+        + PartialEq
+        + Eq
+        + Serialize
+        + Send
+        + Sync;
+    /// What its lines did, counted.
+    type Counts: fmt::Debug + Clone + Copy + Default + PartialEq + Eq + Serialize + Send + Sync;
+    /// What it works out before the ledger's lock, for its plan under the lock; the default
+    /// value leaves everything to the plan.
+    type Prepared: Default + Send;
+
+    /// Parses a table as a file of this kind (pure).
+    fn parse(table: &Table, settings: &Self::Settings) -> Result<Self::File, FileError>;
+
+    /// Slow work done before the file's transaction, so that the ledger's lock is not held
+    /// while it is (a user file's password hashes).
+    fn prepare(
+        db: &Db,
+        file: &Self::File,
+        settings: &Self::Settings,
+    ) -> impl Future<Output = Self::Prepared> + Send;
+
+    /// Plans the file against a snapshot read in `tx` and makes its writes there. The inner
+    /// error rejects the file for what the database holds; nothing was written then. A file
+    /// to hold (`FileOutcome::sync_over_limit`, not approved) is planned only.
+    fn apply(
+        tx: &mut Tx,
+        file: &Self::File,
+        settings: &Self::Settings,
+        prepared: Self::Prepared,
+        context: Apply,
+    ) -> impl Future<Output = Result<Result<Applied<Self::Effect>, FileError>, DbError>> + Send;
+
+    /// The report's totals lines for its counts (`accounts  3 created, …`).
+    fn totals_lines(counts: &Self::Counts) -> Vec<String>;
+
+    /// Its counts in the one-line summary (`3 accounts created`), only those not zero.
+    fn summary(counts: &Self::Counts, tense: Tense) -> Vec<String>;
 }
 
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// What applying a file needs besides the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Apply {
+    /// The Unix time stamped on the rows written.
+    pub now: i64,
+    /// Applied by `moodle-sync approve`: a sync whatever share of a cohort it removes.
+    pub approved: bool,
 }
 
-/// File name patterns per kind (`[routing]`): `*` matches any run of characters, `?` any one
-/// character, and case is ignored (`Cohorts_2026.CSV` is a cohort file).
+/// What a kind's plan and writes did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Routing {
-    /// Patterns of binding files.
-    pub bindings: Vec<String>,
-    /// Patterns of cohort files.
-    pub cohorts: Vec<String>,
-    /// Patterns of user files.
-    pub users: Vec<String>,
+pub struct Applied<E> {
+    /// What each line did (or would do, for a file held).
+    pub outcome: FileOutcome<E>,
+    /// What the writes touched, for the enrolments that follow.
+    pub touched: Touched,
 }
 
-impl Default for Routing {
-    fn default() -> Self {
-        Routing {
-            bindings: FileKind::Bindings.default_patterns(),
-            cohorts: FileKind::Cohorts.default_patterns(),
-            users: FileKind::Users.default_patterns(),
+/// One group of counts about one thing in the one-line summary: the first count not zero
+/// carries the noun, the others only their verb (`110 members removed, 12 added`; `would
+/// remove 110 members, add 12`). Each count is `(count, done, would)`.
+pub fn count_group(
+    tense: Tense,
+    (singular, plural): (&str, &str),
+    counts: &[(usize, &str, &str)],
+) -> String {
+    let noun = |count: usize| {
+        if count == 1 {
+            format!("1 {singular}")
+        } else {
+            format!("{count} {plural}")
         }
-    }
-}
-
-impl Routing {
-    /// The patterns of `kind`.
-    pub fn patterns(&self, kind: FileKind) -> &[String] {
-        match kind {
-            FileKind::Users => &self.users,
-            FileKind::Cohorts => &self.cohorts,
-            FileKind::Bindings => &self.bindings,
-        }
-    }
-
-    /// The kind of the file named `name`, testing kinds in [`FileKind::ROUTING_ORDER`].
-    pub fn kind_of(&self, name: &str) -> Option<FileKind> {
-        FileKind::ROUTING_ORDER.into_iter().find(|&kind| {
-            self.patterns(kind)
-                .iter()
-                .any(|pattern| matches(pattern, name))
-        })
-    }
-
-    /// Every pattern, for messages: `bindings: cohortscourses*.csv; cohorts: cohorts*.csv`.
-    pub fn describe(&self) -> String {
-        FileKind::ROUTING_ORDER
-            .into_iter()
-            .map(|kind| format!("{kind}: {}", self.patterns(kind).join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-/// Whether `name` matches the glob `pattern`, ignoring case.
-pub fn matches(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
-    let name: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
-    // Classic two-pointer wildcard match, with backtracking to the last `*`.
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((star_p, star_n)) => {
-                    p = star_p + 1;
-                    n = star_n + 1;
-                    star = Some((star_p, star_n + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_ignore_case() {
-        assert!(matches("cohorts*.csv", "cohorts.csv"));
-        assert!(matches("cohorts*.csv", "Cohorts_2026-09.CSV"));
-        assert!(matches("*.csv", ".csv"));
-        assert!(matches("c?h*s*.csv", "cohorts_x.csv"));
-        assert!(matches("a*b*c", "aXbYbZc"));
-        assert!(!matches("cohorts*.csv", "cohorts.csv.part"));
-        assert!(!matches("cohorts*.csv", "my_cohorts.csv"));
-        assert!(!matches("?", ""));
-        assert!(matches("", ""));
-        assert!(matches("***", "anything"));
-    }
-
-    #[test]
-    fn bindings_are_tested_before_cohorts() {
-        let routing = Routing::default();
-        assert_eq!(
-            routing.kind_of("cohortscourses.csv"),
-            Some(FileKind::Bindings)
-        );
-        assert_eq!(
-            routing.kind_of("CohortsCourses_autumn.csv"),
-            Some(FileKind::Bindings)
-        );
-        assert_eq!(routing.kind_of("cohorts_2026.csv"), Some(FileKind::Cohorts));
-        assert_eq!(routing.kind_of("users.csv"), Some(FileKind::Users));
-        assert_eq!(
-            routing.kind_of("UserImport_2026.csv"),
-            Some(FileKind::Users)
-        );
-        assert_eq!(routing.kind_of("enrolments.csv"), None);
-        let custom = Routing {
-            bindings: vec!["liaisons*.csv".into()],
-            cohorts: vec!["*.csv".into()],
-            users: vec!["comptes*.csv".into()],
+    };
+    let mut parts = Vec::new();
+    for (count, done, would) in counts.iter().filter(|(count, ..)| *count > 0) {
+        let part = match (tense, parts.is_empty()) {
+            (Tense::Done, true) => format!("{} {done}", noun(*count)),
+            (Tense::Done, false) => format!("{count} {done}"),
+            (Tense::Would, true) => format!("would {would} {}", noun(*count)),
+            (Tense::Would, false) => format!("{would} {count}"),
         };
-        assert_eq!(custom.kind_of("liaisons.csv"), Some(FileKind::Bindings));
-        assert_eq!(
-            custom.kind_of("cohortscourses.csv"),
-            Some(FileKind::Cohorts)
-        );
+        parts.push(part);
     }
+    parts.join(", ")
 }

@@ -404,13 +404,13 @@ impl Config {
     pub fn netypareo_destination(&self) -> Result<Destination, String> {
         let config = self;
         if !matches!(
-            config.cohorts.user_identifier,
+            config.kinds.cohorts.user_identifier,
             UserIdentifier::Idnumber | UserIdentifier::Username
         ) {
             return Err(
                 "NetYpareo's cohort files name members by idnumber or username (Moodle ids are unknown to NetYpareo, and a member without an e-mail would be removed): set [cohorts] user_identifier to \"idnumber\" or \"username\"".into());
         }
-        if config.cohorts.cohort_identifier != CohortIdentifier::Idnumber {
+        if config.kinds.cohorts.cohort_identifier != CohortIdentifier::Idnumber {
             return Err(
                 "NetYpareo's cohort files name cohorts by idnumber (SITE_…, GROUP_…): set [cohorts] cohort_identifier to \"idnumber\"".into());
         }
@@ -419,7 +419,7 @@ impl Config {
             state: config.paths.state.clone(),
             reports: config.paths.reports.clone(),
             routing: config.routing.clone(),
-            member_identifier: config.cohorts.user_identifier,
+            member_identifier: config.kinds.cohorts.user_identifier,
             ignore: config.watch.ignore.clone(),
             done_marker: config.watch.done_marker.clone(),
         })

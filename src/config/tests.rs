@@ -27,10 +27,16 @@ fn every_key_has_a_default() {
     );
     assert_eq!(config.input.read.delimiter, DelimiterSetting::Auto);
     assert_eq!(config.input.max_file_bytes, 20 * 1024 * 1024);
-    assert_eq!(config.cohorts.user_identifier, UserIdentifier::Idnumber);
-    assert_eq!(config.cohorts.cohort_identifier, CohortIdentifier::Idnumber);
-    assert!(config.cohorts.create_missing);
-    assert!(!config.cohorts.delete_empty);
+    assert_eq!(
+        config.kinds.cohorts.user_identifier,
+        UserIdentifier::Idnumber
+    );
+    assert_eq!(
+        config.kinds.cohorts.cohort_identifier,
+        CohortIdentifier::Idnumber
+    );
+    assert!(config.kinds.cohorts.create_missing);
+    assert!(!config.kinds.cohorts.delete_empty);
 }
 
 #[test]
@@ -51,10 +57,13 @@ fn values_are_read_and_paths_are_relative_to_the_file() {
     );
     assert_eq!(config.input.read.delimiter, DelimiterSetting::Fixed(b'\t'));
     assert_eq!(config.input.max_file_bytes, 2 * 1024 * 1024);
-    assert_eq!(config.cohorts.user_identifier, UserIdentifier::Email);
-    assert_eq!(config.cohorts.cohort_identifier, CohortIdentifier::Name);
-    assert!(!config.cohorts.create_missing);
-    assert!(config.cohorts.delete_empty);
+    assert_eq!(config.kinds.cohorts.user_identifier, UserIdentifier::Email);
+    assert_eq!(
+        config.kinds.cohorts.cohort_identifier,
+        CohortIdentifier::Name
+    );
+    assert!(!config.kinds.cohorts.create_missing);
+    assert!(config.kinds.cohorts.delete_empty);
 }
 
 #[test]
@@ -113,9 +122,9 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.database.prefix, defaults.database.prefix);
     assert_eq!(example.input.read, defaults.input.read);
     assert_eq!(example.input.max_file_bytes, defaults.input.max_file_bytes);
-    assert_eq!(example.cohorts, defaults.cohorts);
-    assert_eq!(example.users, defaults.users);
-    assert_eq!(example.bindings, defaults.bindings);
+    assert_eq!(example.kinds.cohorts, defaults.kinds.cohorts);
+    assert_eq!(example.kinds.users, defaults.kinds.users);
+    assert_eq!(example.kinds.bindings, defaults.kinds.bindings);
     assert_eq!(example.enrolments, defaults.enrolments);
     assert_eq!(example.routing, defaults.routing);
     assert_eq!(example.watch, defaults.watch);
@@ -313,11 +322,14 @@ fn watch_settings() {
 fn binding_enrolment_and_routing_settings() {
     let defaults = load("").unwrap();
     assert_eq!(
-        defaults.bindings.course_identifier,
+        defaults.kinds.bindings.course_identifier,
         CourseIdentifier::Shortname
     );
-    assert_eq!(defaults.bindings.role_identifier, RoleIdentifier::Shortname);
-    assert_eq!(defaults.bindings.enrol_methods, ["cohort"]);
+    assert_eq!(
+        defaults.kinds.bindings.role_identifier,
+        RoleIdentifier::Shortname
+    );
+    assert_eq!(defaults.kinds.bindings.enrol_methods, ["cohort"]);
     assert_eq!(defaults.enrolments, EnrolmentMode::Immediate);
     assert_eq!(defaults.removals, Removals::SuspendNow);
     assert_eq!(
@@ -334,13 +346,16 @@ fn binding_enrolment_and_routing_settings() {
     )
     .unwrap();
     assert_eq!(
-        config.bindings.course_identifier,
+        config.kinds.bindings.course_identifier,
         CourseIdentifier::Idnumber
     );
-    assert_eq!(config.bindings.role_identifier, RoleIdentifier::Id);
-    assert_eq!(config.bindings.cohort_identifier, CohortIdentifier::Name);
+    assert_eq!(config.kinds.bindings.role_identifier, RoleIdentifier::Id);
     assert_eq!(
-        config.bindings.enrol_methods,
+        config.kinds.bindings.cohort_identifier,
+        CohortIdentifier::Name
+    );
+    assert_eq!(
+        config.kinds.bindings.enrol_methods,
         ["cohort", "cohortrestricted"]
     );
     assert_eq!(config.enrolments, EnrolmentMode::Moodle);
@@ -378,11 +393,11 @@ fn binding_enrolment_and_routing_settings() {
 #[test]
 fn sync_removal_limit_and_held_folder() {
     let defaults = load("").unwrap();
-    assert_eq!(defaults.cohorts.max_sync_removal_percent, 20);
+    assert_eq!(defaults.kinds.cohorts.max_sync_removal_percent, 20);
     assert_eq!(defaults.paths.held, Path::new("/etc/moodle-sync/held"));
     let config =
         load("[cohorts]\nmax_sync_removal_percent = 100\n[paths]\nheld = \"/srv/held\"\n").unwrap();
-    assert_eq!(config.cohorts.max_sync_removal_percent, 100);
+    assert_eq!(config.kinds.cohorts.max_sync_removal_percent, 100);
     assert_eq!(config.paths.held, Path::new("/srv/held"));
     for bad in ["101", "-1"] {
         let error = load(&format!("[cohorts]\nmax_sync_removal_percent = {bad}\n")).unwrap_err();

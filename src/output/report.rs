@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use crate::{
     cache::{CacheAction, CacheOutcome, CacheReport, CacheResult, PURGE_HINT},
-    command::FileKind,
+    command::{self, Effect, FileKind, Outcome, Totals},
     error::LineError,
     input::{SourceFormat, delimiter_label},
     outcome::{
-        Effect, EnrolmentMode, EnrolmentOutcome, FieldChange, FileOutcome, LineStatus, PasswordSet,
-        Removals, RunStatus, SyncedCohort, Totals, UnenrolAction, plural,
+        EnrolmentMode, EnrolmentOutcome, LineEffect, LineStatus, Removals, RunStatus, SyncedCohort,
+        UnenrolAction, plural,
     },
 };
 
@@ -301,7 +301,7 @@ pub struct Origins {
 
 impl<'a> Report<'a> {
     /// Builds the report of a cohort file run. `outcome` is `None` when no line was read.
-    pub fn new(context: ReportContext, outcome: Option<&'a FileOutcome>) -> Report<'a> {
+    pub fn new(context: ReportContext, outcome: Option<&'a Outcome>) -> Report<'a> {
         // A held file's lines say what applying it would do, as a simulation's do.
         let simulation = context.simulation || context.status == RunStatus::Held;
         let key_columns = context.kind.key_columns();
@@ -329,7 +329,7 @@ impl<'a> Report<'a> {
                         message: match &line.result {
                             Ok(effects) => effects
                                 .iter()
-                                .map(|effect| describe(effect, simulation))
+                                .map(|effect| effect.describe(simulation))
                                 .collect::<Vec<_>>()
                                 .join("; "),
                             Err(error) => error.to_string(),
@@ -342,7 +342,7 @@ impl<'a> Report<'a> {
                     .after
                     .iter()
                     .map(|effect| ReportEffect {
-                        message: describe(effect, simulation),
+                        message: effect.describe(simulation),
                         effect,
                     })
                     .collect(),
@@ -666,24 +666,22 @@ impl<'a> Report<'a> {
             }
         }
 
-        let (unlisted, after): (Vec<&ReportEffect<'_>>, Vec<&ReportEffect<'_>>) = self
-            .after
-            .iter()
-            .partition(|effect| matches!(effect.effect, Effect::MemberNotListed { .. }));
-        if !unlisted.is_empty() {
-            out.write_all(
-                b"\nAfter the last line (sync: the members the sync lines do not list)\n",
-            )?;
-            for effect in unlisted {
-                writeln!(out, "- {}", effect.message)?;
+        // Effects that belong to no line, under the heading their kind gives them, in the
+        // order they came.
+        let mut headings: Vec<&'static str> = Vec::new();
+        for effect in &self.after {
+            let heading = effect.effect.heading();
+            if !headings.contains(&heading) {
+                headings.push(heading);
             }
         }
-        if !after.is_empty() {
-            out.write_all(match self.file_kind {
-                FileKind::Users => b"\nBefore the first line ([users] create_profile_fields)\n",
-                _ => b"\nAfter the last line ([cohorts] delete_empty)\n",
-            })?;
-            for effect in after {
+        for heading in headings {
+            writeln!(out, "\n{heading}")?;
+            for effect in self
+                .after
+                .iter()
+                .filter(|effect| effect.effect.heading() == heading)
+            {
                 writeln!(out, "- {}", effect.message)?;
             }
         }
@@ -711,53 +709,8 @@ impl<'a> Report<'a> {
                 write!(out, " ({} empty records skipped)", self.empty_records)?;
             }
             out.write_all(b"\n")?;
-            match self.file_kind {
-                FileKind::Users => {
-                    writeln!(
-                        out,
-                        "accounts  {} created, {} updated, {} revived, {} suspended, {} unsuspended, {} deleted",
-                        totals.users_created,
-                        totals.users_updated,
-                        totals.users_revived,
-                        totals.users_suspended,
-                        totals.users_unsuspended,
-                        totals.users_deleted
-                    )?;
-                    if totals.profile_fields_created > 0 {
-                        writeln!(
-                            out,
-                            "fields    {} profile fields created",
-                            totals.profile_fields_created
-                        )?;
-                    }
-                }
-                FileKind::Cohorts => {
-                    writeln!(
-                        out,
-                        "cohorts   {} created, {} updated, {} emptied, {} deleted",
-                        totals.cohorts_created,
-                        totals.cohorts_updated,
-                        totals.cohorts_emptied,
-                        totals.cohorts_deleted
-                    )?;
-                    writeln!(
-                        out,
-                        "members   {} added, {} removed, {} unchanged (already members)",
-                        totals.members_added, totals.members_removed, totals.members_unchanged
-                    )?;
-                }
-                FileKind::Bindings => {
-                    writeln!(
-                        out,
-                        "bindings  {} created, {} enabled, {} updated, {} disabled, {} deleted; {} groups created",
-                        totals.bindings_created,
-                        totals.bindings_enabled,
-                        totals.bindings_updated,
-                        totals.bindings_disabled,
-                        totals.bindings_deleted,
-                        totals.groups_created
-                    )?;
-                }
+            for line in command::totals_lines(self.file_kind, &totals.counts) {
+                writeln!(out, "{line}")?;
             }
             if self.enrolments.is_some() {
                 writeln!(
@@ -1317,271 +1270,6 @@ fn describe_format(format: &SourceFormat) -> String {
         detected(format.delimiter_detected),
         format.line_ending.label(),
     )
-}
-
-fn describe_changes(changes: &[FieldChange]) -> String {
-    changes
-        .iter()
-        .map(|change| {
-            format!(
-                "{} \"{}\" → \"{}\"",
-                change.field,
-                shorten(&change.from),
-                shorten(&change.to)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn describe_protected(protected: &[String]) -> String {
-    if protected.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (different {} kept: protected by [users] protected_fields)",
-            protected.join(", ")
-        )
-    }
-}
-
-/// An effect in words. A simulation says what would happen.
-pub fn describe(effect: &Effect, simulation: bool) -> String {
-    let verb = |done: &str, would: &str| {
-        if simulation {
-            would.to_owned()
-        } else {
-            done.to_owned()
-        }
-    };
-    match effect {
-        Effect::ProfileFieldCreated {
-            shortname,
-            category,
-        } => format!(
-            "{} text profile field {shortname} in category \"{category}\"",
-            verb("created", "would create")
-        ),
-        Effect::UserCreated {
-            user,
-            auth,
-            password,
-            has_email,
-            suspended,
-        } => {
-            let password = match password {
-                PasswordSet::Hashed => "password from the file".to_owned(),
-                PasswordSet::ToBeGenerated if *has_email => {
-                    "Moodle's cron will generate a password and mail it".to_owned()
-                }
-                PasswordSet::ToBeGenerated => {
-                    "no email: Moodle's cron cannot mail the password it generates; give an email or a password".to_owned()
-                }
-                PasswordSet::NotCached => format!("password checked by {auth}"),
-                PasswordSet::None => "no password".to_owned(),
-            };
-            format!(
-                "{} account {user} (auth {auth}{}; {password})",
-                verb("created", "would create"),
-                if *suspended { ", suspended" } else { "" }
-            )
-        }
-        Effect::DeletedAccountLeft { user } => {
-            format!("deleted account {user} left deleted ([users] revive_deleted is off)")
-        }
-        Effect::UserUpdated {
-            user,
-            changes,
-            protected,
-        } => format!(
-            "{} account {user}: {}{}",
-            verb("updated", "would update"),
-            describe_changes(changes),
-            describe_protected(protected)
-        ),
-        Effect::UserUnchanged { user, protected } => {
-            format!(
-                "account {user} already as given{}",
-                describe_protected(protected)
-            )
-        }
-        Effect::UserRevived { user, changes } => {
-            let mut text = format!("{} deleted account {user}", verb("revived", "would revive"));
-            if !changes.is_empty() {
-                text.push_str(": ");
-                text.push_str(&describe_changes(changes));
-            }
-            text
-        }
-        Effect::UserSuspended { user } => {
-            format!("{} account {user}", verb("suspended", "would suspend"))
-        }
-        Effect::UserUnsuspended { user } => format!(
-            "{} the suspension of account {user}",
-            verb("lifted", "would lift")
-        ),
-        Effect::AlreadySuspended { user } => format!("account {user} already suspended"),
-        Effect::NotSuspended { user } => format!("account {user} not suspended"),
-        Effect::UserDeleted { user } => format!(
-            "{} account {user} (memberships, enrolments, roles and profile data removed)",
-            verb("deleted", "would delete")
-        ),
-        Effect::AlreadyDeleted { user } => format!("account {user} already deleted"),
-        Effect::CohortCreated { cohort, context } => {
-            format!(
-                "{} cohort {cohort} in {context} context",
-                verb("created", "would create")
-            )
-        }
-        Effect::CohortUpdated { cohort, changes } => {
-            let changes: Vec<String> = changes
-                .iter()
-                .map(|change| {
-                    format!(
-                        "{} \"{}\" → \"{}\"",
-                        change.field,
-                        shorten(&change.from),
-                        shorten(&change.to)
-                    )
-                })
-                .collect();
-            format!(
-                "{} cohort {cohort}: {}",
-                verb("updated", "would update"),
-                changes.join(", ")
-            )
-        }
-        Effect::CohortUnchanged { cohort } => format!("cohort {cohort} already as given"),
-        Effect::CohortDeleted {
-            cohort,
-            members,
-            bindings,
-        } => {
-            let mut text = format!(
-                "{} cohort {cohort} and {}",
-                verb("deleted", "would delete"),
-                plural(*members, "membership")
-            );
-            if *bindings > 0 {
-                text.push_str(&format!(
-                    "; {} {} bound to it (Moodle's cohort sync then unenrols or suspends their users, following the site's unenrol action)",
-                    verb("disabled", "would disable"),
-                    plural(*bindings, "cohort-sync enrolment method"),
-                ));
-            }
-            text
-        }
-        Effect::CohortEmptied { cohort, members } => {
-            format!(
-                "{} {} from cohort {cohort}",
-                verb("removed", "would remove"),
-                plural(*members, "member")
-            )
-        }
-        Effect::CohortAlreadyEmpty { cohort } => format!("cohort {cohort} already empty"),
-        Effect::MemberAdded { user, cohort } => {
-            format!("{} {user} to cohort {cohort}", verb("added", "would add"))
-        }
-        Effect::AlreadyMember { user, cohort } => {
-            format!("{user} already a member of cohort {cohort}")
-        }
-        Effect::MemberRemoved { user, cohort } => {
-            format!(
-                "{} {user} from cohort {cohort}",
-                verb("removed", "would remove")
-            )
-        }
-        Effect::NotMember { user, cohort } => {
-            format!("{user} not a member of cohort {cohort}: nothing to remove")
-        }
-        Effect::MemberNotListed { user, cohort } => {
-            format!(
-                "{} {user} from cohort {cohort}: not listed by its sync lines",
-                verb("removed", "would remove")
-            )
-        }
-        Effect::GroupCreated { course, group } => {
-            format!(
-                "{} group {group} in course {course}",
-                verb("created", "would create")
-            )
-        }
-        Effect::BindingCreated {
-            binding,
-            group,
-            start,
-            end,
-            shown: [start_shown, end_shown],
-        } => {
-            let mut text = format!("{} {binding}", verb("bound", "would bind"));
-            if let Some(group) = group {
-                text.push_str(&format!(", members into group {group}"));
-            }
-            if *start > 0 {
-                text.push_str(&format!(", enrolment from {start_shown}"));
-            }
-            if *end > 0 {
-                text.push_str(&format!(", enrolment until {end_shown}"));
-            }
-            text
-        }
-        Effect::BindingEnabled { binding } => {
-            format!("{} {binding}", verb("enabled again", "would enable again"))
-        }
-        Effect::BindingUpdated { binding, changes } => {
-            let changes: Vec<String> = changes
-                .iter()
-                .map(|change| format!("{} {} → {}", change.field, change.from, change.to))
-                .collect();
-            format!(
-                "{} {binding}: {}",
-                verb("updated", "would update"),
-                changes.join(", ")
-            )
-        }
-        Effect::BindingUnchanged { binding } => format!("{binding} already bound and enabled"),
-        Effect::BindingDisabled { binding } => format!(
-            "{} {binding} (Moodle's cohort sync task then removes the roles it gave; enrolments stay, inactive)",
-            verb("disabled", "would disable")
-        ),
-        Effect::BindingAlreadyDisabled { binding } => format!("{binding} already disabled"),
-        Effect::BindingDeleted {
-            binding,
-            enrolments,
-        } => format!(
-            "{} {binding} with its {} and the roles and group memberships they had from it",
-            verb("deleted", "would delete"),
-            plural(*enrolments, "enrolment")
-        ),
-        Effect::NotBound {
-            course,
-            cohort,
-            role,
-            enrol,
-        } => {
-            let role = match role {
-                Some(role) => format!(" as {role}"),
-                None => String::new(),
-            };
-            let method = if enrol == "cohort" {
-                String::new()
-            } else {
-                format!(" (enrolment method {enrol})")
-            };
-            format!("cohort {cohort} is not bound to course {course}{role}{method}: nothing to do")
-        }
-    }
-}
-
-/// Long values (descriptions) are cut in the text report; the JSON keeps them whole.
-fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    let single_line = text.replace(['\r', '\n'], " ");
-    if single_line.chars().count() <= MAX {
-        single_line
-    } else {
-        format!("{}…", single_line.chars().take(MAX).collect::<String>())
-    }
 }
 
 #[cfg(test)]

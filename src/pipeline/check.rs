@@ -3,7 +3,7 @@
 //! the database is touched.
 
 use crate::{
-    command::{self, FileKind, ParseSettings, ParsedFile},
+    command::{self, FileKind, ParsedFile},
     config::Config,
     error::FileError,
     input::{Table, read_table},
@@ -16,12 +16,6 @@ pub(super) fn check(
     bytes: &[u8],
 ) -> Result<(Table, ParsedFile), FileError> {
     let table = read_table(bytes, &config.input.read)?;
-    let settings = ParseSettings {
-        users: &config.users,
-        cohorts: &config.cohorts,
-        bindings: &config.bindings,
-        routing: &config.routing,
-    };
-    let file = command::parse(kind, &table, settings)?;
+    let file = command::parse(kind, &table, &config.kinds, &config.routing)?;
     Ok((table, file))
 }

@@ -203,7 +203,7 @@ async fn simulate(
         Err(problem) => return run.report_only(Verdict::Rejected(problem)),
     };
     run.format = Some(table.format);
-    let prepared = apply::prepare(config, db, Some(&file)).await;
+    let prepared = Some(apply::prepare(config, db, &file).await);
     let mut tx = match db.begin().await {
         Ok(tx) => tx,
         Err(error) => return run.report_only(Verdict::RolledBack(error.into())),
@@ -212,7 +212,7 @@ async fn simulate(
     let _ = tx.rollback().await;
     match applied {
         Ok(Ok((outcome, _))) if is_held(&outcome, false) => run.report_only(Verdict::Held {
-            reason: outcome.hold_reason(config.cohorts.max_sync_removal_percent),
+            reason: outcome.hold_reason(config.kinds.cohorts.max_sync_removal_percent),
             outcome,
         }),
         Ok(Ok((outcome, _))) => run.report_only(Verdict::Applied {

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::{
     cache::{self, CacheReport},
+    command::Outcome,
     db::CacheChanges,
-    outcome::FileOutcome,
     output::report::{LedgerInfo, Report},
     spool::claim::{self, Claim, OutputPlan},
 };
@@ -153,7 +153,7 @@ pub(super) fn place_reports(
     claim: &Claim,
     run: &Run<'_>,
     report: &Report<'_>,
-    outcome: Option<&FileOutcome>,
+    outcome: Option<&Outcome>,
     destinations: &Destinations,
     placed: &mut Placed,
     caches_refreshed: bool,

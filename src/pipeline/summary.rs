@@ -5,10 +5,7 @@ use std::path::PathBuf;
 use chrono::{Local, SecondsFormat, TimeZone};
 use tracing::{error, info, warn};
 
-use crate::{
-    exit,
-    outcome::{RunStatus, Totals},
-};
+use crate::{command::Totals, exit, outcome::RunStatus};
 
 /// What a run did, for the command line and the service's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +56,7 @@ pub fn show_ms(ms: i64) -> String {
 /// One log line per file finished or refused.
 pub(super) fn log_finished(summary: &RunSummary, simulation: bool) {
     let report = summary.report.display();
-    let totals = summary.totals;
+    let totals = summary.totals.as_ref();
     match (summary.status, summary.problems.is_empty()) {
         (RunStatus::Success | RunStatus::Partial, true) => info!(
             status = summary.status.name(),

@@ -6,7 +6,7 @@ use std::{fs, io, path::PathBuf, time::Duration};
 use tracing::{info, warn};
 
 use super::{
-    apply::{self, Prepared, is_held},
+    apply::{self, is_held},
     check::check,
     lookup::{self, Found},
     place::{self, Placed},
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     cache::CacheReport,
-    command::ParsedFile,
+    command::{ParsedFile, Prepared},
     config::Config,
     db::{CacheChanges, Db, DbError, Tx},
     error::FileError,
@@ -113,12 +113,10 @@ pub async fn take(taker: &Taker<'_>, claim: &Claim) -> Processed {
         }
         Err(problem) => Err(problem),
     };
-    let prepared = apply::prepare(
-        config,
-        taker.db,
-        checked.as_ref().ok().map(|(_, file)| file),
-    )
-    .await;
+    let prepared = match &checked {
+        Ok((_, file)) => Some(apply::prepare(config, taker.db, file).await),
+        Err(_) => None,
+    };
 
     // Lock, look up, plan and apply: the verdict.
     let (tx, found) = match lookup::lock_and_look_up(taker, claim, &sha256).await {
@@ -248,7 +246,7 @@ async fn decide<'c>(
     tx: Tx,
     checked: Result<&'c (Table, ParsedFile), FileError>,
     found: &Found,
-    prepared: Prepared,
+    prepared: Option<Prepared>,
 ) -> Result<(Tx, Verdict<'c>, CacheChanges), Interrupted> {
     let config = taker.config;
     let (table, file) = match checked {
@@ -265,7 +263,7 @@ async fn decide<'c>(
     let refused = match apply::apply(config, &mut tx, file, taker.approved, prepared).await {
         Ok(Ok((outcome, changes))) if is_held(&outcome, taker.approved) => {
             // Nothing was written: the transaction records the run alone.
-            let reason = outcome.hold_reason(config.cohorts.max_sync_removal_percent);
+            let reason = outcome.hold_reason(config.kinds.cohorts.max_sync_removal_percent);
             return Ok((tx, Verdict::Held { outcome, reason }, changes));
         }
         Ok(Ok((outcome, changes))) => {

@@ -2,11 +2,11 @@
 
 use super::take::Interrupted;
 use crate::{
-    command::FileKind,
+    command::{self, FileKind, Outcome},
     db::LedgerRun,
     error::FileError,
     input::Table,
-    outcome::{self, FileOutcome, RunStatus, Tense},
+    outcome::{RunStatus, Tense},
 };
 
 /// How the work on a file ended.
@@ -18,15 +18,9 @@ pub(super) enum Verdict<'a> {
     /// The same bytes were applied by an earlier run.
     Duplicate(Box<LedgerRun>),
     /// Applied (or simulated) line by line.
-    Applied {
-        outcome: FileOutcome,
-        table: &'a Table,
-    },
+    Applied { outcome: Outcome, table: &'a Table },
     /// Planned, not applied: a sync removes too many members. The reason names them.
-    Held {
-        outcome: FileOutcome,
-        reason: String,
-    },
+    Held { outcome: Outcome, reason: String },
 }
 
 impl Verdict<'_> {
@@ -53,7 +47,7 @@ impl Verdict<'_> {
         }
     }
 
-    pub(super) fn outcome(&self) -> Option<&FileOutcome> {
+    pub(super) fn outcome(&self) -> Option<&Outcome> {
         match self {
             Verdict::Applied { outcome, .. } | Verdict::Held { outcome, .. } => Some(outcome),
             _ => None,
@@ -78,7 +72,7 @@ impl Verdict<'_> {
             _ => Tense::Done,
         };
         self.outcome()
-            .map(|outcome| outcome::summary(&outcome.totals(), kind, tense))
+            .map(|outcome| command::summary(&outcome.totals(), kind, tense))
     }
 
     /// The lines, changed and failed counts the ledger records: nothing of a held file was

@@ -288,8 +288,8 @@ dbtest!(add_of_an_enabled_binding_changes_nothing, |env| {
     assert_eq!(
         (
             totals.unchanged,
-            totals.bindings_created,
-            totals.bindings_updated,
+            totals.counts.bindings.bindings_created,
+            totals.counts.bindings.bindings_updated,
             totals.enrolments_created
         ),
         (1, 0, 0, 0)
@@ -346,8 +346,8 @@ dbtest!(add_of_a_disabled_binding_enables_it, |env| {
     let totals = summary.totals.unwrap();
     assert_eq!(
         (
-            totals.bindings_enabled,
-            totals.bindings_created,
+            totals.counts.bindings.bindings_enabled,
+            totals.counts.bindings.bindings_created,
             totals.enrolments_created
         ),
         (1, 0, 1)
@@ -517,7 +517,7 @@ dbtest!(the_default_role_is_student_and_star_is_every_role, |env| {
             b"cmd;course;cohort;role\ndel;MATHS;C1;*\n",
         )
         .await;
-    assert_eq!(summary.totals.unwrap().bindings_disabled, 2);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_disabled, 2);
     assert_eq!(
         roles(methods(&env, course).await),
         [("5".into(), "1".into()), ("4".into(), "1".into())]
@@ -540,7 +540,7 @@ dbtest!(the_default_role_is_student_and_star_is_every_role, |env| {
             b"cmd;course;cohort;role\nfulldel;MATHS;C1;*\n",
         )
         .await;
-    assert_eq!(summary.totals.unwrap().bindings_deleted, 2);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_deleted, 2);
     assert!(methods(&env, course).await.is_empty());
     assert!(env.enrolments("MATHS").await.is_empty());
     assert!(env.course_roles("MATHS").await.is_empty());
@@ -583,7 +583,13 @@ dbtest!(
             .await;
         assert_failures(&summary, &[(4, "no group named \"Nowhere\"")]);
         let totals = summary.totals.unwrap();
-        assert_eq!((totals.bindings_created, totals.groups_created), (4, 1));
+        assert_eq!(
+            (
+                totals.counts.bindings.bindings_created,
+                totals.counts.bindings.groups_created
+            ),
+            (4, 1)
+        );
 
         // `groups_create_group()`'s row, named exactly like the cohort.
         let int = |column: &str| env.db.dialect().int(column);
@@ -685,8 +691,8 @@ dbtest!(
         let totals = summary.totals.unwrap();
         assert_eq!(
             (
-                totals.bindings_updated,
-                totals.groups_created,
+                totals.counts.bindings.bindings_updated,
+                totals.counts.bindings.groups_created,
                 totals.group_members_added
             ),
             (2, 1, 2)
@@ -777,7 +783,7 @@ dbtest!(enrolment_dates_are_read_in_every_format, |env| {
         )
         .await;
     assert_eq!(statuses(&summary), ["changed", "unchanged"]);
-    assert_eq!(summary.totals.unwrap().bindings_updated, 1);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_updated, 1);
     assert_eq!(
         dates(methods(&env, course).await),
         [
@@ -831,7 +837,7 @@ dbtest!(del_disables_and_restore_enables, |env| {
         (&maths["roles_removed"], &maths["pending_role_removals"]),
         (&1.into(), &0.into())
     );
-    assert_eq!(summary.totals.unwrap().bindings_disabled, 1);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_disabled, 1);
 
     let summary = env
         .run(
@@ -841,7 +847,7 @@ dbtest!(del_disables_and_restore_enables, |env| {
         .await;
     assert_eq!(statuses(&summary), ["changed", "unchanged"]);
     assert_eq!(methods(&env, course).await[0][1], "0");
-    assert_eq!(summary.totals.unwrap().bindings_enabled, 1);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_enabled, 1);
     assert_eq!(env.course_roles("MATHS").await.len(), 1, "the role is back");
 });
 
@@ -896,7 +902,7 @@ dbtest!(fulldel_deletes_the_method_and_what_it_gave, |env| {
         .await;
     let after = now();
     assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
-    assert_eq!(summary.totals.unwrap().bindings_deleted, 1);
+    assert_eq!(summary.totals.unwrap().counts.bindings.bindings_deleted, 1);
     assert!(methods(&env, course).await.is_empty());
     for (table, column) in [
         ("user_enrolments", "enrolid"),
@@ -1080,7 +1086,7 @@ dbtest!(a_cohort_file_enrols_new_members_of_a_bound_cohort, |env| {
     let totals = summary.totals.unwrap();
     assert_eq!(
         (
-            totals.members_added,
+            totals.counts.cohorts.members_added,
             totals.enrolments_created,
             totals.roles_assigned,
             totals.group_members_added
@@ -1668,10 +1674,10 @@ dbtest!(a_line_sees_what_earlier_lines_of_its_file_did, |env| {
     let totals = summary.totals.unwrap();
     assert_eq!(
         (
-            totals.bindings_created,
-            totals.bindings_disabled,
-            totals.bindings_deleted,
-            totals.groups_created
+            totals.counts.bindings.bindings_created,
+            totals.counts.bindings.bindings_disabled,
+            totals.counts.bindings.bindings_deleted,
+            totals.counts.bindings.groups_created
         ),
         (4, 1, 1, 1)
     );
@@ -1757,7 +1763,7 @@ dbtest!(
                 b"cmd;course;cohort;role\nfulldel;MATHS;C1;*\n",
             )
             .await;
-        assert_eq!(summary.totals.unwrap().bindings_deleted, 2);
+        assert_eq!(summary.totals.unwrap().counts.bindings.bindings_deleted, 2);
         assert!(env.enrolments("MATHS").await.is_empty());
         assert!(env.course_roles("MATHS").await.is_empty());
     }

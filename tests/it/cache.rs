@@ -178,7 +178,7 @@ dbtest!(
             )
             .await;
         assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
-        assert_eq!(summary.totals.unwrap().groups_created, 1);
+        assert_eq!(summary.totals.unwrap().counts.bindings.groups_created, 1);
 
         // Course 3's groups are read again by Moodle; course 2's stay cached.
         assert!(!groups_com.exists(), "course 3's group list is dropped");

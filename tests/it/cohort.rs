@@ -84,7 +84,7 @@ dbtest!(
                     .as_bytes(),
             )
             .await;
-        assert_eq!(summary.totals.unwrap().cohorts_updated, 1);
+        assert_eq!(summary.totals.unwrap().counts.cohorts.cohorts_updated, 1);
         assert_eq!(
             env.cohorts().await,
             [["C1", "Renommée", "Texte", "1", "0", "local_sync", "1", ""]]
@@ -167,7 +167,11 @@ dbtest!(free_empties_and_keeps_the_cohort, |env| {
     assert!(env.members("C1").await.is_empty());
     let totals = summary.totals.unwrap();
     assert_eq!(
-        (totals.changed, totals.unchanged, totals.members_removed),
+        (
+            totals.changed,
+            totals.unchanged,
+            totals.counts.cohorts.members_removed
+        ),
         (1, 1, 2)
     );
 });
@@ -229,7 +233,7 @@ dbtest!(delete_empty_deletes_what_the_file_emptied, |env| {
         ),
         "{report}"
     );
-    assert_eq!(summary.totals.unwrap().cohorts_deleted, 1);
+    assert_eq!(summary.totals.unwrap().counts.cohorts.cohorts_deleted, 1);
 });
 
 dbtest!(create_missing_off_refuses_new_cohorts, |env| {
@@ -312,7 +316,7 @@ dbtest!(many_users_are_matched_by_key_lists_or_in_one_pass, |env| {
         assert_eq!(summary.exit_code(), 1);
         let totals = summary.totals.unwrap();
         assert_eq!(
-            (totals.members_added, totals.failed),
+            (totals.counts.cohorts.members_added, totals.failed),
             (count - 1, 1),
             "{count}"
         );
@@ -459,7 +463,7 @@ dbtest!(
         let summary = env
             .run("cohorts.csv", b"cidnumber;ccatcontext\nA;0\nB;system\n")
             .await;
-        assert_eq!(summary.totals.unwrap().cohorts_updated, 2);
+        assert_eq!(summary.totals.unwrap().counts.cohorts.cohorts_updated, 2);
         assert!(env.cohorts().await.iter().all(|row| row[6] == "1"));
     }
 );
@@ -547,9 +551,9 @@ dbtest!(
         let totals = summary.totals.unwrap();
         assert_eq!(
             (
-                totals.members_added,
-                totals.members_removed,
-                totals.members_unchanged,
+                totals.counts.cohorts.members_added,
+                totals.counts.cohorts.members_removed,
+                totals.counts.cohorts.members_unchanged,
                 totals.pending_unenrolments,
                 totals.enrolments_created
             ),
@@ -752,7 +756,7 @@ dbtest!(
         );
         let tryback = std::fs::read(summary.tryback.unwrap()).unwrap();
         assert_eq!(tryback, b"cmd;cidnumber;userid\nsync;C1;ghost\n");
-        assert_eq!(summary.totals.unwrap().members_removed, 0);
+        assert_eq!(summary.totals.unwrap().counts.cohorts.members_removed, 0);
 
         // A member named by a line that fails for another reason is kept too.
         let summary = env

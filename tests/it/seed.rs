@@ -131,8 +131,8 @@ dbtest!(example_6_empties_cohorts, |env| {
     let totals = summary.totals.unwrap();
     assert_eq!(
         (
-            totals.cohorts_emptied,
-            totals.members_removed,
+            totals.counts.cohorts.cohorts_emptied,
+            totals.counts.cohorts.members_removed,
             totals.unchanged
         ),
         (2, 3, 2)
@@ -175,7 +175,7 @@ dbtest!(
         // above, it renames the cohort and changes its description (Q8 of the reference).
         let summary = run(&env, "9-update-after-combined.csv").await;
         assert_eq!(summary.exit_code(), 0);
-        assert_eq!(summary.totals.unwrap().cohorts_updated, 1);
+        assert_eq!(summary.totals.unwrap().counts.cohorts.cohorts_updated, 1);
         assert_eq!(
             env.rows("SELECT name, description FROM {cohort} WHERE idnumber = 'COH54'")
                 .await,

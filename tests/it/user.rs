@@ -257,7 +257,7 @@ dbtest!(create_with_a_password_as_moodle_does, |env| {
         &summary,
         &["created account jdupont [E1001] (auth manual; password from the file)"],
     );
-    assert_eq!(summary.totals.unwrap().users_created, 1);
+    assert_eq!(summary.totals.unwrap().counts.users.users_created, 1);
     // The password appears in no report.
     let reports = env.files(&env.config.paths.reports);
     assert_eq!(reports.len(), 2, "{reports:?}");
@@ -426,7 +426,7 @@ dbtest!(
                 format!("{header}E1;jdupont;Jean;Last;jean@example.com\n").as_bytes(),
             )
             .await;
-        assert_eq!(summary.totals.unwrap().users_updated, 1);
+        assert_eq!(summary.totals.unwrap().counts.users.users_updated, 1);
         let row = user(&env, "jdupont").await;
         assert_eq!(row["id"], id.to_string());
         assert_eq!(row["firstname"], "Jean");
@@ -488,7 +488,7 @@ dbtest!(suspend_and_unsuspend_flip_only_the_flag, |env| {
     assert_eq!(row["suspended"], "1");
     assert_eq!(row["firstname"], "First u1", "suspend changes nothing else");
     assert_ne!(row["timemodified"], "1000");
-    assert_eq!(summary.totals.unwrap().users_suspended, 1);
+    assert_eq!(summary.totals.unwrap().counts.users.users_suspended, 1);
     assert_report(
         &summary,
         &[
@@ -512,7 +512,7 @@ dbtest!(suspend_and_unsuspend_flip_only_the_flag, |env| {
     let row = user(&env, "u1").await;
     assert_eq!(row["suspended"], "0");
     assert_eq!(row["firstname"], "First u1");
-    assert_eq!(summary.totals.unwrap().users_unsuspended, 1);
+    assert_eq!(summary.totals.unwrap().counts.users.users_unsuspended, 1);
     assert_report(
         &summary,
         &[
@@ -557,7 +557,7 @@ dbtest!(del_marks_the_account_deleted_as_moodle_does, |env| {
     assert_eq!(row["timemodified"], stamp);
     assert_eq!(env.members("C1").await, ["u2"]);
     assert!(profile(&env, &id.to_string()).await.is_empty());
-    assert_eq!(summary.totals.unwrap().users_deleted, 1);
+    assert_eq!(summary.totals.unwrap().counts.users.users_deleted, 1);
     assert_report(&summary, &["deleted account u1 [E1]"]);
 
     // Deleting it again finds the deleted account and does nothing.
@@ -621,13 +621,13 @@ dbtest!(
             if revive {
                 assert_eq!(row["id"], id, "the same account comes back");
                 assert_eq!(count_users(&env).await, before);
-                assert_eq!(summary.totals.unwrap().users_revived, 1);
+                assert_eq!(summary.totals.unwrap().counts.users.users_revived, 1);
                 assert_report(&summary, &["revived deleted account u1 [E1]"]);
             } else {
                 assert_ne!(row["id"], id, "a new account");
                 assert_eq!(count_users(&env).await, before + 1);
                 assert_eq!(account(&env, &format!("id = {id}")).await["deleted"], "1");
-                assert_eq!(summary.totals.unwrap().users_created, 1);
+                assert_eq!(summary.totals.unwrap().counts.users.users_created, 1);
                 assert_report(&summary, &["left deleted ([users] revive_deleted is off)"]);
             }
         }
@@ -879,7 +879,10 @@ dbtest!(create_profile_fields_defines_the_netypareo_fields, |env| {
     assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
     let totals = summary.totals.unwrap();
     assert_eq!(
-        (totals.profile_fields_created, totals.users_created),
+        (
+            totals.counts.users.profile_fields_created,
+            totals.counts.users.users_created
+        ),
         (6, 1)
     );
 
@@ -946,7 +949,10 @@ dbtest!(create_profile_fields_defines_the_netypareo_fields, |env| {
         )
         .await;
     assert_eq!(summary.exit_code(), 0, "{:?}", summary.error);
-    assert_eq!(summary.totals.unwrap().profile_fields_created, 0);
+    assert_eq!(
+        summary.totals.unwrap().counts.users.profile_fields_created,
+        0
+    );
     assert_eq!(env.count("SELECT COUNT(*) FROM {user_info_field}").await, 6);
     assert_eq!(
         env.count("SELECT COUNT(*) FROM {user_info_category}").await,

@@ -2,10 +2,14 @@
 //! (Moodle's `enrol_cohort` instances). `line` parses records, `plan` decides their effects
 //! against a snapshot of the database and lists the writes.
 
+mod effect;
+mod kind;
 mod line;
 mod plan;
 mod store;
 
+pub use effect::{Counts, Effect};
+pub use kind::Bindings;
 pub use line::{
     BindingCmd, BindingLine, BindingSettings, Column, DateValue, GroupChoice, ParsedFile,
     ParsedLine, RoleChoice, column_specs, parse_file,

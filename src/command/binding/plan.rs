@@ -5,8 +5,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::line::{
-    BindingCmd, BindingLine, BindingSettings, DEFAULT_ROLE, GroupChoice, ParsedFile, RoleChoice,
+use super::{
+    effect::Effect,
+    line::{
+        BindingCmd, BindingLine, BindingSettings, DEFAULT_ROLE, GroupChoice, ParsedFile, RoleChoice,
+    },
 };
 use crate::{
     command::{
@@ -16,8 +19,8 @@ use crate::{
     },
     error::{LineError, LineProblem},
     outcome::{
-        BindingLabel, CohortLabel, CourseLabel, Effect, FieldChange, FileOutcome, GroupLabel,
-        LineOutcome, RoleLabel,
+        BindingLabel, CohortLabel, CourseLabel, FieldChange, FileOutcome, GroupLabel, LineOutcome,
+        RoleLabel,
     },
 };
 
@@ -236,7 +239,7 @@ pub enum BindingOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Line outcomes and notes.
-    pub outcome: FileOutcome,
+    pub outcome: FileOutcome<Effect>,
     /// The writes, in order.
     pub ops: Vec<BindingOp>,
 }

@@ -7,14 +7,14 @@ use encoding_rs::WINDOWS_1252;
 use super::*;
 use crate::{
     command::{
-        FileKind, ParseSettings, Routing,
+        FileKind, KindSettings, Routing,
         cohort::{CohortRow, CohortSettings},
         dates::SiteZone,
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
     },
     error::{FileError, LineProblem},
     input::{DelimiterSetting, EncodingSetting, ReadSettings, Table, read_table},
-    outcome::{Effect, LineStatus},
+    outcome::LineStatus,
 };
 
 fn settings() -> BindingSettings {
@@ -502,16 +502,16 @@ fn a_header_of_the_other_kind_names_the_kind() {
     let bindings = settings();
     let routing = Routing::default();
     let users = crate::command::user::UserSettings::default();
-    let parse_settings = ParseSettings {
-        users: &users,
-        cohorts: &cohorts,
-        bindings: &bindings,
-        routing: &routing,
+    let kinds = KindSettings {
+        users,
+        cohorts,
+        bindings,
     };
     let error = crate::command::parse(
         FileKind::Cohorts,
         &table("course;cohort;role\nMATHS;APP1;student\n"),
-        parse_settings,
+        &kinds,
+        &routing,
     )
     .unwrap_err();
     assert!(
@@ -528,7 +528,8 @@ fn a_header_of_the_other_kind_names_the_kind() {
     let error = crate::command::parse(
         FileKind::Bindings,
         &table("cmd;cidnumber;userid\nadd;APP1;u1\n"),
-        parse_settings,
+        &kinds,
+        &routing,
     )
     .unwrap_err();
     assert!(
@@ -545,14 +546,16 @@ fn a_header_of_the_other_kind_names_the_kind() {
     let error = crate::command::parse(
         FileKind::Bindings,
         &table("course;cohrot\nMATHS;APP1\n"),
-        parse_settings,
+        &kinds,
+        &routing,
     )
     .unwrap_err();
     assert!(matches!(error, FileError::UnknownColumns { .. }), "{error}");
     let error = crate::command::parse(
         FileKind::Bindings,
         &table("course;role\nMATHS;student\n"),
-        parse_settings,
+        &kinds,
+        &routing,
     )
     .unwrap_err();
     assert!(

@@ -1,10 +1,14 @@
 //! Cohort command files (`cohorts*.csv`): cohorts and their members. `line` parses records,
 //! `plan` decides their effects against a snapshot of the database and lists the writes.
 
+mod effect;
+mod kind;
 mod line;
 mod plan;
 mod store;
 
+pub use effect::{Counts, Effect};
+pub use kind::Cohorts;
 pub use line::{
     CohortCmd, CohortLine, CohortSettings, Column, ParsedFile, ParsedLine, column_specs, parse_file,
 };

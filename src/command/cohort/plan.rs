@@ -15,13 +15,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::line::{CohortCmd, CohortLine, CohortSettings, ParsedFile};
+use super::{
+    effect::Effect,
+    line::{CohortCmd, CohortLine, CohortSettings, ParsedFile},
+};
 use crate::{
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier},
     error::{LineError, LineProblem},
-    outcome::{
-        CohortLabel, Effect, FieldChange, FileOutcome, LineOutcome, SyncedCohort, UserLabel,
-    },
+    outcome::{CohortLabel, FieldChange, FileOutcome, LineOutcome, SyncedCohort, UserLabel},
 };
 
 /// The keys a file mentions, for the database to load what they match.
@@ -285,7 +286,7 @@ pub enum CohortOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Line outcomes, effects after the last line, notes.
-    pub outcome: FileOutcome,
+    pub outcome: FileOutcome<Effect>,
     /// The writes, in order.
     pub ops: Vec<CohortOp>,
 }

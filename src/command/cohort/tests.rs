@@ -10,7 +10,7 @@ use crate::{
     command::refs::{CohortIdentifier, UserIdentifier},
     error::LineProblem,
     input::{DelimiterSetting, EncodingSetting, ReadSettings, read_table},
-    outcome::{Effect, LineStatus, SyncedCohort},
+    outcome::{LineStatus, SyncedCohort},
 };
 
 const SETTINGS: CohortSettings = CohortSettings {
@@ -503,7 +503,7 @@ fn delete_empty_deletes_only_what_the_file_emptied() {
             cohort: CohortRef::Existing(1)
         })
     );
-    assert_eq!(plan.outcome.totals().cohorts_deleted, 1);
+    assert_eq!(plan.outcome.totals().counts.cohorts_deleted, 1);
 }
 
 #[test]
@@ -631,9 +631,9 @@ fn sync_adds_the_missing_removes_the_unlisted_and_leaves_the_others() {
     let totals = plan.outcome.totals();
     assert_eq!(
         (
-            totals.members_added,
-            totals.members_removed,
-            totals.members_unchanged
+            totals.counts.members_added,
+            totals.counts.members_removed,
+            totals.counts.members_unchanged
         ),
         (1, 1, 2)
     );

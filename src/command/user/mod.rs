@@ -3,11 +3,15 @@
 //! `plan` decides their effects against a snapshot of the database and lists the writes,
 //! `password` hashes passwords as the site's Moodle version does.
 
+mod effect;
+mod kind;
 mod line;
 mod password;
 mod plan;
 mod store;
 
+pub use effect::{Counts, Effect, PasswordSet};
+pub use kind::Users;
 pub use line::{
     Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserLine,
     UserSettings, column_specs, parse_file,

@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use md5::{Digest, Md5};
 
 use super::{
+    effect::{Effect, PasswordSet},
     line::{ParsedFile, Secret, UserCmd, UserField, UserLine, UserSettings},
     password::{PasswordFormat, PasswordWork, Passwords},
 };
@@ -24,7 +25,7 @@ use crate::{
         refs::{UserIdentifier, parse_flag},
     },
     error::{FileError, LineError, LineProblem},
-    outcome::{AccountLabel, Effect, FieldChange, FileOutcome, LineOutcome, PasswordSet},
+    outcome::{AccountLabel, FieldChange, FileOutcome, LineOutcome},
 };
 
 /// Authentication plugins that keep the password in Moodle's `user` table; every other plugin
@@ -347,7 +348,7 @@ pub enum UserOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Line outcomes, effects that belong to no line, notes.
-    pub outcome: FileOutcome,
+    pub outcome: FileOutcome<Effect>,
     /// The writes, in order.
     pub ops: Vec<UserOp>,
 }

@@ -10,7 +10,7 @@ use crate::{
     command::refs::UserIdentifier,
     error::{FileError, LineProblem},
     input::{DelimiterSetting, EncodingSetting, ReadSettings, read_table},
-    outcome::{Effect, LineStatus, PasswordSet},
+    outcome::LineStatus,
 };
 
 fn settings() -> UserSettings {
@@ -426,7 +426,7 @@ fn a_missing_profile_field_rejects_the_file_unless_created() {
         plan.ops.last(),
         Some(UserOp::SetProfile { field: FieldRef::New(0), data, .. }) if data == "BTS"
     ));
-    assert_eq!(plan.outcome.totals().profile_fields_created, 1);
+    assert_eq!(plan.outcome.totals().counts.profile_fields_created, 1);
 }
 
 #[test]

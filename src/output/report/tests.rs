@@ -66,7 +66,7 @@ fn line(
     cohort: &str,
     user: &str,
     result: Result<Vec<Effect>, LineError>,
-) -> LineOutcome {
+) -> LineOutcome<Effect> {
     LineOutcome {
         line: number,
         raw: 0..0,
@@ -95,14 +95,14 @@ fn text(report: &Report<'_>) -> String {
 
 #[test]
 fn the_failed_lines_come_first_with_their_column_value_and_reason() {
-    let outcome = FileOutcome {
+    let outcome = Outcome {
         lines: vec![
             line(2, "C1", "u1", Ok(Vec::new())),
             line(3, "C1", "ghost", unknown("ghost")),
             line(4, "C1", "u2", Ok(Vec::new())),
             line(5, "C2", "nobody", unknown("nobody")),
         ],
-        ..FileOutcome::default()
+        ..Outcome::default()
     };
     let outputs = Outputs {
         tryback: Some("/srv/reports/cohorts_x_tryback_20261202-100000.csv".into()),
@@ -141,9 +141,9 @@ fn the_failed_lines_come_first_with_their_column_value_and_reason() {
 
 #[test]
 fn one_line_is_one_line() {
-    let ok = FileOutcome {
+    let ok = Outcome {
         lines: vec![line(2, "C1", "u1", Ok(Vec::new()))],
-        ..FileOutcome::default()
+        ..Outcome::default()
     };
     let shown = text(&Report::new(
         context(RunStatus::Success, Outputs::default()),
@@ -154,9 +154,9 @@ fn one_line_is_one_line() {
         "{shown}"
     );
     assert!(!shown.contains("Next step"), "{shown}");
-    let bad = FileOutcome {
+    let bad = Outcome {
         lines: vec![line(2, "C1", "ghost", unknown("ghost"))],
-        ..FileOutcome::default()
+        ..Outcome::default()
     };
     let shown = text(&Report::new(
         context(RunStatus::Partial, Outputs::default()),
@@ -217,12 +217,12 @@ fn a_rejected_or_held_file_ends_with_the_command_to_run() {
 
 #[test]
 fn a_tryback_shows_the_lines_of_the_original_file() {
-    let outcome = FileOutcome {
+    let outcome = Outcome {
         lines: vec![
             line(2, "C1", "u9", Ok(Vec::new())),
             line(3, "C2", "ghost", unknown("ghost")),
         ],
-        ..FileOutcome::default()
+        ..Outcome::default()
     };
     let mut tryback = context(RunStatus::Partial, Outputs::default());
     tryback.origins = Some(Origins {

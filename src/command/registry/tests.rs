@@ -1,5 +1,5 @@
 use super::*;
-use crate::command::FileKind;
+use crate::command::{cohort, user};
 
 #[test]
 fn a_summary_counts_only_what_is_not_zero() {
@@ -7,9 +7,18 @@ fn a_summary_counts_only_what_is_not_zero() {
         lines: 120,
         changed: 118,
         failed: 2,
-        users_created: 3,
-        members_removed: 110,
-        members_added: 12,
+        counts: Counts {
+            users: user::Counts {
+                users_created: 3,
+                ..Default::default()
+            },
+            cohorts: cohort::Counts {
+                members_removed: 110,
+                members_added: 12,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         enrolments_created: 40,
         ..Totals::default()
     };
@@ -25,10 +34,19 @@ fn a_summary_counts_only_what_is_not_zero() {
 
 #[test]
 fn a_summary_says_one_line_and_would() {
+    let members = |added, removed, unchanged| Counts {
+        cohorts: cohort::Counts {
+            members_added: added,
+            members_removed: removed,
+            members_unchanged: unchanged,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let one = Totals {
         lines: 1,
         changed: 1,
-        members_added: 1,
+        counts: members(1, 0, 0),
         ..Totals::default()
     };
     assert_eq!(
@@ -38,23 +56,21 @@ fn a_summary_says_one_line_and_would() {
     let held = Totals {
         lines: 110,
         unchanged: 110,
-        members_removed: 110,
-        members_unchanged: 110,
+        counts: members(0, 110, 110),
         ..Totals::default()
     };
     assert_eq!(
         summary(&held, FileKind::Cohorts, Tense::Would),
         "110 lines: 110 unchanged; would remove 110 members"
     );
-    let sync = Totals {
+    let mut sync = Totals {
         lines: 12,
         changed: 2,
         unchanged: 10,
-        members_added: 2,
-        members_removed: 1,
-        cohorts_created: 1,
+        counts: members(2, 1, 0),
         ..Totals::default()
     };
+    sync.counts.cohorts.cohorts_created = 1;
     assert_eq!(
         summary(&sync, FileKind::Cohorts, Tense::Would),
         "12 lines: 2 would change, 10 unchanged; would create 1 cohort; would remove 1 member, add 2"
@@ -62,5 +78,25 @@ fn a_summary_says_one_line_and_would() {
     assert_eq!(
         summary(&Totals::default(), FileKind::Bindings, Tense::Done),
         "0 lines"
+    );
+}
+
+#[test]
+fn the_longest_prefix_is_routed_first_and_names_round_trip() {
+    assert_eq!(
+        FileKind::routing_order(),
+        [FileKind::Bindings, FileKind::Cohorts, FileKind::Users]
+    );
+    for &kind in FileKind::ALL {
+        assert_eq!(FileKind::from_name(kind.name()), Some(kind));
+        assert_eq!(kind.name().parse::<FileKind>(), Ok(kind));
+    }
+    assert_eq!(FileKind::from_name("Cohorts"), Some(FileKind::Cohorts));
+    assert_eq!(FileKind::names(), "users, cohorts or bindings");
+    assert!(
+        "enrolments"
+            .parse::<FileKind>()
+            .unwrap_err()
+            .contains("users, cohorts or bindings")
     );
 }
