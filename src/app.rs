@@ -24,8 +24,9 @@ use crate::{
     exit::Fatal,
     manage,
     outcome::RunStatus,
+    output::summary::RunSummary,
     output::{atomic, naming},
-    pipeline::{self, RunOptions, RunSummary},
+    pipeline::{self, RunOptions},
     service::{
         Service,
         heartbeat::{self, Activity, DatabaseState},

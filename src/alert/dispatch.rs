@@ -21,7 +21,7 @@ use super::{
     outage::{Change, Database, Outage},
     settings::{AlertSettings, CommandSettings, Topic},
 };
-use crate::{error::ConfigError, host, pipeline::RunSummary};
+use crate::{error::ConfigError, host, output::summary::RunSummary};
 
 /// How many alerts may wait to be sent; more are dropped, with a warning in the log.
 pub const QUEUE: usize = 64;

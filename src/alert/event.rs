@@ -10,7 +10,7 @@ use super::settings::Topic;
 use crate::{
     outcome::{RunStatus, plural},
     output::report::{self, NextStepFacts, Outputs},
-    pipeline::RunSummary,
+    output::summary::RunSummary,
 };
 
 /// The version of the event's JSON: raised when a field changes meaning or goes away (new

@@ -15,7 +15,7 @@ use super::{
     outage::{Change, Database, Outage},
     settings::{AlertSettings, CommandSettings, Topic},
 };
-use crate::{command::Totals, outcome::RunStatus, pipeline::RunSummary};
+use crate::{command::Totals, outcome::RunStatus, output::summary::RunSummary};
 
 fn origin() -> Origin {
     Origin {

@@ -4,4 +4,5 @@
 pub mod atomic;
 pub mod naming;
 pub mod report;
+pub mod summary;
 pub mod tryback;

@@ -8,7 +8,6 @@ use super::{
     check::check,
     read,
     run::Run,
-    summary::RunSummary,
     take::{Interrupted, Processed, Taker, take},
     verdict::Verdict,
 };
@@ -18,7 +17,7 @@ use crate::{
     db::Db,
     error::FileError,
     exit::Fatal,
-    output::naming,
+    output::{naming, summary::RunSummary},
     spool::{
         DuplicatePolicy,
         claim::Workspace,

@@ -48,5 +48,5 @@ mod take;
 mod verdict;
 
 pub use entry::{RunOptions, approve_file, readable_file, run_file};
-pub use summary::{RunSummary, show_ms};
+pub use summary::show_ms;
 pub use take::{Interrupted, Processed, Taker, take};

@@ -7,7 +7,7 @@ use std::{fs, path::Path, time::Instant};
 use chrono::{DateTime, Local, SecondsFormat};
 
 use super::{
-    summary::{RunSummary, log_finished, show_ms},
+    summary::{log_finished, show_ms},
     verdict::Verdict,
 };
 use crate::{
@@ -18,6 +18,7 @@ use crate::{
     exit::{self, Fatal},
     input::{DelimiterSetting, SourceFormat, delimiter_label},
     outcome::RunStatus,
+    output::summary::RunSummary,
     output::{
         atomic,
         report::{

@@ -13,7 +13,7 @@ use super::{
     read::{self, Input},
     run::{Run, earlier_run},
     stage::{self, Area, Destinations},
-    summary::{RunSummary, log_finished},
+    summary::log_finished,
     verdict::Verdict,
 };
 use crate::{
@@ -24,6 +24,7 @@ use crate::{
     error::FileError,
     input::Table,
     output::report::{self, LedgerInfo, Report, RetryInfo},
+    output::summary::RunSummary,
     spool::{DuplicatePolicy, claim::Claim},
 };
 

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Local, NaiveDate, TimeZone, Utc};
-use moodle_sync::{outcome::RunStatus, pipeline::RunSummary};
+use moodle_sync::{outcome::RunStatus, output::summary::RunSummary};
 use serde_json::Value;
 
 use crate::{

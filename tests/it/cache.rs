@@ -9,7 +9,7 @@ use std::{
 };
 
 use md5::{Digest, Md5};
-use moodle_sync::pipeline::RunSummary;
+use moodle_sync::output::summary::RunSummary;
 use serde_json::Value;
 
 use crate::{dbtest, support::TestEnv};

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use moodle_sync::{outcome::RunStatus, pipeline::RunSummary};
+use moodle_sync::{outcome::RunStatus, output::summary::RunSummary};
 use serde_json::Value;
 
 use crate::{

@@ -16,7 +16,7 @@ async fn demo(env: &TestEnv) {
         .expect("fresh database");
 }
 
-async fn run(env: &TestEnv, example: &str) -> moodle_sync::pipeline::RunSummary {
+async fn run(env: &TestEnv, example: &str) -> moodle_sync::output::summary::RunSummary {
     env.run(
         &format!("cohorts_{example}"),
         &fixture(&format!("seed004/{example}")),

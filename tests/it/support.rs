@@ -22,7 +22,8 @@ use std::{
 use moodle_sync::{
     config::{Config, FileConfig},
     db::{self, Db, DbTarget},
-    pipeline::{self, RunOptions, RunSummary},
+    output::summary::RunSummary,
+    pipeline::{self, RunOptions},
 };
 use sqlx::{AssertSqlSafe, Connection, Row, any::AnyRow};
 use tempfile::TempDir;

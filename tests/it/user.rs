@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use md5::{Digest, Md5};
-use moodle_sync::pipeline::RunSummary;
+use moodle_sync::output::summary::RunSummary;
 
 use crate::{
     dbtest,
