@@ -4,13 +4,17 @@
 
 use std::{
     collections::BTreeMap,
-    env,
+    env, fmt,
     path::{Path, PathBuf},
+    sync::LazyLock,
     time::Duration,
 };
 
 use encoding_rs::WINDOWS_1252;
-use serde::Deserialize;
+use serde::{
+    Deserialize, Deserializer,
+    de::{self, MapAccess, Visitor},
+};
 
 mod alerts;
 mod netypareo;
@@ -20,13 +24,7 @@ pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
 
 use crate::{
     alert::AlertSettings,
-    command::{
-        FileKind, KindSettings, Routing,
-        binding::BindingSettings,
-        cohort::CohortSettings,
-        refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
-        user::{PROFILE_PREFIX, UserField, UserSettings},
-    },
+    command::{FileKind, KindSettings, Routing, Sections},
     db::DbTarget,
     error::ConfigError,
     input::{DelimiterSetting, EncodingSetting, ReadSettings},
@@ -42,9 +40,9 @@ pub const DEFAULT_FILE: &str = "moodle-sync.toml";
 /// written in the file.
 pub const DATABASE_URL_VARIABLE: &str = "MOODLE_SYNC_DATABASE_URL";
 
-/// The configuration file as written. Every key has a default.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// The configuration file as written. Every key has a default; an unknown section or key is
+/// refused.
+#[derive(Debug, Default)]
 pub struct FileConfig {
     /// Folders, relative to the configuration file.
     pub paths: PathsSection,
@@ -52,12 +50,8 @@ pub struct FileConfig {
     pub database: DatabaseSection,
     /// How command files are read.
     pub input: InputSection,
-    /// User files.
-    pub users: UsersSection,
-    /// Cohort files.
-    pub cohorts: CohortsSection,
-    /// Binding files.
-    pub bindings: BindingsSection,
+    /// Each kind's section (`[users]`, `[cohorts]`, `[bindings]`), read by the kind.
+    pub kinds: Sections,
     /// Course enrolments that follow cohorts.
     pub enrolments: EnrolmentsSection,
     /// File name patterns that tell each kind of file.
@@ -71,6 +65,62 @@ pub struct FileConfig {
     /// The Moodle site beyond its database.
     pub moodle: MoodleSection,
 }
+
+impl<'de> Deserialize<'de> for FileConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FileConfig, D::Error> {
+        deserializer.deserialize_map(FileConfigVisitor)
+    }
+}
+
+/// Reads the file's sections one by one: the program's own by name, each kind's by its kind
+/// (`command::Sections`), so that a kind's settings are declared in its own folder. Each
+/// section is read where it stands, so that an error names its key and line.
+struct FileConfigVisitor;
+
+impl<'de> Visitor<'de> for FileConfigVisitor {
+    type Value = FileConfig;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("moodle-sync's configuration")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FileConfig, A::Error> {
+        let mut file = FileConfig::default();
+        while let Some(section) = map.next_key::<String>()? {
+            match section.as_str() {
+                "paths" => file.paths = map.next_value()?,
+                "database" => file.database = map.next_value()?,
+                "input" => file.input = map.next_value()?,
+                "enrolments" => file.enrolments = map.next_value()?,
+                "routing" => file.routing = map.next_value()?,
+                "watch" => file.watch = map.next_value()?,
+                "netypareo" => file.netypareo = map.next_value()?,
+                "alerts" => file.alerts = Some(map.next_value()?),
+                "moodle" => file.moodle = map.next_value()?,
+                other if file.kinds.read(other, &mut map)? => {}
+                other => return Err(de::Error::unknown_field(other, &SECTIONS)),
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// Every section's name, for the message that refuses an unknown one.
+static SECTIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let own = [
+        "paths",
+        "database",
+        "input",
+        "enrolments",
+        "routing",
+        "watch",
+        "netypareo",
+        "alerts",
+        "moodle",
+    ];
+    let kinds = FileKind::ALL.iter().map(|kind| kind.name());
+    own.into_iter().chain(kinds).collect()
+});
 
 /// `[paths]`.
 #[derive(Debug, Deserialize)]
@@ -186,93 +236,6 @@ impl Default for InputSection {
             legacy_encoding: EncodingName::Windows1252,
             delimiter: DelimiterName::Auto,
             max_file_size_mb: 20,
-        }
-    }
-}
-
-/// `[users]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct UsersSection {
-    /// The field that finds an existing account.
-    pub identifier: UserIdentifier,
-    /// Authentication method of created accounts whose line gives none.
-    pub default_auth: String,
-    /// Columns an update never changes.
-    pub protected_fields: Vec<String>,
-    /// Bring deleted accounts back.
-    pub revive_deleted: bool,
-    /// Create missing profile fields as text fields.
-    pub create_profile_fields: bool,
-    /// The category of created profile fields.
-    pub profile_field_category: String,
-    /// bcrypt's cost for given passwords (sites older than Moodle 4.3).
-    pub password_cost: u32,
-}
-
-impl Default for UsersSection {
-    fn default() -> Self {
-        let defaults = UserSettings::default();
-        UsersSection {
-            identifier: defaults.identifier,
-            default_auth: defaults.default_auth,
-            protected_fields: defaults.protected_fields,
-            revive_deleted: defaults.revive_deleted,
-            create_profile_fields: defaults.create_profile_fields,
-            profile_field_category: defaults.profile_field_category,
-            password_cost: defaults.password_cost,
-        }
-    }
-}
-
-/// `[cohorts]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CohortsSection {
-    /// User field matched by `userid`.
-    pub user_identifier: UserIdentifier,
-    /// Cohort field matched by the key column.
-    pub cohort_identifier: CohortIdentifier,
-    /// Create cohorts that `add` does not find.
-    pub create_missing: bool,
-    /// Delete the cohorts a file leaves empty.
-    pub delete_empty: bool,
-    /// The largest share of a cohort's members (percent, 0 to 100) a `sync` may remove
-    /// before its file is held for approval; 100: never held.
-    pub max_sync_removal_percent: i64,
-}
-
-impl Default for CohortsSection {
-    fn default() -> Self {
-        CohortsSection {
-            user_identifier: UserIdentifier::Idnumber,
-            cohort_identifier: CohortIdentifier::Idnumber,
-            create_missing: true,
-            delete_empty: false,
-            max_sync_removal_percent: 20,
-        }
-    }
-}
-
-/// `[bindings]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BindingsSection {
-    /// Course field matched by `course`.
-    pub course_identifier: CourseIdentifier,
-    /// Role field matched by `role`.
-    pub role_identifier: RoleIdentifier,
-    /// Enrolment plugins the `enrol` column may name.
-    pub enrol_methods: Vec<String>,
-}
-
-impl Default for BindingsSection {
-    fn default() -> Self {
-        let defaults = BindingSettings::default();
-        BindingsSection {
-            course_identifier: defaults.course_identifier,
-            role_identifier: defaults.role_identifier,
-            enrol_methods: defaults.enrol_methods,
         }
     }
 }
@@ -546,30 +509,6 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
-        let mut enrol_methods = Vec::new();
-        for method in &file.bindings.enrol_methods {
-            let method = method.trim().to_lowercase();
-            if method.is_empty()
-                || method.len() > 20
-                || !method
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                return Err(ConfigError::Invalid {
-                    key: "[bindings] enrol_methods",
-                    value: method,
-                    reason: "an enrolment plugin name is made of letters, digits and underscores (at most 20), such as \"cohort\"".into(),
-                });
-            }
-            enrol_methods.push(method);
-        }
-        if enrol_methods.is_empty() {
-            return Err(ConfigError::Invalid {
-                key: "[bindings] enrol_methods",
-                value: "[]".into(),
-                reason: "list at least one enrolment plugin, such as \"cohort\"".into(),
-            });
-        }
         for (&kind, patterns) in &file.routing.0 {
             if patterns.is_empty() || patterns.iter().any(|pattern| pattern.trim().is_empty()) {
                 return Err(ConfigError::Invalid {
@@ -583,8 +522,8 @@ impl Config {
             }
         }
         let watch = watch_settings(file.watch)?;
-        let users = user_settings(file.users)?;
-        let netypareo = netypareo::instances(file.netypareo, base, &users.default_auth)?;
+        let kinds = file.kinds.settings()?;
+        let netypareo = netypareo::instances(file.netypareo, base, &kinds.users.default_auth)?;
         let alerts = file
             .alerts
             .map(|section| alerts::alert_settings(section, base))
@@ -611,29 +550,7 @@ impl Config {
                 },
                 max_file_bytes: file.input.max_file_size_mb.saturating_mul(1024 * 1024),
             },
-            kinds: KindSettings {
-                users,
-                cohorts: CohortSettings {
-                    user_identifier: file.cohorts.user_identifier,
-                    cohort_identifier: file.cohorts.cohort_identifier,
-                    create_missing: file.cohorts.create_missing,
-                    delete_empty: file.cohorts.delete_empty,
-                    max_sync_removal_percent: u8::try_from(file.cohorts.max_sync_removal_percent)
-                        .ok()
-                        .filter(|percent| *percent <= 100)
-                        .ok_or_else(|| ConfigError::Invalid {
-                            key: "[cohorts] max_sync_removal_percent",
-                            value: file.cohorts.max_sync_removal_percent.to_string(),
-                            reason: "a percentage from 0 to 100 (100: a sync is never held)".into(),
-                        })?,
-                },
-                bindings: BindingSettings {
-                    course_identifier: file.bindings.course_identifier,
-                    role_identifier: file.bindings.role_identifier,
-                    cohort_identifier: file.cohorts.cohort_identifier,
-                    enrol_methods,
-                },
-            },
+            kinds,
             enrolments: file.enrolments.mode,
             removals: file.enrolments.removals,
             routing: Routing::new(file.routing.0),
@@ -736,73 +653,6 @@ fn may_hold_secret(line: &str) -> bool {
 }
 
 /// Applies `MOODLE_SYNC_DATABASE_URL` to a parsed file.
-/// Checks `[users]`.
-fn user_settings(section: UsersSection) -> Result<UserSettings, ConfigError> {
-    if section.identifier == UserIdentifier::Id {
-        return Err(ConfigError::Invalid {
-            key: "[users] identifier",
-            value: "\"id\"".into(),
-            reason: "accounts are created with ids Moodle chooses; use \"idnumber\", \"username\" or \"email\"".into(),
-        });
-    }
-    let default_auth = section.default_auth.trim().to_lowercase();
-    if default_auth.is_empty()
-        || !default_auth
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(ConfigError::Invalid {
-            key: "[users] default_auth",
-            value: format!("{:?}", section.default_auth),
-            reason: "name an authentication plugin, such as \"manual\", \"cas\" or \"ldap\"".into(),
-        });
-    }
-    let known: Vec<&str> = UserField::ALL
-        .iter()
-        .map(|field| field.name())
-        .chain(["password", "suspended"])
-        .collect();
-    for field in &section.protected_fields {
-        let lowered = field.to_lowercase();
-        let profile = lowered
-            .strip_prefix(PROFILE_PREFIX)
-            .is_some_and(|shortname| !shortname.is_empty());
-        if !profile && !known.contains(&lowered.as_str()) {
-            return Err(ConfigError::Invalid {
-                key: "[users] protected_fields",
-                value: format!("{field:?}"),
-                reason: format!(
-                    "not a column an update changes; use {} or profile_field_<shortname>",
-                    known.join(", ")
-                ),
-            });
-        }
-    }
-    if section.profile_field_category.trim().is_empty() {
-        return Err(ConfigError::Invalid {
-            key: "[users] profile_field_category",
-            value: "\"\"".into(),
-            reason: "name the category created profile fields go in".into(),
-        });
-    }
-    if !(4..=31).contains(&section.password_cost) {
-        return Err(ConfigError::Invalid {
-            key: "[users] password_cost",
-            value: section.password_cost.to_string(),
-            reason: "bcrypt's cost goes from 4 to 31 (Moodle uses 10)".into(),
-        });
-    }
-    Ok(UserSettings {
-        identifier: section.identifier,
-        default_auth,
-        protected_fields: section.protected_fields,
-        revive_deleted: section.revive_deleted,
-        create_profile_fields: section.create_profile_fields,
-        profile_field_category: section.profile_field_category.trim().to_owned(),
-        password_cost: section.password_cost,
-    })
-}
-
 /// Checks `[watch]`.
 fn watch_settings(section: WatchSection) -> Result<WatchSettings, ConfigError> {
     let positive = |key: &'static str, value: u64| {

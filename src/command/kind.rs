@@ -5,13 +5,14 @@
 
 use std::{fmt, future::Future};
 
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
+use super::registry::Sections;
 use crate::{
     db::{Db, DbError, Touched, Tx},
-    error::FileError,
+    error::{ConfigError, FileError},
     input::Table,
-    outcome::{FileOutcome, LineEffect, Tense},
+    outcome::{EnrolmentMode, FileOutcome, LineEffect, Tense},
 };
 
 /// A kind of command file. Implemented once per kind, by a unit type in the kind's folder
@@ -29,6 +30,9 @@ pub trait Kind: 'static {
     /// The columns that name what a line is about, shown beside each line in reports.
     const KEY_COLUMNS: &'static [&'static str];
 
+    /// Its section of the configuration file (`[<name>]`), as written; every key has a default
+    /// and an unknown key is refused.
+    type Section: DeserializeOwned + Default + fmt::Debug;
     /// Its settings, checked (from its section of the configuration).
     type Settings: fmt::Debug + Clone + PartialEq + Send + Sync;
     /// A file of this kind, parsed.
@@ -47,6 +51,20 @@ pub trait Kind: 'static {
     /// What it works out before the ledger's lock, for its plan under the lock; the default
     /// value leaves everything to the plan.
     type Prepared: Default + Send;
+
+    /// Checks its section (with what it shares of the other kinds' `sections`) into its
+    /// settings; the error names the key and the value refused.
+    fn settings(
+        section: &Self::Section,
+        sections: &Sections,
+    ) -> Result<Self::Settings, ConfigError>;
+
+    /// The report's line of its settings (`cohorts matched by idnumber, …`), with how
+    /// enrolments follow (`[enrolments] mode`).
+    fn describe_settings(settings: &Self::Settings, enrolments: EnrolmentMode) -> String;
+
+    /// Its settings in the JSON report's `settings` object.
+    fn settings_json(settings: &Self::Settings) -> serde_json::Value;
 
     /// Parses a table as a file of this kind (pure).
     fn parse(table: &Table, settings: &Self::Settings) -> Result<Self::File, FileError>;

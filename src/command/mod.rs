@@ -16,7 +16,7 @@ pub mod user;
 pub use kind::{Applied, Apply, Kind};
 pub use parse::parse;
 pub use registry::{
-    Counts, Effect, FileKind, KindSettings, Outcome, ParsedFile, Prepared, Totals, summary,
-    totals_lines,
+    Counts, Effect, FileKind, KindSettings, Outcome, ParsedFile, Prepared, Sections, Totals,
+    summary, totals_lines,
 };
 pub use routing::{Routing, matches};

@@ -19,9 +19,9 @@ use super::{
 };
 use crate::{
     db::{Db, DbError, Tx},
-    error::FileError,
+    error::{ConfigError, FileError},
     input::Table,
-    outcome::{FileOutcome, LineEffect, Tense, Totals as KindTotals},
+    outcome::{EnrolmentMode, FileOutcome, LineEffect, Tense, Totals as KindTotals},
 };
 
 /// Declares the registered kinds: `Variant(field) => KindType`, each with its documentation.
@@ -109,6 +109,64 @@ macro_rules! kinds {
                 #[serde(flatten)]
                 pub $field: <$kind as Kind>::Counts,
             )+
+        }
+
+        /// Every kind's section of the configuration file, as written.
+        #[derive(Debug, Default)]
+        pub struct Sections {
+            $(
+                #[doc = concat!("`[", stringify!($field), "]`.")]
+                pub $field: <$kind as Kind>::Section,
+            )+
+        }
+
+        impl Sections {
+            /// Reads the value of the section `name` from `map` if it is a kind's; `false` when
+            /// no kind has that name.
+            pub fn read<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                name: &str,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                $(
+                    if name == <$kind as Kind>::NAME {
+                        self.$field = map.next_value()?;
+                        return Ok(true);
+                    }
+                )+
+                Ok(false)
+            }
+
+            /// Checks every kind's section into its settings.
+            pub fn settings(&self) -> Result<KindSettings, ConfigError> {
+                Ok(KindSettings {
+                    $($field: <$kind as Kind>::settings(&self.$field, self)?,)+
+                })
+            }
+        }
+
+        impl KindSettings {
+            /// The report's line of the settings of files of `kind`.
+            pub fn describe(&self, kind: FileKind, enrolments: EnrolmentMode) -> String {
+                match kind {
+                    $(FileKind::$variant => {
+                        <$kind as Kind>::describe_settings(&self.$field, enrolments)
+                    })+
+                }
+            }
+
+            /// Every kind's settings, for the JSON report, by key.
+            pub fn json(&self) -> serde_json::Map<String, serde_json::Value> {
+                let mut json = serde_json::Map::new();
+                $(
+                    if let serde_json::Value::Object(settings) =
+                        <$kind as Kind>::settings_json(&self.$field)
+                    {
+                        json.extend(settings);
+                    }
+                )+
+                json
+            }
         }
 
         /// Every kind's settings.

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use super::*;
-use crate::alert::{CredentialNames, MailTls, Topic};
+use crate::{
+    alert::{CredentialNames, MailTls, Topic},
+    command::refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
+};
 
 fn load(text: &str) -> Result<Config, String> {
     let file = Config::parse(text)?;

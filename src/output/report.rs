@@ -39,34 +39,18 @@ pub struct SettingsInfo {
     pub delimiter: String,
     /// `[input] max_file_size_mb`, in bytes.
     pub max_file_bytes: u64,
-    /// `[cohorts] user_identifier`.
-    pub user_identifier: String,
-    /// `[cohorts] cohort_identifier`.
-    pub cohort_identifier: String,
-    /// `[cohorts] create_missing`.
-    pub create_missing: bool,
-    /// `[cohorts] delete_empty`.
-    pub delete_empty: bool,
-    /// `[cohorts] max_sync_removal_percent`.
-    pub max_sync_removal_percent: u8,
-    /// `[bindings] course_identifier`.
-    pub course_identifier: String,
-    /// `[bindings] role_identifier`.
-    pub role_identifier: String,
-    /// `[bindings] enrol_methods`.
-    pub enrol_methods: Vec<String>,
     /// `[enrolments] mode`.
     pub enrolments: EnrolmentMode,
-    /// `[users] identifier`.
-    pub account_identifier: String,
-    /// `[users] protected_fields`.
-    pub protected_fields: Vec<String>,
-    /// `[users] revive_deleted`.
-    pub revive_deleted: bool,
-    /// `[users] create_profile_fields`.
-    pub create_profile_fields: bool,
-    /// `[users] default_auth`.
-    pub default_auth: String,
+    /// Every kind's settings, by key (`user_identifier`, `course_identifier`, …).
+    #[serde(flatten)]
+    pub kinds: serde_json::Map<String, serde_json::Value>,
+    /// The settings of the file's kind, as the text report states them.
+    #[serde(skip)]
+    pub of_kind: String,
+    /// `[cohorts] max_sync_removal_percent`: the share of a cohort's members a sync may
+    /// remove before its file is held.
+    #[serde(skip)]
+    pub sync_limit_percent: u8,
 }
 
 /// The files a run wrote or moved, besides the report itself (which sits beside the tryback,
@@ -449,41 +433,7 @@ impl<'a> Report<'a> {
             "Database",
             &format!("{}, table prefix {}", self.database, self.prefix),
         )?;
-        field(
-            out,
-            "Settings",
-            &match self.file_kind {
-                FileKind::Users => format!(
-                    "accounts matched by {} (else by username), default auth {}, protected fields {}, revive_deleted {}, create_profile_fields {}",
-                    self.settings.account_identifier,
-                    self.settings.default_auth,
-                    if self.settings.protected_fields.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.settings.protected_fields.join(", ")
-                    },
-                    yes_no(self.settings.revive_deleted),
-                    yes_no(self.settings.create_profile_fields),
-                ),
-                FileKind::Cohorts => format!(
-                    "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, max_sync_removal_percent {} %, enrolments {}",
-                    self.settings.cohort_identifier,
-                    self.settings.user_identifier,
-                    yes_no(self.settings.create_missing),
-                    yes_no(self.settings.delete_empty),
-                    self.settings.max_sync_removal_percent,
-                    self.settings.enrolments.name(),
-                ),
-                FileKind::Bindings => format!(
-                    "courses matched by {}, cohorts matched by {}, roles matched by {}, enrolment methods {}, enrolments {}",
-                    self.settings.course_identifier,
-                    self.settings.cohort_identifier,
-                    self.settings.role_identifier,
-                    self.settings.enrol_methods.join(", "),
-                    self.settings.enrolments.name(),
-                ),
-            },
-        )?;
+        field(out, "Settings", &self.settings.of_kind)?;
         field(
             out,
             "Reading",
@@ -518,7 +468,7 @@ impl<'a> Report<'a> {
                 "Approved",
                 &format!(
                     "applied with moodle-sync approve: the limit on the members a sync may remove ([cohorts] max_sync_removal_percent = {}) was lifted for this file",
-                    self.settings.max_sync_removal_percent
+                    self.settings.sync_limit_percent
                 ),
             )?;
         }
@@ -782,7 +732,7 @@ impl<'a> Report<'a> {
 
     /// The synced cohorts: what each member list does, and, for a file held or approved, why.
     fn write_syncs(&self, out: &mut dyn Write) -> io::Result<()> {
-        let limit = self.settings.max_sync_removal_percent;
+        let limit = self.settings.sync_limit_percent;
         out.write_all(
             b"\nSynced cohorts (sync lines: each list is the cohort's whole membership)\n",
         )?;
@@ -1253,10 +1203,6 @@ fn write_refreshed(out: &mut dyn Write, outcome: &CacheOutcome) -> io::Result<()
         }
     }
     Ok(())
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "on" } else { "off" }
 }
 
 fn describe_format(format: &SourceFormat) -> String {

@@ -103,7 +103,7 @@ impl<'a> Run<'a> {
             format: self.format,
             database: self.db.target().describe(),
             prefix: self.db.dialect().prefix.clone(),
-            settings: settings_info(self.config),
+            settings: settings_info(self.config, self.kind),
             outputs,
             error,
             problems,
@@ -187,7 +187,7 @@ pub(super) fn earlier_run(earlier: &LedgerRun) -> EarlierRun {
     }
 }
 
-fn settings_info(config: &Config) -> SettingsInfo {
+fn settings_info(config: &Config, kind: FileKind) -> SettingsInfo {
     SettingsInfo {
         encoding: encoding_setting_label(config.input.read.encoding),
         delimiter: match config.input.read.delimiter {
@@ -195,19 +195,9 @@ fn settings_info(config: &Config) -> SettingsInfo {
             DelimiterSetting::Fixed(delimiter) => delimiter_label(delimiter),
         },
         max_file_bytes: config.input.max_file_bytes,
-        user_identifier: config.kinds.cohorts.user_identifier.name().into(),
-        cohort_identifier: config.kinds.cohorts.cohort_identifier.name().into(),
-        create_missing: config.kinds.cohorts.create_missing,
-        delete_empty: config.kinds.cohorts.delete_empty,
-        max_sync_removal_percent: config.kinds.cohorts.max_sync_removal_percent,
-        course_identifier: config.kinds.bindings.course_identifier.name().into(),
-        role_identifier: config.kinds.bindings.role_identifier.name().into(),
-        enrol_methods: config.kinds.bindings.enrol_methods.clone(),
         enrolments: config.enrolments,
-        account_identifier: config.kinds.users.identifier.name().into(),
-        protected_fields: config.kinds.users.protected_fields.clone(),
-        revive_deleted: config.kinds.users.revive_deleted,
-        create_profile_fields: config.kinds.users.create_profile_fields,
-        default_auth: config.kinds.users.default_auth.clone(),
+        kinds: config.kinds.json(),
+        of_kind: config.kinds.describe(kind, config.enrolments),
+        sync_limit_percent: config.kinds.cohorts.max_sync_removal_percent,
     }
 }

@@ -5,13 +5,17 @@ use super::{
     effect::{Counts, Effect},
     line::{BindingSettings, ParsedFile, parse_file},
     plan::{Wanted, plan},
+    settings::{self, BindingsSection},
 };
 use crate::{
-    command::kind::{Applied, Apply, Kind, count_group},
+    command::{
+        Sections,
+        kind::{Applied, Apply, Kind, count_group},
+    },
     db::{Db, DbError, Tx},
-    error::FileError,
+    error::{ConfigError, FileError},
     input::Table,
-    outcome::Tense,
+    outcome::{EnrolmentMode, Tense},
 };
 
 /// Cohort-to-course binding files (`cohortscourses*.csv`): cohort sync enrolment methods.
@@ -23,11 +27,27 @@ impl Kind for Bindings {
     const FILE_PREFIX: &'static str = "cohortscourses";
     const KEY_COLUMNS: &'static [&'static str] = &["course", "cohort", "role"];
 
+    type Section = BindingsSection;
     type Settings = BindingSettings;
     type File = ParsedFile;
     type Effect = Effect;
     type Counts = Counts;
     type Prepared = ();
+
+    fn settings(
+        section: &BindingsSection,
+        sections: &Sections,
+    ) -> Result<BindingSettings, ConfigError> {
+        section.settings(sections.cohorts.cohort_identifier)
+    }
+
+    fn describe_settings(settings: &BindingSettings, enrolments: EnrolmentMode) -> String {
+        settings::describe(settings, enrolments)
+    }
+
+    fn settings_json(settings: &BindingSettings) -> serde_json::Value {
+        settings::json(settings)
+    }
 
     fn parse(table: &Table, settings: &BindingSettings) -> Result<ParsedFile, FileError> {
         parse_file(table, settings)

@@ -6,6 +6,7 @@ mod effect;
 mod kind;
 mod line;
 mod plan;
+mod settings;
 mod store;
 
 pub use effect::{Counts, Effect};
@@ -18,6 +19,7 @@ pub use plan::{
     BindingOp, CourseRow, GroupRef, GroupRow, InstanceChanges, InstanceRef, InstanceRow,
     NewInstance, Plan, RoleRow, SITE_COURSE, Snapshot, Wanted, plan,
 };
+pub use settings::BindingsSection;
 
 #[cfg(test)]
 mod tests;

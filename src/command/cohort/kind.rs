@@ -6,13 +6,17 @@ use super::{
     effect::{Counts, Effect},
     line::{CohortSettings, ParsedFile, parse_file},
     plan::{Wanted, plan},
+    settings::{self, CohortsSection},
 };
 use crate::{
-    command::kind::{Applied, Apply, Kind, count_group},
+    command::{
+        Sections,
+        kind::{Applied, Apply, Kind, count_group},
+    },
     db::{Db, DbError, Touched, Tx},
-    error::FileError,
+    error::{ConfigError, FileError},
     input::Table,
-    outcome::Tense,
+    outcome::{EnrolmentMode, Tense},
 };
 
 /// Cohort files (`cohorts*.csv`): cohorts and their members.
@@ -24,11 +28,27 @@ impl Kind for Cohorts {
     const FILE_PREFIX: &'static str = "cohorts";
     const KEY_COLUMNS: &'static [&'static str] = &["cohort", "user"];
 
+    type Section = CohortsSection;
     type Settings = CohortSettings;
     type File = ParsedFile;
     type Effect = Effect;
     type Counts = Counts;
     type Prepared = ();
+
+    fn settings(
+        section: &CohortsSection,
+        _sections: &Sections,
+    ) -> Result<CohortSettings, ConfigError> {
+        section.settings()
+    }
+
+    fn describe_settings(settings: &CohortSettings, enrolments: EnrolmentMode) -> String {
+        settings::describe(settings, enrolments)
+    }
+
+    fn settings_json(settings: &CohortSettings) -> serde_json::Value {
+        settings::json(settings)
+    }
 
     fn parse(table: &Table, settings: &CohortSettings) -> Result<ParsedFile, FileError> {
         parse_file(table, settings)

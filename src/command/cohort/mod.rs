@@ -5,6 +5,7 @@ mod effect;
 mod kind;
 mod line;
 mod plan;
+mod settings;
 mod store;
 
 pub use effect::{Counts, Effect};
@@ -16,6 +17,7 @@ pub use plan::{
     CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, NewCohort, Plan, Snapshot, UserRow,
     Wanted, plan,
 };
+pub use settings::CohortsSection;
 
 #[cfg(test)]
 mod tests;

@@ -100,3 +100,22 @@ fn the_longest_prefix_is_routed_first_and_names_round_trip() {
             .contains("users, cohorts or bindings")
     );
 }
+
+#[test]
+fn each_kind_has_its_section_and_routing_key_under_its_name() {
+    let settings = Sections::default().settings().unwrap();
+    let json = settings.json();
+    for &kind in FileKind::ALL {
+        assert_eq!(kind.routing_key(), format!("[routing] {}", kind.name()));
+        assert!(!settings.describe(kind, EnrolmentMode::Immediate).is_empty());
+    }
+    // Every kind's settings reach the JSON report, the cohort identifier once.
+    for key in [
+        "account_identifier",
+        "user_identifier",
+        "cohort_identifier",
+        "course_identifier",
+    ] {
+        assert!(json.contains_key(key), "{key} missing from {json:?}");
+    }
+}

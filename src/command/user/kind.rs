@@ -8,13 +8,17 @@ use super::{
     line::{ParsedFile, UserSettings, parse_file},
     password::Passwords,
     plan::{Wanted, password_work, plan_with},
+    settings::{self, UsersSection},
 };
 use crate::{
-    command::kind::{Applied, Apply, Kind, count_group},
+    command::{
+        Sections,
+        kind::{Applied, Apply, Kind, count_group},
+    },
     db::{Db, DbError, Tx},
-    error::FileError,
+    error::{ConfigError, FileError},
     input::Table,
-    outcome::Tense,
+    outcome::{EnrolmentMode, Tense},
 };
 
 /// User files (`users*.csv`, `userimport*.csv`): accounts and their profile fields.
@@ -28,11 +32,24 @@ impl Kind for Users {
     const MORE_PATTERNS: &'static [&'static str] = &["userimport*.csv"];
     const KEY_COLUMNS: &'static [&'static str] = &["username", "idnumber"];
 
+    type Section = UsersSection;
     type Settings = UserSettings;
     type File = ParsedFile;
     type Effect = Effect;
     type Counts = Counts;
     type Prepared = Passwords;
+
+    fn settings(section: &UsersSection, _sections: &Sections) -> Result<UserSettings, ConfigError> {
+        section.settings()
+    }
+
+    fn describe_settings(settings: &UserSettings, _enrolments: EnrolmentMode) -> String {
+        settings::describe(settings)
+    }
+
+    fn settings_json(settings: &UserSettings) -> serde_json::Value {
+        settings::json(settings)
+    }
 
     fn parse(table: &Table, settings: &UserSettings) -> Result<ParsedFile, FileError> {
         parse_file(table, settings)

@@ -8,6 +8,7 @@ mod kind;
 mod line;
 mod password;
 mod plan;
+mod settings;
 mod store;
 
 pub use effect::{Counts, Effect, PasswordSet};
@@ -22,6 +23,7 @@ pub use plan::{
     ProfileField, SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted,
     deleted_email, deleted_username, password_work, plan, plan_with,
 };
+pub use settings::UsersSection;
 
 #[cfg(test)]
 mod tests;

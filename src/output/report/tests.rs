@@ -10,24 +10,15 @@ use crate::{
 };
 
 fn settings() -> SettingsInfo {
+    let kinds = crate::command::Sections::default().settings().unwrap();
     SettingsInfo {
         encoding: "auto".into(),
         delimiter: "auto".into(),
         max_file_bytes: 20 * 1024 * 1024,
-        user_identifier: "idnumber".into(),
-        cohort_identifier: "idnumber".into(),
-        create_missing: true,
-        delete_empty: false,
-        max_sync_removal_percent: 20,
-        course_identifier: "shortname".into(),
-        role_identifier: "shortname".into(),
-        enrol_methods: vec!["cohort".into()],
         enrolments: EnrolmentMode::Immediate,
-        account_identifier: "idnumber".into(),
-        protected_fields: Vec::new(),
-        revive_deleted: false,
-        create_profile_fields: false,
-        default_auth: "manual".into(),
+        kinds: kinds.json(),
+        of_kind: kinds.describe(FileKind::Cohorts, EnrolmentMode::Immediate),
+        sync_limit_percent: kinds.cohorts.max_sync_removal_percent,
     }
 }
 
