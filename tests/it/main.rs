@@ -12,6 +12,7 @@ mod crash;
 mod first_run;
 mod input;
 mod intake;
+mod layers;
 mod log;
 mod manage;
 mod netypareo;
