@@ -1,26 +1,34 @@
-//! moodle-sync applies CSV command files to a Moodle database: cohorts and their members, with
-//! a report of every line, a tryback file of the failed lines and an archive of every input.
+//! moodle-sync applies CSV command files to a Moodle database (user accounts, cohorts and their
+//! members, cohort-to-course bindings), with a report of every line, a tryback file of the
+//! failed lines and an archive of every input.
 //!
 //! # Layout
 //!
-//! - [`input`]: bytes → header and positioned records (encodings, delimiters, quoting). Pure.
-//! - [`command`]: what the lines of each kind of file mean; parsing and planning. Pure.
-//! - [`db`]: the Moodle database; the only module with SQL and the only one that knows the
-//!   backends apart.
+//! From the bottom up; each module calls only those above it in this list (see
+//! ARCHITECTURE.md, and `tests/it/layers.rs`, which checks it).
+//!
+//! - [`error`], [`input`], [`outcome`]: the error tiers of a file; bytes → header and
+//!   positioned records; what a file did, in words every kind shares. Pure.
+//! - [`db`]: the Moodle database: the file's transaction, the only code that knows the backends
+//!   apart, the ledger, and the writes every kind shares.
+//! - [`command`]: one folder per kind of command file (its parsing, planning, effects,
+//!   settings and store) behind one interface, and the registry that lists the kinds.
 //! - [`cache`]: Moodle's application caches, refreshed after each commit as Moodle's own
 //!   functions would (the file and Redis stores).
-//! - [`output`]: reports, trybacks and archives, written atomically and never overwritten.
-//! - [`pipeline`]: one file's journey from start to end, phase by phase, in one database
-//!   transaction.
-//! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
+//! - [`exit`]: every exit code, and the errors that stop a command.
+//! - [`output`]: reports, trybacks and run summaries (rendering is pure), and the one atomic
+//!   write that publishes every file.
+//! - [`host`], [`spool`]: this process as others see it; the spool's mechanics (what is ready,
+//!   who writes it, claiming and settling files).
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
 //! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
 //!   database stays unreachable.
-//! - [`app`], [`cli`], [`config`], [`telemetry`]: the program around it.
-//! - [`error`], [`outcome`]: the error tiers of a file and what a file did, shared by all.
-//! - [`exit`]: every exit code, and the errors that stop a command.
-//!
-//! ARCHITECTURE.md describes the data flow and the invariants.
+//! - [`config`]: the configuration file, checked.
+//! - [`pipeline`]: one file's journey from start to end, phase by phase, in one database
+//!   transaction.
+//! - [`service`]: the `watch` loop, settling interrupted claims, the heartbeat.
+//! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
+//! - [`app`], [`cli`], [`telemetry`]: the program around it.
 
 #![warn(missing_docs)]
 

@@ -624,7 +624,7 @@ pub struct EnrolmentOutcome {
     pub courses: Vec<CourseEnrolments>,
 }
 
-/// Whether a [`summary`] tells what was done, or what would be (a simulation, a held file).
+/// Whether a summary (`command::summary`) tells what was done, or what would be (a simulation, a held file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tense {
     /// The file was applied.

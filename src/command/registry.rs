@@ -1,4 +1,4 @@
-//! The kinds of command files: the one list of them (the [`kinds!`] line below), and what the
+//! The kinds of command files: the one list of them (the `kinds!` line below), and what the
 //! pipeline, the report and the configuration use to reach them without knowing them: the
 //! kind of a file ([`FileKind`]), a parsed file of any kind ([`ParsedFile`]), what a line of any
 //! kind did ([`Effect`], [`Counts`]), every kind's settings ([`KindSettings`]).

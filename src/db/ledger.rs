@@ -56,7 +56,7 @@ pub struct LedgerEntry {
     pub tryback: Option<String>,
     /// Why the file was refused, rolled back or held.
     pub error: Option<String>,
-    /// What it did, in one line (`outcome::summary`).
+    /// What it did, in one line (`command::summary`).
     pub summary: Option<String>,
     /// The run this row acts on: for a `retried` or `discarded` row, the run whose kept file
     /// it put back or ended; for the run of a retried file, the run it retries.

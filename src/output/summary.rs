@@ -12,7 +12,7 @@ pub struct RunSummary {
     pub status: RunStatus,
     /// Line and effect counts, when lines were read.
     pub totals: Option<Totals>,
-    /// The counts in one line (`outcome::summary`), when lines were read: what was done, or
+    /// The counts in one line (`command::summary`), when lines were read: what was done, or
     /// for a simulation or a held file what would be.
     pub summary: Option<String>,
     /// Why the file was rejected or rolled back.

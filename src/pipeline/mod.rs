@@ -1,5 +1,5 @@
 //! One file's journey, start to end: the phases below, each a function of its own file, run
-//! in this order by [`take`] (the service's and `run`'s path) and, up to the plan, by a dry run.
+//! in this order by [`take()`] (the service's and `run`'s path) and, up to the plan, by a dry run.
 //!
 //! 1. **read** (`read`): the input's bytes, their SHA-256 and the file's stamp.
 //! 2. **check** (`check`): decode and parse as the file's kind; everything that can reject the

@@ -1,6 +1,8 @@
 //! Cohort-to-course binding files (`cohortscourses*.csv`): cohort sync enrolment methods
 //! (Moodle's `enrol_cohort` instances). `line` parses records, `plan` decides their effects
-//! against a snapshot of the database and lists the writes.
+//! against a snapshot of the database and lists the writes, `effect` words and counts what
+//! lines did, `settings` reads `[bindings]`, `store` reads the snapshot and makes the writes,
+//! `kind` is what makes binding files a kind.
 
 mod effect;
 mod kind;

@@ -1,5 +1,7 @@
 //! Cohort command files (`cohorts*.csv`): cohorts and their members. `line` parses records,
-//! `plan` decides their effects against a snapshot of the database and lists the writes.
+//! `plan` decides their effects against a snapshot of the database and lists the writes,
+//! `effect` words and counts what lines did, `settings` reads `[cohorts]`, `store` reads the
+//! snapshot and makes the writes, `kind` is what makes cohort files a kind.
 
 mod effect;
 mod kind;

@@ -34,7 +34,7 @@ const ENROL_INSTANCE_DISABLED: i64 = 1;
 impl Tx {
     /// Reads every row `wanted` refers to, and the accounts of the members of the cohorts
     /// it syncs (matched by `cohorts_by`). The cohorts read are locked until the file's
-    /// transaction ends ([`super::Dialect::lock_rows`]).
+    /// transaction ends ([`crate::db::Dialect::lock_rows`]).
     pub async fn cohort_snapshot(
         &mut self,
         wanted: &Wanted,

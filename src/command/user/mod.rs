@@ -1,7 +1,9 @@
 //! User command files (`users*.csv`, `userimport*.csv`): accounts and their custom profile
 //! fields, created, updated, suspended and deleted as Moodle does. `line` parses records,
 //! `plan` decides their effects against a snapshot of the database and lists the writes,
-//! `password` hashes passwords as the site's Moodle version does.
+//! `password` hashes passwords as the site's Moodle version does, `effect` words and counts
+//! what lines did, `settings` reads `[users]`, `store` reads the snapshot and makes the writes,
+//! `kind` is what makes user files a kind.
 
 mod effect;
 mod kind;

@@ -89,7 +89,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// The password work of one file, done when asked ([`Passwords::inline`]), gathered without
 /// being done ([`Passwords::recording`]), or taken from what was done ahead
-/// ([`Passwords::ready`]): the pipeline plans a file once without hashing, hashes what that
+/// ([`PasswordWork::done`]): the pipeline plans a file once without hashing, hashes what that
 /// plan asked for on every core, then plans it under the lock with the answers ready.
 #[derive(Debug, Default)]
 pub struct Passwords {
