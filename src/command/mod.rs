@@ -8,6 +8,7 @@ pub mod cohort;
 pub mod dates;
 pub mod kind;
 mod parse;
+pub mod parsed;
 pub mod refs;
 mod registry;
 mod routing;

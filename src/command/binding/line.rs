@@ -2,11 +2,10 @@
 //! line is checked on its own here; the course, cohort, role and group it names are resolved by
 //! the planner.
 
-use std::ops::Range;
-
 use serde::Serialize;
 
 use crate::{
+    command::parsed::{self, Parsed},
     command::{
         dates::{FileTime, parse_time},
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, parse_flag, parse_id},
@@ -167,31 +166,11 @@ pub fn column_specs() -> Vec<ColumnSpec> {
     ]
 }
 
-/// A data record with its parse result and the keys the report shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedLine {
-    /// Physical line (from 1) on which the record starts.
-    pub number: usize,
-    /// The record's bytes in the input, for the tryback.
-    pub raw: Range<usize>,
-    /// The command as written, or `add` when none is.
-    pub command: String,
-    /// Course, cohort and role as written.
-    pub keys: Vec<String>,
-    /// The line, or why it cannot be applied whatever the database holds.
-    pub line: Result<BindingLine, LineError>,
-}
+/// A line of the file, parsed.
+pub type ParsedLine = parsed::ParsedLine<BindingLine>;
 
-/// A binding file ready to plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedFile {
-    /// The data lines, in file order.
-    pub lines: Vec<ParsedLine>,
-    /// Remarks about the file as a whole.
-    pub notes: Vec<String>,
-    /// Records that held no value (such as `;;;`), skipped.
-    pub empty_records: usize,
-}
+/// The file ready to plan.
+pub type ParsedFile = Parsed<BindingLine>;
 
 /// Maps the header and parses every data line of a binding file. `course` and `cohort` are
 /// required columns.
@@ -240,6 +219,7 @@ pub fn parse_file(table: &Table, settings: &BindingSettings) -> Result<ParsedFil
         })
         .collect();
     Ok(ParsedFile {
+        header: (),
         lines,
         notes,
         empty_records: table.empty_records,

@@ -1,11 +1,10 @@
 //! The cohort file's columns and the parsing of one record into a [`CohortLine`]. Pure: a line
 //! is checked on its own here; what it refers to is resolved by the planner.
 
-use std::ops::Range;
-
 use serde::Serialize;
 
 use crate::{
+    command::parsed::{self, Parsed},
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier, parse_flag, parse_id},
     error::{FileError, LineError, LineProblem},
     input::{ColumnMap, ColumnSpec, Record, Table},
@@ -125,33 +124,11 @@ pub fn column_specs(settings: &CohortSettings) -> Vec<ColumnSpec> {
     ]
 }
 
-/// A data record with its parse result and the keys the report shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedLine {
-    /// Physical line (from 1) on which the record starts.
-    pub number: usize,
-    /// The record's bytes in the input, for the tryback.
-    pub raw: Range<usize>,
-    /// The command as written, or `add` when none is.
-    pub command: String,
-    /// The cohort key as written.
-    pub cohort: String,
-    /// The user key as written.
-    pub user: String,
-    /// The line, or why it cannot be applied whatever the database holds.
-    pub line: Result<CohortLine, LineError>,
-}
+/// A line of the file, parsed.
+pub type ParsedLine = parsed::ParsedLine<CohortLine>;
 
-/// A cohort file ready to plan: its parsed lines and remarks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedFile {
-    /// The data lines, in file order.
-    pub lines: Vec<ParsedLine>,
-    /// Remarks about the file as a whole.
-    pub notes: Vec<String>,
-    /// Records that held no value (such as `;;;`), skipped.
-    pub empty_records: usize,
-}
+/// The file ready to plan.
+pub type ParsedFile = Parsed<CohortLine>;
 
 /// Maps the header and parses every data line of a cohort file.
 pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile, FileError> {
@@ -181,11 +158,13 @@ pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile
                     .get(record, Column::Cmd.index())
                     .unwrap_or("add")
                     .to_owned(),
-                cohort: raw_key.to_owned(),
-                user: columns
-                    .get(record, Column::Userid.index())
-                    .unwrap_or("")
-                    .to_owned(),
+                keys: vec![
+                    raw_key.to_owned(),
+                    columns
+                        .get(record, Column::Userid.index())
+                        .unwrap_or("")
+                        .to_owned(),
+                ],
                 line: parse_line(record, &columns, settings),
                 number: record.line,
                 raw: record.raw.clone(),
@@ -193,6 +172,7 @@ pub fn parse_file(table: &Table, settings: &CohortSettings) -> Result<ParsedFile
         })
         .collect();
     Ok(ParsedFile {
+        header: (),
         lines,
         notes,
         empty_records: table.empty_records,

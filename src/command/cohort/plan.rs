@@ -306,15 +306,15 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
             };
             if result.is_err() && parsed.command.eq_ignore_ascii_case("sync") {
                 failed_syncs.push((
-                    cohort_key(settings.cohort_identifier, &parsed.cohort),
-                    parsed.user.clone(),
+                    cohort_key(settings.cohort_identifier, &parsed.keys[0]),
+                    parsed.keys[1].clone(),
                 ));
             }
             LineOutcome {
                 line: parsed.number,
                 raw: parsed.raw.clone(),
                 command: parsed.command.clone(),
-                keys: vec![parsed.cohort.clone(), parsed.user.clone()],
+                keys: parsed.keys.clone(),
                 result,
             }
         })

@@ -2,11 +2,12 @@
 //! checked on its own here (lengths, formats, flags); what it refers to is resolved by the
 //! planner.
 
-use std::{fmt, ops::Range};
+use std::fmt;
 
 use serde::Serialize;
 
 use crate::{
+    command::parsed::{self, Parsed},
     command::refs::{UserIdentifier, parse_flag},
     error::{FileError, LineError, LineProblem},
     input::{ColumnMap, ColumnSpec, Record, Table},
@@ -334,36 +335,19 @@ pub fn column_specs() -> Vec<ColumnSpec> {
     .collect()
 }
 
-/// A data record with its parse result and the keys the report shows.
+/// What a user file's header says besides the kind's columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedLine {
-    /// Physical line (from 1) on which the record starts.
-    pub number: usize,
-    /// The record's bytes in the input, for the tryback.
-    pub raw: Range<usize>,
-    /// The command as written, or `add` when none is.
-    pub command: String,
-    /// The username as written.
-    pub username: String,
-    /// The idnumber as written.
-    pub idnumber: String,
-    /// The line, or why it cannot be applied whatever the database holds.
-    pub line: Result<UserLine, LineError>,
-}
-
-/// A user file ready to plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedFile {
+pub struct UserHeader {
     /// The profile fields the header names (`profile_field_<shortname>`), by shortname, in
     /// header order.
     pub profile_fields: Vec<String>,
-    /// The data lines, in file order.
-    pub lines: Vec<ParsedLine>,
-    /// Remarks about the file as a whole.
-    pub notes: Vec<String>,
-    /// Records that held no value (such as `;;;`), skipped.
-    pub empty_records: usize,
 }
+
+/// A line of the file, parsed.
+pub type ParsedLine = parsed::ParsedLine<UserLine>;
+
+/// A user file ready to plan.
+pub type ParsedFile = Parsed<UserLine, UserHeader>;
 
 /// Maps the header and parses every data line of a user file.
 pub fn parse_file(table: &Table, settings: &UserSettings) -> Result<ParsedFile, FileError> {
@@ -406,19 +390,14 @@ pub fn parse_file(table: &Table, settings: &UserSettings) -> Result<ParsedFile, 
                 .get(record, Column::Cmd.index())
                 .unwrap_or("add")
                 .to_owned(),
-            username: columns
-                .get(record, Column::Username.index())
-                .unwrap_or("")
-                .to_owned(),
-            idnumber: columns
-                .get(record, Column::Idnumber.index())
-                .unwrap_or("")
-                .to_owned(),
+            keys: [Column::Username, Column::Idnumber]
+                .map(|column| columns.get(record, column.index()).unwrap_or("").to_owned())
+                .to_vec(),
             line: parse_line(record, &columns),
         })
         .collect();
     Ok(ParsedFile {
-        profile_fields,
+        header: UserHeader { profile_fields },
         lines,
         notes,
         empty_records: table.empty_records,

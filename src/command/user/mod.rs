@@ -16,8 +16,8 @@ mod store;
 pub use effect::{Counts, Effect, PasswordSet};
 pub use kind::Users;
 pub use line::{
-    Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserLine,
-    UserSettings, column_specs, parse_file,
+    Column, PROFILE_PREFIX, ParsedFile, ParsedLine, Secret, UserCmd, UserField, UserHeader,
+    UserLine, UserSettings, column_specs, parse_file,
 };
 pub use password::{MOODLE_4_3, PasswordFormat, PasswordWork, Passwords, SHA512_ROUNDS, verify};
 pub use plan::{

@@ -406,7 +406,7 @@ pub fn plan_with(
     passwords: Passwords,
 ) -> Result<(Plan, Passwords), FileError> {
     let mut planner = Planner::new(snapshot, settings, passwords);
-    let after = planner.resolve_fields(&file.profile_fields)?;
+    let after = planner.resolve_fields(&file.header.profile_fields)?;
     let lines = file
         .lines
         .iter()
@@ -416,7 +416,7 @@ pub fn plan_with(
                 line: parsed.number,
                 raw: parsed.raw.clone(),
                 command: parsed.command.clone(),
-                keys: vec![parsed.username.clone(), parsed.idnumber.clone()],
+                keys: parsed.keys.clone(),
                 result: match &parsed.line {
                     Ok(line) => planner.apply(line),
                     Err(error) => Err(error.clone()),
