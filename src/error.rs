@@ -4,7 +4,7 @@
 //! fragment that names the offending value, because it is what the administrator reads in the
 //! report.
 
-use std::{fmt, path::PathBuf};
+use std::{any::Any, fmt, path::PathBuf, sync::Arc};
 
 use serde::Serialize;
 
@@ -25,21 +25,21 @@ impl LineError {
     pub fn in_column(
         column: impl Into<String>,
         value: impl Into<String>,
-        problem: LineProblem,
+        problem: impl Into<LineProblem>,
     ) -> Self {
         LineError {
             column: Some(column.into()),
             value: Some(value.into()),
-            problem,
+            problem: problem.into(),
         }
     }
 
     /// A problem with the line as a whole.
-    pub fn line(problem: LineProblem) -> Self {
+    pub fn line(problem: impl Into<LineProblem>) -> Self {
         LineError {
             column: None,
             value: None,
-            problem,
+            problem: problem.into(),
         }
     }
 }
@@ -74,22 +74,6 @@ pub enum LineProblem {
         value: String,
         /// The accepted commands.
         expected: &'static str,
-    },
-    /// The key column is present but empty on this line.
-    #[error("the cohort key is empty (cohorts are matched by {by})")]
-    MissingKey {
-        /// The configured identifier.
-        by: &'static str,
-    },
-    /// The header has no key column at all.
-    #[error(
-        "the file has no {column} column, so no cohort can be found (cohorts are matched by {by})"
-    )]
-    NoKeyColumn {
-        /// The expected key column.
-        column: &'static str,
-        /// The configured identifier.
-        by: &'static str,
     },
     /// A numeric id was expected.
     #[error("\"{value}\" is not a number")]
@@ -154,38 +138,6 @@ pub enum LineProblem {
         /// The matching cohort ids.
         ids: Vec<i64>,
     },
-    /// The cohort is missing and `create_missing` is off.
-    #[error("cohort \"{value}\" not found (matched by {by}) and [cohorts] create_missing is off")]
-    CreationDisabled {
-        /// The value read.
-        value: String,
-        /// The configured identifier.
-        by: &'static str,
-    },
-    /// Cohorts matched by id cannot be created: Moodle assigns ids.
-    #[error(
-        "cohort id {value} not found; a cohort cannot be created with a chosen id (match cohorts by idnumber or name to create them)"
-    )]
-    CannotCreateById {
-        /// The value read.
-        value: String,
-    },
-    /// An `add`, `del` or `free` line names a cohort that earlier `sync` lines list in full.
-    #[error(
-        "cohort \"{value}\" is synced by this file (its sync lines list all its members); add, del and free lines cannot be mixed with sync for the same cohort"
-    )]
-    ChangeOfSyncedCohort {
-        /// The cohort key.
-        value: String,
-    },
-    /// A `sync` line names a cohort that earlier `add`, `del` or `free` lines changed.
-    #[error(
-        "cohort \"{value}\" is changed by earlier add, del or free lines of this file; sync lines list all of a cohort's members and cannot be mixed with them for the same cohort"
-    )]
-    SyncAfterChanges {
-        /// The cohort key.
-        value: String,
-    },
     /// No course category matches.
     #[error("unknown course category \"{value}\" (matched by {by})")]
     UnknownCategory {
@@ -201,24 +153,6 @@ pub enum LineProblem {
         value: String,
         /// The matching category ids.
         ids: Vec<i64>,
-    },
-    /// `ccatcontext` and `ccatcontextidnumber` name different categories.
-    #[error(
-        "ccatcontext \"{by_id}\" and ccatcontextidnumber \"{by_idnumber}\" name different categories"
-    )]
-    CategoryConflict {
-        /// The ccatcontext value.
-        by_id: String,
-        /// The ccatcontextidnumber value.
-        by_idnumber: String,
-    },
-    /// Another cohort already has this idnumber.
-    #[error("idnumber \"{value}\" is already used by cohort {holder}")]
-    IdnumberTaken {
-        /// The idnumber wanted.
-        value: String,
-        /// The cohort holding it, as `"name" [idnumber] (id N)`.
-        holder: String,
     },
     /// A required value is empty.
     #[error("the {what} is empty ({what}s are matched by {by})")]
@@ -246,12 +180,6 @@ pub enum LineProblem {
         /// The matching course ids.
         ids: Vec<i64>,
     },
-    /// The site course (the front page) takes no enrolment methods.
-    #[error("\"{value}\" is the site course (the front page), which takes no enrolment method")]
-    SiteCourse {
-        /// The value read.
-        value: String,
-    },
     /// No role matches.
     #[error("role \"{value}\" not found (matched by {by})")]
     UnknownRole {
@@ -259,19 +187,6 @@ pub enum LineProblem {
         value: String,
         /// The configured identifier.
         by: &'static str,
-    },
-    /// `*` (every role) with `add`.
-    #[error("role \"*\" (every role) goes only with del, restore or fulldel; add needs one role")]
-    EveryRoleWithAdd,
-    /// An enrolment method the configuration does not allow.
-    #[error(
-        "enrolment method \"{value}\" is not allowed (allowed: {allowed}; see [bindings] enrol_methods)"
-    )]
-    EnrolNotAllowed {
-        /// The value read.
-        value: String,
-        /// The allowed methods.
-        allowed: String,
     },
     /// No group of that name in the course.
     #[error(
@@ -307,84 +222,78 @@ pub enum LineProblem {
         /// What was expected.
         expected: &'static str,
     },
-    /// A password longer than the site's hash format takes.
-    #[error("the password is {bytes} bytes long; the site's password hash takes at most {max}")]
-    PasswordTooLong {
-        /// Its length in bytes.
-        bytes: usize,
-        /// The most the format takes, in bytes.
-        max: usize,
-    },
-    /// Creating an account needs values the line does not give.
-    #[error("no account matches and creating one needs {missing}")]
-    MissingToCreate {
-        /// The missing columns, as `firstname and lastname`.
-        missing: String,
-    },
-    /// A username held by another account.
-    #[error("username \"{value}\" is already held by {holder}")]
-    UsernameTaken {
-        /// The username wanted.
-        value: String,
-        /// The account holding it, as shown in reports.
-        holder: String,
-    },
-    /// An idnumber held by another account.
-    #[error("idnumber \"{value}\" is already held by {holder}")]
-    UserIdnumberTaken {
-        /// The idnumber wanted.
-        value: String,
-        /// The account holding it, as shown in reports.
-        holder: String,
-    },
-    /// The line's keys name two different accounts.
-    #[error("{first} and {second} name different accounts")]
-    UserConflict {
-        /// The first key and its account.
-        first: String,
-        /// The second key and its account.
-        second: String,
-    },
-    /// An authentication plugin that the site does not have.
-    #[error(
-        "authentication plugin \"{value}\" is not installed on this site (installed: {installed})"
-    )]
-    UnknownAuth {
-        /// The value read (or the default).
-        value: String,
-        /// The installed plugins.
-        installed: String,
-    },
-    /// Site administrators and the guest account are left alone, as Moodle's upload does.
-    #[error("{user} is {role}; moodle-sync never changes it")]
-    ProtectedAccount {
-        /// The account, as shown in reports.
-        user: String,
-        /// `a site administrator` or `the guest account`.
-        role: &'static str,
-    },
-    /// `oldusername` names no account, and `username` none either.
-    #[error("no account named \"{value}\" to rename")]
-    NothingToRename {
-        /// The old username.
-        value: String,
-    },
-    /// A value that a menu profile field does not offer.
-    #[error("\"{value}\" is not an option of profile field {field} (options: {options})")]
-    NotAnOption {
-        /// The value read.
-        value: String,
-        /// The field's shortname.
-        field: String,
-        /// The options.
-        options: String,
-    },
-    /// `restore` of a binding that does not exist.
-    #[error("{binding} does not exist: nothing to restore (use add to create it)")]
-    NothingToRestore {
-        /// The binding, as shown in reports.
-        binding: String,
-    },
+    /// A problem only one kind of file has, declared in the kind's folder
+    /// (`command::<kind>::Problem`).
+    #[error(transparent)]
+    Kind(KindProblem),
+}
+
+impl LineProblem {
+    /// The problem as the kind that declared it has it (`command::<kind>::Problem`); `None`
+    /// for a shared problem or another kind's.
+    pub fn of_kind<P: 'static>(&self) -> Option<&P> {
+        match self {
+            LineProblem::Kind(problem) => problem.0.as_any().downcast_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// A line problem only one kind of file has: the kind's own error type, kept whole (compared,
+/// cloned and shown as the kind declares it).
+#[derive(Clone)]
+pub struct KindProblem(Arc<dyn Problem>);
+
+impl KindProblem {
+    /// Wraps a kind's problem.
+    pub fn new(problem: impl Problem) -> KindProblem {
+        KindProblem(Arc::new(problem))
+    }
+}
+
+/// What a kind's line problem is to the rest of moodle-sync: an error that can be compared.
+/// Every error type with `PartialEq` is one.
+pub trait Problem: std::error::Error + Send + Sync + 'static {
+    /// The problem, to be downcast to its kind's type.
+    fn as_any(&self) -> &dyn Any;
+    /// Whether `other` is the same problem.
+    fn same_as(&self, other: &dyn Problem) -> bool;
+}
+
+impl<T: std::error::Error + PartialEq + Send + Sync + 'static> Problem for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn same_as(&self, other: &dyn Problem) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+}
+
+impl PartialEq for KindProblem {
+    fn eq(&self, other: &KindProblem) -> bool {
+        self.0.same_as(&*other.0)
+    }
+}
+
+impl Eq for KindProblem {}
+
+impl fmt::Debug for KindProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for KindProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for KindProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 fn join_ids(ids: &[i64]) -> String {

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::problem::Problem;
 use crate::{
     command::parsed::{self, Parsed},
     command::{
@@ -292,7 +293,7 @@ fn parse_line(
     let role = match value(Column::Role) {
         None => RoleChoice::Default,
         Some("*") if cmd == BindingCmd::Add => {
-            return Err(fail(Column::Role, "*", LineProblem::EveryRoleWithAdd));
+            return Err(fail(Column::Role, "*", Problem::EveryRoleWithAdd.into()));
         }
         Some("*") => RoleChoice::Every,
         Some(text) => {
@@ -308,10 +309,11 @@ fn parse_line(
         return Err(fail(
             Column::Enrol,
             value(Column::Enrol).unwrap_or(""),
-            LineProblem::EnrolNotAllowed {
+            Problem::EnrolNotAllowed {
                 value: enrol,
                 allowed: settings.enrol_methods.join(", "),
-            },
+            }
+            .into(),
         ));
     }
 

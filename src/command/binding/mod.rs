@@ -8,6 +8,7 @@ mod effect;
 mod kind;
 mod line;
 mod plan;
+mod problem;
 mod settings;
 mod store;
 
@@ -21,6 +22,7 @@ pub use plan::{
     BindingOp, CourseRow, GroupRef, GroupRow, InstanceChanges, InstanceRef, InstanceRow,
     NewInstance, Plan, RoleRow, SITE_COURSE, Snapshot, Wanted, plan,
 };
+pub use problem::Problem;
 pub use settings::BindingsSection;
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::{
     line::{
         BindingCmd, BindingLine, BindingSettings, DEFAULT_ROLE, GroupChoice, ParsedFile, RoleChoice,
     },
+    problem::Problem,
 };
 use crate::{
     command::{
@@ -436,7 +437,7 @@ impl<'a> Planner<'a> {
             [course] if course.id == SITE_COURSE => Err(LineError::in_column(
                 "course",
                 key,
-                LineProblem::SiteCourse {
+                Problem::SiteCourse {
                     value: key.to_owned(),
                 },
             )),
@@ -855,7 +856,7 @@ impl<'a> Planner<'a> {
             if status == DISABLED {
                 return Ok(vec![self.not_bound(line, course, cohort, role)]);
             }
-            return Err(LineError::line(LineProblem::NothingToRestore {
+            return Err(LineError::line(Problem::NothingToRestore {
                 binding: describe_missing(self.course_label(course.id), cohort, role, &line.enrol),
             }));
         }

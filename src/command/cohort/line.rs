@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::problem::Problem;
 use crate::{
     command::parsed::{self, Parsed},
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier, parse_flag, parse_id},
@@ -246,7 +247,7 @@ fn parse_line(
     let identifier = settings.cohort_identifier;
     let key_column = key_column(identifier);
     if !columns.has(key_column.index()) {
-        return Err(LineError::line(LineProblem::NoKeyColumn {
+        return Err(LineError::line(Problem::NoKeyColumn {
             column: identifier.key_column(),
             by: identifier.name(),
         }));
@@ -255,9 +256,10 @@ fn parse_line(
         return Err(fail(
             key_column,
             "",
-            LineProblem::MissingKey {
+            Problem::MissingKey {
                 by: identifier.name(),
-            },
+            }
+            .into(),
         ));
     };
     match identifier {

@@ -7,6 +7,7 @@ mod effect;
 mod kind;
 mod line;
 mod plan;
+mod problem;
 mod settings;
 mod store;
 
@@ -19,6 +20,7 @@ pub use plan::{
     CategoryRow, CohortChanges, CohortOp, CohortRef, CohortRow, NewCohort, Plan, Snapshot, UserRow,
     Wanted, plan,
 };
+pub use problem::Problem;
 pub use settings::CohortsSection;
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::{
     effect::Effect,
     line::{CohortCmd, CohortLine, CohortSettings, ParsedFile},
+    problem::Problem,
 };
 use crate::{
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier},
@@ -471,7 +472,7 @@ impl<'a> Planner<'a> {
                 return Err(LineError::in_column(
                     self.key_column(),
                     &line.key,
-                    LineProblem::SyncAfterChanges {
+                    Problem::SyncAfterChanges {
                         value: line.key.clone(),
                     },
                 ));
@@ -482,7 +483,7 @@ impl<'a> Planner<'a> {
                 return Err(LineError::in_column(
                     self.key_column(),
                     &line.key,
-                    LineProblem::ChangeOfSyncedCohort {
+                    Problem::ChangeOfSyncedCohort {
                         value: line.key.clone(),
                     },
                 ));
@@ -665,7 +666,7 @@ impl<'a> Planner<'a> {
         };
         match (by_id, by_idnumber) {
             (Some(first), Some(second)) if first.id != second.id => {
-                Err(LineError::line(LineProblem::CategoryConflict {
+                Err(LineError::line(Problem::CategoryConflict {
                     by_id: match &line.category {
                         Some(CategoryRef::Id(id)) => id.to_string(),
                         _ => "system".into(),
@@ -713,7 +714,7 @@ impl<'a> Planner<'a> {
                 Err(LineError::in_column(
                     "cidnumber",
                     idnumber,
-                    LineProblem::IdnumberTaken {
+                    Problem::IdnumberTaken {
                         value: idnumber.to_owned(),
                         holder,
                     },
@@ -744,7 +745,7 @@ impl<'a> Planner<'a> {
                     return Err(LineError::in_column(
                         self.key_column(),
                         &line.key,
-                        LineProblem::CreationDisabled {
+                        Problem::CreationDisabled {
                             value: line.key.clone(),
                             by: identifier.name(),
                         },
@@ -754,7 +755,7 @@ impl<'a> Planner<'a> {
                     return Err(LineError::in_column(
                         "cid",
                         &line.key,
-                        LineProblem::CannotCreateById {
+                        Problem::CannotCreateById {
                             value: line.key.clone(),
                         },
                     ));

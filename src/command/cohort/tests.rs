@@ -188,8 +188,8 @@ fn an_idnumber_change_must_not_take_another_cohorts_idnumber() {
         &settings,
     );
     assert!(matches!(
-        error(&plan, 0).problem,
-        LineProblem::IdnumberTaken { .. }
+        error(&plan, 0).problem.of_kind(),
+        Some(Problem::IdnumberTaken { .. })
     ));
     assert!(
         error(&plan, 0)
@@ -363,18 +363,18 @@ fn an_empty_or_missing_key_is_an_error_for_every_command() {
     assert!(plan.ops.is_empty());
     for index in 0..3 {
         assert!(matches!(
-            error(&plan, index).problem,
-            LineProblem::MissingKey { by: "idnumber" }
+            error(&plan, index).problem.of_kind(),
+            Some(Problem::MissingKey { by: "idnumber" })
         ));
     }
     let plan = run("cmd;cname;userid\ndel;Existing;\n", &snapshot(), &SETTINGS);
     assert!(plan.ops.is_empty());
     assert!(matches!(
-        error(&plan, 0).problem,
-        LineProblem::NoKeyColumn {
+        error(&plan, 0).problem.of_kind(),
+        Some(Problem::NoKeyColumn {
             column: "cidnumber",
             ..
-        }
+        })
     ));
 }
 
@@ -450,8 +450,8 @@ fn creation_can_be_turned_off_and_is_refused_by_id() {
     };
     let plan = run("cidnumber\nNEW\n", &snapshot(), &settings);
     assert!(matches!(
-        error(&plan, 0).problem,
-        LineProblem::CreationDisabled { .. }
+        error(&plan, 0).problem.of_kind(),
+        Some(Problem::CreationDisabled { .. })
     ));
     let settings = CohortSettings {
         cohort_identifier: CohortIdentifier::Id,
@@ -463,8 +463,8 @@ fn creation_can_be_turned_off_and_is_refused_by_id() {
         &settings,
     );
     assert!(matches!(
-        error(&plan, 0).problem,
-        LineProblem::CannotCreateById { .. }
+        error(&plan, 0).problem.of_kind(),
+        Some(Problem::CannotCreateById { .. })
     ));
     assert!(matches!(
         &plan.ops[..],
@@ -546,8 +546,8 @@ fn ccatcontext_and_ccatcontextidnumber_must_agree() {
         &SETTINGS,
     );
     assert!(matches!(
-        error(&plan, 0).problem,
-        LineProblem::CategoryConflict { .. }
+        error(&plan, 0).problem.of_kind(),
+        Some(Problem::CategoryConflict { .. })
     ));
     assert_eq!(
         plan.ops,
@@ -730,16 +730,16 @@ fn a_synced_cohort_takes_no_add_del_or_free_lines_and_the_reverse() {
     for index in 1..=3 {
         assert!(
             matches!(
-                error(&plan, index).problem,
-                LineProblem::ChangeOfSyncedCohort { .. }
+                error(&plan, index).problem.of_kind(),
+                Some(Problem::ChangeOfSyncedCohort { .. })
             ),
             "{:?}",
             plan.outcome.lines[index]
         );
     }
     assert!(matches!(
-        error(&plan, 5).problem,
-        LineProblem::SyncAfterChanges { .. }
+        error(&plan, 5).problem.of_kind(),
+        Some(Problem::SyncAfterChanges { .. })
     ));
     assert_eq!(
         error(&plan, 1).to_string(),
@@ -855,8 +855,8 @@ fn sync_keys_are_wanted_and_compared_as_the_database_gives_them() {
     );
     let plan = plan(&file, &synced_snapshot(&[10]), &settings);
     assert!(matches!(
-        error(&plan, 1).problem,
-        LineProblem::ChangeOfSyncedCohort { .. }
+        error(&plan, 1).problem.of_kind(),
+        Some(Problem::ChangeOfSyncedCohort { .. })
     ));
 }
 

@@ -10,6 +10,7 @@ mod kind;
 mod line;
 mod password;
 mod plan;
+mod problem;
 mod settings;
 mod store;
 
@@ -25,6 +26,7 @@ pub use plan::{
     ProfileField, SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted,
     deleted_email, deleted_username, password_work, plan, plan_with,
 };
+pub use problem::Problem;
 pub use settings::UsersSection;
 
 #[cfg(test)]

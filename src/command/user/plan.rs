@@ -18,6 +18,7 @@ use super::{
     effect::{Effect, PasswordSet},
     line::{ParsedFile, Secret, UserCmd, UserField, UserLine, UserSettings},
     password::{PasswordFormat, PasswordWork, Passwords},
+    problem::Problem,
 };
 use crate::{
     command::{
@@ -475,7 +476,7 @@ fn hash_secret(
         LineError::in_column(
             "password",
             "***",
-            LineProblem::PasswordTooLong {
+            Problem::PasswordTooLong {
                 bytes: secret.0.len(),
                 max: format.max_bytes(),
             },
@@ -783,7 +784,7 @@ impl<'a> Planner<'a> {
             return match (by_old, by_key) {
                 (Some(a), Some(b)) if a != b => {
                     let (by, value) = key.expect("found by key");
-                    Err(LineError::line(LineProblem::UserConflict {
+                    Err(LineError::line(Problem::UserConflict {
                         first: format!("oldusername \"{old}\" ({})", self.holder(a)),
                         second: format!("{by} \"{value}\" ({})", self.holder(b)),
                     }))
@@ -792,7 +793,7 @@ impl<'a> Planner<'a> {
                 (None, None) => Err(LineError::in_column(
                     "oldusername",
                     old,
-                    LineProblem::NothingToRename {
+                    Problem::NothingToRename {
                         value: old.to_owned(),
                     },
                 )),
@@ -805,7 +806,7 @@ impl<'a> Planner<'a> {
         {
             let holders = self.lookup(UserIdentifier::Username, username);
             if let Some(&other) = holders.iter().find(|&&other| other != index) {
-                return Err(LineError::line(LineProblem::UserConflict {
+                return Err(LineError::line(Problem::UserConflict {
                     first: format!("{by} \"{value}\" ({})", self.holder(index)),
                     second: format!("username \"{username}\" ({})", self.holder(other)),
                 }));
@@ -900,7 +901,7 @@ impl<'a> Planner<'a> {
         } else {
             return Ok(());
         };
-        Err(LineError::line(LineProblem::ProtectedAccount {
+        Err(LineError::line(Problem::ProtectedAccount {
             user: self.holder(index),
             role,
         }))
@@ -973,7 +974,7 @@ impl<'a> Planner<'a> {
                 return Err(LineError::in_column(
                     "username",
                     username,
-                    LineProblem::UsernameTaken {
+                    Problem::UsernameTaken {
                         value: username.to_owned(),
                         holder: self.holder(other),
                     },
@@ -1005,7 +1006,7 @@ impl<'a> Planner<'a> {
                 return Err(LineError::in_column(
                     "idnumber",
                     idnumber,
-                    LineProblem::UserIdnumberTaken {
+                    Problem::UserIdnumberTaken {
                         value: idnumber.to_owned(),
                         holder: self.holder(other),
                     },
@@ -1022,7 +1023,7 @@ impl<'a> Planner<'a> {
         if installed.contains(auth) {
             return Ok(());
         }
-        let problem = LineProblem::UnknownAuth {
+        let problem = Problem::UnknownAuth {
             value: auth.to_owned(),
             installed: installed.iter().cloned().collect::<Vec<_>>().join(", "),
         };
@@ -1055,7 +1056,7 @@ impl<'a> Planner<'a> {
                             return Err(LineError::in_column(
                                 &column,
                                 value,
-                                LineProblem::NotAnOption {
+                                Problem::NotAnOption {
                                     value: value.clone(),
                                     field: shortname.clone(),
                                     options: options.join(", "),
@@ -1136,7 +1137,7 @@ impl<'a> Planner<'a> {
         .map(UserField::name)
         .collect();
         if !missing.is_empty() {
-            return Err(LineError::line(LineProblem::MissingToCreate {
+            return Err(LineError::line(Problem::MissingToCreate {
                 missing: join_and(&missing),
             }));
         }
