@@ -642,6 +642,11 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// A setting that is on or off, in the report's words.
+pub fn on_off(value: bool) -> &'static str {
+    if value { "on" } else { "off" }
+}
+
 /// Long values (descriptions) are cut in the text report; the JSON keeps them whole.
 pub fn shorten(text: &str) -> String {
     const MAX: usize = 60;

@@ -165,24 +165,51 @@ pub struct ReportEffect<'a> {
     pub effect: &'a Effect,
 }
 
-/// Everything a report says. It borrows the lines' effects from the file's outcome.
+/// Everything a report says: what the run was ([`ReportContext`]) and what the file's lines
+/// did. It borrows the lines' effects from the file's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report<'a> {
     /// `moodle-sync`.
     pub tool: &'static str,
     /// The tool's version.
     pub version: &'static str,
+    /// The run.
+    #[serde(flatten)]
+    pub run: ReportContext,
+    /// Remarks on the file as a whole, the file's and the run's.
+    pub notes: Vec<String>,
+    /// For a tryback: the name of the file its lines first came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_file: Option<String>,
+    /// What to do now, in words with the command to run; `None` when nothing is to be done.
+    pub next_step: Option<String>,
+    /// Counts, when lines were read.
+    pub totals: Option<Totals>,
+    /// Records that held no value (such as `;;;`), skipped.
+    pub empty_records: usize,
+    /// One entry per data line.
+    pub lines: Vec<ReportLine<'a>>,
+    /// Effects after the last line.
+    pub after: Vec<ReportEffect<'a>>,
+    /// The cohorts `sync` lines list in full.
+    pub syncs: &'a [SyncedCohort],
+    /// Course enrolments after the lines.
+    pub enrolments: Option<&'a EnrolmentOutcome>,
+}
+
+/// What a report says of the run, besides the file's outcome: what the file was, how it was
+/// read and applied, with which settings, and where its outputs went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportContext {
     /// The kind of command file.
-    pub kind: &'static str,
-    #[serde(skip)]
-    file_kind: FileKind,
+    pub kind: FileKind,
     /// Whether this was a simulation (`--dry-run`): nothing was written.
     pub simulation: bool,
     /// Whether the file was applied by `moodle-sync approve`: the sync removal limit lifted.
     pub approved: bool,
     /// How the run ended.
     pub status: RunStatus,
-    /// The process exit code.
+    /// The process exit code (`exit::of_run`).
     pub exit_code: u8,
     /// When the run started (RFC 3339, local time).
     pub started_at: String,
@@ -204,71 +231,16 @@ pub struct Report<'a> {
     pub error: Option<String>,
     /// Outputs that could not be written after the file was applied (exit code 5).
     pub problems: Vec<String>,
-    /// Remarks on the file as a whole.
+    /// Remarks from the run itself, added to the file's in [`Report::notes`].
+    #[serde(skip)]
     pub notes: Vec<String>,
-    /// The ledger's record of the file.
-    pub ledger: Option<LedgerInfo>,
-    /// For a tryback: the name of the file its lines first came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub original_file: Option<String>,
-    /// What to do now, in words with the command to run; `None` when nothing is to be done.
-    pub next_step: Option<String>,
-    /// Counts, when lines were read.
-    pub totals: Option<Totals>,
-    /// Records that held no value (such as `;;;`), skipped.
-    pub empty_records: usize,
-    /// One entry per data line.
-    pub lines: Vec<ReportLine<'a>>,
-    /// Effects after the last line.
-    pub after: Vec<ReportEffect<'a>>,
-    /// The cohorts `sync` lines list in full.
-    pub syncs: &'a [SyncedCohort],
-    /// Course enrolments after the lines.
-    pub enrolments: Option<&'a EnrolmentOutcome>,
-    /// Moodle's caches, when the file changed what they hold.
-    pub caches: Option<CacheReport>,
-}
-
-/// What a report is made from, besides the outcome.
-#[derive(Debug, Clone)]
-pub struct ReportContext {
-    /// The kind of command file.
-    pub kind: FileKind,
-    /// Simulation or not.
-    pub simulation: bool,
-    /// Applied by `moodle-sync approve`.
-    pub approved: bool,
-    /// How the run ended.
-    pub status: RunStatus,
-    /// The process exit code (`exit::of_run`).
-    pub exit_code: u8,
-    /// Start time, RFC 3339.
-    pub started_at: String,
-    /// Duration in milliseconds.
-    pub duration_ms: u64,
-    /// The input.
-    pub input: InputInfo,
-    /// How it was read.
-    pub format: Option<SourceFormat>,
-    /// The database, without secrets.
-    pub database: String,
-    /// The table prefix.
-    pub prefix: String,
-    /// Settings used.
-    pub settings: SettingsInfo,
-    /// Files written.
-    pub outputs: Outputs,
-    /// Why the file was rejected or rolled back.
-    pub error: Option<String>,
-    /// Outputs that could not be written after the file was applied.
-    pub problems: Vec<String>,
-    /// Remarks from the run itself, added to the file's.
-    pub notes: Vec<String>,
-    /// The ledger's record, when the file was taken through the ledger.
+    /// The ledger's record of the file, when it was taken through the ledger.
     pub ledger: Option<LedgerInfo>,
     /// For a tryback dropped again: where its lines first came from.
+    #[serde(skip)]
     pub origins: Option<Origins>,
     /// The spool, where a fixed file is dropped again.
+    #[serde(skip)]
     pub spool: Option<String>,
     /// Moodle's caches, when the file changed what they hold.
     pub caches: Option<CacheReport>,
@@ -335,7 +307,7 @@ impl<'a> Report<'a> {
                 outcome.empty_records,
             ),
         };
-        notes.extend(context.notes);
+        notes.extend(context.notes.iter().cloned());
         let failed = totals.map_or(0, |totals| totals.failed);
         let next_step = next_step(&NextStepFacts {
             status: context.status,
@@ -349,28 +321,13 @@ impl<'a> Report<'a> {
                 .as_ref()
                 .is_some_and(|ledger| ledger.generation_limit_reached),
         });
+        let original_file = context.origins.as_ref().map(|origins| origins.file.clone());
         Report {
             tool: "moodle-sync",
             version: env!("CARGO_PKG_VERSION"),
-            kind: context.kind.name(),
-            file_kind: context.kind,
-            simulation: context.simulation,
-            approved: context.approved,
-            status: context.status,
-            exit_code: context.exit_code,
-            started_at: context.started_at,
-            duration_ms: context.duration_ms,
-            input: context.input,
-            format: context.format,
-            database: context.database,
-            prefix: context.prefix,
-            settings: context.settings,
-            outputs: context.outputs,
-            error: context.error,
-            problems: context.problems,
+            run: context,
             notes,
-            ledger: context.ledger,
-            original_file: context.origins.map(|origins| origins.file),
+            original_file,
             next_step,
             totals,
             empty_records,
@@ -378,7 +335,6 @@ impl<'a> Report<'a> {
             after,
             syncs: outcome.map_or(&[], |outcome| outcome.syncs.as_slice()),
             enrolments: outcome.and_then(|outcome| outcome.enrolments.as_ref()),
-            caches: context.caches,
         }
     }
 
@@ -392,14 +348,17 @@ impl<'a> Report<'a> {
     /// Writes the text report. It is streamed line by line: a large file's report is never
     /// held whole in memory.
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
-        let title = format!("moodle-sync report: {} file {}", self.kind, self.input.name);
+        let title = format!(
+            "moodle-sync report: {} file {}",
+            self.run.kind, self.run.input.name
+        );
         writeln!(out, "{title}\n{}\n", "=".repeat(title.chars().count()))?;
-        if self.simulation {
+        if self.run.simulation {
             out.write_all(
                 b"SIMULATION (--dry-run): nothing was written to the database and the input was left in place.\n\
                   Every line below says what a real run would do.\n\n",
             )?;
-        } else if self.status == RunStatus::Held {
+        } else if self.run.status == RunStatus::Held {
             out.write_all(
                 b"HELD: nothing was written to the database; the input waits in the held folder for approval.\n\
                   Every line below says what applying it would do.\n\n",
@@ -408,71 +367,72 @@ impl<'a> Report<'a> {
         let field =
             |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "{name:<10}  {value}");
         field(out, "Result", &self.result_line())?;
-        if let Some(error) = &self.error {
+        if let Some(error) = &self.run.error {
             field(out, "Reason", error)?;
         }
         self.write_failed(out)?;
         if self.failed_lines().next().is_some() {
             out.write_all(b"\n")?;
         }
-        field(out, "Input", &self.input.path)?;
-        field(out, "Size", &format!("{} bytes", self.input.size))?;
+        field(out, "Input", &self.run.input.path)?;
+        field(out, "Size", &format!("{} bytes", self.run.input.size))?;
         field(
             out,
             "SHA-256",
-            self.input
+            self.run
+                .input
                 .sha256
                 .as_deref()
                 .unwrap_or("not computed: the file was not read"),
         )?;
-        if let Some(format) = &self.format {
+        if let Some(format) = &self.run.format {
             field(out, "Read as", &describe_format(format))?;
         }
         field(
             out,
             "Database",
-            &format!("{}, table prefix {}", self.database, self.prefix),
+            &format!("{}, table prefix {}", self.run.database, self.run.prefix),
         )?;
-        field(out, "Settings", &self.settings.of_kind)?;
+        field(out, "Settings", &self.run.settings.of_kind)?;
         field(
             out,
             "Reading",
             &format!(
                 "encoding {}, delimiter {}, files up to {} MiB",
-                self.settings.encoding,
-                self.settings.delimiter,
-                self.settings.max_file_bytes / (1024 * 1024)
+                self.run.settings.encoding,
+                self.run.settings.delimiter,
+                self.run.settings.max_file_bytes / (1024 * 1024)
             ),
         )?;
-        field(out, "Started", &self.started_at)?;
+        field(out, "Started", &self.run.started_at)?;
         field(
             out,
             "Duration",
-            &format!("{:.3} s", self.duration_ms as f64 / 1000.0),
+            &format!("{:.3} s", self.run.duration_ms as f64 / 1000.0),
         )?;
-        if let Some(tryback) = &self.outputs.tryback {
+        if let Some(tryback) = &self.run.outputs.tryback {
             field(out, "Tryback", tryback)?;
         }
-        if let Some(archive) = &self.outputs.archive {
+        if let Some(archive) = &self.run.outputs.archive {
             field(out, "Archive", archive)?;
         }
-        if let Some(kept) = &self.outputs.kept {
+        if let Some(kept) = &self.run.outputs.kept {
             field(out, "Kept in", kept)?;
         }
-        if let Some(held) = &self.outputs.held {
+        if let Some(held) = &self.run.outputs.held {
             field(out, "Held in", held)?;
         }
-        if self.approved {
+        if self.run.approved {
             field(
                 out,
                 "Approved",
                 &format!(
                     "applied with moodle-sync approve: the limit on the members a sync may remove ([cohorts] max_sync_removal_percent = {}) was lifted for this file",
-                    self.settings.sync_limit_percent
+                    self.run.settings.sync_limit_percent
                 ),
             )?;
         }
-        if let Some(ledger) = &self.ledger {
+        if let Some(ledger) = &self.run.ledger {
             field(
                 out,
                 "Run",
@@ -544,9 +504,9 @@ impl<'a> Report<'a> {
             }
         }
 
-        if !self.problems.is_empty() {
+        if !self.run.problems.is_empty() {
             out.write_all(b"\nProblems (the file was applied; these outputs are missing)\n")?;
-            for problem in &self.problems {
+            for problem in &self.run.problems {
                 writeln!(out, "- {problem}")?;
             }
         }
@@ -571,7 +531,7 @@ impl<'a> Report<'a> {
                 &mut self.lines.iter().map(|line| line.command.chars().count()),
                 7,
             );
-            let key_columns = self.file_kind.key_columns();
+            let key_columns = self.run.kind.key_columns();
             let key_widths: Vec<usize> = key_columns
                 .iter()
                 .enumerate()
@@ -641,10 +601,10 @@ impl<'a> Report<'a> {
         }
 
         if let Some(enrolments) = self.enrolments {
-            write_enrolments(out, enrolments, self.simulation)?;
+            write_enrolments(out, enrolments, self.run.simulation)?;
         }
 
-        if let Some(caches) = &self.caches {
+        if let Some(caches) = &self.run.caches {
             write_caches(out, caches)?;
         }
 
@@ -659,7 +619,7 @@ impl<'a> Report<'a> {
                 write!(out, " ({} empty records skipped)", self.empty_records)?;
             }
             out.write_all(b"\n")?;
-            for line in command::totals_lines(self.file_kind, &totals.counts) {
+            for line in command::totals_lines(self.run.kind, &totals.counts) {
                 writeln!(out, "{line}")?;
             }
             if self.enrolments.is_some() {
@@ -703,7 +663,7 @@ impl<'a> Report<'a> {
         if count == 0 {
             return Ok(());
         }
-        let would = if self.simulation {
+        let would = if self.run.simulation {
             " would fail"
         } else {
             " failed"
@@ -732,7 +692,7 @@ impl<'a> Report<'a> {
 
     /// The synced cohorts: what each member list does, and, for a file held or approved, why.
     fn write_syncs(&self, out: &mut dyn Write) -> io::Result<()> {
-        let limit = self.settings.sync_limit_percent;
+        let limit = self.run.settings.sync_limit_percent;
         out.write_all(
             b"\nSynced cohorts (sync lines: each list is the cohort's whole membership)\n",
         )?;
@@ -763,7 +723,7 @@ impl<'a> Report<'a> {
                 write!(
                     out,
                     "; more than [cohorts] max_sync_removal_percent = {limit} %{}",
-                    if self.approved {
+                    if self.run.approved {
                         ", applied as approved"
                     } else {
                         ""
@@ -772,7 +732,7 @@ impl<'a> Report<'a> {
             }
             out.write_all(b"\n")?;
         }
-        if self.status != RunStatus::Held {
+        if self.run.status != RunStatus::Held {
             return Ok(());
         }
         out.write_all(b"\nHeld\n")?;
@@ -782,7 +742,7 @@ impl<'a> Report<'a> {
                 writeln!(out, "- {user}")?;
             }
         }
-        match (&self.outputs.held, self.simulation) {
+        match (&self.run.outputs.held, self.run.simulation) {
             (Some(held), _) => writeln!(
                 out,
                 "Nothing was applied. If these removals are intended, apply the file as it is with:\n  moodle-sync approve {held}"
@@ -795,21 +755,25 @@ impl<'a> Report<'a> {
     }
 
     fn result_line(&self) -> String {
-        let code = self.exit_code;
-        if !self.problems.is_empty() {
+        let code = self.run.exit_code;
+        if !self.run.problems.is_empty() {
             return format!(
                 "file applied, but some outputs could not be written: see Problems below (exit code {code})"
             );
         }
-        let would = if self.simulation { " (simulation)" } else { "" };
-        match (self.status, &self.totals) {
+        let would = if self.run.simulation {
+            " (simulation)"
+        } else {
+            ""
+        };
+        match (self.run.status, &self.totals) {
             (RunStatus::Rejected, _) => {
                 format!("file rejected, nothing applied (exit code {code})")
             }
             (RunStatus::RolledBack, _) => {
                 format!("database error, every change of this file rolled back (exit code {code})")
             }
-            (RunStatus::Held, _) if self.simulation => format!(
+            (RunStatus::Held, _) if self.run.simulation => format!(
                 "would be held: a real run would apply nothing until approved (see Reason and Held below; exit code {code})"
             ),
             (RunStatus::Held, _) => format!(
@@ -818,7 +782,7 @@ impl<'a> Report<'a> {
             (RunStatus::Duplicate, _) => {
                 "these bytes were applied before (see Earlier): not applied again, as [watch] duplicates = \"skip\" says".to_owned()
             }
-            (_, Some(totals)) if totals.failed > 0 && self.simulation => format!(
+            (_, Some(totals)) if totals.failed > 0 && self.run.simulation => format!(
                 "{} of {} would fail; a real run would write {} to a tryback (exit code {code})",
                 totals.failed,
                 plural(totals.lines, "line"),

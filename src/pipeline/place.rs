@@ -161,10 +161,10 @@ pub(super) fn place_reports(
     let config = run.config;
     if !placed.problems.is_empty() || !placed.notes.is_empty() || caches_refreshed {
         let outputs = destinations.outputs(placed.input.as_deref(), placed.tryback.as_deref());
-        let ledger: Option<LedgerInfo> = report.ledger.clone();
+        let ledger: Option<LedgerInfo> = report.run.ledger.clone();
         let mut context = run.context(
-            report.status,
-            report.error.clone(),
+            report.run.status,
+            report.run.error.clone(),
             outputs,
             placed.problems.clone(),
             ledger,

@@ -377,10 +377,10 @@ fn summarise(
             .filter(|_| destinations.input_to == Some(area))
     };
     RunSummary {
-        status: report.status,
+        status: report.run.status,
         totals: report.totals,
         summary,
-        error: report.error.clone(),
+        error: report.run.error.clone(),
         archive: input_in(Area::Archive),
         kept: input_in(Area::Failed),
         held: input_in(Area::Held),

@@ -8,7 +8,7 @@ use super::line::CohortSettings;
 use crate::{
     command::refs::{CohortIdentifier, UserIdentifier},
     error::ConfigError,
-    outcome::EnrolmentMode,
+    outcome::{EnrolmentMode, on_off},
 };
 
 /// `[cohorts]`.
@@ -66,8 +66,8 @@ pub fn describe(settings: &CohortSettings, enrolments: EnrolmentMode) -> String 
         "cohorts matched by {}, users matched by {}, create_missing {}, delete_empty {}, max_sync_removal_percent {} %, enrolments {}",
         settings.cohort_identifier.name(),
         settings.user_identifier.name(),
-        yes_no(settings.create_missing),
-        yes_no(settings.delete_empty),
+        on_off(settings.create_missing),
+        on_off(settings.delete_empty),
         settings.max_sync_removal_percent,
         enrolments.name(),
     )
@@ -82,8 +82,4 @@ pub fn json(settings: &CohortSettings) -> Value {
         "delete_empty": settings.delete_empty,
         "max_sync_removal_percent": settings.max_sync_removal_percent,
     })
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
 }

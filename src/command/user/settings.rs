@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::line::{PROFILE_PREFIX, UserField, UserSettings};
-use crate::{command::refs::UserIdentifier, error::ConfigError};
+use crate::{command::refs::UserIdentifier, error::ConfigError, outcome::on_off};
 
 /// `[users]`.
 #[derive(Debug, Deserialize)]
@@ -124,8 +124,8 @@ pub fn describe(settings: &UserSettings) -> String {
         } else {
             settings.protected_fields.join(", ")
         },
-        yes_no(settings.revive_deleted),
-        yes_no(settings.create_profile_fields),
+        on_off(settings.revive_deleted),
+        on_off(settings.create_profile_fields),
     )
 }
 
@@ -138,8 +138,4 @@ pub fn json(settings: &UserSettings) -> Value {
         "create_profile_fields": settings.create_profile_fields,
         "default_auth": settings.default_auth,
     })
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
 }
