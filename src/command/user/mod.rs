@@ -24,7 +24,7 @@ pub use password::{MOODLE_4_3, PasswordFormat, PasswordWork, Passwords, SHA512_R
 pub use plan::{
     Account, CategoryRow, FieldRef, NOT_CACHED, NewField, NewUser, PASSWORD_UPDATE_TIME, Plan,
     ProfileField, SiteDefaults, Snapshot, TO_BE_GENERATED, UserChanges, UserOp, UserRef, Wanted,
-    deleted_email, deleted_username, password_work, plan, plan_with,
+    deleted_email, deleted_username, deleted_username_prefix, password_work, plan, plan_with,
 };
 pub use problem::Problem;
 pub use settings::UsersSection;

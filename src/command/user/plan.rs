@@ -367,6 +367,15 @@ pub fn deleted_email(username: &str) -> String {
 /// `<username>.<id>@unknownemail.invalid`) cleaned as a username, cut to fit, then
 /// `.<deletion time>`.
 pub fn deleted_username(username: &str, email: &str, id: i64, now: i64) -> String {
+    format!(
+        "{}.{now}",
+        deleted_username_prefix(username, email, id, now)
+    )
+}
+
+/// What comes before the time stamp in [`deleted_username`]: the cleaned email, cut so that
+/// the name with the stamp `now` fits Moodle's 100 characters.
+pub fn deleted_username_prefix(username: &str, email: &str, id: i64, now: i64) -> String {
     let email = if email.is_empty() {
         format!("{username}.{id}@unknownemail.invalid")
     } else {
@@ -378,10 +387,8 @@ pub fn deleted_username(username: &str, email: &str, id: i64, now: i64) -> Strin
         .chars()
         .filter(|c| username_char(*c))
         .collect();
-    let stamp = now.to_string();
-    let keep = 100 - (stamp.len() + 1);
-    let cut: String = cleaned.chars().take(keep).collect();
-    format!("{cut}.{stamp}")
+    let keep = 100 - (now.to_string().len() + 1);
+    cleaned.chars().take(keep).collect()
 }
 
 /// Moodle's `PARAM_USERNAME` characters (without `extendedusernamechars`).

@@ -12,7 +12,7 @@ use crate::command::{
     dates::SiteZone,
     user::{
         Account, CategoryRow, FieldRef, ProfileField, SiteDefaults, Snapshot, UserChanges,
-        UserField, UserOp, UserRef, UserSettings, Wanted, deleted_email, deleted_username,
+        UserField, UserOp, UserRef, UserSettings, Wanted, deleted_email, deleted_username_prefix,
     },
 };
 use crate::db::{
@@ -627,9 +627,8 @@ impl Tx {
         }
         // Moodle: "Workaround for bulk deletes of users with the same email address": the
         // name's time stamp is incremented until no account holds it (any host).
-        let base = deleted_username(username, email, id, now);
-        let (prefix, stamp) = base.rsplit_once('.').expect("a time stamp");
-        let mut stamp: i64 = stamp.parse().expect("a number");
+        let prefix = deleted_username_prefix(username, email, id, now);
+        let mut stamp = now;
         let name = loop {
             let name = format!("{prefix}.{stamp}");
             let row = query(
