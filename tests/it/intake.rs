@@ -399,8 +399,12 @@ dbtest!(
             whole,
             "nothing the writer sent is lost"
         );
-        let log = watcher.log();
-        assert!(log.contains("File changed after it was applied"), "{log}");
+        // The service logs the late write once the file is kept: wait for the line.
+        watcher
+            .eventually("the late write to be logged", async || {
+                watcher.log().contains("File changed after it was applied")
+            })
+            .await;
         // status says what it is and how to act on it.
         let status = env.cli(&["status"]);
         let shown = String::from_utf8_lossy(&status.stdout);
