@@ -642,6 +642,11 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// A change in the report's words: what was done, or in a simulation what would be.
+pub fn verb(simulation: bool, done: &str, would: &str) -> String {
+    if simulation { would } else { done }.to_owned()
+}
+
 /// A setting that is on or off, in the report's words.
 pub fn on_off(value: bool) -> &'static str {
     if value { "on" } else { "off" }

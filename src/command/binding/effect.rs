@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::outcome::{
     BindingLabel, CohortLabel, CourseLabel, FieldChange, GroupLabel, LineEffect, RoleLabel, plural,
+    verb,
 };
 
 /// One thing a line of a binding file did, or found already done.
@@ -124,13 +125,7 @@ impl LineEffect for Effect {
     }
 
     fn describe(&self, simulation: bool) -> String {
-        let verb = |done: &str, would: &str| {
-            if simulation {
-                would.to_owned()
-            } else {
-                done.to_owned()
-            }
-        };
+        let verb = |done: &str, would: &str| verb(simulation, done, would);
         match self {
             Effect::GroupCreated { course, group } => {
                 format!(

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::outcome::{CohortLabel, FieldChange, LineEffect, UserLabel, plural, shorten};
+use crate::outcome::{CohortLabel, FieldChange, LineEffect, UserLabel, plural, shorten, verb};
 
 /// One thing a line of a cohort file did, or found already done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,13 +143,7 @@ impl LineEffect for Effect {
     }
 
     fn describe(&self, simulation: bool) -> String {
-        let verb = |done: &str, would: &str| {
-            if simulation {
-                would.to_owned()
-            } else {
-                done.to_owned()
-            }
-        };
+        let verb = |done: &str, would: &str| verb(simulation, done, would);
         match self {
             Effect::CohortCreated { cohort, context } => {
                 format!(

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::outcome::{AccountLabel, FieldChange, LineEffect, shorten};
+use crate::outcome::{AccountLabel, FieldChange, LineEffect, shorten, verb};
 
 /// One thing a line of a user file did, or found already done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,13 +141,7 @@ impl LineEffect for Effect {
     }
 
     fn describe(&self, simulation: bool) -> String {
-        let verb = |done: &str, would: &str| {
-            if simulation {
-                would.to_owned()
-            } else {
-                done.to_owned()
-            }
-        };
+        let verb = |done: &str, would: &str| verb(simulation, done, would);
         match self {
             Effect::ProfileFieldCreated {
                 shortname,
