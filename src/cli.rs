@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::{command::FileKind, netypareo::settings::Export, telemetry::LogFormat};
 
-/// Applies CSV command files (cohorts and their members, cohort-to-course bindings) to a Moodle
-/// database, with a report, a tryback of the failed lines and an archive of every file.
+/// Applies CSV command files (user accounts, cohorts and their members, cohort-to-course bindings)
+/// to a Moodle database, with a report, a tryback of the failed lines and an archive of every file.
 #[derive(Debug, Parser)]
 #[command(name = "moodle-sync", version, about, long_about = None)]
 pub struct Cli {
