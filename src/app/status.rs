@@ -530,5 +530,5 @@ fn time_zone() -> String {
 
 /// A path relative to the current folder when it is inside it.
 fn shown(path: &Path) -> String {
-    super::shown(path)
+    super::run::shown(path)
 }
