@@ -157,7 +157,6 @@ impl ScheduleSection {
     }
 }
 
-/// Validates the instances; relative token files are taken from `base`.
 /// The authentication method of NetYpareo accounts by default: the auth_netypareo plugin's
 /// own, as its synchronisations created them. It checks passwords elsewhere, so Moodle never
 /// generates nor mails one.
@@ -221,15 +220,12 @@ pub fn instances(
     Ok(instances)
 }
 
+/// Validates one instance; a relative token file is taken from `base`.
 fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError> {
     let name = table.name.trim().to_owned();
-    let invalid = |key, value: &str, reason: String| ConfigError::Invalid {
-        key,
-        value: value.to_owned(),
-        reason: format!("instance \"{name}\": {reason}"),
-    };
     if name.is_empty() || slug(&name).is_empty() {
-        return Err(invalid(
+        return Err(invalid_in(
+            &name,
             "[[netypareo.instances]] name",
             &table.name,
             "give each instance a name with letters or digits".into(),
@@ -237,7 +233,8 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
     }
     let base_url = table.base_url.trim().to_owned();
     if !secure(&base_url) {
-        return Err(invalid(
+        return Err(invalid_in(
+            &name,
             "[[netypareo.instances]] base_url",
             &table.base_url,
             "the NetYpareo address, starting with https:// (http:// only on this machine: the token would travel in clear)".into(),
@@ -247,7 +244,8 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
         "" => default_api_root(&base_url),
         root if secure(root) => root.trim_end_matches('/').to_owned(),
         _ => {
-            return Err(invalid(
+            return Err(invalid_in(
+                &name,
                 "[[netypareo.instances]] api_root",
                 &table.api_root,
                 "the REST root, starting with https:// (http:// only on this machine), or empty to derive it from base_url"
@@ -255,49 +253,15 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
             ));
         }
     };
-    let given = [
-        !table.token.is_empty(),
-        !table.token_file.is_empty(),
-        !table.token_env.is_empty(),
-    ];
-    let token = match given {
-        [true, false, false] => TokenSource::Inline(Token::new(table.token.trim())),
-        [false, true, false] => TokenSource::File(base.join(table.token_file.trim())),
-        [false, false, true] => TokenSource::Environment(table.token_env.trim().to_owned()),
-        _ => {
-            return Err(invalid(
-                "[[netypareo.instances]] token",
-                "***",
-                "give exactly one of token, token_file and token_env".into(),
-            ));
-        }
-    };
-    let source = |key, value: &str| match value.trim().to_lowercase().as_str() {
-        "login" => Ok(IdSource::Login),
-        "code" => Ok(IdSource::Code),
-        _ => Err(invalid(key, value, "\"login\" or \"code\"".into())),
-    };
-    let username = source(
-        "[[netypareo.instances]] username_source",
-        &table.username_source,
-    )?;
-    let idnumber = source(
-        "[[netypareo.instances]] idnumber_source",
-        &table.idnumber_source,
-    )?;
-    if username == idnumber {
-        return Err(invalid(
-            "[[netypareo.instances]] idnumber_source",
-            &table.idnumber_source,
-            "the username and the idnumber must come from different values".into(),
-        ));
-    }
+    let token = token_source(&table, base, &name)?;
+    let (username, idnumber) = id_sources(&table, &name)?;
     let cursus = match table.cursus.trim().to_lowercase().as_str() {
         "diploma_year" => CursusSource::DiplomaYear,
         "year" => CursusSource::Year,
         "training" => CursusSource::Training,
         _ => {
-            return Err(invalid(
+            return Err(invalid_in(
+                &name,
                 "[[netypareo.instances]] cursus",
                 &table.cursus,
                 "\"diploma_year\" (BTS1), \"year\" (2A) or \"training\"".into(),
@@ -305,49 +269,8 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
         }
     };
     let auth = table.auth.trim().to_lowercase();
-    let positive = |key, value: u64| {
-        if value == 0 {
-            Err(invalid(
-                key,
-                &value.to_string(),
-                "must be at least 1".into(),
-            ))
-        } else {
-            Ok(value)
-        }
-    };
-    let http = HttpSettings {
-        timeout: Duration::from_secs(positive(
-            "[[netypareo.instances]] timeout_s",
-            table.timeout_s,
-        )?),
-        connect_timeout: Duration::from_secs(positive(
-            "[[netypareo.instances]] connect_timeout_s",
-            table.connect_timeout_s,
-        )?),
-        max_concurrent_requests: usize::try_from(positive(
-            "[[netypareo.instances]] max_concurrent_requests",
-            table.max_concurrent_requests as u64,
-        )?)
-        .unwrap_or(usize::MAX),
-        retries: table.retries,
-        retry_base: Duration::from_millis(table.retry_base_ms),
-    };
-    let mut schedules: [Option<Schedule>; 5] = Default::default();
-    for (slot, export) in schedules.iter_mut().zip(Export::ALL) {
-        let text = table.schedule.text(export).trim();
-        if text.is_empty() {
-            continue;
-        }
-        *slot = Some(
-            text.parse::<Schedule>()
-                .map_err(|error| ConfigError::Invalid {
-                    key: "[netypareo.instances.schedule]",
-                    value: format!("{export} = \"{text}\""),
-                    reason: format!("instance \"{name}\": {error}"),
-                })?,
-        );
-    }
+    let http = http_settings(&table, &name)?;
+    let schedules = schedules(&table.schedule, &name)?;
     let path = |value: String| value.trim().trim_matches('/').to_owned();
     Ok(Instance {
         slug: slug(&name),
@@ -371,6 +294,120 @@ fn instance(table: InstanceSection, base: &Path) -> Result<Instance, ConfigError
         schedules,
         name,
     })
+}
+
+/// Where instance `name` reads its token: exactly one of `token`, `token_file` (taken from
+/// `base`) and `token_env`.
+fn token_source(
+    table: &InstanceSection,
+    base: &Path,
+    name: &str,
+) -> Result<TokenSource, ConfigError> {
+    let given = [
+        !table.token.is_empty(),
+        !table.token_file.is_empty(),
+        !table.token_env.is_empty(),
+    ];
+    match given {
+        [true, false, false] => Ok(TokenSource::Inline(Token::new(table.token.trim()))),
+        [false, true, false] => Ok(TokenSource::File(base.join(table.token_file.trim()))),
+        [false, false, true] => Ok(TokenSource::Environment(table.token_env.trim().to_owned())),
+        _ => Err(invalid_in(
+            name,
+            "[[netypareo.instances]] token",
+            "***",
+            "give exactly one of token, token_file and token_env".into(),
+        )),
+    }
+}
+
+/// Which of NetYpareo's values make the usernames and which the idnumbers: two different ones.
+fn id_sources(table: &InstanceSection, name: &str) -> Result<(IdSource, IdSource), ConfigError> {
+    let source = |key, value: &str| match value.trim().to_lowercase().as_str() {
+        "login" => Ok(IdSource::Login),
+        "code" => Ok(IdSource::Code),
+        _ => Err(invalid_in(name, key, value, "\"login\" or \"code\"".into())),
+    };
+    let username = source(
+        "[[netypareo.instances]] username_source",
+        &table.username_source,
+    )?;
+    let idnumber = source(
+        "[[netypareo.instances]] idnumber_source",
+        &table.idnumber_source,
+    )?;
+    if username == idnumber {
+        return Err(invalid_in(
+            name,
+            "[[netypareo.instances]] idnumber_source",
+            &table.idnumber_source,
+            "the username and the idnumber must come from different values".into(),
+        ));
+    }
+    Ok((username, idnumber))
+}
+
+/// The HTTP settings of instance `name`: timeouts and requests in flight of at least 1.
+fn http_settings(table: &InstanceSection, name: &str) -> Result<HttpSettings, ConfigError> {
+    let positive = |key, value: u64| {
+        if value == 0 {
+            Err(invalid_in(
+                name,
+                key,
+                &value.to_string(),
+                "must be at least 1".into(),
+            ))
+        } else {
+            Ok(value)
+        }
+    };
+    Ok(HttpSettings {
+        timeout: Duration::from_secs(positive(
+            "[[netypareo.instances]] timeout_s",
+            table.timeout_s,
+        )?),
+        connect_timeout: Duration::from_secs(positive(
+            "[[netypareo.instances]] connect_timeout_s",
+            table.connect_timeout_s,
+        )?),
+        max_concurrent_requests: usize::try_from(positive(
+            "[[netypareo.instances]] max_concurrent_requests",
+            table.max_concurrent_requests as u64,
+        )?)
+        .unwrap_or(usize::MAX),
+        retries: table.retries,
+        retry_base: Duration::from_millis(table.retry_base_ms),
+    })
+}
+
+/// Each export's schedule of instance `name`, in [`Export::ALL`]'s order; `None` for an export
+/// run by hand only.
+fn schedules(section: &ScheduleSection, name: &str) -> Result<[Option<Schedule>; 5], ConfigError> {
+    let mut schedules: [Option<Schedule>; 5] = Default::default();
+    for (slot, export) in schedules.iter_mut().zip(Export::ALL) {
+        let text = section.text(export).trim();
+        if text.is_empty() {
+            continue;
+        }
+        *slot = Some(
+            text.parse::<Schedule>()
+                .map_err(|error| ConfigError::Invalid {
+                    key: "[netypareo.instances.schedule]",
+                    value: format!("{export} = \"{text}\""),
+                    reason: format!("instance \"{name}\": {error}"),
+                })?,
+        );
+    }
+    Ok(schedules)
+}
+
+/// The error for a bad `value` of `key` in instance `name`.
+fn invalid_in(name: &str, key: &'static str, value: &str, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        value: value.to_owned(),
+        reason: format!("instance \"{name}\": {reason}"),
+    }
 }
 
 /// An `https://` address, or an `http://` one on this machine (the fake server, a local

@@ -1,11 +1,20 @@
 //! Configuration: defaults, values, unknown keys and bad values, and the documented example file.
 
-use std::path::Path;
+use std::{path::Path, time::Duration};
+
+use encoding_rs::WINDOWS_1252;
 
 use super::*;
 use crate::{
     alert::{CredentialNames, MailTls, Topic},
-    command::refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
+    command::{
+        FileKind,
+        refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, UserIdentifier},
+    },
+    db::DbTarget,
+    input::{DelimiterSetting, EncodingSetting},
+    outcome::{EnrolmentMode, Removals},
+    spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
 };
 
 fn load(text: &str) -> Result<Config, String> {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::{
+    command::{Effect, FileKind, Outcome},
     error::{LineError, LineProblem},
-    outcome::LineOutcome,
+    outcome::{EnrolmentMode, LineOutcome, RunStatus},
 };
 
 fn settings() -> SettingsInfo {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::status::view::*;
 
 fn report() -> StatusReport {
     StatusReport {

@@ -1,0 +1,19 @@
+//! The commands: what `init`, `run`, `approve`, `retry`, `discard`, `watch` and `status` do with a loaded
+//! configuration. The only module, with `main`, that prints to the console, and the only one
+//! that spawns long-lived tasks (the service loop of `watch`, its heartbeat, its alert task,
+//! the NetYpareo scheduler).
+//!
+//! `run` hands each command to its file: `apply` (`run` and `approve`), `decisions` (`retry`
+//! and `discard`), `init`, `watch`, `status` and `netypareo`.
+
+mod apply;
+pub mod console;
+mod decisions;
+mod init;
+mod netypareo;
+mod run;
+mod status;
+mod watch;
+
+pub use init::{DEMO_BINDINGS_FILE, DEMO_BINDINGS_FILE_NAME, DEMO_FILE, DEMO_FILE_NAME};
+pub use run::{connect, run};

@@ -1,0 +1,27 @@
+//! Configuration: the `moodle-sync.toml` file ([`FileConfig`], every key optional, unknown keys
+//! refused) and its validated form ([`Config`]), with paths resolved against the file's folder
+//! and every choice turned into the type that uses it.
+//!
+//! `file` is the file as written and `load` how it is found and read; `check` turns it into
+//! the `settings` of [`Config`]; `alerts` and `netypareo` hold their sections and checks.
+
+mod alerts;
+mod check;
+mod file;
+mod load;
+mod netypareo;
+mod settings;
+
+pub use alerts::{AlertsSection, CommandSection, MailSection};
+pub use file::{
+    DatabaseSection, DelimiterName, EncodingName, EnrolmentsSection, FileConfig, InputSection,
+    MoodleSection, PathsSection, RoutingSection, WatchSection,
+};
+pub use load::{DATABASE_URL_VARIABLE, DEFAULT_FILE};
+pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
+pub use settings::{
+    Config, DatabaseConfig, InputConfig, MoodleConfig, Paths, encoding_setting_label,
+};
+
+#[cfg(test)]
+mod tests;
