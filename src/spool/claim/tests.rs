@@ -5,13 +5,18 @@
 
 use std::{
     fs::{self, File},
-    io::Write,
+    io::{ErrorKind, Write},
     path::{Path, PathBuf},
 };
 
 use tempfile::TempDir;
 
-use super::*;
+use super::{
+    folder::VERSION,
+    workspace::{LOCK_FILE, claim_dirs},
+    *,
+};
+use crate::{command::FileKind, spool::scan::Stamp};
 
 const BYTES: &[u8] = b"cidnumber;cname;userid\nC1;Cohort one;u1\n";
 
@@ -122,7 +127,10 @@ fn a_file_is_claimed_once() {
         .unwrap();
     assert_eq!(second, None);
     // The failed attempt leaves no claim folder behind.
-    assert_eq!(claim_dirs(&workspace.dir), std::slice::from_ref(&first.dir));
+    assert_eq!(
+        claim_dirs(workspace.dir()),
+        std::slice::from_ref(&first.dir)
+    );
     assert_eq!(fs::read(first.input()).unwrap(), BYTES);
 }
 
@@ -174,7 +182,7 @@ fn a_claim_loads_as_it_was_made() {
     assert_eq!(loaded, Some(claim.clone()));
 
     // A folder without claim.json, or whose claim.json was cut short, claimed nothing.
-    let unfinished = workspace.dir.join("unfinished");
+    let unfinished = workspace.dir().join("unfinished");
     fs::create_dir(&unfinished).unwrap();
     assert_eq!(Claim::load(&unfinished).unwrap(), None);
     fs::write(unfinished.join("claim.json"), b"{\"version\": 1, \"id\"").unwrap();
@@ -194,7 +202,7 @@ fn a_claim_put_back_is_in_the_spool_again_byte_for_byte() {
     assert_eq!(claim.put_back(&world.spool()).unwrap(), PutBack::Done);
     assert_eq!(fs::read(world.spool().join("cohorts.csv")).unwrap(), BYTES);
     assert!(!claim.dir.exists(), "the claim folder is still there");
-    assert!(claim_dirs(&workspace.dir).is_empty());
+    assert!(claim_dirs(workspace.dir()).is_empty());
 }
 
 #[test]
@@ -476,7 +484,7 @@ fn orphans_adopts_the_claims_of_a_dead_process_of_this_host() {
     fs::write(other_claim.join("cohorts_other.csv"), BYTES).unwrap();
 
     let orphans = workspace.orphans();
-    let adopted = workspace.dir.join(dead_claim.file_name().unwrap());
+    let adopted = workspace.dir().join(dead_claim.file_name().unwrap());
     let mut expected = vec![own.dir.clone(), adopted.clone()];
     expected.sort();
     assert_eq!(orphans, expected);
@@ -491,7 +499,7 @@ fn orphans_adopts_the_claims_of_a_dead_process_of_this_host() {
     drop(lock);
     let orphans = workspace.orphans();
     assert_eq!(orphans.len(), 3);
-    assert!(orphans.contains(&workspace.dir.join(alive_claim.file_name().unwrap())));
+    assert!(orphans.contains(&workspace.dir().join(alive_claim.file_name().unwrap())));
     assert!(!alive.exists());
     assert!(other_claim.exists());
 }
@@ -510,7 +518,7 @@ fn a_running_work_folder_cannot_be_opened_twice() {
 fn a_workspace_without_claims_leaves_no_trace() {
     let world = World::new();
     let workspace = Workspace::open(&world.spool()).unwrap();
-    let dir = workspace.dir.clone();
+    let dir = workspace.dir().to_path_buf();
     assert!(dir.join(LOCK_FILE).exists());
     drop(workspace);
     assert!(!dir.exists(), "the work folder is still there");
