@@ -1,9 +1,18 @@
 //! The derivations of netypareo-api.md §5.3 and the bytes of the files, on small records.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
 use super::*;
-use crate::netypareo::{
-    settings::{EndpointPaths, HttpSettings, Token, TokenSource},
-    wire::Collection,
+use crate::{
+    command::refs::UserIdentifier,
+    netypareo::{
+        settings::{
+            CursusSource, EndpointPaths, HttpSettings, IdSource, Instance, Token, TokenSource,
+        },
+        wire::{Account, Collection, Group, Learner, Site},
+    },
 };
 
 fn instance(index: u32) -> Instance {

@@ -1,7 +1,11 @@
 //! The fake through a tiny raw HTTP/1.1 client: tokens, envelopes, failures, denials, filters,
 //! the computed endpoints, and the dataset of tests/data/netypareo as its README describes it.
 
-use std::{collections::BTreeSet, path::Path, time::Duration};
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde_json::Value;
 use tokio::{
@@ -9,7 +13,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use super::*;
+use super::{fixtures::DATE_MESSAGE, query::key_text, *};
 
 const TOKEN: &str = "jeton-de-test";
 
