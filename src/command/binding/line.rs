@@ -237,78 +237,43 @@ fn parse_line(
 ) -> Result<BindingLine, LineError> {
     columns.check_width(record)?;
     columns.check_text(record)?;
-    let value = |column: Column| columns.get(record, column.index());
-    let fail = |column: Column, value: &str, problem: LineProblem| {
-        let name = columns.header_name(column.index()).unwrap_or(column.name());
-        LineError::in_column(name, value, problem)
-    };
+    let values = Values { record, columns };
+    let cmd = parse_cmd(&values)?;
+    let course = values.key(
+        Column::Course,
+        "course",
+        settings.course_identifier.name(),
+        settings.course_identifier == CourseIdentifier::Id,
+    )?;
+    let cohort = values.key(
+        Column::Cohort,
+        "cohort",
+        settings.cohort_identifier.name(),
+        settings.cohort_identifier == CohortIdentifier::Id,
+    )?;
 
-    let cmd = match value(Column::Cmd) {
-        None => BindingCmd::Add,
-        Some(text) => match text.to_lowercase().as_str() {
-            "add" => BindingCmd::Add,
-            "del" => BindingCmd::Del,
-            "restore" => BindingCmd::Restore,
-            "fulldel" => BindingCmd::Fulldel,
-            _ => {
-                return Err(fail(
-                    Column::Cmd,
-                    text,
-                    LineProblem::UnknownCommand {
-                        value: text.to_owned(),
-                        expected: "add, del, restore or fulldel",
-                    },
-                ));
-            }
-        },
-    };
-
-    let course = value(Column::Course).ok_or_else(|| {
-        fail(
-            Column::Course,
-            "",
-            LineProblem::MissingValue {
-                what: "course",
-                by: settings.course_identifier.name(),
-            },
-        )
-    })?;
-    if settings.course_identifier == CourseIdentifier::Id {
-        parse_id(course).map_err(|problem| fail(Column::Course, course, problem))?;
-    }
-    let cohort = value(Column::Cohort).ok_or_else(|| {
-        fail(
-            Column::Cohort,
-            "",
-            LineProblem::MissingValue {
-                what: "cohort",
-                by: settings.cohort_identifier.name(),
-            },
-        )
-    })?;
-    if settings.cohort_identifier == CohortIdentifier::Id {
-        parse_id(cohort).map_err(|problem| fail(Column::Cohort, cohort, problem))?;
-    }
-
-    let role = match value(Column::Role) {
+    let role = match values.get(Column::Role) {
         None => RoleChoice::Default,
         Some("*") if cmd == BindingCmd::Add => {
-            return Err(fail(Column::Role, "*", Problem::EveryRoleWithAdd.into()));
+            return Err(values.fail(Column::Role, "*", Problem::EveryRoleWithAdd.into()));
         }
         Some("*") => RoleChoice::Every,
         Some(text) => {
             if settings.role_identifier == RoleIdentifier::Id {
-                parse_id(text).map_err(|problem| fail(Column::Role, text, problem))?;
+                parse_id(text).map_err(|problem| values.fail(Column::Role, text, problem))?;
             }
             RoleChoice::Key(text.to_owned())
         }
     };
 
-    let enrol = value(Column::Enrol).unwrap_or(DEFAULT_ENROL).to_lowercase();
+    let enrol = values
+        .get(Column::Enrol)
+        .unwrap_or(DEFAULT_ENROL)
+        .to_lowercase();
     if !settings.enrol_methods.contains(&enrol) {
-        return Err(fail(
+        return Err(values.fail(
             Column::Enrol,
-            value(Column::Enrol).unwrap_or(""),
+            values.get(Column::Enrol).unwrap_or(""),
             Problem::EnrolNotAllowed {
                 value: enrol,
                 allowed: settings.enrol_methods.join(", "),
@@ -317,47 +282,9 @@ fn parse_line(
         ));
     }
 
-    let group = match value(Column::Makegroup) {
-        None => None,
-        Some(text) => Some(match parse_flag(text) {
-            Ok(true) => GroupChoice::CohortNamed,
-            Ok(false) => GroupChoice::None,
-            Err(_) if text.chars().count() > GROUP_NAME_MAX => {
-                return Err(fail(
-                    Column::Makegroup,
-                    text,
-                    LineProblem::TooLong {
-                        length: text.chars().count(),
-                        max: GROUP_NAME_MAX,
-                    },
-                ));
-            }
-            Err(_) => GroupChoice::Named(text.to_owned()),
-        }),
-    };
-    let date = |column: Column| -> Result<Option<DateValue>, LineError> {
-        value(column)
-            .map(|text| match parse_time(text) {
-                Some(time) => Ok(DateValue {
-                    column: columns
-                        .header_name(column.index())
-                        .unwrap_or(column.name())
-                        .to_owned(),
-                    text: text.to_owned(),
-                    time,
-                }),
-                None => Err(fail(
-                    column,
-                    text,
-                    LineProblem::NotADate {
-                        value: text.to_owned(),
-                    },
-                )),
-            })
-            .transpose()
-    };
-    let start = date(Column::Enrolstart)?;
-    let end = date(Column::Enrolend)?;
+    let group = parse_group(&values)?;
+    let start = values.date(Column::Enrolstart)?;
+    let end = values.date(Column::Enrolend)?;
     Ok(BindingLine {
         cmd,
         course: course.to_owned(),
@@ -368,4 +295,108 @@ fn parse_line(
         start,
         end,
     })
+}
+
+/// The line's command: `add` when it has none.
+fn parse_cmd(values: &Values) -> Result<BindingCmd, LineError> {
+    let Some(text) = values.get(Column::Cmd) else {
+        return Ok(BindingCmd::Add);
+    };
+    match text.to_lowercase().as_str() {
+        "add" => Ok(BindingCmd::Add),
+        "del" => Ok(BindingCmd::Del),
+        "restore" => Ok(BindingCmd::Restore),
+        "fulldel" => Ok(BindingCmd::Fulldel),
+        _ => Err(values.fail(
+            Column::Cmd,
+            text,
+            LineProblem::UnknownCommand {
+                value: text.to_owned(),
+                expected: "add, del, restore or fulldel",
+            },
+        )),
+    }
+}
+
+/// The group the line asks for (`makegroup`): a flag, or the name of a group.
+fn parse_group(values: &Values) -> Result<Option<GroupChoice>, LineError> {
+    let Some(text) = values.get(Column::Makegroup) else {
+        return Ok(None);
+    };
+    match parse_flag(text) {
+        Ok(true) => Ok(Some(GroupChoice::CohortNamed)),
+        Ok(false) => Ok(Some(GroupChoice::None)),
+        Err(_) if text.chars().count() > GROUP_NAME_MAX => Err(values.fail(
+            Column::Makegroup,
+            text,
+            LineProblem::TooLong {
+                length: text.chars().count(),
+                max: GROUP_NAME_MAX,
+            },
+        )),
+        Err(_) => Ok(Some(GroupChoice::Named(text.to_owned()))),
+    }
+}
+
+/// One record's values, read through the header's columns. An error names the column as the
+/// header writes it.
+struct Values<'a> {
+    record: &'a Record,
+    columns: &'a ColumnMap,
+}
+
+impl<'a> Values<'a> {
+    /// The value of `column`; `None` when the column is absent or the value empty.
+    fn get(&self, column: Column) -> Option<&'a str> {
+        self.columns.get(self.record, column.index())
+    }
+
+    /// The name of `column` in the header.
+    fn header_name(&self, column: Column) -> &'a str {
+        self.columns
+            .header_name(column.index())
+            .unwrap_or(column.name())
+    }
+
+    /// A line error in `column`.
+    fn fail(&self, column: Column, value: &str, problem: LineProblem) -> LineError {
+        LineError::in_column(self.header_name(column), value, problem)
+    }
+
+    /// The key in `column`, which names the line's `what`: required, and an id when `by_id`.
+    fn key(
+        &self,
+        column: Column,
+        what: &'static str,
+        by: &'static str,
+        by_id: bool,
+    ) -> Result<&'a str, LineError> {
+        let key = self
+            .get(column)
+            .ok_or_else(|| self.fail(column, "", LineProblem::MissingValue { what, by }))?;
+        if by_id {
+            parse_id(key).map_err(|problem| self.fail(column, key, problem))?;
+        }
+        Ok(key)
+    }
+
+    /// The date in `column`, if any.
+    fn date(&self, column: Column) -> Result<Option<DateValue>, LineError> {
+        self.get(column)
+            .map(|text| match parse_time(text) {
+                Some(time) => Ok(DateValue {
+                    column: self.header_name(column).to_owned(),
+                    text: text.to_owned(),
+                    time,
+                }),
+                None => Err(self.fail(
+                    column,
+                    text,
+                    LineProblem::NotADate {
+                        value: text.to_owned(),
+                    },
+                )),
+            })
+            .transpose()
+    }
 }

@@ -1,14 +1,20 @@
 //! Cohort-to-course binding files (`cohortscourses*.csv`): cohort sync enrolment methods
 //! (Moodle's `enrol_cohort` instances). `line` parses records, `plan` decides their effects
-//! against a snapshot of the database and lists the writes, `effect` words and counts what
-//! lines did, `settings` reads `[bindings]`, `store` reads the snapshot and makes the writes,
-//! `kind` is what makes binding files a kind.
+//! against a snapshot of the database and lists the writes (its planner in `planner`, with
+//! `groups`, `add` and `removal`), `effect` words and counts what lines did, `settings` reads
+//! `[bindings]`, `store` reads the snapshot and makes the writes (a method's deletion in
+//! `deletion`), `kind` is what makes binding files a kind.
 
+mod add;
+mod deletion;
 mod effect;
+mod groups;
 mod kind;
 mod line;
 mod plan;
+mod planner;
 mod problem;
+mod removal;
 mod settings;
 mod store;
 

@@ -1,14 +1,15 @@
 //! Cohort-to-course bindings in the database: reading the courses, cohorts, roles, enrolment
 //! methods and groups a binding file refers to, and applying its writes as Moodle's enrolment
 //! API would (`enrol_cohort_plugin::add_instance`, `update_instance`, `update_status`,
-//! `enrol_plugin::delete_instance`, `groups_create_group`): see docs/moodle-database.md.
+//! `enrol_plugin::delete_instance`, `groups_create_group`): see docs/moodle-database.md. A
+//! method's deletion is in `deletion.rs`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::command::{
     binding::{
-        BindingOp, CourseRow, GroupRef, GroupRow, InstanceRef, InstanceRow, RoleRow, Snapshot,
-        Wanted,
+        BindingOp, CourseRow, GroupRef, GroupRow, InstanceChanges, InstanceRef, InstanceRow,
+        NewInstance, RoleRow, Snapshot, Wanted,
     },
     dates::SiteZone,
     refs::{CohortIdentifier, CourseIdentifier},
@@ -16,10 +17,7 @@ use crate::command::{
 use crate::db::{
     DbError, Touched, Tx,
     journal::{Event, Kind, Place, enrol_other},
-    sql::{
-        CHUNK, Context, Keys, bind_all, insert_id, int, optional_int, placeholders, query, set_vec,
-        text,
-    },
+    sql::{Context, Keys, bind_all, insert_id, int, optional_int, query, set_vec, text},
 };
 
 impl Tx {
@@ -31,6 +29,38 @@ impl Tx {
         courses_by: CourseIdentifier,
         cohorts_by: CohortIdentifier,
     ) -> Result<Snapshot, DbError> {
+        let courses = self.binding_courses(wanted, courses_by).await?;
+
+        let cohort_ids: Vec<i64> = wanted.cohort_ids.iter().copied().collect();
+        let cohort_keys = set_vec(&wanted.cohort_keys);
+        let none: &[String] = &[];
+        let cohorts = match cohorts_by {
+            CohortIdentifier::Id => self.read_cohorts(&cohort_ids, none, none).await?,
+            CohortIdentifier::Idnumber => self.read_cohorts(&[], none, &cohort_keys).await?,
+            CohortIdentifier::Name => self.read_cohorts(&[], &cohort_keys, none).await?,
+        };
+
+        let roles = self.binding_roles().await?;
+        let ids: Vec<i64> = courses.iter().map(|course| course.id).collect();
+        let instances = self.binding_instances(&ids).await?;
+        let groups = self.binding_groups(&ids).await?;
+
+        Ok(Snapshot {
+            courses,
+            cohorts,
+            roles,
+            instances,
+            groups,
+            zone: SiteZone::from_config(&self.config_values(&SiteZone::SETTINGS).await?),
+        })
+    }
+
+    /// The courses `wanted` names, by the key `courses_by` says, in id order.
+    async fn binding_courses(
+        &mut self,
+        wanted: &Wanted,
+        courses_by: CourseIdentifier,
+    ) -> Result<Vec<CourseRow>, DbError> {
         let select = "SELECT id, shortname, idnumber FROM {course}";
         let course_ids: Vec<i64> = wanted.course_ids.iter().copied().collect();
         let course_keys = set_vec(&wanted.course_keys);
@@ -52,16 +82,11 @@ impl Tx {
         }
         courses.sort_by_key(|course| course.id);
         courses.dedup_by_key(|course| course.id);
+        Ok(courses)
+    }
 
-        let cohort_ids: Vec<i64> = wanted.cohort_ids.iter().copied().collect();
-        let cohort_keys = set_vec(&wanted.cohort_keys);
-        let none: &[String] = &[];
-        let cohorts = match cohorts_by {
-            CohortIdentifier::Id => self.read_cohorts(&cohort_ids, none, none).await?,
-            CohortIdentifier::Idnumber => self.read_cohorts(&[], none, &cohort_keys).await?,
-            CohortIdentifier::Name => self.read_cohorts(&[], &cohort_keys, none).await?,
-        };
-
+    /// Every role, in id order.
+    async fn binding_roles(&mut self) -> Result<Vec<RoleRow>, DbError> {
         let mut roles = Vec::new();
         let sql = self
             .dialect
@@ -76,8 +101,12 @@ impl Tx {
                 shortname: text(&row, 1).doing("reading roles")?,
             });
         }
+        Ok(roles)
+    }
 
-        let ids: Vec<i64> = courses.iter().map(|course| course.id).collect();
+    /// The enrolment methods of the courses `ids`, in id order, locked until the transaction
+    /// ends, with how many enrolments each has.
+    async fn binding_instances(&mut self, ids: &[i64]) -> Result<Vec<InstanceRow>, DbError> {
         let select = "SELECT id, enrol, status, courseid, sortorder, roleid, customint1, customint2, \
                       enrolstartdate, enrolenddate FROM {enrol}";
         let lock = format!(" ORDER BY id{}", self.dialect.lock_rows());
@@ -86,7 +115,7 @@ impl Tx {
             .select_in(
                 select,
                 "courseid",
-                Keys::Ids(&ids),
+                Keys::Ids(ids),
                 &lock,
                 "reading enrolment methods",
             )
@@ -129,13 +158,17 @@ impl Tx {
         for instance in &mut instances {
             instance.enrolments = counts.get(&instance.id).copied().unwrap_or(0);
         }
+        Ok(instances)
+    }
 
+    /// The groups of the courses `ids`, in id order.
+    async fn binding_groups(&mut self, ids: &[i64]) -> Result<Vec<GroupRow>, DbError> {
         let mut groups = Vec::new();
         for row in self
             .select_in(
                 "SELECT id, courseid, name FROM {groups}",
                 "courseid",
-                Keys::Ids(&ids),
+                Keys::Ids(ids),
                 " ORDER BY id",
                 "reading groups",
             )
@@ -148,15 +181,7 @@ impl Tx {
             });
         }
         groups.sort_by_key(|group| group.id);
-
-        Ok(Snapshot {
-            courses,
-            cohorts,
-            roles,
-            instances,
-            groups,
-            zone: SiteZone::from_config(&self.config_values(&SiteZone::SETTINGS).await?),
-        })
+        Ok(groups)
     }
 
     /// Carries out a binding plan's writes, in order, and returns what they touched: the
@@ -167,147 +192,38 @@ impl Tx {
         ops: &[BindingOp],
         now: i64,
     ) -> Result<Touched, DbError> {
-        let mut groups: Vec<i64> = Vec::new();
-        let mut instances: Vec<i64> = Vec::new();
+        let mut created = Created::default();
         let mut touched = Touched::default();
         for op in ops {
-            let group_id = |group: &Option<GroupRef>| match group {
-                None => 0,
-                Some(GroupRef::Existing(id)) => *id,
-                Some(GroupRef::New(slot)) => groups[*slot],
-            };
-            let instance_id = |instance: &InstanceRef| match instance {
-                InstanceRef::Existing(id) => *id,
-                InstanceRef::New(slot) => instances[*slot],
-            };
             match op {
                 BindingOp::CreateGroup {
                     slot,
                     courseid,
                     name,
                 } => {
-                    debug_assert_eq!(*slot, groups.len());
-                    // As `groups_create_group` stores a group made of a course and a name;
-                    // `visibility` and `participation` (Moodle 4.2 and later) keep their
-                    // defaults, 0 and 1, which is what it stores, and older sites lack them.
-                    let statement = query(self.dialect.insert_returning_id(
-                        "INSERT INTO {groups} (courseid, idnumber, name, descriptionformat, picture, \
-                         timecreated, timemodified) VALUES (?, '', ?, 0, 0, ?, ?)",
-                    ))
-                    .bind(*courseid)
-                    .bind(name.clone())
-                    .bind(now)
-                    .bind(now);
-                    let id = insert_id(self, statement).await?;
-                    groups.push(id);
-                    self.caches.group_created(*courseid);
-                    self.journal.push(Event {
-                        kind: Kind::GroupCreated,
-                        place: Place::Course(*courseid),
-                        objectid: Some(id),
-                        relateduserid: None,
-                        other: None,
-                    });
+                    debug_assert_eq!(*slot, created.groups.len());
+                    let id = self.create_group(*courseid, name, now).await?;
+                    created.groups.push(id);
                 }
                 BindingOp::CreateInstance { slot, instance } => {
-                    debug_assert_eq!(*slot, instances.len());
-                    let group = group_id(&instance.group);
-                    // As `enrol_plugin::add_instance` stores it: the sort order was planned as
-                    // the course's last + 1; `name` stays NULL and the periods 0.
-                    let statement = query(self.dialect.insert_returning_id(
-                        "INSERT INTO {enrol} (enrol, status, courseid, sortorder, enrolstartdate, enrolenddate, roleid, \
-                         customint1, customint2, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    ))
-                    .bind(instance.enrol.clone())
-                    .bind(instance.courseid)
-                    .bind(instance.sortorder)
-                    .bind(instance.start)
-                    .bind(instance.end)
-                    .bind(instance.roleid)
-                    .bind(instance.cohortid)
-                    .bind(group)
-                    .bind(now)
-                    .bind(now);
-                    let id = insert_id(self, statement).await?;
-                    instances.push(id);
+                    debug_assert_eq!(*slot, created.instances.len());
+                    let group = created.group(&instance.group);
+                    let id = self.create_instance(instance, group, now).await?;
+                    created.instances.push(id);
                     touched.instances.insert(id);
-                    self.journal.push(Event {
-                        kind: Kind::EnrolInstanceCreated,
-                        place: Place::Course(instance.courseid),
-                        objectid: Some(id),
-                        relateduserid: None,
-                        other: Some(enrol_other(&instance.enrol)),
-                    });
                 }
                 BindingOp::UpdateInstance { instance, changes } => {
-                    let id = instance_id(instance);
-                    let mut assignments = Vec::new();
-                    let mut values = Vec::new();
-                    for (column, value) in [
-                        ("status", changes.status),
-                        ("customint2", changes.group.as_ref().map(group_id)),
-                        ("enrolstartdate", changes.start),
-                        ("enrolenddate", changes.end),
-                    ] {
-                        if let Some(value) = value {
-                            assignments.push(format!("{column} = ?"));
-                            values.push(value);
-                        }
-                    }
-                    assignments.push("timemodified = ?".into());
-                    values.push(now);
-                    let sql = self.dialect.sql(&format!(
-                        "UPDATE {{enrol}} SET {} WHERE id = ?",
-                        assignments.join(", ")
-                    ));
-                    bind_all(query(sql), &values)
-                        .bind(id)
-                        .execute(&mut *self.transaction)
-                        .await
-                        .doing("updating an enrolment method")?;
-                    touched.instances.insert(id);
-                    if self.journal.on() {
-                        let doing = "reading an enrolment method";
-                        let sql = self
-                            .dialect
-                            .sql("SELECT courseid, enrol FROM {enrol} WHERE id = ?");
-                        let row = query(sql)
-                            .bind(id)
-                            .fetch_one(&mut *self.transaction)
-                            .await
-                            .doing(doing)?;
-                        self.journal.push(Event {
-                            kind: Kind::EnrolInstanceUpdated,
-                            place: Place::Course(int(&row, 0).doing(doing)?),
-                            objectid: Some(id),
-                            relateduserid: None,
-                            other: Some(enrol_other(&text(&row, 1).doing(doing)?)),
-                        });
-                    }
-                    if changes.status.is_some() {
-                        // As `update_status()`: the course's users reload their access.
-                        let sql = self.dialect.sql(
-                            "SELECT ctx.path FROM {context} ctx JOIN {enrol} e ON e.courseid = ctx.instanceid \
-                             WHERE ctx.contextlevel = 50 AND e.id = ?",
-                        );
-                        if let Some(row) = query(sql)
-                            .bind(id)
-                            .fetch_optional(&mut *self.transaction)
-                            .await
-                            .doing("reading a course context")?
-                        {
-                            touched
-                                .dirty_contexts
-                                .insert(text(&row, 0).doing("reading a course context")?);
-                        }
-                    }
+                    let id = created.instance(instance);
+                    let group = changes.group.as_ref().map(|group| created.group(group));
+                    self.update_instance(id, changes, group, now, &mut touched)
+                        .await?;
                 }
                 BindingOp::DeleteInstance {
                     instance,
                     enrol,
                     courseid,
                 } => {
-                    let id = instance_id(instance);
+                    let id = created.instance(instance);
                     touched.instances.remove(&id);
                     self.delete_instance(id, enrol, *courseid, now, &mut touched)
                         .await?;
@@ -317,219 +233,165 @@ impl Tx {
         Ok(touched)
     }
 
-    /// Deletes an enrolment method the way `enrol_plugin::delete_instance` does: each user is
-    /// unenrolled (the group memberships and role assignments the method gave go first, then
-    /// the enrolment; for a user left with no enrolment in the course, every role assignment in
-    /// the course and its sub-contexts and every group membership in the course go too), then
-    /// the method's row. Users and the course context are marked dirty.
-    async fn delete_instance(
-        &mut self,
-        id: i64,
-        enrol: &str,
-        courseid: i64,
-        now: i64,
-        touched: &mut Touched,
-    ) -> Result<(), DbError> {
-        let doing = "deleting an enrolment method";
-        let component = format!("enrol_{enrol}");
-        let users = self
-            .ids(
-                query(
-                    self.dialect
-                        .sql("SELECT userid FROM {user_enrolments} WHERE enrolid = ?"),
-                )
-                .bind(id),
-                doing,
-            )
-            .await?;
-
-        // Memberships are looked for in the course's groups: no index serves a search by
-        // component and item alone.
-        let (member_groups, members) = self
-            .group_members(
-                query(self.dialect.sql(
-                    "SELECT DISTINCT groupid, userid FROM {groups_members} WHERE component = ? AND itemid = ? \
-                     AND groupid IN (SELECT id FROM {groups} WHERE courseid = ?)",
-                ))
-                .bind(component.clone())
-                .bind(id)
-                .bind(courseid),
-                doing,
-            )
-            .await?;
-        self.caches.members_changed(members);
-        self.log_ungrouped(
-            query(self.dialect.sql(
-                "SELECT gm.groupid, gm.userid, g.courseid FROM {groups_members} gm \
-                 JOIN {groups} g ON g.id = gm.groupid AND g.courseid = ? \
-                 WHERE gm.component = ? AND gm.itemid = ? ORDER BY gm.userid, gm.groupid",
-            ))
-            .bind(courseid)
-            .bind(component.clone())
-            .bind(id),
-            doing,
-        )
-        .await?;
-        for chunk in member_groups.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "DELETE FROM {{groups_members}} WHERE component = ? AND itemid = ? AND groupid IN ({})",
-                placeholders(chunk.len())
-            ));
-            bind_all(query(sql).bind(component.clone()).bind(id), chunk)
-                .execute(&mut *self.transaction)
-                .await
-                .doing(doing)?;
-        }
-        self.touch_groups(&member_groups, now).await?;
-        let role_users = self
-            .ids(
-                query(self.dialect.sql(
-                    "SELECT DISTINCT userid FROM {role_assignments} WHERE component = ? AND itemid = ?",
-                ))
-                .bind(component.clone())
-                .bind(id),
-                doing,
-            )
-            .await?;
-        self.log_unassigned(
-            query(self.dialect.sql(
-                "SELECT id, userid, roleid, contextid, component, itemid FROM {role_assignments} \
-                 WHERE component = ? AND itemid = ? ORDER BY userid, id",
-            ))
-            .bind(component.clone())
-            .bind(id),
-            doing,
-        )
-        .await?;
-        let enrolments = self.enrolment_rows("enrolid", id, doing).await?;
-        query(
-            self.dialect
-                .sql("DELETE FROM {role_assignments} WHERE component = ? AND itemid = ?"),
-        )
-        .bind(component)
-        .bind(id)
-        .execute(&mut *self.transaction)
-        .await
-        .doing(doing)?;
-        query(
-            self.dialect
-                .sql("DELETE FROM {user_enrolments} WHERE enrolid = ?"),
-        )
-        .bind(id)
-        .execute(&mut *self.transaction)
-        .await
-        .doing(doing)?;
-
-        // Users with no enrolment left in the course lose the rest of their course presence.
-        let mut still_enrolled = BTreeSet::new();
-        for chunk in users.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "SELECT DISTINCT ue.userid FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
-                 WHERE e.courseid = ? AND ue.userid IN ({})",
-                placeholders(chunk.len())
-            ));
-            still_enrolled.extend(
-                self.ids(bind_all(query(sql).bind(courseid), chunk), doing)
-                    .await?,
-            );
-        }
-        let gone: Vec<i64> = users
-            .iter()
-            .copied()
-            .filter(|user| !still_enrolled.contains(user))
-            .collect();
-        let context = self.course_context(courseid).await?;
-        if let Some((contextid, path)) = &context
-            && !gone.is_empty()
-        {
-            // The course context and its sub-contexts (activities, blocks), read once.
-            let mut contexts = self
-                .ids(
-                    query(
-                        self.dialect
-                            .sql("SELECT id FROM {context} WHERE path LIKE ?"),
-                    )
-                    .bind(format!("{path}/%")),
-                    doing,
-                )
-                .await?;
-            contexts.push(*contextid);
-            for users in gone.chunks(CHUNK) {
-                for contexts in contexts.chunks(CHUNK) {
-                    let which = format!(
-                        "FROM {{role_assignments}} WHERE userid IN ({}) AND contextid IN ({})",
-                        placeholders(users.len()),
-                        placeholders(contexts.len())
-                    );
-                    let sql = self.dialect.sql(&format!(
-                        "SELECT id, userid, roleid, contextid, component, itemid {which} ORDER BY userid, id"
-                    ));
-                    self.log_unassigned(bind_all(bind_all(query(sql), users), contexts), doing)
-                        .await?;
-                    let sql = self.dialect.sql(&format!("DELETE {which}"));
-                    bind_all(bind_all(query(sql), users), contexts)
-                        .execute(&mut *self.transaction)
-                        .await
-                        .doing(doing)?;
-                }
-            }
-        }
-        for chunk in gone.chunks(CHUNK) {
-            let in_course = format!(
-                "FROM {{groups_members}} WHERE userid IN ({}) AND groupid IN (SELECT id FROM {{groups}} WHERE courseid = ?)",
-                placeholders(chunk.len())
-            );
-            let sql = self
-                .dialect
-                .sql(&format!("SELECT DISTINCT groupid, userid {in_course}"));
-            let (emptied, members) = self
-                .group_members(bind_all(query(sql), chunk).bind(courseid), doing)
-                .await?;
-            self.caches.members_changed(members);
-            let sql = self.dialect.sql(&format!(
-                "SELECT gm.groupid, gm.userid, {courseid} {} ORDER BY gm.userid, gm.groupid",
-                in_course.replace(
-                    "FROM {groups_members} WHERE",
-                    "FROM {groups_members} gm WHERE"
-                )
-            ));
-            self.log_ungrouped(bind_all(query(sql), chunk).bind(courseid), doing)
-                .await?;
-            let sql = self.dialect.sql(&format!("DELETE {in_course}"));
-            bind_all(query(sql), chunk)
-                .bind(courseid)
-                .execute(&mut *self.transaction)
-                .await
-                .doing(doing)?;
-            self.touch_groups(&emptied, now).await?;
-        }
-
-        for enrolment in &enrolments {
-            let event = enrolment.deleted(gone.contains(&enrolment.userid));
-            self.journal.push(event);
-        }
-        query(self.dialect.sql("DELETE FROM {enrol} WHERE id = ?"))
-            .bind(id)
-            .execute(&mut *self.transaction)
-            .await
-            .doing(doing)?;
+    /// Inserts a course group and logs `group_created`; returns its id.
+    async fn create_group(&mut self, courseid: i64, name: &str, now: i64) -> Result<i64, DbError> {
+        // As `groups_create_group` stores a group made of a course and a name;
+        // `visibility` and `participation` (Moodle 4.2 and later) keep their
+        // defaults, 0 and 1, which is what it stores, and older sites lack them.
+        let statement = query(self.dialect.insert_returning_id(
+            "INSERT INTO {groups} (courseid, idnumber, name, descriptionformat, picture, \
+             timecreated, timemodified) VALUES (?, '', ?, 0, 0, ?, ?)",
+        ))
+        .bind(courseid)
+        .bind(name.to_owned())
+        .bind(now)
+        .bind(now);
+        let id = insert_id(self, statement).await?;
+        self.caches.group_created(courseid);
         self.journal.push(Event {
-            kind: Kind::EnrolInstanceDeleted,
+            kind: Kind::GroupCreated,
             place: Place::Course(courseid),
             objectid: Some(id),
             relateduserid: None,
-            other: Some(enrol_other(enrol)),
+            other: None,
         });
-        if !users.is_empty() || !role_users.is_empty() {
-            // The roles the method gave went with its enrolments, in the same course: what
-            // drops the course's contacts for the one drops them for the other.
-            self.caches.enrolments_changed(courseid);
+        Ok(id)
+    }
+
+    /// Inserts an enrolment method with group `group` (0: none), and logs
+    /// `enrol_instance_created`; returns its id.
+    async fn create_instance(
+        &mut self,
+        instance: &NewInstance,
+        group: i64,
+        now: i64,
+    ) -> Result<i64, DbError> {
+        // As `enrol_plugin::add_instance` stores it: the sort order was planned as
+        // the course's last + 1; `name` stays NULL and the periods 0.
+        let statement = query(self.dialect.insert_returning_id(
+            "INSERT INTO {enrol} (enrol, status, courseid, sortorder, enrolstartdate, enrolenddate, roleid, \
+             customint1, customint2, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(instance.enrol.clone())
+        .bind(instance.courseid)
+        .bind(instance.sortorder)
+        .bind(instance.start)
+        .bind(instance.end)
+        .bind(instance.roleid)
+        .bind(instance.cohortid)
+        .bind(group)
+        .bind(now)
+        .bind(now);
+        let id = insert_id(self, statement).await?;
+        self.journal.push(Event {
+            kind: Kind::EnrolInstanceCreated,
+            place: Place::Course(instance.courseid),
+            objectid: Some(id),
+            relateduserid: None,
+            other: Some(enrol_other(&instance.enrol)),
+        });
+        Ok(id)
+    }
+
+    /// Changes enrolment method `id` (`group`: its new group's id, 0 for none) and bumps its
+    /// `timemodified`, and logs `enrol_instance_updated`. A new status makes the course's
+    /// users reload their access.
+    async fn update_instance(
+        &mut self,
+        id: i64,
+        changes: &InstanceChanges,
+        group: Option<i64>,
+        now: i64,
+        touched: &mut Touched,
+    ) -> Result<(), DbError> {
+        let mut assignments = Vec::new();
+        let mut values = Vec::new();
+        for (column, value) in [
+            ("status", changes.status),
+            ("customint2", group),
+            ("enrolstartdate", changes.start),
+            ("enrolenddate", changes.end),
+        ] {
+            if let Some(value) = value {
+                assignments.push(format!("{column} = ?"));
+                values.push(value);
+            }
         }
-        touched.dirty_users.extend(users);
-        touched.dirty_users.extend(role_users);
-        if let Some((_, path)) = context {
-            touched.dirty_contexts.insert(path);
+        assignments.push("timemodified = ?".into());
+        values.push(now);
+        let sql = self.dialect.sql(&format!(
+            "UPDATE {{enrol}} SET {} WHERE id = ?",
+            assignments.join(", ")
+        ));
+        bind_all(query(sql), &values)
+            .bind(id)
+            .execute(&mut *self.transaction)
+            .await
+            .doing("updating an enrolment method")?;
+        touched.instances.insert(id);
+        if self.journal.on() {
+            let doing = "reading an enrolment method";
+            let sql = self
+                .dialect
+                .sql("SELECT courseid, enrol FROM {enrol} WHERE id = ?");
+            let row = query(sql)
+                .bind(id)
+                .fetch_one(&mut *self.transaction)
+                .await
+                .doing(doing)?;
+            self.journal.push(Event {
+                kind: Kind::EnrolInstanceUpdated,
+                place: Place::Course(int(&row, 0).doing(doing)?),
+                objectid: Some(id),
+                relateduserid: None,
+                other: Some(enrol_other(&text(&row, 1).doing(doing)?)),
+            });
+        }
+        if changes.status.is_some() {
+            // As `update_status()`: the course's users reload their access.
+            let sql = self.dialect.sql(
+                "SELECT ctx.path FROM {context} ctx JOIN {enrol} e ON e.courseid = ctx.instanceid \
+                 WHERE ctx.contextlevel = 50 AND e.id = ?",
+            );
+            if let Some(row) = query(sql)
+                .bind(id)
+                .fetch_optional(&mut *self.transaction)
+                .await
+                .doing("reading a course context")?
+            {
+                touched
+                    .dirty_contexts
+                    .insert(text(&row, 0).doing("reading a course context")?);
+            }
         }
         Ok(())
+    }
+}
+
+/// The ids of the rows a plan's writes created so far, that later ops name by their slot.
+#[derive(Default)]
+struct Created {
+    /// Groups, by `GroupRef::New` slot.
+    groups: Vec<i64>,
+    /// Enrolment methods, by `InstanceRef::New` slot.
+    instances: Vec<i64>,
+}
+
+impl Created {
+    /// The id of the group `group` names; 0 for none.
+    fn group(&self, group: &Option<GroupRef>) -> i64 {
+        match group {
+            None => 0,
+            Some(GroupRef::Existing(id)) => *id,
+            Some(GroupRef::New(slot)) => self.groups[*slot],
+        }
+    }
+
+    /// The id of the method `instance` names.
+    fn instance(&self, instance: &InstanceRef) -> i64 {
+        match instance {
+            InstanceRef::Existing(id) => *id,
+            InstanceRef::New(slot) => self.instances[*slot],
+        }
     }
 }

@@ -200,31 +200,8 @@ fn parse_line(
 ) -> Result<CohortLine, LineError> {
     columns.check_width(record)?;
     columns.check_text(record)?;
-    let value = |column: Column| columns.get(record, column.index());
-    let header_name = |column: Column| {
-        columns
-            .header_name(column.index())
-            .unwrap_or("?")
-            .to_owned()
-    };
-    let fail = |column: Column, value: &str, problem: LineProblem| {
-        LineError::in_column(header_name(column), value, problem)
-    };
-    let checked = |column: Column, max: usize| -> Result<Option<String>, LineError> {
-        match value(column) {
-            Some(text) if text.chars().count() > max => Err(fail(
-                column,
-                text,
-                LineProblem::TooLong {
-                    length: text.chars().count(),
-                    max,
-                },
-            )),
-            other => Ok(other.map(str::to_owned)),
-        }
-    };
-
-    let cmd = match value(Column::Cmd) {
+    let values = Values { record, columns };
+    let cmd = match values.get(Column::Cmd) {
         None => CohortCmd::Add,
         Some(text) => match text.to_lowercase().as_str() {
             "add" => CohortCmd::Add,
@@ -232,7 +209,7 @@ fn parse_line(
             "free" => CohortCmd::Free,
             "sync" => CohortCmd::Sync,
             _ => {
-                return Err(fail(
+                return Err(values.fail(
                     Column::Cmd,
                     text,
                     LineProblem::UnknownCommand {
@@ -243,17 +220,72 @@ fn parse_line(
             }
         },
     };
-
     let identifier = settings.cohort_identifier;
+    let key = parse_key(&values, identifier)?;
+    let name = if identifier == CohortIdentifier::Name {
+        None
+    } else {
+        values.checked(Column::Cname, NAME_MAX)?
+    };
+    let idnumber = if identifier == CohortIdentifier::Idnumber {
+        None
+    } else {
+        values.checked(Column::Cidnumber, IDNUMBER_MAX)?
+    };
+
+    let category = match values.get(Column::Ccatcontext) {
+        None => None,
+        Some(text) if text == "0" || text.eq_ignore_ascii_case("system") => {
+            Some(CategoryRef::System)
+        }
+        Some(text) => {
+            Some(CategoryRef::Id(parse_id(text).map_err(|problem| {
+                values.fail(Column::Ccatcontext, text, problem)
+            })?))
+        }
+    };
+    let visible = match values.get(Column::Visible) {
+        None => None,
+        Some(text) => {
+            Some(parse_flag(text).map_err(|problem| values.fail(Column::Visible, text, problem))?)
+        }
+    };
+    let user = match values.get(Column::Userid) {
+        None => None,
+        Some(text) => {
+            settings
+                .user_identifier
+                .normalize(text)
+                .map_err(|problem| values.fail(Column::Userid, text, problem))?;
+            Some(text.to_owned())
+        }
+    };
+    Ok(CohortLine {
+        cmd,
+        key: key.to_owned(),
+        name,
+        idnumber,
+        description: values.get(Column::Cdescription).map(str::to_owned),
+        category,
+        category_idnumber: values.checked(Column::Ccatcontextidnumber, IDNUMBER_MAX)?,
+        component: values.checked(Column::Component, COMPONENT_MAX)?,
+        visible,
+        user,
+    })
+}
+
+/// The line's cohort key, in the column `identifier` says: present, and a valid id or within
+/// Moodle's width.
+fn parse_key<'a>(values: &Values<'a>, identifier: CohortIdentifier) -> Result<&'a str, LineError> {
     let key_column = key_column(identifier);
-    if !columns.has(key_column.index()) {
+    if !values.columns.has(key_column.index()) {
         return Err(LineError::line(Problem::NoKeyColumn {
             column: identifier.key_column(),
             by: identifier.name(),
         }));
     }
-    let Some(key) = value(key_column) else {
-        return Err(fail(
+    let Some(key) = values.get(key_column) else {
+        return Err(values.fail(
             key_column,
             "",
             Problem::MissingKey {
@@ -264,63 +296,53 @@ fn parse_line(
     };
     match identifier {
         CohortIdentifier::Id => {
-            parse_id(key).map_err(|problem| fail(key_column, key, problem))?;
+            parse_id(key).map_err(|problem| values.fail(key_column, key, problem))?;
         }
         CohortIdentifier::Idnumber => {
-            checked(Column::Cidnumber, IDNUMBER_MAX)?;
+            values.checked(Column::Cidnumber, IDNUMBER_MAX)?;
         }
         CohortIdentifier::Name => {
-            checked(Column::Cname, NAME_MAX)?;
+            values.checked(Column::Cname, NAME_MAX)?;
         }
     }
-    let name = if identifier == CohortIdentifier::Name {
-        None
-    } else {
-        checked(Column::Cname, NAME_MAX)?
-    };
-    let idnumber = if identifier == CohortIdentifier::Idnumber {
-        None
-    } else {
-        checked(Column::Cidnumber, IDNUMBER_MAX)?
-    };
+    Ok(key)
+}
 
-    let category = match value(Column::Ccatcontext) {
-        None => None,
-        Some(text) if text == "0" || text.eq_ignore_ascii_case("system") => {
-            Some(CategoryRef::System)
+/// One record's values, read through the header's columns. An error names the column as the
+/// header writes it.
+struct Values<'a> {
+    record: &'a Record,
+    columns: &'a ColumnMap,
+}
+
+impl<'a> Values<'a> {
+    /// The value of `column`; `None` when the column is absent or the value empty.
+    fn get(&self, column: Column) -> Option<&'a str> {
+        self.columns.get(self.record, column.index())
+    }
+
+    /// A line error in `column`.
+    fn fail(&self, column: Column, value: &str, problem: LineProblem) -> LineError {
+        let name = self
+            .columns
+            .header_name(column.index())
+            .unwrap_or("?")
+            .to_owned();
+        LineError::in_column(name, value, problem)
+    }
+
+    /// The value of `column`, refused when longer than `max` characters.
+    fn checked(&self, column: Column, max: usize) -> Result<Option<String>, LineError> {
+        match self.get(column) {
+            Some(text) if text.chars().count() > max => Err(self.fail(
+                column,
+                text,
+                LineProblem::TooLong {
+                    length: text.chars().count(),
+                    max,
+                },
+            )),
+            other => Ok(other.map(str::to_owned)),
         }
-        Some(text) => {
-            Some(CategoryRef::Id(parse_id(text).map_err(|problem| {
-                fail(Column::Ccatcontext, text, problem)
-            })?))
-        }
-    };
-    let visible = match value(Column::Visible) {
-        None => None,
-        Some(text) => {
-            Some(parse_flag(text).map_err(|problem| fail(Column::Visible, text, problem))?)
-        }
-    };
-    let user = match value(Column::Userid) {
-        None => None,
-        Some(text) => {
-            settings
-                .user_identifier
-                .normalize(text)
-                .map_err(|problem| fail(Column::Userid, text, problem))?;
-            Some(text.to_owned())
-        }
-    };
-    Ok(CohortLine {
-        cmd,
-        key: key.to_owned(),
-        name,
-        idnumber,
-        description: value(Column::Cdescription).map(str::to_owned),
-        category,
-        category_idnumber: checked(Column::Ccatcontextidnumber, IDNUMBER_MAX)?,
-        component: checked(Column::Component, COMPONENT_MAX)?,
-        visible,
-        user,
-    })
+    }
 }

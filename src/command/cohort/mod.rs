@@ -1,15 +1,20 @@
 //! Cohort command files (`cohorts*.csv`): cohorts and their members. `line` parses records,
-//! `plan` decides their effects against a snapshot of the database and lists the writes,
-//! `effect` words and counts what lines did, `settings` reads `[cohorts]`, `store` reads the
-//! snapshot and makes the writes, `kind` is what makes cohort files a kind.
+//! `plan` decides their effects against a snapshot of the database and lists the writes (its
+//! planner in `planner`, the commands in `add`, `removal` and `sync`), `effect` words and
+//! counts what lines did, `settings` reads `[cohorts]`, `store` reads the snapshot and makes
+//! the writes, `kind` is what makes cohort files a kind.
 
+mod add;
 mod effect;
 mod kind;
 mod line;
 mod plan;
+mod planner;
 mod problem;
+mod removal;
 mod settings;
 mod store;
+mod sync;
 
 pub use effect::{Counts, Effect};
 pub use kind::Cohorts;

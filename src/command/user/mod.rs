@@ -1,18 +1,26 @@
 //! User command files (`users*.csv`, `userimport*.csv`): accounts and their custom profile
 //! fields, created, updated, suspended and deleted as Moodle does. `line` parses records,
-//! `plan` decides their effects against a snapshot of the database and lists the writes,
-//! `password` hashes passwords as the site's Moodle version does, `effect` words and counts
-//! what lines did, `settings` reads `[users]`, `store` reads the snapshot and makes the writes,
-//! `kind` is what makes user files a kind.
+//! `plan` decides their effects against a snapshot of the database and lists the writes (its
+//! planner in `planner`, with `accounts`, `profile`, `create` and `change`), `password` hashes
+//! passwords as the site's Moodle version does, `effect` words and counts what lines did,
+//! `settings` reads `[users]`, `store` reads the snapshot and makes the writes (each op's in
+//! `write`, an account's deletion in `deletion`), `kind` is what makes user files a kind.
 
+mod accounts;
+mod change;
+mod create;
+mod deletion;
 mod effect;
 mod kind;
 mod line;
 mod password;
 mod plan;
+mod planner;
 mod problem;
+mod profile;
 mod settings;
 mod store;
+mod write;
 
 pub use effect::{Counts, Effect, PasswordSet};
 pub use kind::Users;
