@@ -6,7 +6,6 @@
 //! `deletion`), `kind` is what makes binding files a kind.
 
 mod add;
-mod deletion;
 mod effect;
 mod groups;
 mod kind;

@@ -9,7 +9,6 @@
 mod accounts;
 mod change;
 mod create;
-mod deletion;
 mod effect;
 mod kind;
 mod line;
@@ -20,7 +19,6 @@ mod problem;
 mod profile;
 mod settings;
 mod store;
-mod write;
 
 pub use effect::{Counts, Effect, PasswordSet};
 pub use kind::Users;
