@@ -1,4 +1,4 @@
-//! What command files mean: one folder per kind (`user`, `cohort`, `binding`), each with its
+//! What command files mean: one folder per kind (`user`, `cohort`, `binding`, `enrolment`), each with its
 //! columns and line parser, its planner, its effects, its store and the [`Kind`] it
 //! implements; `registry` lists the kinds and is how everything else reaches them; `routing`
 //! tells a file's kind by its name; `refs` and `dates` are the values kinds share.
@@ -6,6 +6,7 @@
 pub mod binding;
 pub mod cohort;
 pub mod dates;
+pub mod enrolment;
 pub mod kind;
 mod parse;
 pub mod parsed;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     binding::Bindings,
     cohort::Cohorts,
+    enrolment::Enrolments,
     kind::{Applied, Apply, Kind},
     user::Users,
 };
@@ -302,6 +303,8 @@ kinds! {
     Cohorts(cohorts) => Cohorts,
     /// Cohort-to-course bindings: cohort sync enrolment methods (`cohortscourses*.csv`).
     Bindings(bindings) => Bindings,
+    /// Course enrolments, their roles and groups (`enrols*.csv`).
+    Enrolments(enrolments) => Enrolments,
 }
 
 /// What a file of any kind did.

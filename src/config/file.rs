@@ -12,7 +12,6 @@ use serde::{
 use super::{AlertsSection, NetypareoSection};
 use crate::{
     command::{FileKind, Sections},
-    outcome::{EnrolmentMode, Removals},
     spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
 };
 
@@ -28,8 +27,6 @@ pub struct FileConfig {
     pub input: InputSection,
     /// Each kind's section (`[users]`, `[cohorts]`, `[bindings]`), read by the kind.
     pub kinds: Sections,
-    /// Course enrolments that follow cohorts.
-    pub enrolments: EnrolmentsSection,
     /// File name patterns that tell each kind of file.
     pub routing: RoutingSection,
     /// The spool watcher service.
@@ -67,7 +64,6 @@ impl<'de> Visitor<'de> for FileConfigVisitor {
                 "paths" => file.paths = map.next_value()?,
                 "database" => file.database = map.next_value()?,
                 "input" => file.input = map.next_value()?,
-                "enrolments" => file.enrolments = map.next_value()?,
                 "routing" => file.routing = map.next_value()?,
                 "watch" => file.watch = map.next_value()?,
                 "netypareo" => file.netypareo = map.next_value()?,
@@ -87,7 +83,6 @@ static SECTIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         "paths",
         "database",
         "input",
-        "enrolments",
         "routing",
         "watch",
         "netypareo",
@@ -214,16 +209,6 @@ impl Default for InputSection {
             max_file_size_mb: 20,
         }
     }
-}
-
-/// `[enrolments]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EnrolmentsSection {
-    /// Who turns cohort memberships into course enrolments.
-    pub mode: EnrolmentMode,
-    /// When access given by a bound cohort is taken away.
-    pub removals: Removals,
 }
 
 /// `[moodle]`.

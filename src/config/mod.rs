@@ -14,8 +14,8 @@ mod settings;
 
 pub use alerts::{AlertsSection, CommandSection, MailSection};
 pub use file::{
-    DatabaseSection, DelimiterName, EncodingName, EnrolmentsSection, FileConfig, InputSection,
-    MoodleSection, PathsSection, RoutingSection, WatchSection,
+    DatabaseSection, DelimiterName, EncodingName, FileConfig, InputSection, MoodleSection,
+    PathsSection, RoutingSection, WatchSection,
 };
 pub use load::{DATABASE_URL_VARIABLE, DEFAULT_FILE};
 pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};

@@ -136,6 +136,22 @@ impl Dialect {
         }
     }
 
+    /// A query counting the tables named by its one parameter (the prefixed name) in the
+    /// connection's database or schema: 1 when the table exists.
+    pub fn table_count(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+            }
+            Backend::Mysql => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+            }
+        }
+    }
+
     /// Connections in the pool: one for SQLite, which has one writer; two for a server.
     pub fn connections(&self) -> u32 {
         match self.backend {

@@ -16,6 +16,7 @@ pub(crate) mod sql;
 pub use changes::{CacheChanges, CacheFacts, RoleChange, RoleContext};
 pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
+pub(crate) use enrolment::main_admin;
 pub use enrolment::{SiteSettings, Touched};
 pub use ledger::{DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
 pub use schema::{

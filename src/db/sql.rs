@@ -31,6 +31,18 @@ pub(crate) enum Keys<'k> {
 }
 
 impl Tx {
+    /// Whether the site has Moodle's table `name` (unprefixed): some are optional, or newer
+    /// than the oldest Moodle moodle-sync serves.
+    pub(crate) async fn has_table(&mut self, name: &str) -> Result<bool, DbError> {
+        let table = format!("{}{name}", self.dialect.prefix);
+        let row = query(self.dialect.table_count().to_owned())
+            .bind(table)
+            .fetch_one(&mut *self.transaction)
+            .await
+            .doing("looking for a table")?;
+        Ok(int(&row, 0).doing("looking for a table")? > 0)
+    }
+
     /// The values of Moodle's settings (its `config` table) named `names`, by name; a setting
     /// the site does not have is missing.
     pub(crate) async fn config_values(

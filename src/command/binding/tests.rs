@@ -512,6 +512,7 @@ fn a_header_of_the_other_kind_names_the_kind() {
         users,
         cohorts,
         bindings,
+        enrolments: Default::default(),
     };
     let error = crate::command::parse(
         FileKind::Cohorts,

@@ -43,7 +43,7 @@ impl Tx {
     ) -> Result<Snapshot, DbError> {
         let mut snapshot = Snapshot {
             system_context: self.system_context().await?,
-            users: self.users(wanted, users_by).await?,
+            users: self.users(&wanted.users, users_by).await?,
             ..Snapshot::default()
         };
 
@@ -191,9 +191,9 @@ impl Tx {
     /// index serves a case-insensitive match, and SQL's `LOWER` differs between backends), are
     /// matched here in one pass over the table: without statistics PostgreSQL would scan the
     /// table for each long key list.
-    async fn users(
+    pub(crate) async fn users(
         &mut self,
-        wanted: &Wanted,
+        wanted: &BTreeSet<String>,
         by: UserIdentifier,
     ) -> Result<Vec<UserRow>, DbError> {
         let host = self.local_host().await?;
@@ -201,12 +201,8 @@ impl Tx {
             "SELECT id, username, idnumber, email, firstname, lastname, {}, mnethostid FROM {{user}}",
             self.dialect.int("deleted")
         );
-        let texts = set_vec(&wanted.users);
-        let ids: Vec<i64> = wanted
-            .users
-            .iter()
-            .filter_map(|key| key.parse().ok())
-            .collect();
+        let texts = set_vec(wanted);
+        let ids: Vec<i64> = wanted.iter().filter_map(|key| key.parse().ok()).collect();
         let lookup = match by {
             UserIdentifier::Id => Some(("id", Keys::Ids(&ids))),
             UserIdentifier::Idnumber => Some(("idnumber", Keys::Texts(&texts))),
@@ -215,7 +211,7 @@ impl Tx {
         };
         let mut rows = Vec::new();
         match lookup {
-            Some((column, keys)) if wanted.users.len() <= ONE_PASS_ABOVE => {
+            Some((column, keys)) if wanted.len() <= ONE_PASS_ABOVE => {
                 for row in self
                     .select_in(&select, column, keys, "", "reading users")
                     .await?
@@ -229,7 +225,7 @@ impl Tx {
                 let mut stream = query(sql).fetch(&mut *self.transaction);
                 while let Some(row) = stream.try_next().await.doing("reading users")? {
                     let user = user_row(&row).doing("reading users")?;
-                    if wanted.users.contains(&user.0.key(by)) {
+                    if wanted.contains(&user.0.key(by)) {
                         rows.push(user);
                     }
                 }

@@ -85,19 +85,24 @@ fn a_summary_says_one_line_and_would() {
 fn the_longest_prefix_is_routed_first_and_names_round_trip() {
     assert_eq!(
         FileKind::routing_order(),
-        [FileKind::Bindings, FileKind::Cohorts, FileKind::Users]
+        [
+            FileKind::Bindings,
+            FileKind::Cohorts,
+            FileKind::Enrolments,
+            FileKind::Users
+        ]
     );
     for &kind in FileKind::ALL {
         assert_eq!(FileKind::from_name(kind.name()), Some(kind));
         assert_eq!(kind.name().parse::<FileKind>(), Ok(kind));
     }
     assert_eq!(FileKind::from_name("Cohorts"), Some(FileKind::Cohorts));
-    assert_eq!(FileKind::names(), "users, cohorts or bindings");
+    assert_eq!(FileKind::names(), "users, cohorts, bindings or enrolments");
     assert!(
-        "enrolments"
+        "pictures"
             .parse::<FileKind>()
             .unwrap_err()
-            .contains("users, cohorts or bindings")
+            .contains("users, cohorts, bindings or enrolments")
     );
 }
 

@@ -163,6 +163,35 @@ impl Tx {
             .doing(doing)
     }
 
+    /// Reads the enrolments `ids` about to be deleted, when the journal is on (none
+    /// otherwise).
+    pub(crate) async fn enrolment_rows_by_id(
+        &mut self,
+        ids: &[i64],
+        doing: &'static str,
+    ) -> Result<Vec<EnrolmentRow>, DbError> {
+        if !self.journal.on {
+            return Ok(Vec::new());
+        }
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(crate::db::sql::CHUNK) {
+            let sql = self.dialect.sql(&format!(
+                "SELECT {} FROM {{user_enrolments}} ue JOIN {{enrol}} e ON e.id = ue.enrolid \
+                 WHERE ue.id IN ({}) ORDER BY ue.id",
+                EnrolmentRow::COLUMNS,
+                crate::db::dialect::placeholders(chunk.len())
+            ));
+            for row in crate::db::sql::bind_all(query(sql), chunk)
+                .fetch_all(&mut *self.transaction)
+                .await
+                .doing(doing)?
+            {
+                rows.push(EnrolmentRow::read(&row).doing(doing)?);
+            }
+        }
+        Ok(rows)
+    }
+
     /// Remembers where a cohort now is (created, or moved to another context).
     pub(crate) fn cohort_moved(&mut self, cohort: i64, context: i64) {
         if self.journal.on {

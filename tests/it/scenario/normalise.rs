@@ -554,8 +554,6 @@ impl Site {
         let component = value(row, "component");
         if component.starts_with("enrol_") {
             self.enrol_key(&value(row, "itemid"))
-        } else if component.is_empty() {
-            String::new()
         } else {
             value(row, "itemid")
         }

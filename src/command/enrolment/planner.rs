@@ -1,0 +1,973 @@
+//! The planner of enrolment files: a model of the enrolments, role assignments and group
+//! memberships of the users and courses a file names, changed line by line, and the writes
+//! that bring the database to the model at the end. Its groups are in `groups.rs`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{
+    effect::Effect,
+    groups::GroupState,
+    line::{DateValue, EnrolCmd, EnrolSettings, EnrolmentLine},
+    plan::{
+        ACTIVE, AssignmentWrite, Cleared, ENABLED, EnrolCourse, EnrolmentWrite, MemberWrite,
+        MethodRow, NewGroup, SUSPENDED, Snapshot, Writes,
+    },
+    problem::Problem,
+};
+use crate::{
+    command::{
+        binding::RoleRow,
+        cohort::UserRow,
+        refs::{CourseIdentifier, RoleIdentifier},
+    },
+    error::{LineError, LineProblem},
+    outcome::{CourseLabel, FieldChange, RoleLabel, UserLabel},
+};
+
+/// An enrolment as the file sees it so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Enrolment {
+    /// `user_enrolments.id`; `None` for one this file makes.
+    pub(super) id: Option<i64>,
+    pub(super) status: i64,
+    pub(super) start: i64,
+    pub(super) end: i64,
+}
+
+/// A group membership as the file sees it so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Member {
+    /// `groups_members.id`; `None` for one this file makes.
+    pub(super) id: Option<i64>,
+    pub(super) component: String,
+    pub(super) itemid: i64,
+}
+
+/// A role assignment's key in a context for a user: role, component, item.
+type RoleKey = (i64, String, i64);
+
+/// What one line may change, kept to put back when the line fails.
+struct Saved {
+    course: i64,
+    context: i64,
+    user: i64,
+    enrolments: Option<BTreeMap<i64, Enrolment>>,
+    assignments: Option<BTreeMap<RoleKey, Option<i64>>>,
+    members: Option<BTreeMap<usize, Member>>,
+    groups: usize,
+    cleared: bool,
+}
+
+/// The model, and the lookups of the snapshot.
+pub(super) struct Planner<'a> {
+    pub(super) snapshot: &'a Snapshot,
+    settings: &'a EnrolSettings,
+    users: HashMap<String, Vec<usize>>,
+    courses: HashMap<String, Vec<usize>>,
+    /// The methods of each course, by sort order.
+    methods: HashMap<i64, Vec<&'a MethodRow>>,
+    /// The enrolments of each (course, user), by method.
+    enrolments: HashMap<(i64, i64), BTreeMap<i64, Enrolment>>,
+    /// The role assignments of each (course context, user).
+    assignments: HashMap<(i64, i64), BTreeMap<RoleKey, Option<i64>>>,
+    /// The course groups, those of the snapshot first, then those the file creates.
+    pub(super) groups: Vec<GroupState>,
+    /// Group indexes by (course, trimmed name).
+    pub(super) group_names: HashMap<(i64, String), usize>,
+    /// The memberships of each (course, user), by group index.
+    members: HashMap<(i64, i64), BTreeMap<usize, Member>>,
+    /// (user, course) pairs whose last enrolment went.
+    cleared: BTreeSet<(i64, i64)>,
+}
+
+impl<'a> Planner<'a> {
+    pub(super) fn new(snapshot: &'a Snapshot, settings: &'a EnrolSettings) -> Planner<'a> {
+        let mut users: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, user) in snapshot.users.iter().enumerate() {
+            users
+                .entry(user.key(settings.user_identifier))
+                .or_default()
+                .push(index);
+        }
+        let mut courses: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, course) in snapshot.courses.iter().enumerate() {
+            let key = match settings.course_identifier {
+                CourseIdentifier::Id => course.id.to_string(),
+                CourseIdentifier::Idnumber => course.idnumber.clone(),
+                CourseIdentifier::Shortname => course.shortname.clone(),
+            };
+            courses.entry(key).or_default().push(index);
+        }
+        let mut methods: HashMap<i64, Vec<&MethodRow>> = HashMap::new();
+        for method in &snapshot.methods {
+            methods.entry(method.courseid).or_default().push(method);
+        }
+        for list in methods.values_mut() {
+            list.sort_by_key(|method| (method.sortorder, method.id));
+        }
+        let course_of: HashMap<i64, i64> = snapshot
+            .methods
+            .iter()
+            .map(|method| (method.id, method.courseid))
+            .collect();
+        let mut enrolments: HashMap<(i64, i64), BTreeMap<i64, Enrolment>> = HashMap::new();
+        for row in &snapshot.enrolments {
+            if let Some(course) = course_of.get(&row.enrolid) {
+                enrolments.entry((*course, row.userid)).or_default().insert(
+                    row.enrolid,
+                    Enrolment {
+                        id: Some(row.id),
+                        status: row.status,
+                        start: row.start,
+                        end: row.end,
+                    },
+                );
+            }
+        }
+        let mut assignments: HashMap<(i64, i64), BTreeMap<RoleKey, Option<i64>>> = HashMap::new();
+        for row in &snapshot.assignments {
+            assignments
+                .entry((row.contextid, row.userid))
+                .or_default()
+                .insert(
+                    (row.roleid, row.component.clone(), row.itemid),
+                    Some(row.id),
+                );
+        }
+        let mut planner = Planner {
+            snapshot,
+            settings,
+            users,
+            courses,
+            methods,
+            enrolments,
+            assignments,
+            groups: Vec::new(),
+            group_names: HashMap::new(),
+            members: HashMap::new(),
+            cleared: BTreeSet::new(),
+        };
+        planner.load_groups();
+        planner
+    }
+
+    /// Applies one line to the model: its effects, or why it fails (the model then is as
+    /// before the line).
+    pub(super) fn apply(&mut self, line: &EnrolmentLine) -> Result<Vec<Effect>, LineError> {
+        let user = self.find_user(&line.user)?;
+        let course = self.find_course(&line.course)?;
+        let saved = self.save(course, user.id);
+        let result = self.apply_to(line, user, course);
+        if result.is_err() {
+            self.restore(saved);
+        }
+        result
+    }
+
+    fn apply_to(
+        &mut self,
+        line: &EnrolmentLine,
+        user: &'a UserRow,
+        course: &'a EnrolCourse,
+    ) -> Result<Vec<Effect>, LineError> {
+        let role = self.find_role(&line.role)?;
+        let mut effects = Vec::new();
+        let at = At {
+            user: user_label(user),
+            course: CourseLabel {
+                id: course.id,
+                shortname: course.shortname.clone(),
+            },
+            userid: user.id,
+            courseid: course.id,
+            context: course.context,
+        };
+        match (line.cmd, &line.enrol) {
+            (EnrolCmd::Add | EnrolCmd::Shift, enrol) => {
+                if !self.snapshot.course_roles.contains(&role.id) {
+                    return Err(LineError::in_column(
+                        "rolename",
+                        &line.role,
+                        Problem::NotAssignableInCourse {
+                            role: role.shortname.clone(),
+                        },
+                    ));
+                }
+                let enrol = enrol.as_deref().unwrap_or_default();
+                let method = self.enabled_method(course, enrol)?;
+                self.enrol(&at, method, line, &mut effects)?;
+                self.assign(&at, role, &mut effects);
+                if line.cmd == EnrolCmd::Shift {
+                    self.keep_only(&at, role, &mut effects);
+                }
+            }
+            (EnrolCmd::Del, Some(enrol)) => {
+                let method = self.method_of(course, enrol, user.id)?;
+                self.unenrol(&at, method, &mut effects);
+            }
+            (EnrolCmd::Del, None) => self.unassign(&at, role, &mut effects),
+            (EnrolCmd::Suspend | EnrolCmd::Unsuspend, enrol) => {
+                let enrol = enrol.as_deref().unwrap_or_default();
+                let method = self.method_of(course, enrol, user.id)?;
+                self.set_status(&at, method, line, &mut effects)?;
+            }
+        }
+        if let Some((cmd, names)) = &line.groups {
+            self.apply_groups(&at, *cmd, names, &mut effects)?;
+        }
+        Ok(effects)
+    }
+
+    /// Enrols the user by `method` (or updates the dates of their enrolment).
+    fn enrol(
+        &mut self,
+        at: &At,
+        method: &MethodRow,
+        line: &EnrolmentLine,
+        effects: &mut Vec<Effect>,
+    ) -> Result<(), LineError> {
+        let zone = &self.snapshot.zone;
+        let start = line.start.as_ref().map(|date| date.time.resolve(zone));
+        let end = line.end.as_ref().map(|date| date.time.resolve(zone));
+        let enrolments = self.enrolments.entry((at.courseid, at.userid)).or_default();
+        match enrolments.get_mut(&method.id) {
+            None => {
+                let (start, end) = (start.unwrap_or(0), end.unwrap_or(0));
+                check_period(start, end, line, zone)?;
+                enrolments.insert(
+                    method.id,
+                    Enrolment {
+                        id: None,
+                        status: ACTIVE,
+                        start,
+                        end,
+                    },
+                );
+                effects.push(Effect::Enrolled {
+                    user: at.user.clone(),
+                    course: at.course.clone(),
+                    enrol: method.enrol.clone(),
+                    start,
+                    end,
+                    shown: [zone.show(start), zone.show(end)],
+                });
+            }
+            Some(enrolment) => {
+                let (new_start, new_end) = (
+                    start.unwrap_or(enrolment.start),
+                    end.unwrap_or(enrolment.end),
+                );
+                check_period(new_start, new_end, line, zone)?;
+                let mut changes = Vec::new();
+                for (field, from, to) in [
+                    ("timestart", enrolment.start, new_start),
+                    ("timeend", enrolment.end, new_end),
+                ] {
+                    if from != to {
+                        changes.push(FieldChange {
+                            field: field.to_owned(),
+                            from: zone.show(from),
+                            to: zone.show(to),
+                        });
+                    }
+                }
+                enrolment.start = new_start;
+                enrolment.end = new_end;
+                effects.push(if changes.is_empty() {
+                    Effect::AlreadyEnrolled {
+                        user: at.user.clone(),
+                        course: at.course.clone(),
+                        enrol: method.enrol.clone(),
+                    }
+                } else {
+                    Effect::EnrolmentUpdated {
+                        user: at.user.clone(),
+                        course: at.course.clone(),
+                        enrol: method.enrol.clone(),
+                        changes,
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives the role by hand in the course, unless the user holds it so already.
+    fn assign(&mut self, at: &At, role: &RoleRow, effects: &mut Vec<Effect>) {
+        let held = self.assignments.entry((at.context, at.userid)).or_default();
+        let (user, course, role) = (at.user.clone(), at.course.clone(), role_label(role));
+        let effect = match held.entry((role.id, String::new(), 0)) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                Effect::RoleHeld { user, course, role }
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(None);
+                Effect::RoleAssigned { user, course, role }
+            }
+        };
+        effects.push(effect);
+    }
+
+    /// Takes the role given by hand away.
+    fn unassign(&mut self, at: &At, role: &RoleRow, effects: &mut Vec<Effect>) {
+        let removed = self
+            .assignments
+            .get_mut(&(at.context, at.userid))
+            .and_then(|held| held.remove(&(role.id, String::new(), 0)));
+        effects.push(match removed {
+            Some(_) => Effect::RoleUnassigned {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                role: role_label(role),
+            },
+            None => Effect::RoleNotHeld {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                role: role_label(role),
+            },
+        });
+    }
+
+    /// `shift`: every other role given by hand in the course goes; those a plugin gave stay.
+    fn keep_only(&mut self, at: &At, role: &RoleRow, effects: &mut Vec<Effect>) {
+        let Some(held) = self.assignments.get(&(at.context, at.userid)) else {
+            return;
+        };
+        let others: Vec<RoleKey> = held
+            .keys()
+            .filter(|(roleid, component, _)| *roleid != role.id && component.is_empty())
+            .cloned()
+            .collect();
+        let kept: Vec<String> = held
+            .keys()
+            .filter(|(roleid, component, _)| *roleid != role.id && !component.is_empty())
+            .map(|(roleid, component, _)| format!("{} ({component})", self.role_name(*roleid)))
+            .collect();
+        for key in others {
+            if let Some(held) = self.assignments.get_mut(&(at.context, at.userid)) {
+                held.remove(&key);
+            }
+            effects.push(Effect::RoleUnassigned {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                role: self.role_label_of(key.0),
+            });
+        }
+        if !kept.is_empty() {
+            effects.push(Effect::RolesKept {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                roles: kept,
+            });
+        }
+    }
+
+    /// `unenrol_user`: the enrolment, what the method gave, and when it was the last
+    /// enrolment in the course, every role and group membership there.
+    fn unenrol(&mut self, at: &At, method: &MethodRow, effects: &mut Vec<Effect>) {
+        let enrolments = self.enrolments.entry((at.courseid, at.userid)).or_default();
+        if enrolments.remove(&method.id).is_none() {
+            effects.push(Effect::NotEnrolled {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                enrol: method.enrol.clone(),
+            });
+            return;
+        }
+        let last = enrolments.is_empty();
+        effects.push(Effect::Unenrolled {
+            user: at.user.clone(),
+            course: at.course.clone(),
+            enrol: method.enrol.clone(),
+            last,
+        });
+        let component = format!("enrol_{}", method.enrol);
+        let gave = |given: &str, item: i64| last || (given == component && item == method.id);
+        let mut roles = Vec::new();
+        if let Some(held) = self.assignments.get_mut(&(at.context, at.userid)) {
+            held.retain(|(roleid, given, item), _| {
+                let goes = gave(given, *item);
+                if goes {
+                    roles.push(*roleid);
+                }
+                !goes
+            });
+        }
+        for roleid in roles {
+            effects.push(Effect::RoleUnassigned {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                role: self.role_label_of(roleid),
+            });
+        }
+        let mut left = Vec::new();
+        if let Some(members) = self.members.get_mut(&(at.courseid, at.userid)) {
+            members.retain(|group, member| {
+                let goes = gave(&member.component, member.itemid);
+                if goes {
+                    left.push(*group);
+                }
+                !goes
+            });
+        }
+        for group in left {
+            effects.push(Effect::LeftGroup {
+                user: at.user.clone(),
+                course: at.course.clone(),
+                group: self.group_label(group),
+            });
+        }
+        if last {
+            self.cleared.insert((at.userid, at.courseid));
+        }
+    }
+
+    /// `suspend` / `unsuspend`, with the dates the line gives.
+    fn set_status(
+        &mut self,
+        at: &At,
+        method: &MethodRow,
+        line: &EnrolmentLine,
+        effects: &mut Vec<Effect>,
+    ) -> Result<(), LineError> {
+        let suspend = line.cmd == EnrolCmd::Suspend;
+        let enrolled = self
+            .enrolments
+            .get(&(at.courseid, at.userid))
+            .is_some_and(|enrolments| enrolments.contains_key(&method.id));
+        if !enrolled {
+            return Err(LineError::in_column(
+                "uid",
+                &line.user,
+                Problem::NotEnrolled {
+                    user: at.user.to_string(),
+                    course: at.course.to_string(),
+                    enrol: method.enrol.clone(),
+                    action: line.cmd.name(),
+                },
+            ));
+        }
+        if line.start.is_some() || line.end.is_some() {
+            self.enrol(at, method, line, effects)?;
+            effects.retain(|effect| !matches!(effect, Effect::AlreadyEnrolled { .. }));
+        }
+        let status = if suspend { SUSPENDED } else { ACTIVE };
+        let enrolment = self
+            .enrolments
+            .get_mut(&(at.courseid, at.userid))
+            .and_then(|enrolments| enrolments.get_mut(&method.id))
+            .expect("checked above");
+        let (user, course, enrol) = (at.user.clone(), at.course.clone(), method.enrol.clone());
+        effects.push(if enrolment.status == status {
+            Effect::StatusUnchanged {
+                user,
+                course,
+                enrol,
+                suspended: suspend,
+            }
+        } else if suspend {
+            Effect::Suspended {
+                user,
+                course,
+                enrol,
+            }
+        } else {
+            Effect::Unsuspended {
+                user,
+                course,
+                enrol,
+            }
+        });
+        enrolment.status = status;
+        Ok(())
+    }
+
+    /// Whether the user has any enrolment in the course, as the file left it so far.
+    pub(super) fn is_enrolled(&self, at: &At) -> bool {
+        self.enrolments
+            .get(&(at.courseid, at.userid))
+            .is_some_and(|enrolments| !enrolments.is_empty())
+    }
+
+    /// The memberships of the user in the course, as the file left them so far.
+    pub(super) fn memberships(&mut self, at: &At) -> &mut BTreeMap<usize, Member> {
+        self.memberships_of(at.courseid, at.userid)
+    }
+
+    /// The memberships of `user` in `course`, as the file left them so far.
+    pub(super) fn memberships_of(
+        &mut self,
+        course: i64,
+        user: i64,
+    ) -> &mut BTreeMap<usize, Member> {
+        self.members.entry((course, user)).or_default()
+    }
+
+    fn save(&self, course: &EnrolCourse, user: i64) -> Saved {
+        Saved {
+            course: course.id,
+            context: course.context,
+            user,
+            enrolments: self.enrolments.get(&(course.id, user)).cloned(),
+            assignments: self.assignments.get(&(course.context, user)).cloned(),
+            members: self.members.get(&(course.id, user)).cloned(),
+            groups: self.groups.len(),
+            cleared: self.cleared.contains(&(user, course.id)),
+        }
+    }
+
+    fn restore(&mut self, saved: Saved) {
+        let Saved {
+            course,
+            context,
+            user,
+            enrolments,
+            assignments,
+            members,
+            groups,
+            cleared,
+        } = saved;
+        put_back(&mut self.enrolments, (course, user), enrolments);
+        put_back(&mut self.assignments, (context, user), assignments);
+        put_back(&mut self.members, (course, user), members);
+        for group in self.groups.drain(groups..) {
+            self.group_names
+                .remove(&(group.courseid, group.name.trim().to_owned()));
+        }
+        if !cleared {
+            self.cleared.remove(&(user, course));
+        }
+    }
+
+    /// The writes that bring the database from the snapshot to the model.
+    pub(super) fn writes(&self) -> Writes {
+        let mut writes = Writes::default();
+        let method_of: HashMap<i64, &MethodRow> = self
+            .snapshot
+            .methods
+            .iter()
+            .map(|method| (method.id, method))
+            .collect();
+        writes.groups = self
+            .groups
+            .iter()
+            .filter_map(|group| match group.reference {
+                super::plan::GroupRef::New(slot) => Some(NewGroup {
+                    slot,
+                    courseid: group.courseid,
+                    name: group.name.clone(),
+                }),
+                super::plan::GroupRef::Existing(_) => None,
+            })
+            .collect();
+        let group_of: HashMap<i64, usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter_map(|(index, group)| match group.reference {
+                super::plan::GroupRef::Existing(id) => Some((id, index)),
+                super::plan::GroupRef::New(_) => None,
+            })
+            .collect();
+        let context_course: HashMap<i64, i64> = self
+            .snapshot
+            .courses
+            .iter()
+            .map(|course| (course.context, course.id))
+            .collect();
+
+        // What goes: rows of the snapshot the model no longer has, or has changed.
+        for row in &self.snapshot.members {
+            let Some(&group) = group_of.get(&row.groupid) else {
+                continue;
+            };
+            let courseid = self.groups[group].courseid;
+            let kept = self
+                .members
+                .get(&(courseid, row.userid))
+                .and_then(|members| members.get(&group))
+                .is_some_and(|member| member.id == Some(row.id));
+            if !kept {
+                writes.members_removed.push(MemberWrite {
+                    id: Some(row.id),
+                    group: self.groups[group].reference,
+                    courseid,
+                    userid: row.userid,
+                    component: row.component.clone(),
+                    itemid: row.itemid,
+                });
+            }
+        }
+        for row in &self.snapshot.assignments {
+            let key = (row.roleid, row.component.clone(), row.itemid);
+            let kept = self
+                .assignments
+                .get(&(row.contextid, row.userid))
+                .is_some_and(|held| held.get(&key) == Some(&Some(row.id)));
+            if !kept {
+                writes.unassigned.push(AssignmentWrite {
+                    id: Some(row.id),
+                    roleid: row.roleid,
+                    contextid: row.contextid,
+                    courseid: context_course.get(&row.contextid).copied().unwrap_or(0),
+                    userid: row.userid,
+                    component: row.component.clone(),
+                    itemid: row.itemid,
+                });
+            }
+        }
+        for row in &self.snapshot.enrolments {
+            let Some(method) = method_of.get(&row.enrolid) else {
+                continue;
+            };
+            let now = self
+                .enrolments
+                .get(&(method.courseid, row.userid))
+                .and_then(|enrolments| enrolments.get(&row.enrolid));
+            let write = |enrolment: &Enrolment| EnrolmentWrite {
+                id: Some(row.id),
+                enrolid: row.enrolid,
+                enrol: method.enrol.clone(),
+                courseid: method.courseid,
+                userid: row.userid,
+                status: enrolment.status,
+                start: enrolment.start,
+                end: enrolment.end,
+                status_changed: enrolment.status != row.status,
+            };
+            match now {
+                None => writes.unenrolled.push(write(&Enrolment {
+                    id: Some(row.id),
+                    status: row.status,
+                    start: row.start,
+                    end: row.end,
+                })),
+                Some(enrolment)
+                    if (enrolment.status, enrolment.start, enrolment.end)
+                        != (row.status, row.start, row.end) =>
+                {
+                    writes.changed.push(write(enrolment));
+                }
+                Some(_) => {}
+            }
+        }
+
+        // What comes: rows of the model the snapshot does not have.
+        let mut enrolled: Vec<(&(i64, i64), &i64, &Enrolment)> = self
+            .enrolments
+            .iter()
+            .flat_map(|(key, enrolments)| {
+                enrolments
+                    .iter()
+                    .filter(|(_, enrolment)| enrolment.id.is_none())
+                    .map(move |(enrolid, enrolment)| (key, enrolid, enrolment))
+            })
+            .collect();
+        enrolled.sort_by_key(|((course, user), enrolid, _)| (*course, *user, **enrolid));
+        for ((courseid, userid), enrolid, enrolment) in enrolled {
+            writes.enrolled.push(EnrolmentWrite {
+                id: None,
+                enrolid: *enrolid,
+                enrol: method_of
+                    .get(enrolid)
+                    .map(|method| method.enrol.clone())
+                    .unwrap_or_default(),
+                courseid: *courseid,
+                userid: *userid,
+                status: enrolment.status,
+                start: enrolment.start,
+                end: enrolment.end,
+                status_changed: false,
+            });
+        }
+        let mut assigned: Vec<AssignmentWrite> = self
+            .assignments
+            .iter()
+            .flat_map(|((contextid, userid), held)| {
+                held.iter().filter(|(_, id)| id.is_none()).map(
+                    move |((roleid, component, itemid), _)| AssignmentWrite {
+                        id: None,
+                        roleid: *roleid,
+                        contextid: *contextid,
+                        courseid: 0,
+                        userid: *userid,
+                        component: component.clone(),
+                        itemid: *itemid,
+                    },
+                )
+            })
+            .collect();
+        for write in &mut assigned {
+            write.courseid = context_course.get(&write.contextid).copied().unwrap_or(0);
+        }
+        assigned.sort_by_key(|write| (write.courseid, write.userid, write.roleid));
+        writes.assigned = assigned;
+        let mut added: Vec<(i64, i64, usize)> = self
+            .members
+            .iter()
+            .flat_map(|((courseid, userid), members)| {
+                members
+                    .iter()
+                    .filter(|(_, member)| member.id.is_none())
+                    .map(move |(group, _)| (*courseid, *userid, *group))
+            })
+            .collect();
+        added.sort_unstable();
+        for (courseid, userid, group) in added {
+            writes.members_added.push(MemberWrite {
+                id: None,
+                group: self.groups[group].reference,
+                courseid,
+                userid,
+                component: String::new(),
+                itemid: 0,
+            });
+        }
+        for &(userid, courseid) in &self.cleared {
+            let enrolled = self
+                .enrolments
+                .get(&(courseid, userid))
+                .is_some_and(|enrolments| !enrolments.is_empty());
+            if !enrolled
+                && let Some(course) = self.snapshot.courses.iter().find(|c| c.id == courseid)
+            {
+                writes.cleared.push(Cleared {
+                    userid,
+                    courseid,
+                    context: course.context,
+                });
+            }
+        }
+        writes
+    }
+
+    fn find_user(&self, value: &str) -> Result<&'a UserRow, LineError> {
+        let identifier = self.settings.user_identifier;
+        let by = identifier.name();
+        let key = identifier
+            .normalize(value)
+            .map_err(|problem| LineError::in_column("uid", value, problem))?;
+        match self.users.get(&key).map(Vec::as_slice).unwrap_or_default() {
+            [] => Err(LineError::in_column(
+                "uid",
+                value,
+                LineProblem::UnknownUser {
+                    value: value.to_owned(),
+                    by,
+                },
+            )),
+            [index] => Ok(&self.snapshot.users[*index]),
+            several => Err(LineError::in_column(
+                "uid",
+                value,
+                LineProblem::AmbiguousUser {
+                    value: value.to_owned(),
+                    by,
+                    ids: several.iter().map(|&i| self.snapshot.users[i].id).collect(),
+                },
+            )),
+        }
+    }
+
+    fn find_course(&self, key: &str) -> Result<&'a EnrolCourse, LineError> {
+        let by = self.settings.course_identifier.name();
+        let key = match self.settings.course_identifier {
+            CourseIdentifier::Id => key
+                .parse::<i64>()
+                .map_or_else(|_| key.to_owned(), |id| id.to_string()),
+            _ => key.to_owned(),
+        };
+        match self
+            .courses
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            [] => Err(LineError::in_column(
+                "cid",
+                &key,
+                LineProblem::UnknownCourse {
+                    value: key.clone(),
+                    by,
+                },
+            )),
+            [index] => Ok(&self.snapshot.courses[*index]),
+            several => Err(LineError::in_column(
+                "cid",
+                &key,
+                LineProblem::AmbiguousCourse {
+                    value: key.clone(),
+                    by,
+                    ids: several
+                        .iter()
+                        .map(|&i| self.snapshot.courses[i].id)
+                        .collect(),
+                },
+            )),
+        }
+    }
+
+    fn find_role(&self, key: &str) -> Result<&'a RoleRow, LineError> {
+        let by = self.settings.role_identifier;
+        self.snapshot
+            .roles
+            .iter()
+            .find(|role| match by {
+                RoleIdentifier::Id => key.parse() == Ok(role.id),
+                RoleIdentifier::Shortname => role.shortname.eq_ignore_ascii_case(key),
+            })
+            .ok_or_else(|| {
+                LineError::in_column(
+                    "rolename",
+                    key,
+                    LineProblem::UnknownRole {
+                        value: key.to_owned(),
+                        by: by.name(),
+                    },
+                )
+            })
+    }
+
+    /// The course's first enabled method of plugin `enrol`, by sort order.
+    fn enabled_method(
+        &self,
+        course: &EnrolCourse,
+        enrol: &str,
+    ) -> Result<&'a MethodRow, LineError> {
+        let of_plugin: Vec<&'a MethodRow> = self
+            .methods
+            .get(&course.id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|method| method.enrol == enrol)
+            .collect();
+        of_plugin
+            .iter()
+            .copied()
+            .find(|method| method.status == ENABLED)
+            .ok_or_else(|| self.no_method(course, enrol, !of_plugin.is_empty()))
+    }
+
+    /// The course's method of plugin `enrol` the user is enrolled by (the first of them by
+    /// sort order when none).
+    fn method_of(
+        &self,
+        course: &EnrolCourse,
+        enrol: &str,
+        user: i64,
+    ) -> Result<&'a MethodRow, LineError> {
+        let enrolled = self.enrolments.get(&(course.id, user));
+        let of_plugin: Vec<&'a MethodRow> = self
+            .methods
+            .get(&course.id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|method| method.enrol == enrol)
+            .collect();
+        of_plugin
+            .iter()
+            .copied()
+            .find(|method| enrolled.is_some_and(|enrolments| enrolments.contains_key(&method.id)))
+            .or_else(|| of_plugin.first().copied())
+            .ok_or_else(|| self.no_method(course, enrol, false))
+    }
+
+    fn no_method(&self, course: &EnrolCourse, enrol: &str, disabled: bool) -> LineError {
+        LineError::in_column(
+            "enrol",
+            enrol,
+            Problem::NoMethod {
+                course: course.shortname.clone(),
+                enrol: enrol.to_owned(),
+                state: if disabled { "enabled " } else { "" },
+            },
+        )
+    }
+
+    fn role_name(&self, roleid: i64) -> String {
+        self.role_label_of(roleid).shortname
+    }
+
+    fn role_label_of(&self, roleid: i64) -> RoleLabel {
+        self.snapshot
+            .roles
+            .iter()
+            .find(|role| role.id == roleid)
+            .map(role_label)
+            .unwrap_or(RoleLabel {
+                id: roleid,
+                shortname: format!("id {roleid}"),
+            })
+    }
+}
+
+/// Where a line works: its user and course, named for the report and by id.
+pub(super) struct At {
+    pub(super) user: UserLabel,
+    pub(super) course: CourseLabel,
+    pub(super) userid: i64,
+    pub(super) courseid: i64,
+    pub(super) context: i64,
+}
+
+/// Fails when the enrolment would end before it starts (0: no date).
+fn check_period(
+    start: i64,
+    end: i64,
+    line: &EnrolmentLine,
+    zone: &crate::command::dates::SiteZone,
+) -> Result<(), LineError> {
+    if start == 0 || end == 0 || end >= start {
+        return Ok(());
+    }
+    let shown = |date: &Option<DateValue>, time: i64| {
+        date.as_ref()
+            .map_or_else(|| zone.show(time), |date| date.text.clone())
+    };
+    let (column, value) = match &line.end {
+        Some(date) => (date.column.as_str(), date.text.as_str()),
+        None => (
+            line.start
+                .as_ref()
+                .map_or("starttime", |date| date.column.as_str()),
+            line.start.as_ref().map_or("", |date| date.text.as_str()),
+        ),
+    };
+    Err(LineError::in_column(
+        column,
+        value,
+        Problem::EndBeforeStart {
+            start: shown(&line.start, start),
+            end: shown(&line.end, end),
+        },
+    ))
+}
+
+fn put_back<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: Option<V>) {
+    match value {
+        Some(value) => {
+            map.insert(key, value);
+        }
+        None => {
+            map.remove(&key);
+        }
+    }
+}
+
+fn user_label(user: &UserRow) -> UserLabel {
+    UserLabel {
+        id: user.id,
+        username: user.username.clone(),
+        idnumber: user.idnumber.clone(),
+        fullname: format!("{} {}", user.firstname, user.lastname),
+    }
+}
+
+fn role_label(role: &RoleRow) -> RoleLabel {
+    RoleLabel {
+        id: role.id,
+        shortname: role.shortname.clone(),
+    }
+}
