@@ -9,6 +9,7 @@ mod cache;
 mod cli;
 mod cohort;
 mod crash;
+mod enrolment;
 mod first_run;
 mod input;
 mod intake;
