@@ -368,3 +368,76 @@ dbtest!(bindings_rejected, |env| {
         2,
     );
 });
+
+// Enrolment files.
+
+async fn enrolments_setup(env: &TestEnv) {
+    // Dates are read in the site's time zone: set, so that the report is the same anywhere.
+    env.set_config("timezone", "Europe/Paris").await;
+    env.add_users(&["u1", "u2", "u3"]).await;
+    let (maths, _) = env.add_course("MATHS", "M-1").await;
+    env.add_method("manual", maths, None, 5, 0, 0).await;
+    env.add_group(maths, "Groupe A").await;
+}
+
+/// Every line applies: two learners enrolled with dates and groups (one group created), a
+/// teacher without dates, one line as it was.
+const ENROLMENTS: &[u8] = b"cmd;rolename;uid;cid;starttime;endtime;gcmd;g1\n\
+add;student;u1;MATHS;2026-09-01;2027-07-01;gadd;Groupe A\n\
+add;student;u2;MATHS;2026-09-01;2027-07-01;gaddcreate;Groupe B\n\
+add;editingteacher;u3;MATHS;;;;\n\
+add;student;u1;MATHS;2026-09-01;2027-07-01;gadd;Groupe A\n";
+
+/// Lines that apply and lines that fail: an unknown user, a group that does not exist, an
+/// end before the start; a suspension and a group removal.
+const ENROLMENTS_PARTIAL: &[u8] = b"cmd;rolename;uid;cid;starttime;endtime;gcmd;g1\n\
+add;student;u1;MATHS;2026-09-01;2027-07-01;gadd;Groupe A\n\
+add;student;nobody;MATHS;;;;\n\
+add;student;u2;MATHS;;;gadd;Groupe Z\n\
+add;student;u3;MATHS;2027-09-01;2027-07-01;;\n\
+suspend;student;u1;MATHS;;;gdel;Groupe A\n";
+
+dbtest!(enrolments_success_then_duplicate, |env| {
+    enrolments_setup(&env).await;
+    assert_success_then_duplicate(env, "enrolments", "enrols.csv", ENROLMENTS).await;
+});
+
+dbtest!(enrolments_partial, |env| {
+    enrolments_setup(&env).await;
+    let summary = env.run("enrols.csv", ENROLMENTS_PARTIAL).await;
+    assert_run(&env, "enrolments_partial", &summary, RunStatus::Partial, 1);
+});
+
+dbtest!(enrolments_simulation, |env| {
+    enrolments_setup(&env).await;
+    let summary = env.dry_run("enrols.csv", ENROLMENTS_PARTIAL).await;
+    assert_run(
+        &env,
+        "enrolments_simulation",
+        &summary,
+        RunStatus::Partial,
+        1,
+    );
+});
+
+dbtest!(enrolments_rejected, |env| {
+    enrolments_setup(&env).await;
+    let summary = env
+        .run("enrols.csv", b"rolename;uid;course_id\nstudent;u1;MATHS\n")
+        .await;
+    assert_run(
+        &env,
+        "enrolments_rejected_header",
+        &summary,
+        RunStatus::Rejected,
+        2,
+    );
+    let summary = env.run("enrols_saved_as_xlsx.csv", &workbook()).await;
+    assert_run(
+        &env,
+        "enrolments_rejected_binary",
+        &summary,
+        RunStatus::Rejected,
+        2,
+    );
+});

@@ -15,7 +15,7 @@ use crate::{
     db::{Db, DbError, Tx},
     error::{ConfigError, FileError},
     input::Table,
-    outcome::{EnrolmentMode, Tense},
+    outcome::{EnrolmentMode, Tense, plural},
 };
 
 /// Enrolment files (`enrols*.csv`): users enrolled in courses, their roles and groups there.
@@ -75,7 +75,7 @@ impl Kind for Enrolments {
     fn totals_lines(counts: &Counts) -> Vec<String> {
         vec![
             format!(
-                "enrolments  {} added, {} updated, {} removed, {} suspended, {} reactivated",
+                "enrols    {} added, {} updated, {} removed, {} suspended, {} reactivated",
                 counts.course_enrolments_added,
                 counts.course_enrolments_updated,
                 counts.course_enrolments_removed,
@@ -83,13 +83,13 @@ impl Kind for Enrolments {
                 counts.course_enrolments_unsuspended,
             ),
             format!(
-                "roles       {} assigned, {} unassigned",
+                "roles     {} assigned, {} unassigned",
                 counts.course_roles_assigned, counts.course_roles_unassigned,
             ),
             format!(
-                "groups      {} created; {} members added, {} removed",
-                counts.course_groups_created,
-                counts.course_group_members_added,
+                "groups    {} created; {} added, {} removed",
+                plural(counts.course_groups_created, "group"),
+                plural(counts.course_group_members_added, "member"),
                 counts.course_group_members_removed,
             ),
         ]
