@@ -84,6 +84,7 @@ async fn readme_examples_work_on_init_demo() {
         ("## User files", "users_readme.csv"),
         ("## Cohort files", "cohorts_readme.csv"),
         ("## Binding files", "cohortscourses_readme.csv"),
+        ("## Enrolment files", "enrols_readme.csv"),
     ] {
         let example = example_after(&readme, heading);
         fs::write(root.join(name), &example).unwrap();
@@ -145,6 +146,33 @@ async fn readme_examples_work_on_init_demo() {
     .await
     .unwrap();
     assert_eq!(bindings, 2);
+    let enrolled: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT u.username, r.shortname, ue.timeend FROM mdl_user_enrolments ue \
+         JOIN mdl_enrol e ON e.id = ue.enrolid AND e.enrol = 'manual' \
+         JOIN mdl_course c ON c.id = e.courseid AND c.shortname = 'ELEC-MATHS' \
+         JOIN mdl_user u ON u.id = ue.userid \
+         JOIN mdl_context ctx ON ctx.contextlevel = 50 AND ctx.instanceid = c.id \
+         JOIN mdl_role_assignments ra ON ra.userid = u.id AND ra.contextid = ctx.id \
+         JOIN mdl_role r ON r.id = ra.roleid ORDER BY u.username",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(enrolled.len(), 2, "{enrolled:?}");
+    assert_eq!(
+        (enrolled[0].1.as_str(), enrolled[1].1.as_str()),
+        ("student", "editingteacher"),
+        "{enrolled:?}"
+    );
+    assert!(enrolled[0].2 > 0 && enrolled[1].2 == 0, "{enrolled:?}");
+    let grouped: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mdl_groups_members gm JOIN mdl_groups g ON g.id = gm.groupid \
+         WHERE g.name = 'Groupe A'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(grouped, 1);
     db.close().await;
 }
 

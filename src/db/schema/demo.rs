@@ -151,6 +151,28 @@ async fn add_courses(tx: &mut Tx, categories: &[(i64, i64)], now: i64) -> Result
         )
         .await?;
         insert_context(tx, 50, id, &format!("/1/{category_context}")).await?;
+        // The enrolment methods `create_course` gives a course: manual (enabled, student),
+        // guest and self (disabled).
+        query(dialect.sql(
+            "INSERT INTO {enrol} (enrol, status, courseid, sortorder, enrolperiod, enrolstartdate, enrolenddate, \
+             expirynotify, expirythreshold, notifyall, roleid, customint2, customint3, customint4, customint5, \
+             customint6, timecreated, timemodified) VALUES \
+             ('manual', 0, ?, 0, 0, 0, 0, 0, 86400, 0, 5, NULL, NULL, NULL, NULL, NULL, ?, ?), \
+             ('guest', 1, ?, 1, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, ?, ?), \
+             ('self', 1, ?, 2, 0, 0, 0, 0, 86400, 0, 5, 0, 0, 1, 0, 1, ?, ?)",
+        ))
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx.transaction)
+        .await
+        .doing("creating demonstration enrolment methods")?;
     }
     Ok(())
 }

@@ -1,0 +1,158 @@
+//! A file as a whole: each line sees what the earlier ones did, and the writes are what the
+//! model holds at the end, not the steps that led there.
+
+use super::support::{
+    JULY_1, MATHS, STUDENT, TEACHER, assigned, effects, enrolled, group_label, maths, membership,
+    role, run, user,
+};
+use crate::command::enrolment::{Effect, EnrolmentWrite, GroupRef, NewGroup, Writes};
+
+#[test]
+fn a_file_that_adds_then_dels_a_user_writes_nothing() {
+    let plan = run("cmd;rolename;uid;cid;starttime\n\
+         add;student;u10;MATHS;2026-09-01\n\
+         del;student;u10;MATHS;\n");
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::Enrolled { .. }, Effect::RoleAssigned { .. }]
+    ));
+    assert_eq!(
+        effects(&plan, 1),
+        [
+            Effect::Unenrolled {
+                user: user(10),
+                course: maths(),
+                enrol: "manual".into(),
+                last: true,
+            },
+            Effect::RoleUnassigned {
+                user: user(10),
+                course: maths(),
+                role: role(STUDENT),
+            },
+        ]
+    );
+    assert!(plan.writes.is_empty(), "{:?}", plan.writes);
+    // A group the file created stays, as Moodle's would: it is all there is to write.
+    let plan = run("cmd;rolename;uid;cid;gcmd;g1\n\
+         add;student;u10;MATHS;gaddcreate;Nouveau\n\
+         del;student;u10;MATHS;;\n");
+    assert_eq!(
+        effects(&plan, 1)[2],
+        Effect::LeftGroup {
+            user: user(10),
+            course: maths(),
+            group: group_label(None, "Nouveau"),
+        }
+    );
+    assert_eq!(
+        plan.writes,
+        Writes {
+            groups: vec![NewGroup {
+                slot: 0,
+                courseid: MATHS,
+                name: "Nouveau".into(),
+            }],
+            ..Writes::default()
+        }
+    );
+}
+
+#[test]
+fn later_lines_see_what_earlier_lines_did() {
+    let plan = run("cmd;rolename;uid;cid;endtime;gcmd;g1\n\
+         add;student;u10;MATHS;2027-07-01;;\n\
+         suspend;student;u10;MATHS;;;\n\
+         add;teacher;u10;MATHS;;gaddcreate;Nouveau\n\
+         shift;teacher;u10;MATHS;;;\n\
+         add;student;u14;MATHS;;gadd;Nouveau\n");
+    assert!(matches!(
+        effects(&plan, 0),
+        [
+            Effect::Enrolled { end: JULY_1, .. },
+            Effect::RoleAssigned { .. }
+        ]
+    ));
+    assert_eq!(
+        effects(&plan, 1),
+        [Effect::Suspended {
+            user: user(10),
+            course: maths(),
+            enrol: "manual".into(),
+        }]
+    );
+    let nouveau = group_label(None, "Nouveau");
+    assert_eq!(
+        effects(&plan, 2),
+        [
+            Effect::AlreadyEnrolled {
+                user: user(10),
+                course: maths(),
+                enrol: "manual".into(),
+            },
+            Effect::RoleAssigned {
+                user: user(10),
+                course: maths(),
+                role: role(TEACHER),
+            },
+            Effect::GroupCreated {
+                course: maths(),
+                group: nouveau.clone(),
+            },
+            Effect::JoinedGroup {
+                user: user(10),
+                course: maths(),
+                group: nouveau.clone(),
+            },
+        ]
+    );
+    assert_eq!(
+        effects(&plan, 3),
+        [
+            Effect::AlreadyEnrolled {
+                user: user(10),
+                course: maths(),
+                enrol: "manual".into(),
+            },
+            Effect::RoleHeld {
+                user: user(10),
+                course: maths(),
+                role: role(TEACHER),
+            },
+            Effect::RoleUnassigned {
+                user: user(10),
+                course: maths(),
+                role: role(STUDENT),
+            },
+        ]
+    );
+    // The group line 3 created is found by gadd.
+    assert!(matches!(
+        effects(&plan, 4),
+        [Effect::Enrolled { .. }, Effect::RoleAssigned { .. }, Effect::JoinedGroup { group, .. }]
+            if *group == nouveau
+    ));
+    // One insert per row, with its last values: u10 enrolled suspended, teacher only.
+    assert_eq!(
+        plan.writes,
+        Writes {
+            groups: vec![NewGroup {
+                slot: 0,
+                courseid: MATHS,
+                name: "Nouveau".into(),
+            }],
+            enrolled: vec![
+                EnrolmentWrite {
+                    status: 1,
+                    ..enrolled(10, 0, JULY_1)
+                },
+                enrolled(14, 0, 0),
+            ],
+            assigned: vec![assigned(10, TEACHER), assigned(14, STUDENT)],
+            members_added: [10, 14]
+                .map(|id| membership(None, GroupRef::New(0), id, "", 0))
+                .to_vec(),
+            ..Writes::default()
+        }
+    );
+}
