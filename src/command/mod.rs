@@ -14,6 +14,7 @@ pub mod refs;
 mod registry;
 mod routing;
 pub mod user;
+mod values;
 
 pub use kind::{Applied, Apply, Kind};
 pub use parse::parse;

@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 use super::problem::Problem;
+pub use crate::command::values::DateValue;
 use crate::{
     command::parsed::{self, Parsed},
     command::{
-        dates::{FileTime, parse_time},
         refs::{CohortIdentifier, CourseIdentifier, RoleIdentifier, parse_flag, parse_id},
+        values::{self, Column as _, Values},
     },
     error::{FileError, LineError, LineProblem},
     input::{ColumnMap, ColumnSpec, Record, Table},
@@ -101,17 +102,6 @@ pub struct BindingLine {
     pub end: Option<DateValue>,
 }
 
-/// A date column's value: what it says, and how the line wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DateValue {
-    /// The column's name in the header.
-    pub column: String,
-    /// The value as written.
-    pub text: String,
-    /// What it says.
-    pub time: FileTime,
-}
-
 /// The columns of a binding file, in the order of [`column_specs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -133,8 +123,8 @@ pub enum Column {
     Enrolend,
 }
 
-impl Column {
-    const fn index(self) -> usize {
+impl values::Column for Column {
+    fn index(self) -> usize {
         self as usize
     }
 
@@ -239,18 +229,14 @@ fn parse_line(
     columns.check_text(record)?;
     let values = Values { record, columns };
     let cmd = parse_cmd(&values)?;
-    let course = values.key(
-        Column::Course,
-        "course",
-        settings.course_identifier.name(),
-        settings.course_identifier == CourseIdentifier::Id,
-    )?;
-    let cohort = values.key(
-        Column::Cohort,
-        "cohort",
-        settings.cohort_identifier.name(),
-        settings.cohort_identifier == CohortIdentifier::Id,
-    )?;
+    let course = values.key(Column::Course, "course", settings.course_identifier.name())?;
+    if settings.course_identifier == CourseIdentifier::Id {
+        parse_id(course).map_err(|problem| values.fail(Column::Course, course, problem))?;
+    }
+    let cohort = values.key(Column::Cohort, "cohort", settings.cohort_identifier.name())?;
+    if settings.cohort_identifier == CohortIdentifier::Id {
+        parse_id(cohort).map_err(|problem| values.fail(Column::Cohort, cohort, problem))?;
+    }
 
     let role = match values.get(Column::Role) {
         None => RoleChoice::Default,
@@ -335,68 +321,5 @@ fn parse_group(values: &Values) -> Result<Option<GroupChoice>, LineError> {
             },
         )),
         Err(_) => Ok(Some(GroupChoice::Named(text.to_owned()))),
-    }
-}
-
-/// One record's values, read through the header's columns. An error names the column as the
-/// header writes it.
-struct Values<'a> {
-    record: &'a Record,
-    columns: &'a ColumnMap,
-}
-
-impl<'a> Values<'a> {
-    /// The value of `column`; `None` when the column is absent or the value empty.
-    fn get(&self, column: Column) -> Option<&'a str> {
-        self.columns.get(self.record, column.index())
-    }
-
-    /// The name of `column` in the header.
-    fn header_name(&self, column: Column) -> &'a str {
-        self.columns
-            .header_name(column.index())
-            .unwrap_or(column.name())
-    }
-
-    /// A line error in `column`.
-    fn fail(&self, column: Column, value: &str, problem: LineProblem) -> LineError {
-        LineError::in_column(self.header_name(column), value, problem)
-    }
-
-    /// The key in `column`, which names the line's `what`: required, and an id when `by_id`.
-    fn key(
-        &self,
-        column: Column,
-        what: &'static str,
-        by: &'static str,
-        by_id: bool,
-    ) -> Result<&'a str, LineError> {
-        let key = self
-            .get(column)
-            .ok_or_else(|| self.fail(column, "", LineProblem::MissingValue { what, by }))?;
-        if by_id {
-            parse_id(key).map_err(|problem| self.fail(column, key, problem))?;
-        }
-        Ok(key)
-    }
-
-    /// The date in `column`, if any.
-    fn date(&self, column: Column) -> Result<Option<DateValue>, LineError> {
-        self.get(column)
-            .map(|text| match parse_time(text) {
-                Some(time) => Ok(DateValue {
-                    column: self.header_name(column).to_owned(),
-                    text: text.to_owned(),
-                    time,
-                }),
-                None => Err(self.fail(
-                    column,
-                    text,
-                    LineProblem::NotADate {
-                        value: text.to_owned(),
-                    },
-                )),
-            })
-            .transpose()
     }
 }

@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 use super::problem::Problem;
+pub use crate::command::values::DateValue;
 use crate::{
     command::{
-        dates::{FileTime, parse_time},
         parsed::{self, Parsed},
         refs::{CourseIdentifier, RoleIdentifier, UserIdentifier, parse_id},
+        values::{self, Column as _, Values},
     },
     error::{FileError, LineError, LineProblem},
     input::{ColumnMap, ColumnSpec, Record, Table},
@@ -123,17 +124,6 @@ pub struct GroupName {
     pub name: String,
 }
 
-/// A date column's value: what it says, and how the line wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DateValue {
-    /// The column's name in the header.
-    pub column: String,
-    /// The value as written.
-    pub text: String,
-    /// What it says.
-    pub time: FileTime,
-}
-
 /// The columns of an enrolment file, in the order of [`column_specs`]; `g1` … `g9` follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -147,8 +137,8 @@ enum Column {
     Gcmd,
 }
 
-impl Column {
-    const fn index(self) -> usize {
+impl values::Column for Column {
+    fn index(self) -> usize {
         self as usize
     }
 
@@ -167,7 +157,7 @@ impl Column {
 }
 
 /// The index of group column `g<n>` (from 1).
-const fn group_column(n: usize) -> usize {
+fn group_column(n: usize) -> usize {
     Column::Gcmd.index() + n
 }
 
@@ -382,61 +372,4 @@ fn parse_groups(values: &Values) -> Result<Option<(GroupCmd, Vec<GroupName>)>, L
         ));
     }
     Ok(Some((cmd, names)))
-}
-
-/// One record's values, read through the header's columns. An error names the column as the
-/// header writes it.
-struct Values<'a> {
-    record: &'a Record,
-    columns: &'a ColumnMap,
-}
-
-impl<'a> Values<'a> {
-    /// The value of `column`; `None` when the column is absent or the value empty.
-    fn get(&self, column: Column) -> Option<&'a str> {
-        self.columns.get(self.record, column.index())
-    }
-
-    /// The name of `column` in the header.
-    fn header_name(&self, column: Column) -> &'a str {
-        self.columns
-            .header_name(column.index())
-            .unwrap_or(column.name())
-    }
-
-    /// A line error in `column`.
-    fn fail(&self, column: Column, value: &str, problem: LineProblem) -> LineError {
-        LineError::in_column(self.header_name(column), value, problem)
-    }
-
-    /// The required key in `column`, which names the line's `what`.
-    fn key(
-        &self,
-        column: Column,
-        what: &'static str,
-        by: &'static str,
-    ) -> Result<&'a str, LineError> {
-        self.get(column)
-            .ok_or_else(|| self.fail(column, "", LineProblem::MissingValue { what, by }))
-    }
-
-    /// The date in `column`, if any.
-    fn date(&self, column: Column) -> Result<Option<DateValue>, LineError> {
-        self.get(column)
-            .map(|text| match parse_time(text) {
-                Some(time) => Ok(DateValue {
-                    column: self.header_name(column).to_owned(),
-                    text: text.to_owned(),
-                    time,
-                }),
-                None => Err(self.fail(
-                    column,
-                    text,
-                    LineProblem::NotADate {
-                        value: text.to_owned(),
-                    },
-                )),
-            })
-            .transpose()
-    }
 }

@@ -1,5 +1,5 @@
 //! The reads and writes by id or by user that the enrolment steps share, some of them used by
-//! the kinds' stores too (`touch_groups`, `course_context`, `ids`).
+//! the kinds' stores too (`delete_ids`, `touch_groups`, `course_context`, `ids`).
 
 use sqlx::{Any, any::AnyArguments, query::Query};
 
@@ -12,7 +12,7 @@ use crate::db::{
 
 impl Tx {
     /// Deletes rows of `table` by id, a chunk of ids per statement.
-    pub(super) async fn delete_ids(
+    pub(crate) async fn delete_ids(
         &mut self,
         table: &'static str,
         ids: &[i64],

@@ -100,7 +100,7 @@ impl Tx {
             return Ok(());
         }
         let ids: Vec<i64> = members.iter().filter_map(|member| member.id).collect();
-        self.delete_rows("groups_members", &ids, "removing group members")
+        self.delete_ids("groups_members", &ids, "removing group members")
             .await?;
         let mut touched_groups = BTreeSet::new();
         for member in members {
@@ -127,7 +127,7 @@ impl Tx {
         touched: &mut Touched,
     ) -> Result<(), DbError> {
         let ids: Vec<i64> = assignments.iter().filter_map(|row| row.id).collect();
-        self.delete_rows("role_assignments", &ids, "unassigning roles")
+        self.delete_ids("role_assignments", &ids, "unassigning roles")
             .await?;
         for row in assignments {
             self.journal.push(Event {
@@ -169,7 +169,7 @@ impl Tx {
             let lastenrol = last.contains(&(row.courseid, row.userid));
             self.journal.push(row.deleted(lastenrol));
         }
-        self.delete_rows("user_enrolments", &ids, "unenrolling users")
+        self.delete_ids("user_enrolments", &ids, "unenrolling users")
             .await?;
         for row in enrolments {
             self.caches.enrolments_changed(row.courseid);
@@ -420,29 +420,9 @@ impl Tx {
                 });
             }
             if !ids.is_empty() {
-                self.delete_rows("role_assignments", &ids, doing).await?;
+                self.delete_ids("role_assignments", &ids, doing).await?;
                 touched.dirty_users.insert(course.userid);
             }
-        }
-        Ok(())
-    }
-
-    /// Deletes rows of `table` by id.
-    async fn delete_rows(
-        &mut self,
-        table: &'static str,
-        ids: &[i64],
-        doing: &'static str,
-    ) -> Result<(), DbError> {
-        for chunk in ids.chunks(CHUNK) {
-            let sql = self.dialect.sql(&format!(
-                "DELETE FROM {{{table}}} WHERE id IN ({})",
-                placeholders(chunk.len())
-            ));
-            bind_all(query(sql), chunk)
-                .execute(&mut *self.transaction)
-                .await
-                .doing(doing)?;
         }
         Ok(())
     }
