@@ -266,8 +266,8 @@ impl<'a> Planner<'a> {
                     if from != to {
                         changes.push(FieldChange {
                             field: field.to_owned(),
-                            from: zone.show(from),
-                            to: zone.show(to),
+                            from: show_time(zone, from),
+                            to: show_time(zone, to),
                         });
                     }
                 }
@@ -723,12 +723,25 @@ impl<'a> Planner<'a> {
                 itemid: 0,
             });
         }
+        // A user who leaves a course they were enrolled in at the start: their roles in its
+        // activities go too. One enrolled and unenrolled by the file itself leaves no write.
+        let enrolled_before: BTreeSet<(i64, i64)> = self
+            .snapshot
+            .enrolments
+            .iter()
+            .filter_map(|row| {
+                method_of
+                    .get(&row.enrolid)
+                    .map(|method| (method.courseid, row.userid))
+            })
+            .collect();
         for &(userid, courseid) in &self.cleared {
             let enrolled = self
                 .enrolments
                 .get(&(courseid, userid))
                 .is_some_and(|enrolments| !enrolments.is_empty());
             if !enrolled
+                && enrolled_before.contains(&(courseid, userid))
                 && let Some(course) = self.snapshot.courses.iter().find(|c| c.id == courseid)
             {
                 writes.cleared.push(Cleared {
@@ -943,6 +956,14 @@ fn check_period(
             end: shown(&line.end, end),
         },
     ))
+}
+
+/// A time as the report shows it: `none` for 0, else the date and time in the site's zone.
+fn show_time(zone: &crate::command::dates::SiteZone, time: i64) -> String {
+    if time == 0 {
+        return "none".into();
+    }
+    zone.show(time)
 }
 
 fn put_back<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: Option<V>) {

@@ -328,3 +328,45 @@ fn an_unknown_user_course_or_role_fails_the_line_in_its_column() {
     }
     assert!(plan.writes.is_empty());
 }
+
+#[test]
+fn a_date_of_zero_clears_the_date_of_an_enrolment() {
+    let plan = run("rolename;uid;cid;starttime;endtime\n\
+         student;u15;MATHS;;0\n\
+         student;u10;MATHS;2026-09-01;0\n");
+    let [
+        Effect::EnrolmentUpdated { changes, .. },
+        Effect::RoleHeld { .. },
+    ] = effects(&plan, 0)
+    else {
+        panic!("{:?}", effects(&plan, 0));
+    };
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].field.as_str(), changes[0].from.as_str()),
+        ("timeend", "2027-07-01 00:00")
+    );
+    assert!(matches!(
+        effects(&plan, 1),
+        [
+            Effect::Enrolled {
+                start: SEPT_1,
+                end: 0,
+                ..
+            },
+            Effect::RoleAssigned { .. }
+        ]
+    ));
+    assert_eq!(
+        plan.writes,
+        Writes {
+            enrolled: vec![enrolled(10, SEPT_1, 0)],
+            changed: vec![EnrolmentWrite {
+                id: Some(505),
+                ..enrolled(15, SEPT_1, 0)
+            }],
+            assigned: vec![assigned(10, STUDENT)],
+            ..Writes::default()
+        }
+    );
+}
