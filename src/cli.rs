@@ -45,7 +45,7 @@ pub enum Command {
         /// tryback, the input left in place.
         #[arg(long)]
         dry_run: bool,
-        /// The kind of file, whatever its name: users, cohorts or bindings.
+        /// The kind of file, whatever its name: users, cohorts, bindings or enrolments.
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
     },
@@ -55,7 +55,7 @@ pub enum Command {
     Approve {
         /// The held file (in the held folder, `[paths] held`).
         file: PathBuf,
-        /// The kind of file, whatever its name: users, cohorts or bindings.
+        /// The kind of file, whatever its name: users, cohorts, bindings or enrolments.
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
         kind: Option<FileKind>,
         /// Apply it even though a later snapshot of the same export (a file whose name carries

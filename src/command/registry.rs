@@ -5,7 +5,7 @@
 //!
 //! The order of the list is the order in which the files of one batch are applied: users
 //! first (cohort files name them), then cohorts (and their members), then the bindings that
-//! enrol them.
+//! enrol them, then enrolment files (which may name groups a binding made).
 
 use std::{fmt, str::FromStr, sync::LazyLock};
 
@@ -330,7 +330,7 @@ impl FileKind {
         kinds
     }
 
-    /// Every kind's name, for messages: `users, cohorts or bindings`.
+    /// Every kind's name, for messages: `users, cohorts, bindings or enrolments`.
     pub fn names() -> String {
         let names: Vec<&str> = FileKind::ALL.iter().map(|kind| kind.name()).collect();
         match names.split_last() {

@@ -241,6 +241,56 @@ dbtest!(
     }
 );
 
+// An enrolment file drops the same keys: the course's groups (a group created, members added),
+// its contacts (an editing teacher enrolled), the groupings of the users who joined a group.
+dbtest!(
+    an_enrolment_file_drops_its_courses_keys_in_the_file_store,
+    |env| {
+        let mut env = env;
+        let dataroot = site(&mut env, DEFAULT_CONFIG).await;
+        let (maths, com, [u1, u2, u3]) = world(&env).await;
+        env.add_method("manual", com, None, 5, 0, 0).await;
+        let groups_com = key_file(&dataroot, "groupdata", com);
+        let groups_maths = key_file(&dataroot, "groupdata", maths);
+        let contacts_com = key_file(&dataroot, "coursecontacts", com);
+        let contacts_maths = key_file(&dataroot, "coursecontacts", maths);
+        let [groupings_u1, groupings_u2, groupings_u3] =
+            [u1, u2, u3].map(|user| key_file(&dataroot, "user_group_groupings", user));
+        stale(&[
+            &groups_com,
+            &groups_maths,
+            &contacts_com,
+            &contacts_maths,
+            &groupings_u1,
+            &groupings_u2,
+            &groupings_u3,
+        ]);
+
+        let summary = env
+            .run(
+                "enrols.csv",
+                b"cmd;rolename;uid;cid;gcmd;g1
+              add;student;u1;BTS-COM;gaddcreate;Groupe A
+              add;editingteacher;u2;BTS-COM;;
+",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0, "{}", text(&summary));
+
+        assert!(!groups_com.exists(), "course 3's group list is dropped");
+        assert!(!contacts_com.exists(), "course 3's contacts are dropped");
+        assert!(!groupings_u1.exists(), "u1 joined a group");
+        for kept in [&groups_maths, &contacts_maths, &groupings_u2, &groupings_u3] {
+            assert_eq!(fs::read(kept).unwrap(), STALE, "{}", kept.display());
+        }
+        let report = json(&summary);
+        assert_eq!(
+            report["caches"]["entries"][0]["courses"],
+            serde_json::json!([3])
+        );
+    }
+);
+
 // The same against Moodle's Redis store: the definition's hash, its fields the keys, the
 // time-to-live set of coursecontacts, under the store's prefix.
 dbtest!(a_binding_file_drops_its_courses_keys_in_redis, |env| {
