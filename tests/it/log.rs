@@ -270,3 +270,83 @@ dbtest!(
         assert_eq!(events(&env).await, [event("cohort_member_added", "", "u1")]);
     }
 );
+
+// Enrolment files log what Moodle's enrolment, role and group functions log, with the ids of
+// the rows they wrote.
+dbtest!(
+    enrolments_roles_and_groups_are_logged_as_moodle_logs_them,
+    |env| {
+        env.add_users(&["u1", "u2"]).await;
+        let (maths, _) = env.add_course("MATHS", "M-1").await;
+        env.add_method("manual", maths, None, 5, 0, 0).await;
+        let summary = env
+            .run(
+                "enrols.csv",
+                b"cmd;rolename;uid;cid;gcmd;g1\n\
+              add;student;u1;MATHS;gaddcreate;Groupe A\n\
+              add;student;u2;MATHS;;\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0);
+        assert_eq!(
+            events(&env).await,
+            [
+                event("group_created", "MATHS", ""),
+                event("group_member_added", "MATHS", "u1"),
+                event("role_assigned", "MATHS", "u1"),
+                event("role_assigned", "MATHS", "u2"),
+                event("user_enrolment_created", "MATHS", "u1"),
+                event("user_enrolment_created", "MATHS", "u2"),
+            ]
+        );
+        let rows = log(&env).await;
+        for row in &rows {
+            assert_eq!(
+                row[5..],
+                ["2", "cli", "c", "core", "0", "set", "ok"],
+                "{row:?}"
+            );
+        }
+        let assignment = env
+        .rows(
+            "SELECT ra.id FROM {role_assignments} ra JOIN {user} u ON u.id = ra.userid WHERE u.username = 'u1'",
+        )
+        .await[0][0]
+        .clone();
+        assert_eq!(rows[1][4], "null", "a membership given by hand");
+        assert_eq!(
+            rows[2][4],
+            format!(r#"{{"id":{assignment},"component":"","itemid":"0"}}"#)
+        );
+        assert_eq!(rows[4][4], r#"{"enrol":"manual"}"#);
+
+        // Unenrolled, suspended, moved: each change logged once.
+        env.execute("DELETE FROM {logstore_standard_log}").await;
+        let summary = env
+            .run(
+                "enrols_2.csv",
+                b"cmd;rolename;uid;cid;gcmd;g1\n\
+              del;student;u1;MATHS;;\n\
+              suspend;student;u2;MATHS;;\n",
+            )
+            .await;
+        assert_eq!(summary.exit_code(), 0);
+        assert_eq!(
+            events(&env).await,
+            [
+                event("group_member_removed", "MATHS", "u1"),
+                event("role_unassigned", "MATHS", "u1"),
+                event("user_enrolment_deleted", "MATHS", "u1"),
+                event("user_enrolment_updated", "MATHS", "u2"),
+            ]
+        );
+        let rows = log(&env).await;
+        assert!(
+            rows[2][4].contains(r#""lastenrol":true"#)
+                && rows[2][4].contains(r#""enrol":"manual""#),
+            "{}",
+            rows[2][4]
+        );
+        assert_eq!(rows[2][7], "d");
+    }
+);
