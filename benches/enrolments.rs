@@ -56,9 +56,8 @@
 use std::{
     collections::{BTreeSet, HashMap},
     fmt::Write as _,
-    fs,
     path::Path,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use moodle_sync::{
@@ -66,17 +65,27 @@ use moodle_sync::{
         Totals,
         dates::{SiteZone, parse_time},
     },
-    db::{self},
-    outcome::RunStatus,
-    pipeline::{self, RunOptions},
+    pipeline::RunOptions,
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 mod common;
 
 use common::{
-    Backend, ScratchDatabase, Target, connect, failed_while, grid, median, open_target,
-    peak_memory_mib, thousands,
+    Backend, Target, connect, failed_while, median,
+    rounds::{paired_rounds, repeated, time_baseline, time_run},
+    run::{
+        arguments, exit_if_failed, given, line_count, measure_backends, print_peak_memory,
+        print_whole_time, runtime,
+    },
+    seed::{
+        ADMIN, CONTEXT_COURSE, RoleAssignment, STUDENT_ROLE, SiteOptions, UserEnrolment,
+        context_path, count_all, course_shortname, delete_all, insert_course_contexts,
+        insert_courses, insert_role_assignments, insert_user_enrolments, insert_users, pairs,
+        refresh_statistics, row_placeholders, rows_of,
+    },
+    table::{RUN_RATIO_LEGEND, backend_table, ratio, seconds_and_rate, statistics_label},
+    thousands, unix_seconds,
 };
 
 /// Lines in the generated file when no count is given on the command line.
@@ -85,23 +94,10 @@ const DEFAULT_LINES: usize = 100_000;
 const COURSES: usize = 10;
 /// Groups of each course, `Groupe 01` … `Groupe 20`, created by the file.
 const GROUPS_PER_COURSE: usize = 20;
-/// Rounds of each measurement whose median is reported.
-const ROUNDS: usize = 3;
-/// A first round slower than this makes it the only round, to keep the benchmark's length
-/// reasonable.
-const SLOW_ROUND: Duration = Duration::from_secs(60);
 /// Rows per baseline `INSERT`: as many as the pipeline sends.
 const ROWS_PER_INSERT: usize = 300;
-/// Users per setup `INSERT` (10 values each): under 1,000 bound values a statement.
-const USER_ROWS_PER_INSERT: usize = 90;
-/// The role the file gives (`student`, id 5 on a fresh install).
-const STUDENT_ROLE: i64 = 5;
-/// Its short name, as the file names it.
+/// The short name of the role the file gives ([`STUDENT_ROLE`]), as the file names it.
 const STUDENT: &str = "student";
-/// The main administrator on a fresh install: the `modifierid` of what the file writes.
-const ADMIN: i64 = 2;
-/// `CONTEXT_COURSE`.
-const CONTEXT_COURSE: i64 = 50;
 /// The enrolments' start and end, as the file gives them (read in the site's time zone).
 const START: &str = "2026-09-01";
 const END: &str = "2027-07-01";
@@ -124,10 +120,8 @@ struct Options {
     lines: usize,
     /// Whether to refresh the query planner's statistics after the setup (`ANALYZE`).
     analyze: bool,
-    /// Whether Moodle's standard log is left unwritten (`[moodle] write_logs = false`).
-    without_logs: bool,
-    /// Whether the site has no data root, so that Moodle's caches are not refreshed.
-    without_caches: bool,
+    /// Whether Moodle's standard log is written and Moodle's caches refreshed.
+    site: SiteOptions,
 }
 
 impl Options {
@@ -141,94 +135,26 @@ impl Options {
 fn main() {
     let options = options_from_args();
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the Tokio runtime");
-    let outcomes: Vec<(Backend, Outcome)> = Backend::ALL
-        .into_iter()
-        .map(|backend| (backend, runtime.block_on(bench_backend(backend, options))))
-        .collect();
+    let runtime = runtime();
+    let outcomes = measure_backends(&runtime, Backend::ALL, async |backend, dir, url| {
+        measure(backend, dir, url, options).await
+    });
     drop(runtime);
 
     print!("{}", render_table(options, &outcomes));
-    match peak_memory_mib() {
-        Some(mib) => println!(
-            "peak memory of the whole benchmark process (VmHWM, all backends and setup included): {mib:.1} MiB"
-        ),
-        None => println!("peak memory: not available (no VmHWM in /proc/self/status)"),
-    }
-    println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
-    if outcomes
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-    {
-        std::process::exit(1);
-    }
+    print_peak_memory();
+    print_whole_time(started);
+    exit_if_failed(&outcomes);
 }
 
 /// The options: the first argument that is a number is the line count; `--analyze`,
 /// `--without-logs`, `--without-caches`; other arguments (cargo adds `--bench`) are ignored.
 fn options_from_args() -> Options {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let lines = arguments
-        .iter()
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_LINES);
-    if lines == 0 {
-        eprintln!("the line count must be at least 1");
-        std::process::exit(2);
-    }
-    let given = |flag: &str| arguments.iter().any(|argument| argument == flag);
+    let arguments = arguments();
     Options {
-        lines,
-        analyze: given("--analyze"),
-        without_logs: given("--without-logs"),
-        without_caches: given("--without-caches"),
-    }
-}
-
-/// Moodle's side of the site as the service meets it: the standard log written, and a data
-/// root with Moodle's default cache configuration (the file store), unless the options turn
-/// them off.
-fn configure_site(target: &mut Target, dir: &Path, options: Options) -> Result<(), String> {
-    target.config.moodle.write_logs = !options.without_logs;
-    if options.without_caches {
-        target.config.moodle.dataroot = None;
-        return Ok(());
-    }
-    let dataroot = dir.join("moodledata");
-    fs::create_dir_all(dataroot.join("muc")).map_err(failed_while("creating the data root"))?;
-    fs::write(
-        dataroot.join("muc/config.php"),
-        include_str!("../tests/data/moodledata/muc/config.php"),
-    )
-    .map_err(failed_while("writing muc/config.php"))?;
-    target.config.moodle.dataroot = Some(dataroot);
-    Ok(())
-}
-
-/// Sets up, measures and tears down one backend.
-async fn bench_backend(backend: Backend, options: Options) -> Outcome {
-    let dir = match tempfile::tempdir() {
-        Ok(dir) => dir,
-        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
-    };
-    // Declared before the measurement so that it is dropped (and the scratch database with it)
-    // after everything that uses the database, whichever way the measurement ends.
-    let (url, _scratch) = match backend.admin_url() {
-        None => ("sqlite:moodle.sqlite".to_owned(), None),
-        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
-            Ok((url, scratch)) => (url, Some(scratch)),
-            Err(outcome) => return outcome,
-        },
-    };
-    match measure(backend, dir.path(), &url, options).await {
-        Ok(figures) => Outcome::Measured(figures),
-        Err(problem) => {
-            eprintln!("[{}] failed: {problem}", backend.name());
-            Outcome::Failed(problem)
-        }
+        lines: line_count(&arguments, DEFAULT_LINES),
+        analyze: given(&arguments, "--analyze"),
+        site: SiteOptions::from_arguments(&arguments),
     }
 }
 
@@ -242,11 +168,10 @@ async fn measure(
     let tag = backend.name();
     let lines = options.lines;
     let setup_started = Instant::now();
-    let mut target = open_target(dir, url).await?;
-    configure_site(&mut target, dir, options)?;
+    let target = options.site.open_target(dir, url).await?;
     let setup = populate(&target, options).await?;
     if options.analyze {
-        refresh_statistics(&target).await?;
+        refresh_statistics(&target, TABLES).await?;
     }
     let file = enrolment_file(&setup.lines);
     let expected = Counts::applied(&setup.lines);
@@ -260,50 +185,35 @@ async fn measure(
         setup_started.elapsed().as_secs_f64()
     );
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
-    let mut baseline = Vec::new();
-    let mut apply = Vec::new();
-    let mut rounds = ROUNDS;
-    let mut round = 0;
-    while round < rounds {
-        let round_started = Instant::now();
-        baseline.push(time_bulk_insert(&target, &setup, now).await?);
-        delete_enrolment_rows(&target).await?;
-        let name = format!("enrols_bench_{}.csv", round + 1);
-        apply.push(time_apply(&target, &setup, &name, &file, &expected, round == 0).await?);
-        round += 1;
-        eprintln!(
-            "[{tag}] round {round}: baseline {:.2} s, apply {:.2} s",
-            baseline[round - 1].as_secs_f64(),
-            apply[round - 1].as_secs_f64()
-        );
-        if round == 1 && round_started.elapsed() > SLOW_ROUND {
-            eprintln!("[{tag}] slow first round: measuring once only");
-            rounds = 1;
-        }
-        if round < rounds {
-            delete_enrolment_rows(&target).await?;
-        }
-    }
+    let now = unix_seconds();
+    let paired = paired_rounds(
+        tag,
+        "round",
+        "apply",
+        async |round| {
+            let baseline = time_bulk_insert(&target, &setup, now).await?;
+            delete_all(&target, ROUND_TABLES).await?;
+            let name = format!("enrols_bench_{round}.csv");
+            let apply = time_apply(&target, &setup, &name, &file, &expected, round == 1).await?;
+            Ok((baseline, apply))
+        },
+        async || delete_all(&target, ROUND_TABLES).await,
+    )
+    .await?;
+    let rounds = paired.rounds();
 
     // The last apply left every enrolment, role and membership in place.
-    let mut rerun = Vec::new();
-    for round in 1..=rounds {
+    let rerun = repeated(tag, "re-run", rounds, async |round| {
         let name = format!("enrols_bench_again_{round}.csv");
-        rerun.push(time_rerun(&target, &setup, &name, &file, &expected).await?);
-        eprintln!(
-            "[{tag}] re-run {round}: {:.2} s",
-            rerun[round - 1].as_secs_f64()
-        );
-    }
+        time_rerun(&target, &setup, &name, &file, &expected).await
+    })
+    .await?;
 
     target.db.close().await;
     Ok(Figures {
         rounds,
-        baseline: median(baseline),
-        apply: median(apply),
+        baseline: median(paired.baseline),
+        apply: median(paired.run),
         rerun: median(rerun),
     })
 }
@@ -338,11 +248,6 @@ struct Setup {
     /// The enrolments' start and end, as the pipeline reads the file's dates on this site.
     start: i64,
     end: i64,
-}
-
-/// Course n (from 1): `BENCH01` … `BENCH10`.
-fn course_shortname(number: usize) -> String {
-    format!("BENCH{number:02}")
 }
 
 /// Group n (from 1) of every course: `Groupe 01` … `Groupe 20`.
@@ -389,58 +294,9 @@ async fn populate_on(
         .await
         .map_err(failed_while("starting the setup"))?;
     insert_users(target, &mut transaction, options.users()).await?;
-
-    let sql = target.sql(&format!(
-        "INSERT INTO {{course}} (category, sortorder, fullname, shortname, idnumber, summary, \
-         summaryformat, format, startdate, timecreated, timemodified) VALUES {}",
-        ["(1, ?, ?, ?, ?, '', 1, 'topics', 1, 1, 1)"; COURSES].join(", ")
-    ));
-    let mut statement = sqlx::query(AssertSqlSafe(sql));
-    for number in 1..=COURSES {
-        let shortname = course_shortname(number);
-        statement = statement
-            .bind(10_000 + number as i64)
-            .bind(format!("Bench course {number:02}"))
-            .bind(shortname.clone())
-            .bind(shortname);
-    }
-    statement
-        .execute(&mut *transaction)
-        .await
-        .map_err(failed_while("adding courses"))?;
-    let course_ids = pairs(
-        &mut transaction,
-        target.sql("SELECT shortname, id FROM {course} WHERE shortname LIKE 'BENCH%'"),
-        "reading courses",
-    )
-    .await?;
-    let course_ids: Vec<i64> = (1..=COURSES)
-        .map(|number| {
-            course_ids
-                .get(&course_shortname(number))
-                .copied()
-                .ok_or_else(|| format!("setup: course {} is missing", course_shortname(number)))
-        })
-        .collect::<Result<_, _>>()?;
-
-    // Contexts as Moodle makes them: the row, then its path from its own id (the default
-    // category's context is 3).
-    let sql = target.sql(&format!(
-        "INSERT INTO {{context}} (contextlevel, instanceid, depth, locked) VALUES {}",
-        vec![format!("({CONTEXT_COURSE}, ?, 3, 0)"); COURSES].join(", ")
-    ));
-    let mut statement = sqlx::query(AssertSqlSafe(sql));
-    for id in &course_ids {
-        statement = statement.bind(*id);
-    }
-    statement
-        .execute(&mut *transaction)
-        .await
-        .map_err(failed_while("adding course contexts"))?;
-    let path = match target.dialect().backend {
-        db::Backend::Mysql => "CONCAT('/1/3/', id)",
-        db::Backend::Sqlite | db::Backend::Postgres => "'/1/3/' || id",
-    };
+    let course_ids = insert_courses(target, &mut transaction, COURSES, "setup").await?;
+    insert_course_contexts(target, &mut transaction, &course_ids).await?;
+    let path = context_path(target, "/1/3/", "id");
     sqlx::query(AssertSqlSafe(target.sql(&format!(
         "UPDATE {{context}} SET path = {path} WHERE contextlevel = {CONTEXT_COURSE} AND path IS NULL"
     ))))
@@ -453,8 +309,10 @@ async fn populate_on(
     let sql = target.sql(&format!(
         "INSERT INTO {{enrol}} (enrol, status, courseid, sortorder, roleid, enrolperiod, \
          expirynotify, expirythreshold, notifyall, timecreated, timemodified) VALUES {}",
-        vec![format!("('manual', 0, ?, 0, {STUDENT_ROLE}, 0, 0, 86400, 0, 1, 1)"); COURSES]
-            .join(", ")
+        rows_of(
+            &format!("('manual', 0, ?, 0, {STUDENT_ROLE}, 0, 0, 86400, 0, 1, 1)"),
+            COURSES
+        )
     ));
     let mut statement = sqlx::query(AssertSqlSafe(sql));
     for id in &course_ids {
@@ -465,7 +323,7 @@ async fn populate_on(
         .await
         .map_err(failed_while("adding the manual methods"))?;
 
-    let contexts = id_pairs(
+    let contexts: HashMap<i64, i64> = pairs(
         &mut transaction,
         target.sql(&format!(
             "SELECT instanceid, id FROM {{context}} WHERE contextlevel = {CONTEXT_COURSE}"
@@ -473,7 +331,7 @@ async fn populate_on(
         "reading course contexts",
     )
     .await?;
-    let methods = id_pairs(
+    let methods: HashMap<i64, i64> = pairs(
         &mut transaction,
         target.sql("SELECT courseid, id FROM {enrol} WHERE enrol = 'manual'"),
         "reading the manual methods",
@@ -497,7 +355,7 @@ async fn populate_on(
         .await
         .map_err(failed_while("committing the setup"))?;
 
-    let by_idnumber = pairs_on(
+    let by_idnumber: HashMap<String, i64> = pairs(
         connection,
         target.sql("SELECT idnumber, id FROM {user} WHERE idnumber <> ''"),
         "reading users",
@@ -527,42 +385,6 @@ async fn populate_on(
         start: resolve(START)?,
         end: resolve(END)?,
     })
-}
-
-/// Adds the users `u1` … `u<count>` (not deleted, idnumber = username).
-async fn insert_users(
-    target: &Target,
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    count: usize,
-) -> Result<(), String> {
-    let numbers: Vec<usize> = (1..=count).collect();
-    for chunk in numbers.chunks(USER_ROWS_PER_INSERT) {
-        let sql = target.sql(&format!(
-            "INSERT INTO {{user}} (auth, confirmed, mnethostid, username, idnumber, email, firstname, \
-             lastname, timecreated, timemodified) VALUES {}",
-            row_placeholders(chunk.len(), 10)
-        ));
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for number in chunk {
-            let name = format!("u{number}");
-            statement = statement
-                .bind("manual")
-                .bind(1_i64)
-                .bind(1_i64)
-                .bind(name.clone())
-                .bind(name.clone())
-                .bind(format!("{name}@example.com"))
-                .bind("First")
-                .bind("Last")
-                .bind(1_i64)
-                .bind(1_i64);
-        }
-        statement
-            .execute(&mut **transaction)
-            .await
-            .map_err(failed_while("adding users"))?;
-    }
-    Ok(())
 }
 
 /// Makes the student role assignable in course contexts, as a fresh Moodle has it, when the
@@ -615,76 +437,6 @@ const TABLES: &[&str] = &[
     "config_plugins",
 ];
 
-/// Refreshes the query planner's statistics of the tables the pipeline reads: `--analyze`.
-async fn refresh_statistics(target: &Target) -> Result<(), String> {
-    let tables = TABLES
-        .iter()
-        .map(|table| format!("{{{table}}}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let statement = match target.dialect().backend {
-        db::Backend::Sqlite => "ANALYZE".to_owned(),
-        db::Backend::Postgres => format!("ANALYZE {tables}"),
-        db::Backend::Mysql => format!("ANALYZE TABLE {tables}"),
-    };
-    let mut connection = connect(&target.direct_url).await?;
-    let analyzed = sqlx::raw_sql(AssertSqlSafe(target.sql(&statement)))
-        .execute(&mut connection)
-        .await;
-    let _ = connection.close().await;
-    analyzed
-        .map(|_| ())
-        .map_err(failed_while("refreshing the planner's statistics"))
-}
-
-/// A two-column query's rows as a map from the first (text) to the second (id), in a
-/// transaction.
-async fn pairs(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sql: String,
-    doing: &'static str,
-) -> Result<HashMap<String, i64>, String> {
-    pairs_on(transaction, sql, doing).await
-}
-
-/// A two-column query's rows as a map from the first (text) to the second (id).
-async fn pairs_on(
-    connection: &mut AnyConnection,
-    sql: String,
-    doing: &'static str,
-) -> Result<HashMap<String, i64>, String> {
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(connection)
-        .await
-        .map_err(failed_while(doing))?;
-    rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(failed_while(doing))
-}
-
-/// A two-column query's rows as a map from the first id to the second.
-async fn id_pairs(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sql: String,
-    doing: &'static str,
-) -> Result<HashMap<i64, i64>, String> {
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut **transaction)
-        .await
-        .map_err(failed_while(doing))?;
-    rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(failed_while(doing))
-}
-
-/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
-fn row_placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
-}
-
 /// The enrolment file: tool_sync's columns, one `add` line per enrolment, LF endings.
 fn enrolment_file(lines: &[Line]) -> String {
     let mut file = String::with_capacity(60 + lines.len() * 70);
@@ -715,10 +467,10 @@ fn groups_named(lines: &[Line]) -> Vec<(usize, usize)> {
 /// transaction, on a fresh connection (connecting is not timed). Panics unless the tables then
 /// hold what an apply leaves.
 async fn time_bulk_insert(target: &Target, setup: &Setup, now: i64) -> Result<Duration, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let written = bulk_insert(target, &mut connection, setup, now).await;
-    let _ = connection.close().await;
-    let elapsed = written?;
+    let elapsed = time_baseline(target, async |transaction| {
+        bulk_insert(target, transaction, setup, now).await
+    })
+    .await?;
     assert_eq!(
         Counts::read(target, setup).await?,
         Counts::applied(&setup.lines),
@@ -732,16 +484,10 @@ async fn time_bulk_insert(target: &Target, setup: &Setup, now: i64) -> Result<Du
 /// order.
 async fn bulk_insert(
     target: &Target,
-    connection: &mut AnyConnection,
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     setup: &Setup,
     now: i64,
-) -> Result<Duration, String> {
-    let started = Instant::now();
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(failed_while("baseline: starting a transaction"))?;
-
+) -> Result<(), String> {
     let groups = groups_named(&setup.lines);
     for chunk in groups.chunks(ROWS_PER_INSERT) {
         let sql = target.sql(&format!(
@@ -756,14 +502,14 @@ async fn bulk_insert(
                 .bind(group_name(group + 1));
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting groups"))?;
     }
     let rows = sqlx::query(AssertSqlSafe(
         target.sql("SELECT courseid, name, id FROM {groups}"),
     ))
-    .fetch_all(&mut *transaction)
+    .fetch_all(&mut **transaction)
     .await
     .map_err(failed_while("baseline: reading the groups' ids"))?;
     let group_ids: HashMap<(i64, String), i64> = rows
@@ -773,50 +519,23 @@ async fn bulk_insert(
         .map_err(failed_while("baseline: reading the groups' ids"))?;
 
     for chunk in setup.lines.chunks(ROWS_PER_INSERT) {
-        let sql = target.sql(&format!(
-            "INSERT INTO {{user_enrolments}} (enrolid, userid, status, timestart, timeend, \
-             modifierid, timecreated, timemodified) VALUES {}",
-            row_placeholders(chunk.len(), 8)
-        ));
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for line in chunk {
-            statement = statement
-                .bind(setup.courses[line.course].method)
-                .bind(setup.users[line.user])
-                .bind(0_i64)
-                .bind(setup.start)
-                .bind(setup.end)
-                .bind(ADMIN)
-                .bind(now)
-                .bind(now);
-        }
-        statement
-            .execute(&mut *transaction)
-            .await
-            .map_err(failed_while("baseline: inserting enrolments"))?;
+        let rows = chunk.iter().map(|line| UserEnrolment {
+            enrolid: setup.courses[line.course].method,
+            userid: setup.users[line.user],
+            timestart: setup.start,
+            timeend: setup.end,
+        });
+        insert_user_enrolments(target, transaction, rows, now).await?;
     }
     for chunk in setup.lines.chunks(ROWS_PER_INSERT) {
-        let sql = target.sql(&format!(
-            "INSERT INTO {{role_assignments}} (roleid, contextid, userid, timemodified, \
-             modifierid, component, itemid, sortorder) VALUES {}",
-            row_placeholders(chunk.len(), 8)
-        ));
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for line in chunk {
-            statement = statement
-                .bind(STUDENT_ROLE)
-                .bind(setup.courses[line.course].context)
-                .bind(setup.users[line.user])
-                .bind(now)
-                .bind(ADMIN)
-                .bind("")
-                .bind(0_i64)
-                .bind(0_i64);
-        }
-        statement
-            .execute(&mut *transaction)
-            .await
-            .map_err(failed_while("baseline: inserting role assignments"))?;
+        let rows = chunk.iter().map(|line| RoleAssignment {
+            roleid: STUDENT_ROLE,
+            contextid: setup.courses[line.course].context,
+            userid: setup.users[line.user],
+            component: "",
+            itemid: 0,
+        });
+        insert_role_assignments(target, transaction, rows, now).await?;
     }
     for chunk in setup.lines.chunks(ROWS_PER_INSERT) {
         let sql = target.sql(&format!(
@@ -838,42 +557,23 @@ async fn bulk_insert(
                 .bind(0_i64);
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting group members"))?;
     }
-    transaction
-        .commit()
-        .await
-        .map_err(failed_while("baseline: committing"))?;
-    Ok(started.elapsed())
-}
-
-/// Deletes what a round made (not timed): enrolments, role assignments, groups and their
-/// members, cache flags and log rows. The setup made none of these.
-async fn delete_enrolment_rows(target: &Target) -> Result<(), String> {
-    let mut connection = connect(&target.direct_url).await?;
-    for table in [
-        "groups_members",
-        "groups",
-        "role_assignments",
-        "user_enrolments",
-        "cache_flags",
-        "logstore_standard_log",
-    ] {
-        let deleted = sqlx::query(AssertSqlSafe(
-            target.sql(&format!("DELETE FROM {{{table}}}")),
-        ))
-        .execute(&mut connection)
-        .await;
-        if let Err(error) = deleted {
-            let _ = connection.close().await;
-            return Err(format!("deleting the rows of {table}: {error}"));
-        }
-    }
-    let _ = connection.close().await;
     Ok(())
 }
+
+/// What a round made, deleted before the next (not timed): enrolments, role assignments,
+/// groups and their members, cache flags and log rows. The setup made none of these.
+const ROUND_TABLES: &[&str] = &[
+    "groups_members",
+    "groups",
+    "role_assignments",
+    "user_enrolments",
+    "cache_flags",
+    "logstore_standard_log",
+];
 
 /// The rows applying the file makes, counted: all of them, and those of the shape the file
 /// asks for (so that the baseline and the pipeline are seen to write the same rows).
@@ -929,7 +629,7 @@ impl Counts {
             "SELECT COUNT(*) FROM {groups_members}".to_owned(),
             "SELECT COUNT(*) FROM {groups_members} WHERE component = '' AND itemid = 0".to_owned(),
         ];
-        let counts = count_all(target, &queries).await?;
+        let counts = count_all(target, &queries, "counting rows").await?;
         Ok(Counts {
             enrolments: counts[0],
             enrolments_as_asked: counts[1],
@@ -940,61 +640,6 @@ impl Counts {
             members_as_asked: counts[6],
         })
     }
-}
-
-/// The answers of `COUNT(*)` queries, on a connection of their own.
-async fn count_all(target: &Target, queries: &[String]) -> Result<Vec<usize>, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let mut counts = Vec::new();
-    for sql in queries {
-        let row = sqlx::query(AssertSqlSafe(target.sql(sql)))
-            .fetch_one(&mut connection)
-            .await;
-        let value: i64 = match row.and_then(|row| row.try_get(0)) {
-            Ok(value) => value,
-            Err(error) => {
-                let _ = connection.close().await;
-                return Err(format!("counting rows ({sql}): {error}"));
-            }
-        };
-        counts.push(usize::try_from(value).map_err(failed_while("counting rows"))?);
-    }
-    let _ = connection.close().await;
-    Ok(counts)
-}
-
-/// Drops `content` into the spool as `name` and times [`pipeline::run_file`] on it (the kind
-/// told by the name). Panics unless the run succeeded with every line read and none failed.
-async fn time_run(
-    target: &Target,
-    name: &str,
-    content: &str,
-    lines: usize,
-) -> Result<(Duration, Totals), String> {
-    let path = target.config.paths.spool.join(name);
-    fs::write(&path, content).map_err(failed_while("writing the file into the spool"))?;
-    let options = RunOptions {
-        dry_run: false,
-        kind: None,
-    };
-    let started = Instant::now();
-    let summary = pipeline::run_file(&target.config, &target.db, &path, options)
-        .await
-        .map_err(failed_while("running the file"))?;
-    let elapsed = started.elapsed();
-    assert_eq!(
-        summary.status,
-        RunStatus::Success,
-        "{name} did not succeed: {} (report: {})",
-        summary.error.as_deref().unwrap_or("some lines failed"),
-        summary.report.display()
-    );
-    let totals = summary
-        .totals
-        .unwrap_or_else(|| panic!("{name}: the summary has no totals"));
-    assert_eq!(totals.lines, lines, "{name}: lines read");
-    assert_eq!(totals.failed, 0, "{name}: failed lines");
-    Ok((elapsed, totals))
 }
 
 /// The enrolment kind's counters in the report's totals, by their JSON names (the names the
@@ -1028,7 +673,7 @@ async fn time_apply(
     first: bool,
 ) -> Result<Duration, String> {
     let lines = expected.enrolments;
-    let (elapsed, totals) = time_run(target, name, content, lines).await?;
+    let (elapsed, totals) = time_run(target, name, content, RunOptions::default(), lines).await?;
     assert_eq!(
         counters(name, &totals),
         [lines, lines, expected.groups, lines],
@@ -1061,7 +706,7 @@ async fn time_rerun(
     expected: &Counts,
 ) -> Result<Duration, String> {
     let lines = expected.enrolments;
-    let (elapsed, totals) = time_run(target, name, content, lines).await?;
+    let (elapsed, totals) = time_run(target, name, content, RunOptions::default(), lines).await?;
     assert_eq!(counters(name, &totals), [0; 4], "{name}: {COUNTERS:?}");
     assert_eq!(totals.unchanged, lines, "{name}: unchanged lines");
     assert_eq!(totals.log_rows, 0, "{name}: log rows written");
@@ -1085,34 +730,17 @@ fn render_table(options: Options, outcomes: &[(Backend, Outcome)]) -> String {
         "re-run (all present)",
         "ratio",
     ];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut notes: Vec<(&str, String)> = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let base = figures.baseline.as_secs_f64();
-                let cell = |duration: Duration| {
-                    let seconds = duration.as_secs_f64();
-                    format!(
-                        "{seconds:.2} s  {:>7} lines/s",
-                        thousands(lines as f64 / seconds)
-                    )
-                };
-                let ratio = |duration: Duration| format!("{:.2}x", duration.as_secs_f64() / base);
-                rows.push(vec![
-                    backend.name().to_owned(),
-                    figures.rounds.to_string(),
-                    cell(figures.baseline),
-                    cell(figures.apply),
-                    ratio(figures.apply),
-                    cell(figures.rerun),
-                    ratio(figures.rerun),
-                ]);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
-        }
-    }
+    let table = backend_table(&header, outcomes, |figures| {
+        let cell = |duration: Duration| seconds_and_rate(duration, lines, 7, "lines");
+        vec![
+            figures.rounds.to_string(),
+            cell(figures.baseline),
+            cell(figures.apply),
+            ratio(figures.apply, figures.baseline),
+            cell(figures.rerun),
+            ratio(figures.rerun, figures.baseline),
+        ]
+    });
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -1120,29 +748,21 @@ fn render_table(options: Options, outcomes: &[(Backend, Outcome)]) -> String {
          {GROUPS_PER_COURSE} groups a course created by the file), {}, {} (median of the rounds shown)",
         thousands(lines as f64),
         thousands(options.users() as f64),
-        if options.analyze {
-            "planner statistics refreshed after setup"
-        } else {
-            "fresh tables, no planner statistics"
-        },
-        match (options.without_logs, options.without_caches) {
+        statistics_label(options.analyze),
+        match (options.site.without_logs, options.site.without_caches) {
             (false, false) => "log written, caches refreshed",
             (true, false) => "no log (--without-logs), caches refreshed",
             (false, true) => "log written, no data root (--without-caches)",
             (true, true) => "no log, no data root",
         }
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     let _ = writeln!(
         out,
         "baseline: per line 1 user_enrolments + 1 role_assignments + 1 groups_members row, and the \
          groups, {ROWS_PER_INSERT} rows per INSERT (no log rows, no cache flags); lines/s = file \
          lines (enrolments) per second"
     );
-    let _ = writeln!(
-        out,
-        "ratio = run time / baseline time, same run, same database (lower is better): quote \
-         ratios, not rates"
-    );
+    let _ = writeln!(out, "{RUN_RATIO_LEGEND}");
     out
 }

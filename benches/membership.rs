@@ -65,49 +65,43 @@
 use std::{
     collections::HashMap,
     fmt::Write as _,
-    fs,
     path::Path,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
-use moodle_sync::{
-    command::Totals,
-    db::{self},
-    outcome::RunStatus,
-    pipeline::{self, RunOptions},
-};
+use moodle_sync::{command::Totals, pipeline::RunOptions};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 mod common;
 
 use common::{
-    Backend, ScratchDatabase, Target, connect, failed_while, grid, median, open_target,
-    peak_memory_mib, thousands,
+    Backend, Target, connect, failed_while, median,
+    rounds::{paired_rounds, repeated, time_baseline, time_run},
+    run::{
+        arguments, exit_if_failed, given, line_count, measure_backends, print_peak_memory,
+        print_whole_time, runtime,
+    },
+    seed::{
+        RoleAssignment, STUDENT_ROLE, SiteOptions, UserEnrolment, count_all, course_shortname,
+        delete_all, insert_course_contexts, insert_courses, insert_role_assignments,
+        insert_user_enrolments, insert_users, pairs, refresh_statistics, row_placeholders, rows_of,
+    },
+    table::{backend_table, ratio, seconds, seconds_and_rate, statistics_label},
+    thousands, unix_seconds,
 };
 
 /// Lines in the generated file when no count is given on the command line.
 const DEFAULT_LINES: usize = 100_000;
 /// Cohorts `COH00` … `COH99`; line n goes to cohort n % 100.
 const COHORTS: usize = 100;
-/// Rounds of baseline, apply and re-apply whose median is reported.
-const ROUNDS: usize = 3;
-/// A first round slower than this makes it the only round, to keep the benchmark's length
-/// reasonable.
-const SLOW_ROUND: Duration = Duration::from_secs(60);
 /// Memberships per baseline `INSERT`: as many as the pipeline sends (3 values each).
 const MEMBER_ROWS_PER_INSERT: usize = 300;
-/// Users per setup `INSERT` (10 values each): under 1,000 bound values a statement.
-const USER_ROWS_PER_INSERT: usize = 90;
 /// Members of the cohort the binding case binds.
 const BINDING_MEMBERS: usize = 5_000;
 /// Courses the binding case binds the cohort to.
 const BINDING_COURSES: usize = 20;
 /// The idnumber of the binding case's cohort.
 const BINDING_COHORT: &str = "BENCHCOH";
-/// The role cohort sync gives by default (`student`, id 5 on a fresh install).
-const STUDENT_ROLE: i64 = 5;
-/// The main administrator on a fresh install: the `modifierid` of what cohort sync writes.
-const ADMIN: i64 = 2;
 /// The `enrolid` and `itemid` of the baseline's rows, course n getting this + n: no method of
 /// the binding run has such an id.
 const BASELINE_ENROL_BASE: i64 = 1_000_000;
@@ -138,31 +132,8 @@ struct Options {
     membership: bool,
     /// Whether to run the binding case.
     bindings: bool,
-    /// Whether Moodle's standard log is left unwritten (`[moodle] write_logs = false`), to
-    /// measure what writing it costs.
-    without_logs: bool,
-    /// Whether the site has no data root, so that Moodle's caches are not refreshed.
-    without_caches: bool,
-}
-
-/// Moodle's side of the site as the service meets it: the standard log written, and a data
-/// root with Moodle's default cache configuration (the file store), unless the options turn
-/// them off.
-fn configure_site(target: &mut Target, dir: &Path, options: Options) -> Result<(), String> {
-    target.config.moodle.write_logs = !options.without_logs;
-    if options.without_caches {
-        target.config.moodle.dataroot = None;
-        return Ok(());
-    }
-    let dataroot = dir.join("moodledata");
-    fs::create_dir_all(dataroot.join("muc")).map_err(failed_while("creating the data root"))?;
-    fs::write(
-        dataroot.join("muc/config.php"),
-        include_str!("../tests/data/moodledata/muc/config.php"),
-    )
-    .map_err(failed_while("writing muc/config.php"))?;
-    target.config.moodle.dataroot = Some(dataroot);
-    Ok(())
+    /// Whether Moodle's standard log is written and Moodle's caches refreshed.
+    site: SiteOptions,
 }
 
 /// The cases measured, each on a scratch database of its own.
@@ -177,20 +148,16 @@ enum Case {
 fn main() {
     let options = options_from_args();
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the Tokio runtime");
+    let runtime = runtime();
     let run_case = |case: Case| -> Vec<(Backend, Outcome)> {
-        Backend::ALL
-            .into_iter()
-            .map(|backend| {
-                (
-                    backend,
-                    runtime.block_on(bench_backend(backend, case, options)),
-                )
-            })
-            .collect()
+        measure_backends(
+            &runtime,
+            Backend::ALL,
+            async |backend, dir, url| match case {
+                Case::Membership => measure(backend, dir, url, options).await,
+                Case::Bindings => measure_bindings(backend, dir, url, options).await,
+            },
+        )
     };
     let outcomes = if options.membership {
         run_case(Case::Membership)
@@ -206,12 +173,12 @@ fn main() {
 
     println!(
         "Moodle's standard log: {}; Moodle's caches: {}",
-        if options.without_logs {
+        if options.site.without_logs {
             "not written (--without-logs)"
         } else {
             "written, as the service does"
         },
-        if options.without_caches {
+        if options.site.without_caches {
             "no data root (--without-caches)"
         } else {
             "refreshed in a data root with Moodle's default file store"
@@ -226,20 +193,9 @@ fn main() {
         }
         print!("{}", render_binding_table(options, &binding_outcomes));
     }
-    match peak_memory_mib() {
-        Some(mib) => println!(
-            "peak memory of the whole benchmark process (VmHWM, all backends and setup included): {mib:.1} MiB"
-        ),
-        None => println!("peak memory: not available (no VmHWM in /proc/self/status)"),
-    }
-    println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
-    if outcomes
-        .iter()
-        .chain(&binding_outcomes)
-        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-    {
-        std::process::exit(1);
-    }
+    print_peak_memory();
+    print_whole_time(started);
+    exit_if_failed(outcomes.iter().chain(&binding_outcomes));
 }
 
 /// The options: the first argument that is a number is the line count, `--analyze` refreshes
@@ -247,55 +203,20 @@ fn main() {
 /// case (both run when neither or both are given); other arguments (cargo adds `--bench`) are
 /// ignored.
 fn options_from_args() -> Options {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let lines = arguments
-        .iter()
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_LINES);
-    if lines == 0 {
-        eprintln!("the line count must be at least 1");
-        std::process::exit(2);
-    }
-    let given = |flag: &str| arguments.iter().any(|argument| argument == flag);
-    let (membership, bindings) = match (given("--membership"), given("--bindings")) {
+    let arguments = arguments();
+    let (membership, bindings) = match (
+        given(&arguments, "--membership"),
+        given(&arguments, "--bindings"),
+    ) {
         (false, false) => (true, true),
         chosen => chosen,
     };
     Options {
-        lines,
-        analyze: given("--analyze"),
+        lines: line_count(&arguments, DEFAULT_LINES),
+        analyze: given(&arguments, "--analyze"),
         membership,
         bindings,
-        without_logs: given("--without-logs"),
-        without_caches: given("--without-caches"),
-    }
-}
-
-/// Sets up, measures and tears down one backend.
-async fn bench_backend(backend: Backend, case: Case, options: Options) -> Outcome {
-    let dir = match tempfile::tempdir() {
-        Ok(dir) => dir,
-        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
-    };
-    // Declared before the measurement so that it is dropped (and the scratch database with it)
-    // after everything that uses the database, whichever way the measurement ends.
-    let (url, _scratch) = match backend.admin_url() {
-        None => ("sqlite:moodle.sqlite".to_owned(), None),
-        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
-            Ok((url, scratch)) => (url, Some(scratch)),
-            Err(outcome) => return outcome,
-        },
-    };
-    let measured = match case {
-        Case::Membership => measure(backend, dir.path(), &url, options).await,
-        Case::Bindings => measure_bindings(backend, dir.path(), &url, options).await,
-    };
-    match measured {
-        Ok(figures) => Outcome::Measured(figures),
-        Err(problem) => {
-            eprintln!("[{}] failed: {problem}", backend.name());
-            Outcome::Failed(problem)
-        }
+        site: SiteOptions::from_arguments(&arguments),
     }
 }
 
@@ -309,8 +230,7 @@ async fn measure(
     let tag = backend.name();
     let lines = options.lines;
     let setup_started = Instant::now();
-    let mut target = open_target(dir, url).await?;
-    configure_site(&mut target, dir, options)?;
+    let target = options.site.open_target(dir, url).await?;
     let memberships = populate(&target, lines).await?;
     if options.analyze {
         refresh_statistics(&target, MEMBERSHIP_TABLES).await?;
@@ -323,44 +243,29 @@ async fn measure(
         setup_started.elapsed().as_secs_f64()
     );
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
-    let mut baseline = Vec::new();
-    let mut apply = Vec::new();
-    let mut rounds = ROUNDS;
-    let mut round = 0;
-    while round < rounds {
-        let round_started = Instant::now();
-        baseline.push(time_bulk_insert(&target, &memberships, now).await?);
-        delete_memberships(&target).await?;
-        let name = format!("cohorts_{}.csv", round + 1);
-        apply.push(time_apply(&target, &name, &file, lines).await?);
-        round += 1;
-        eprintln!(
-            "[{tag}] round {round}: baseline {:.2} s, apply {:.2} s",
-            baseline[round - 1].as_secs_f64(),
-            apply[round - 1].as_secs_f64()
-        );
-        if round == 1 && round_started.elapsed() > SLOW_ROUND {
-            eprintln!("[{tag}] slow first round: measuring once only");
-            rounds = 1;
-        }
-        if round < rounds {
+    let now = unix_seconds();
+    let paired = paired_rounds(
+        tag,
+        "round",
+        "apply",
+        async |round| {
+            let baseline = time_bulk_insert(&target, &memberships, now).await?;
             delete_memberships(&target).await?;
-        }
-    }
+            let name = format!("cohorts_{round}.csv");
+            let apply = time_apply(&target, &name, &file, lines).await?;
+            Ok((baseline, apply))
+        },
+        async || delete_memberships(&target).await,
+    )
+    .await?;
+    let rounds = paired.rounds();
 
     // The last apply left every membership in place: re-applying finds them all.
-    let mut reapply = Vec::new();
-    for round in 1..=rounds {
+    let reapply = repeated(tag, "re-apply", rounds, async |round| {
         let name = format!("cohorts_again_{round}.csv");
-        reapply.push(time_reapply(&target, &name, &file, lines).await?);
-        eprintln!(
-            "[{tag}] re-apply {round}: {:.2} s",
-            reapply[round - 1].as_secs_f64()
-        );
-    }
+        time_reapply(&target, &name, &file, lines).await
+    })
+    .await?;
 
     delete_memberships(&target).await?;
     let dry_run = time_dry_run(&target, "cohorts_dry_run.csv", &file, lines).await?;
@@ -369,8 +274,8 @@ async fn measure(
     target.db.close().await;
     Ok(Figures {
         rounds,
-        baseline: median(baseline),
-        apply: median(apply),
+        baseline: median(paired.baseline),
+        apply: median(paired.run),
         reapply: median(reapply),
         dry_run,
     })
@@ -388,7 +293,7 @@ async fn populate(target: &Target, lines: usize) -> Result<Vec<(i64, i64)>, Stri
     let sql = target.sql(&format!(
         "INSERT INTO {{cohort}} (contextid, name, idnumber, description, descriptionformat, visible, \
          component, timecreated, timemodified, theme) VALUES {}",
-        vec!["(1, ?, ?, '', 1, 1, '', 1, 1, '')"; COHORTS].join(", ")
+        rows_of("(1, ?, ?, '', 1, 1, '', 1, 1, '')", COHORTS)
     ));
     let mut statement = sqlx::query(AssertSqlSafe(sql));
     for cohort in 0..COHORTS {
@@ -420,67 +325,8 @@ async fn populate(target: &Target, lines: usize) -> Result<Vec<(i64, i64)>, Stri
         .collect()
 }
 
-/// Adds the users `u1` … `u<count>` (not deleted, idnumber = username).
-async fn insert_users(
-    target: &Target,
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    count: usize,
-) -> Result<(), String> {
-    let numbers: Vec<usize> = (1..=count).collect();
-    for chunk in numbers.chunks(USER_ROWS_PER_INSERT) {
-        let sql = target.sql(&format!(
-            "INSERT INTO {{user}} (auth, confirmed, mnethostid, username, idnumber, email, firstname, \
-             lastname, timecreated, timemodified) VALUES {}",
-            row_placeholders(chunk.len(), 10)
-        ));
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for number in chunk {
-            let name = format!("u{number}");
-            statement = statement
-                .bind("manual")
-                .bind(1_i64)
-                .bind(1_i64)
-                .bind(name.clone())
-                .bind(name.clone())
-                .bind(format!("{name}@example.com"))
-                .bind("First")
-                .bind("Last")
-                .bind(1_i64)
-                .bind(1_i64);
-        }
-        statement
-            .execute(&mut **transaction)
-            .await
-            .map_err(failed_while("adding users"))?;
-    }
-    Ok(())
-}
-
 /// The tables the membership pipeline reads.
 const MEMBERSHIP_TABLES: &[&str] = &["user", "cohort", "cohort_members", "context", "config"];
-
-/// Refreshes the query planner's statistics of the tables the pipeline reads, as a maintained
-/// database has them (autovacuum, InnoDB's automatic statistics): `--analyze`.
-async fn refresh_statistics(target: &Target, tables: &[&str]) -> Result<(), String> {
-    let tables = tables
-        .iter()
-        .map(|table| format!("{{{table}}}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let statement = match target.dialect().backend {
-        db::Backend::Sqlite => "ANALYZE".to_owned(),
-        db::Backend::Postgres => format!("ANALYZE {tables}"),
-        db::Backend::Mysql => format!("ANALYZE TABLE {tables}"),
-    };
-    let mut connection = connect(&target.direct_url).await?;
-    let analyzed = sqlx::raw_sql(AssertSqlSafe(target.sql(&statement)))
-        .execute(&mut connection)
-        .await;
-    let _ = connection.close().await;
-    analyzed
-        .map(|_| ())
-        .map_err(failed_while("refreshing the planner's statistics"))
-}
 
 /// `COH00` … `COH99`.
 fn cohort_idnumber(index: usize) -> String {
@@ -494,26 +340,9 @@ async fn ids_by_idnumber(
     table: &str,
 ) -> Result<HashMap<String, i64>, String> {
     let sql = target.sql(&format!(
-        "SELECT id, idnumber FROM {{{table}}} WHERE idnumber <> ''"
+        "SELECT idnumber, id FROM {{{table}}} WHERE idnumber <> ''"
     ));
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *connection)
-        .await
-        .map_err(failed_while("reading ids"))?;
-    rows.iter()
-        .map(|row| {
-            let id: i64 = row.try_get(0)?;
-            let idnumber: String = row.try_get(1)?;
-            Ok((idnumber, id))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(failed_while("reading ids"))
-}
-
-/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
-fn row_placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
+    pairs(connection, sql, "reading ids").await
 }
 
 /// The cohort file: `cidnumber;userid`, then `COH<n % 100>;u<n>` for n in 1..=lines, LF endings.
@@ -533,32 +362,24 @@ async fn time_bulk_insert(
     rows: &[(i64, i64)],
     now: i64,
 ) -> Result<Duration, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let started = Instant::now();
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(failed_while("baseline: starting a transaction"))?;
-    for chunk in rows.chunks(MEMBER_ROWS_PER_INSERT) {
-        let sql = target.sql(&format!(
-            "INSERT INTO {{cohort_members}} (cohortid, userid, timeadded) VALUES {}",
-            row_placeholders(chunk.len(), 3)
-        ));
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for &(cohort, user) in chunk {
-            statement = statement.bind(cohort).bind(user).bind(now);
+    let elapsed = time_baseline(target, async |transaction| {
+        for chunk in rows.chunks(MEMBER_ROWS_PER_INSERT) {
+            let sql = target.sql(&format!(
+                "INSERT INTO {{cohort_members}} (cohortid, userid, timeadded) VALUES {}",
+                row_placeholders(chunk.len(), 3)
+            ));
+            let mut statement = sqlx::query(AssertSqlSafe(sql));
+            for &(cohort, user) in chunk {
+                statement = statement.bind(cohort).bind(user).bind(now);
+            }
+            statement
+                .execute(&mut **transaction)
+                .await
+                .map_err(failed_while("baseline: inserting memberships"))?;
         }
-        statement
-            .execute(&mut *transaction)
-            .await
-            .map_err(failed_while("baseline: inserting memberships"))?;
-    }
-    transaction
-        .commit()
-        .await
-        .map_err(failed_while("baseline: committing"))?;
-    let elapsed = started.elapsed();
-    let _ = connection.close().await;
+        Ok(())
+    })
+    .await?;
     let count = membership_count(target).await?;
     assert_eq!(
         count,
@@ -601,37 +422,6 @@ async fn membership_count(target: &Target) -> Result<usize, String> {
         .and_then(|row| row.try_get(0))
         .map_err(failed_while("counting memberships"))?;
     usize::try_from(count).map_err(failed_while("counting memberships"))
-}
-
-/// Drops `content` into the spool as `name` and times [`pipeline::run_file`] on it. Panics
-/// unless the run succeeded with every line read and none failed.
-async fn time_run(
-    target: &Target,
-    name: &str,
-    content: &str,
-    options: RunOptions,
-    lines: usize,
-) -> Result<(Duration, Totals), String> {
-    let path = target.config.paths.spool.join(name);
-    fs::write(&path, content).map_err(failed_while("writing the file into the spool"))?;
-    let started = Instant::now();
-    let summary = pipeline::run_file(&target.config, &target.db, &path, options)
-        .await
-        .map_err(failed_while("running the file"))?;
-    let elapsed = started.elapsed();
-    assert_eq!(
-        summary.status,
-        RunStatus::Success,
-        "{name} did not succeed: {} (report: {})",
-        summary.error.as_deref().unwrap_or("some lines failed"),
-        summary.report.display()
-    );
-    let totals = summary
-        .totals
-        .unwrap_or_else(|| panic!("{name}: the summary has no totals"));
-    assert_eq!(totals.lines, lines, "{name}: lines read");
-    assert_eq!(totals.failed, 0, "{name}: failed lines");
-    Ok((elapsed, totals))
 }
 
 /// Times applying the file to an empty `cohort_members`: every line adds a member.
@@ -735,8 +525,7 @@ async fn measure_bindings(
 ) -> Result<Figures, String> {
     let tag = backend.name();
     let setup_started = Instant::now();
-    let mut target = open_target(dir, url).await?;
-    configure_site(&mut target, dir, options)?;
+    let target = options.site.open_target(dir, url).await?;
     let setup = populate_bindings(&target).await?;
     if options.analyze {
         refresh_statistics(&target, BINDING_TABLES).await?;
@@ -749,69 +538,50 @@ async fn measure_bindings(
         setup_started.elapsed().as_secs_f64()
     );
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
-    let mut baseline = Vec::new();
-    let mut run = Vec::new();
-    let mut rounds = ROUNDS;
-    let mut round = 0;
-    while round < rounds {
-        let round_started = Instant::now();
-        baseline.push(time_binding_bulk_insert(&target, &setup, now).await?);
-        delete_binding_rows(&target).await?;
-        let name = format!("cohortscourses_bench_{}.csv", round + 1);
-        run.push(time_binding_run(&target, &name, &file).await?);
-        round += 1;
-        if round == 1 {
-            let counts = BindingCounts::read(&target).await?;
-            eprintln!(
-                "[{tag}] after the binding run: {} cohort methods, {} user_enrolments, {} \
-                 role_assignments, {} dirty-user flags",
-                counts.instances, counts.enrolments, counts.roles, counts.flags
-            );
-        }
-        eprintln!(
-            "[{tag}] binding round {round}: baseline {:.2} s, binding run {:.2} s",
-            baseline[round - 1].as_secs_f64(),
-            run[round - 1].as_secs_f64()
-        );
-        if round == 1 && round_started.elapsed() > SLOW_ROUND {
-            eprintln!("[{tag}] slow first binding round: measuring once only");
-            rounds = 1;
-        }
-        if round < rounds {
-            delete_binding_rows(&target).await?;
-        }
-    }
+    let now = unix_seconds();
+    let paired = paired_rounds(
+        tag,
+        "binding round",
+        "binding run",
+        async |round| {
+            let baseline = time_binding_bulk_insert(&target, &setup, now).await?;
+            delete_all(&target, BINDING_ROUND_TABLES).await?;
+            let name = format!("cohortscourses_bench_{round}.csv");
+            let run = time_binding_run(&target, &name, &file).await?;
+            if round == 1 {
+                let counts = BindingCounts::read(&target).await?;
+                eprintln!(
+                    "[{tag}] after the binding run: {} cohort methods, {} user_enrolments, {} \
+                     role_assignments, {} dirty-user flags",
+                    counts.instances, counts.enrolments, counts.roles, counts.flags
+                );
+            }
+            Ok((baseline, run))
+        },
+        async || delete_all(&target, BINDING_ROUND_TABLES).await,
+    )
+    .await?;
+    let rounds = paired.rounds();
 
     // The last run left every method, enrolment and role in place.
-    let mut rerun = Vec::new();
-    for round in 1..=rounds {
+    let rerun = repeated(tag, "binding re-run", rounds, async |round| {
         let name = format!("cohortscourses_bench_again_{round}.csv");
-        rerun.push(time_binding_rerun(&target, &name, &file).await?);
-        eprintln!(
-            "[{tag}] binding re-run {round}: {:.2} s",
-            rerun[round - 1].as_secs_f64()
-        );
-    }
+        time_binding_rerun(&target, &name, &file).await
+    })
+    .await?;
 
-    delete_binding_rows(&target).await?;
-    let mut dry_run = Vec::new();
-    for round in 1..=rounds {
+    delete_all(&target, BINDING_ROUND_TABLES).await?;
+    let dry_run = repeated(tag, "binding dry run", rounds, async |round| {
         let name = format!("cohortscourses_bench_dry_run_{round}.csv");
-        dry_run.push(time_binding_dry_run(&target, &name, &file).await?);
-        eprintln!(
-            "[{tag}] binding dry run {round}: {:.2} s",
-            dry_run[round - 1].as_secs_f64()
-        );
-    }
+        time_binding_dry_run(&target, &name, &file).await
+    })
+    .await?;
 
     target.db.close().await;
     Ok(Figures {
         rounds,
-        baseline: median(baseline),
-        apply: median(run),
+        baseline: median(paired.baseline),
+        apply: median(paired.run),
         reapply: median(rerun),
         dry_run: median(dry_run),
     })
@@ -843,11 +613,6 @@ struct BindingSetup {
     contexts: Vec<i64>,
 }
 
-/// Course n of the binding case (from 1): `BENCH01` … `BENCH20`.
-fn course_shortname(number: usize) -> String {
-    format!("BENCH{number:02}")
-}
-
 /// Adds the users `u1` … `u5000`, all members of the cohort `BENCHCOH`, and the courses
 /// `BENCH01` … `BENCH20`, each with its course context under the default category's.
 async fn populate_bindings(target: &Target) -> Result<BindingSetup, String> {
@@ -875,59 +640,10 @@ async fn populate_bindings(target: &Target) -> Result<BindingSetup, String> {
     .await
     .map_err(failed_while("adding the cohort's members"))?;
 
-    let sql = target.sql(&format!(
-        "INSERT INTO {{course}} (category, sortorder, fullname, shortname, idnumber, summary, \
-         summaryformat, format, startdate, timecreated, timemodified) VALUES {}",
-        vec!["(1, ?, ?, ?, ?, '', 1, 'topics', 1, 1, 1)"; BINDING_COURSES].join(", ")
-    ));
-    let mut statement = sqlx::query(AssertSqlSafe(sql));
-    for number in 1..=BINDING_COURSES {
-        let shortname = course_shortname(number);
-        statement = statement
-            .bind(10_000 + number as i64)
-            .bind(format!("Bench course {number:02}"))
-            .bind(shortname.clone())
-            .bind(shortname);
-    }
-    statement
-        .execute(&mut *transaction)
-        .await
-        .map_err(failed_while("adding courses"))?;
-    let courses = pairs(
-        &mut transaction,
-        target.sql("SELECT shortname, id FROM {course} WHERE shortname LIKE 'BENCH%'"),
-        "reading courses",
-    )
-    .await?;
-    let course_ids: Vec<i64> = (1..=BINDING_COURSES)
-        .map(|number| {
-            courses
-                .get(&course_shortname(number))
-                .copied()
-                .ok_or_else(|| {
-                    format!(
-                        "binding setup: course {} is missing",
-                        course_shortname(number)
-                    )
-                })
-        })
-        .collect::<Result<_, _>>()?;
-
-    // Contexts as Moodle makes them: the row, then its path from its own id (the default
-    // category's context is 3).
-    let sql = target.sql(&format!(
-        "INSERT INTO {{context}} (contextlevel, instanceid, depth, locked) VALUES {}",
-        vec!["(50, ?, 3, 0)"; BINDING_COURSES].join(", ")
-    ));
-    let mut statement = sqlx::query(AssertSqlSafe(sql));
-    for id in &course_ids {
-        statement = statement.bind(*id);
-    }
-    statement
-        .execute(&mut *transaction)
-        .await
-        .map_err(failed_while("adding course contexts"))?;
-    let contexts_by_course = pairs(
+    let course_ids =
+        insert_courses(target, &mut transaction, BINDING_COURSES, "binding setup").await?;
+    insert_course_contexts(target, &mut transaction, &course_ids).await?;
+    let contexts_by_course: HashMap<String, i64> = pairs(
         &mut transaction,
         target.sql(
             "SELECT c.shortname, ctx.id FROM {context} ctx JOIN {course} c ON c.id = ctx.instanceid \
@@ -980,22 +696,6 @@ async fn populate_bindings(target: &Target) -> Result<BindingSetup, String> {
     Ok(BindingSetup { members, contexts })
 }
 
-/// A two-column query's rows as a map from the first (text) to the second (id).
-async fn pairs(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    sql: String,
-    doing: &'static str,
-) -> Result<HashMap<String, i64>, String> {
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut **transaction)
-        .await
-        .map_err(failed_while(doing))?;
-    rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(failed_while(doing))
-}
-
 /// The binding file: `course;cohort`, then `BENCH<nn>;BENCHCOH` for each course, LF endings.
 fn binding_file() -> String {
     let mut file = String::from("course;cohort\n");
@@ -1017,67 +717,32 @@ async fn time_binding_bulk_insert(
     setup: &BindingSetup,
     now: i64,
 ) -> Result<Duration, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let started = Instant::now();
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(failed_while("baseline: starting a transaction"))?;
-    for (index, &context) in setup.contexts.iter().enumerate() {
-        let enrolid = BASELINE_ENROL_BASE + index as i64;
-        for chunk in setup.members.chunks(ENROLMENT_ROWS_PER_INSERT) {
-            let sql = target.sql(&format!(
-                "INSERT INTO {{user_enrolments}} (enrolid, userid, status, timestart, timeend, \
-                 modifierid, timecreated, timemodified) VALUES {}",
-                row_placeholders(chunk.len(), 8)
-            ));
-            let mut statement = sqlx::query(AssertSqlSafe(sql));
-            for &user in chunk {
-                statement = statement
-                    .bind(enrolid)
-                    .bind(user)
-                    .bind(0_i64)
-                    .bind(0_i64)
-                    .bind(0_i64)
-                    .bind(ADMIN)
-                    .bind(now)
-                    .bind(now);
+    let elapsed = time_baseline(target, async |transaction| {
+        for (index, &context) in setup.contexts.iter().enumerate() {
+            let enrolid = BASELINE_ENROL_BASE + index as i64;
+            for chunk in setup.members.chunks(ENROLMENT_ROWS_PER_INSERT) {
+                let rows = chunk.iter().map(|&userid| UserEnrolment {
+                    enrolid,
+                    userid,
+                    timestart: 0,
+                    timeend: 0,
+                });
+                insert_user_enrolments(target, transaction, rows, now).await?;
             }
-            statement
-                .execute(&mut *transaction)
-                .await
-                .map_err(failed_while("baseline: inserting enrolments"))?;
-        }
-        for chunk in setup.members.chunks(ENROLMENT_ROWS_PER_INSERT) {
-            let sql = target.sql(&format!(
-                "INSERT INTO {{role_assignments}} (roleid, contextid, userid, timemodified, \
-                 modifierid, component, itemid, sortorder) VALUES {}",
-                row_placeholders(chunk.len(), 8)
-            ));
-            let mut statement = sqlx::query(AssertSqlSafe(sql));
-            for &user in chunk {
-                statement = statement
-                    .bind(STUDENT_ROLE)
-                    .bind(context)
-                    .bind(user)
-                    .bind(now)
-                    .bind(ADMIN)
-                    .bind("enrol_cohort")
-                    .bind(enrolid)
-                    .bind(0_i64);
+            for chunk in setup.members.chunks(ENROLMENT_ROWS_PER_INSERT) {
+                let rows = chunk.iter().map(|&userid| RoleAssignment {
+                    roleid: STUDENT_ROLE,
+                    contextid: context,
+                    userid,
+                    component: "enrol_cohort",
+                    itemid: enrolid,
+                });
+                insert_role_assignments(target, transaction, rows, now).await?;
             }
-            statement
-                .execute(&mut *transaction)
-                .await
-                .map_err(failed_while("baseline: inserting role assignments"))?;
         }
-    }
-    transaction
-        .commit()
-        .await
-        .map_err(failed_while("baseline: committing"))?;
-    let elapsed = started.elapsed();
-    let _ = connection.close().await;
+        Ok(())
+    })
+    .await?;
     let counts = BindingCounts::read(target).await?;
     assert_eq!(
         (counts.enrolments, counts.roles),
@@ -1087,30 +752,15 @@ async fn time_binding_bulk_insert(
     Ok(elapsed)
 }
 
-/// Deletes what a binding round made (not timed): the methods, enrolments, role assignments
-/// and flags. The setup made none of these.
-async fn delete_binding_rows(target: &Target) -> Result<(), String> {
-    let mut connection = connect(&target.direct_url).await?;
-    for table in [
-        "user_enrolments",
-        "role_assignments",
-        "cache_flags",
-        "enrol",
-        "logstore_standard_log",
-    ] {
-        let deleted = sqlx::query(AssertSqlSafe(
-            target.sql(&format!("DELETE FROM {{{table}}}")),
-        ))
-        .execute(&mut connection)
-        .await;
-        if let Err(error) = deleted {
-            let _ = connection.close().await;
-            return Err(format!("deleting the rows of {table}: {error}"));
-        }
-    }
-    let _ = connection.close().await;
-    Ok(())
-}
+/// What a binding round made, deleted before the next (not timed): the methods, enrolments,
+/// role assignments, flags and log rows. The setup made none of these.
+const BINDING_ROUND_TABLES: &[&str] = &[
+    "user_enrolments",
+    "role_assignments",
+    "cache_flags",
+    "enrol",
+    "logstore_standard_log",
+];
 
 /// The rows the binding case counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1142,28 +792,13 @@ impl BindingCounts {
     };
 
     async fn read(target: &Target) -> Result<BindingCounts, String> {
-        let mut connection = connect(&target.direct_url).await?;
-        let mut counts = [0_usize; 4];
         let queries = [
             "SELECT COUNT(*) FROM {enrol} WHERE enrol = 'cohort'",
             "SELECT COUNT(*) FROM {user_enrolments}",
             "SELECT COUNT(*) FROM {role_assignments}",
             "SELECT COUNT(*) FROM {cache_flags} WHERE flagtype = 'accesslib/dirtyusers'",
         ];
-        for (count, sql) in counts.iter_mut().zip(queries) {
-            let row = sqlx::query(AssertSqlSafe(target.sql(sql)))
-                .fetch_one(&mut connection)
-                .await;
-            let value: i64 = match row.and_then(|row| row.try_get(0)) {
-                Ok(value) => value,
-                Err(error) => {
-                    let _ = connection.close().await;
-                    return Err(format!("counting binding rows ({sql}): {error}"));
-                }
-            };
-            *count = usize::try_from(value).map_err(failed_while("counting binding rows"))?;
-        }
-        let _ = connection.close().await;
+        let counts = count_all(target, &queries, "counting binding rows").await?;
         Ok(BindingCounts {
             instances: counts[0],
             enrolments: counts[1],
@@ -1258,37 +893,19 @@ fn render_binding_table(options: Options, outcomes: &[(Backend, Outcome)]) -> St
         "ratio",
     ];
     let rows_written = 2 * BINDING_ENROLMENTS;
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut notes: Vec<(&str, String)> = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let base = figures.baseline.as_secs_f64();
-                let with_rate = |duration: Duration| {
-                    let seconds = duration.as_secs_f64();
-                    format!(
-                        "{seconds:.2} s  {:>9} rows/s",
-                        thousands(rows_written as f64 / seconds)
-                    )
-                };
-                let seconds = |duration: Duration| format!("{:.2} s", duration.as_secs_f64());
-                let ratio = |duration: Duration| format!("{:.2}x", duration.as_secs_f64() / base);
-                rows.push(vec![
-                    backend.name().to_owned(),
-                    figures.rounds.to_string(),
-                    with_rate(figures.baseline),
-                    with_rate(figures.apply),
-                    ratio(figures.apply),
-                    seconds(figures.reapply),
-                    ratio(figures.reapply),
-                    seconds(figures.dry_run),
-                    ratio(figures.dry_run),
-                ]);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
-        }
-    }
+    let table = backend_table(&header, outcomes, |figures| {
+        let with_rate = |duration: Duration| seconds_and_rate(duration, rows_written, 9, "rows");
+        vec![
+            figures.rounds.to_string(),
+            with_rate(figures.baseline),
+            with_rate(figures.apply),
+            ratio(figures.apply, figures.baseline),
+            seconds(figures.reapply),
+            ratio(figures.reapply, figures.baseline),
+            seconds(figures.dry_run),
+            ratio(figures.dry_run, figures.baseline),
+        ]
+    });
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -1298,9 +915,9 @@ fn render_binding_table(options: Options, outcomes: &[(Backend, Outcome)]) -> St
         thousands(BINDING_ENROLMENTS as f64),
         thousands(BINDING_ENROLMENTS as f64),
         thousands(BINDING_MEMBERS as f64),
-        statistics_label(options)
+        statistics_label(options.analyze)
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     let _ = writeln!(
         out,
         "rows/s = (user_enrolments + role_assignments rows, {}) / s; ratio = time / baseline time, \
@@ -1324,57 +941,31 @@ fn render_table(options: Options, outcomes: &[(Backend, Outcome)]) -> String {
         "dry run (fresh file)",
         "ratio",
     ];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut notes: Vec<(&str, String)> = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let base = figures.baseline.as_secs_f64();
-                let cell = |duration: Duration, unit: &str| {
-                    let seconds = duration.as_secs_f64();
-                    format!(
-                        "{seconds:.2} s  {:>9} {unit}/s",
-                        thousands(lines as f64 / seconds)
-                    )
-                };
-                let ratio = |duration: Duration| format!("{:.2}x", duration.as_secs_f64() / base);
-                rows.push(vec![
-                    backend.name().to_owned(),
-                    figures.rounds.to_string(),
-                    cell(figures.baseline, "rows"),
-                    cell(figures.apply, "lines"),
-                    ratio(figures.apply),
-                    cell(figures.reapply, "lines"),
-                    ratio(figures.reapply),
-                    cell(figures.dry_run, "lines"),
-                    ratio(figures.dry_run),
-                ]);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
-        }
-    }
+    let table = backend_table(&header, outcomes, |figures| {
+        let cell = |duration: Duration, unit: &str| seconds_and_rate(duration, lines, 9, unit);
+        vec![
+            figures.rounds.to_string(),
+            cell(figures.baseline, "rows"),
+            cell(figures.apply, "lines"),
+            ratio(figures.apply, figures.baseline),
+            cell(figures.reapply, "lines"),
+            ratio(figures.reapply, figures.baseline),
+            cell(figures.dry_run, "lines"),
+            ratio(figures.dry_run, figures.baseline),
+        ]
+    });
     let mut out = String::new();
     let _ = writeln!(
         out,
         "moodle-sync membership benchmark: {} lines, {COHORTS} cohorts, {} (median of the rounds shown)",
         thousands(lines as f64),
-        statistics_label(options)
+        statistics_label(options.analyze)
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     let _ = writeln!(
         out,
         "ratio = pipeline time / baseline time, same run, same database (lower is better): quote \
          ratios, not rates"
     );
     out
-}
-
-/// What the planner knows, for a table's title.
-fn statistics_label(options: Options) -> &'static str {
-    if options.analyze {
-        "planner statistics refreshed after setup"
-    } else {
-        "fresh tables, no planner statistics"
-    }
 }

@@ -57,12 +57,15 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{failed_while, grid, median, peak_memory_mib, thousands};
+use common::{
+    failed_while, grid, median, peak_memory_mib,
+    rounds::ROUNDS,
+    run::{count_argument, print_whole_time},
+    thousands,
+};
 
 /// Learners in the fixture when no count is given on the command line.
 const DEFAULT_LEARNERS: usize = 20_000;
-/// Rounds of each measurement whose median is reported.
-const ROUNDS: usize = 3;
 /// The token the fake accepts.
 const TOKEN: &str = "bench";
 /// The endpoint, as path segments under the API root.
@@ -227,7 +230,13 @@ fn main() {
         return;
     }
 
-    let learners = learners_from(&arguments);
+    // The learner count: the first argument that is a number; other arguments (cargo adds
+    // `--bench`) are ignored.
+    let learners = count_argument(
+        &arguments,
+        DEFAULT_LEARNERS,
+        "the learner count must be at least 1",
+    );
     let started = Instant::now();
     match bench(learners) {
         Ok(report) => {
@@ -238,27 +247,13 @@ fn main() {
                 ),
                 None => println!("peak memory: not available (no VmHWM in /proc/self/status)"),
             }
-            println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
+            print_whole_time(started);
         }
         Err(problem) => {
             eprintln!("FAILED: {problem}");
             std::process::exit(1);
         }
     }
-}
-
-/// The learner count: the first argument that is a number; other arguments (cargo adds
-/// `--bench`) are ignored.
-fn learners_from(arguments: &[String]) -> usize {
-    let learners = arguments
-        .iter()
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_LEARNERS);
-    if learners == 0 {
-        eprintln!("the learner count must be at least 1");
-        std::process::exit(2);
-    }
-    learners
 }
 
 fn bench(learners: usize) -> Result<Report, String> {

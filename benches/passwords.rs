@@ -46,7 +46,11 @@ use sha_crypt::{Algorithm, Params, PasswordHasher, ShaCrypt};
 
 mod common;
 
-use common::{Backend, ScratchDatabase, Target, failed_while, grid, open_target};
+use common::{
+    Backend, Target, failed_while, open_target,
+    run::{arguments, exit_if_failed, first_number, measure_backends, runtime},
+    table::{backend_table, ratio, seconds},
+};
 
 /// Lines in the generated file when no count is given on the command line.
 const DEFAULT_LINES: usize = 5_000;
@@ -73,48 +77,14 @@ struct Run {
 }
 
 fn main() {
-    let lines = std::env::args()
-        .skip(1)
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_LINES)
-        .max(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the Tokio runtime");
-    let outcomes: Vec<(Backend, Outcome)> = Backend::ALL
-        .into_iter()
-        .map(|backend| (backend, runtime.block_on(bench_backend(backend, lines))))
-        .collect();
+    let lines = first_number(&arguments()).unwrap_or(DEFAULT_LINES).max(1);
+    let runtime = runtime();
+    let outcomes = measure_backends(&runtime, Backend::ALL, async |backend, dir, url| {
+        measure(backend, dir, url, lines).await
+    });
     drop(runtime);
     print!("{}", render_table(lines, &outcomes));
-    if outcomes
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-    {
-        std::process::exit(1);
-    }
-}
-
-async fn bench_backend(backend: Backend, lines: usize) -> Outcome {
-    let dir = match tempfile::tempdir() {
-        Ok(dir) => dir,
-        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
-    };
-    let (url, _scratch) = match backend.admin_url() {
-        None => ("sqlite:moodle.sqlite".to_owned(), None),
-        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
-            Ok((url, scratch)) => (url, Some(scratch)),
-            Err(outcome) => return outcome,
-        },
-    };
-    match measure(backend, dir.path(), &url, lines).await {
-        Ok(figures) => Outcome::Measured(figures),
-        Err(problem) => {
-            eprintln!("[{}] failed: {problem}", backend.name());
-            Outcome::Failed(problem)
-        }
-    }
+    exit_if_failed(&outcomes);
 }
 
 async fn measure(backend: Backend, dir: &Path, url: &str, lines: usize) -> Result<Figures, String> {
@@ -295,32 +265,22 @@ fn render_table(lines: usize, outcomes: &[(Backend, Outcome)]) -> String {
         "longest lock wait",
         "wait / run",
     ];
-    let mut rows = Vec::new();
-    let mut notes = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let base = figures.baseline.as_secs_f64();
-                let mut row = vec![backend.name().to_owned(), format!("{base:.2} s")];
-                for run in [&figures.create, &figures.rerun] {
-                    let seconds = run.elapsed.as_secs_f64();
-                    let wait = run.longest_wait.as_secs_f64();
-                    row.push(format!("{seconds:.2} s"));
-                    row.push(format!("{:.2}x", seconds / base));
-                    row.push(format!("{wait:.2} s ({} probes)", run.probes));
-                    row.push(format!("{:.2}", wait / seconds));
-                }
-                rows.push(row);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
+    let table = backend_table(&header, outcomes, |figures| {
+        let mut row = vec![seconds(figures.baseline)];
+        for run in [&figures.create, &figures.rerun] {
+            let wait = run.longest_wait.as_secs_f64();
+            row.push(seconds(run.elapsed));
+            row.push(ratio(run.elapsed, figures.baseline));
+            row.push(format!("{wait:.2} s ({} probes)", run.probes));
+            row.push(format!("{:.2}", wait / run.elapsed.as_secs_f64()));
         }
-    }
+        row
+    });
     let mut out = format!(
         "moodle-sync password benchmark: {lines} accounts, each with a password (SHA-512 crypt, \
          {ROUNDS} rounds)\n"
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     out.push_str(
         "longest lock wait = the longest another host waited for the ledger's lock during the run; \
          wait / run near 1 means the lock was held for the whole run (lower is better)\n",

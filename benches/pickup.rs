@@ -53,7 +53,6 @@ use std::{
 
 use moodle_sync::{
     config::Config,
-    db::{self, Db, DbTarget},
     outcome::RunStatus,
     pipeline::{self, RunOptions},
 };
@@ -61,7 +60,12 @@ use sqlx::{AssertSqlSafe, Connection, Row};
 
 mod common;
 
-use common::{Backend, ScratchDatabase, connect, encode_sqlite_path, failed_while, grid};
+use common::{
+    Backend, PREFIX, Target, connect, connect_target, failed_while,
+    run::{arguments, count_argument, exit_if_failed, measure_backends, print_whole_time, runtime},
+    table::backend_table,
+    thousands,
+};
 
 /// The settle time the watcher is configured with.
 const SETTLE_MS: u64 = 200;
@@ -79,8 +83,8 @@ const BURST_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the archive is looked at while waiting.
 const POLL: Duration = Duration::from_millis(10);
-/// Moodle's table prefix in the benchmark's databases.
-const PREFIX: &str = "mdl_";
+/// The configuration file the watcher is started with, in the benchmark's folder.
+const CONFIG_FILE: &str = "moodle-sync.toml";
 /// The one user every cohort gets as its member.
 const MEMBER: &str = "u1";
 
@@ -135,45 +139,29 @@ struct Options {
 fn main() {
     let options = options_from_args();
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the Tokio runtime");
-    let outcomes: Vec<(Backend, Outcome)> = options
-        .backends
-        .iter()
-        .map(|&backend| {
-            (
-                backend,
-                runtime.block_on(bench_backend(backend, options.burst)),
-            )
-        })
-        .collect();
+    let runtime = runtime();
+    let outcomes = measure_backends(
+        &runtime,
+        options.backends.iter().copied(),
+        async |backend, dir, url| measure(backend, dir, url, options.burst).await,
+    );
     drop(runtime);
 
     print!("{}", render_table(options.burst, &outcomes));
-    println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
-    if outcomes
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-    {
-        std::process::exit(1);
-    }
+    print_whole_time(started);
+    exit_if_failed(&outcomes);
 }
 
 /// The options: the first argument that is a number is the burst size; `--sqlite`,
 /// `--postgres`, `--mariadb` measure only the backends named (all when none is); other
 /// arguments (cargo adds `--bench`) are ignored.
 fn options_from_args() -> Options {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let burst = arguments
-        .iter()
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_BURST);
-    if burst == 0 {
-        eprintln!("the burst must hold at least 1 file");
-        std::process::exit(2);
-    }
+    let arguments = arguments();
+    let burst = count_argument(
+        &arguments,
+        DEFAULT_BURST,
+        "the burst must hold at least 1 file",
+    );
     let named: Vec<Backend> = Backend::ALL
         .into_iter()
         .filter(|backend| {
@@ -192,56 +180,13 @@ fn options_from_args() -> Options {
     }
 }
 
-/// Sets up, measures and tears down one backend.
-async fn bench_backend(backend: Backend, burst: usize) -> Outcome {
-    let dir = match tempfile::tempdir() {
-        Ok(dir) => dir,
-        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
-    };
-    // Declared before the measurement so that it is dropped (and the scratch database with it)
-    // after everything that uses the database, whichever way the measurement ends.
-    let (url, _scratch) = match backend.admin_url() {
-        None => ("sqlite:moodle.sqlite".to_owned(), None),
-        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
-            Ok((url, scratch)) => (url, Some(scratch)),
-            Err(outcome) => return outcome,
-        },
-    };
-    match measure(backend, dir.path(), &url, burst).await {
-        Ok(figures) => Outcome::Measured(figures),
-        Err(problem) => {
-            eprintln!("[{}] failed: {problem}", backend.name());
-            Outcome::Failed(problem)
-        }
-    }
-}
-
-/// The application's view of one benchmark database, the URL for the benchmark's own
-/// connections to it, and the folder the configuration file is in.
-struct Target {
-    root: PathBuf,
-    config: Config,
-    db: Db,
-    direct_url: String,
-}
-
-impl Target {
-    fn sql(&self, template: &str) -> String {
-        self.db.dialect().sql(template)
-    }
-
-    fn config_file(&self) -> PathBuf {
-        self.root.join("moodle-sync.toml")
-    }
-}
-
 /// Everything measured on one backend, after the setup.
 async fn measure(backend: Backend, dir: &Path, url: &str, burst: usize) -> Result<Figures, String> {
     let tag = backend.name();
     let target = open_target(dir, url).await?;
     let paths = &target.config.paths;
 
-    let mut watcher = Watcher::start(&target)?;
+    let mut watcher = Watcher::start(&target, dir)?;
     drop_file(&target, "cohorts_warmup.csv", "W0000")?;
     watcher
         .wait_archived(&target, "cohorts_warmup.csv", SINGLE_TIMEOUT)
@@ -381,33 +326,12 @@ async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
     let text = format!(
         "[watch]\nsettle_ms = {SETTLE_MS}\n\n[database]\nurl = \"{url}\"\nprefix = \"{PREFIX}\"\n"
     );
-    let file_path = dir.join("moodle-sync.toml");
+    let file_path = dir.join(CONFIG_FILE);
     fs::write(&file_path, &text).map_err(failed_while("writing the configuration file"))?;
     let file = Config::parse(&text).map_err(failed_while("reading the configuration"))?;
-    let mut config =
+    let config =
         Config::from_file(file, dir, Some(file_path)).map_err(failed_while("configuring"))?;
-    // `Config::from_file` lets MOODLE_SYNC_DATABASE_URL override the URL: never let the
-    // benchmark write anywhere but the database it made.
-    config.database.target = DbTarget::parse(url, dir)
-        .map_err(|reason| format!("the benchmark's own URL is refused: {reason}"))?;
-    let create = matches!(config.database.target, DbTarget::Sqlite { .. });
-    let db = Db::connect(&config.database.target, &config.database.prefix, create)
-        .await
-        .map_err(failed_while("connecting the application"))?;
-    db::install(&db)
-        .await
-        .map_err(failed_while("installing Moodle's tables"))?;
-    fs::create_dir_all(&config.paths.spool).map_err(failed_while("creating the spool folder"))?;
-    let direct_url = match &config.database.target {
-        DbTarget::Sqlite { path } => format!("sqlite://{}?mode=rw", encode_sqlite_path(path)),
-        DbTarget::Server { url, .. } => url.clone(),
-    };
-    let target = Target {
-        root: dir.to_path_buf(),
-        config,
-        db,
-        direct_url,
-    };
+    let target = connect_target(dir, url, config).await?;
     let mut connection = connect(&target.direct_url).await?;
     let added = sqlx::query(AssertSqlSafe(target.sql(
         "INSERT INTO {user} (auth, confirmed, mnethostid, username, idnumber, email, firstname, \
@@ -466,15 +390,15 @@ struct Watcher {
 }
 
 impl Watcher {
-    /// Starts the binary cargo built for this benchmark, in the configuration's folder, its
-    /// standard error (the log, at `info`) in a file beside it.
-    fn start(target: &Target) -> Result<Watcher, String> {
-        let log = target.root.join("watch.stderr.log");
+    /// Starts the binary cargo built for this benchmark in `root`, the configuration's folder,
+    /// its standard error (the log, at `info`) in a file beside it.
+    fn start(target: &Target, root: &Path) -> Result<Watcher, String> {
+        let log = root.join("watch.stderr.log");
         let stderr = File::create(&log).map_err(failed_while("creating the watcher's log"))?;
         let child = Command::new(env!("CARGO_BIN_EXE_moodle-sync"))
-            .current_dir(&target.root)
+            .current_dir(root)
             .arg("--config")
-            .arg(target.config_file())
+            .arg(root.join(CONFIG_FILE))
             .arg("watch")
             .env_remove("MOODLE_SYNC_DATABASE_URL")
             .env("MOODLE_SYNC_LOG", "info")
@@ -750,45 +674,36 @@ fn render_table(burst: usize, outcomes: &[(Backend, Outcome)]) -> String {
         "baseline run_file loop",
         "watch / baseline",
     ];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut notes: Vec<(&str, String)> = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let rate = |span: Span| {
-                    let (in_file, between) = span.per_file();
-                    format!(
-                        "{:.2} s  {:.1} files/s  ({in_file:.1} + {between:.1} ms)",
-                        span.millis as f64 / 1000.0,
-                        span.files_per_second()
-                    )
-                };
-                rows.push(vec![
-                    backend.name().to_owned(),
-                    figures.watching.clone(),
-                    format!("{:.1} ms", median(&figures.latencies)),
-                    format!("{} ms", percentile(&figures.latencies, 90)),
-                    format!("{} ms", figures.latencies.last().copied().unwrap_or(0)),
-                    rate(figures.burst),
-                    rate(figures.baseline),
-                    format!(
-                        "{:.2}x",
-                        figures.burst.files_per_second() / figures.baseline.files_per_second()
-                    ),
-                ]);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
-        }
-    }
+    let table = backend_table(&header, outcomes, |figures| {
+        let rate = |span: Span| {
+            let (in_file, between) = span.per_file();
+            format!(
+                "{:.2} s  {:.1} files/s  ({in_file:.1} + {between:.1} ms)",
+                span.millis as f64 / 1000.0,
+                span.files_per_second()
+            )
+        };
+        vec![
+            figures.watching.clone(),
+            format!("{:.1} ms", median(&figures.latencies)),
+            format!("{} ms", percentile(&figures.latencies, 90)),
+            format!("{} ms", figures.latencies.last().copied().unwrap_or(0)),
+            rate(figures.burst),
+            rate(figures.baseline),
+            format!(
+                "{:.2}x",
+                figures.burst.files_per_second() / figures.baseline.files_per_second()
+            ),
+        ]
+    });
     let mut out = String::new();
     let _ = writeln!(
         out,
         "moodle-sync pickup benchmark: settle_ms = {SETTLE_MS}, {SINGLES} single files, a burst of \
          {} one-line cohort files",
-        thousands(burst)
+        thousands(burst as f64)
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     let _ = writeln!(
         out,
         "latency = ledger claimedat - (end of the file's write + settle_ms), each file dropped to \
@@ -798,25 +713,12 @@ fn render_table(burst: usize, outcomes: &[(Backend, Outcome)]) -> String {
         out,
         "burst and baseline: {} files, first claimedat to last finishedat in the ledger; (a + b \
          ms) = mean per file from claimedat to finishedat + from finishedat to the next claim",
-        thousands(burst)
+        thousands(burst as f64)
     );
     let _ = writeln!(
         out,
         "watch / baseline = files/s through the watcher / files/s through run_file, same run, \
          same database (1.00x: the watcher adds nothing; above: it is faster)"
     );
-    out
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(value: usize) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
     out
 }

@@ -46,34 +46,29 @@
 use std::{
     collections::HashMap,
     fmt::Write as _,
-    fs,
     path::Path,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
-use moodle_sync::{
-    command::Totals,
-    db::{self},
-    netypareo::export::PROFILE_FIELDS,
-    outcome::RunStatus,
-    pipeline::{self, RunOptions},
-};
-use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
+use moodle_sync::{command::Totals, netypareo::export::PROFILE_FIELDS, pipeline::RunOptions};
+use sqlx::{AssertSqlSafe, Connection, Row};
 
 mod common;
 
 use common::{
-    Backend, ScratchDatabase, Target, connect, failed_while, grid, median, open_target,
-    peak_memory_mib, thousands,
+    Backend, Target, connect, failed_while, median, open_target,
+    rounds::{paired_rounds, repeated, time_baseline, time_run},
+    run::{
+        arguments, exit_if_failed, line_count, measure_backends, print_peak_memory,
+        print_whole_time, runtime,
+    },
+    seed::{context_path, count_all, pairs_of, rows_of},
+    table::{RUN_RATIO_LEGEND, backend_table, ratio, seconds_and_rate},
+    thousands, unix_seconds,
 };
 
 /// Lines in the generated file when no count is given on the command line.
 const DEFAULT_LINES: usize = 5_000;
-/// Rounds of each measurement whose median is reported.
-const ROUNDS: usize = 3;
-/// A first round slower than this makes it the only round, to keep the benchmark's length
-/// reasonable.
-const SLOW_ROUND: Duration = Duration::from_secs(60);
 /// Rows per baseline `INSERT`.
 const ROWS_PER_INSERT: usize = 300;
 /// The profile field the update file changes (`netypareo_status`), by its index.
@@ -99,70 +94,20 @@ struct Figures {
 }
 
 fn main() {
-    let lines = lines_from_args();
+    // The line count: the first argument that is a number; other arguments (cargo adds
+    // `--bench`) are ignored.
+    let lines = line_count(&arguments(), DEFAULT_LINES);
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the Tokio runtime");
-    let outcomes: Vec<(Backend, Outcome)> = Backend::ALL
-        .into_iter()
-        .map(|backend| (backend, runtime.block_on(bench_backend(backend, lines))))
-        .collect();
+    let runtime = runtime();
+    let outcomes = measure_backends(&runtime, Backend::ALL, async |backend, dir, url| {
+        measure(backend, dir, url, lines).await
+    });
     drop(runtime);
 
     print!("{}", render_table(lines, &outcomes));
-    match peak_memory_mib() {
-        Some(mib) => println!(
-            "peak memory of the whole benchmark process (VmHWM, all backends and setup included): {mib:.1} MiB"
-        ),
-        None => println!("peak memory: not available (no VmHWM in /proc/self/status)"),
-    }
-    println!("whole benchmark: {:.1} s", started.elapsed().as_secs_f64());
-    if outcomes
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-    {
-        std::process::exit(1);
-    }
-}
-
-/// The line count: the first argument that is a number; other arguments (cargo adds `--bench`)
-/// are ignored.
-fn lines_from_args() -> usize {
-    let lines = std::env::args()
-        .skip(1)
-        .find_map(|argument| argument.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(DEFAULT_LINES);
-    if lines == 0 {
-        eprintln!("the line count must be at least 1");
-        std::process::exit(2);
-    }
-    lines
-}
-
-/// Sets up, measures and tears down one backend.
-async fn bench_backend(backend: Backend, lines: usize) -> Outcome {
-    let dir = match tempfile::tempdir() {
-        Ok(dir) => dir,
-        Err(error) => return Outcome::Failed(format!("cannot create a temporary folder: {error}")),
-    };
-    // Declared before the measurement so that it is dropped (and the scratch database with it)
-    // after everything that uses the database, whichever way the measurement ends.
-    let (url, _scratch) = match backend.admin_url() {
-        None => ("sqlite:moodle.sqlite".to_owned(), None),
-        Some(admin_url) => match ScratchDatabase::create(backend, &admin_url).await {
-            Ok((url, scratch)) => (url, Some(scratch)),
-            Err(outcome) => return outcome,
-        },
-    };
-    match measure(backend, dir.path(), &url, lines).await {
-        Ok(figures) => Outcome::Measured(figures),
-        Err(problem) => {
-            eprintln!("[{}] failed: {problem}", backend.name());
-            Outcome::Failed(problem)
-        }
-    }
+    print_peak_memory();
+    print_whole_time(started);
+    exit_if_failed(&outcomes);
 }
 
 /// Everything timed on one backend, after the setup.
@@ -180,76 +125,57 @@ async fn measure(backend: Backend, dir: &Path, url: &str, lines: usize) -> Resul
         setup_started.elapsed().as_secs_f64()
     );
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
-    let mut baseline = Vec::new();
-    let mut create = Vec::new();
-    let mut rounds = ROUNDS;
-    let mut round = 0;
-    while round < rounds {
-        let round_started = Instant::now();
-        baseline.push(time_bulk_insert(&target, &accounts, &fields, now).await?);
-        let baseline_sample = if round == 0 {
-            Some(account_row(&target, &accounts[0].username).await?)
-        } else {
-            None
-        };
-        delete_accounts(&target).await?;
-        let name = format!("users_create_{}.csv", round + 1);
-        create.push(time_create(&target, &name, &create_file, lines).await?);
-        if let Some(expected) = baseline_sample {
-            let created = account_row(&target, &accounts[0].username).await?;
-            if created != expected {
-                return Err(format!(
-                    "the baseline's account row is not the pipeline's:\n  baseline {expected:?}\n  \
-                     pipeline {created:?}"
-                ));
-            }
-        }
-        round += 1;
-        eprintln!(
-            "[{tag}] round {round}: baseline {:.2} s, create run {:.2} s",
-            baseline[round - 1].as_secs_f64(),
-            create[round - 1].as_secs_f64()
-        );
-        if round == 1 && round_started.elapsed() > SLOW_ROUND {
-            eprintln!("[{tag}] slow first round: measuring once only");
-            rounds = 1;
-        }
-        if round < rounds {
+    let now = unix_seconds();
+    let paired = paired_rounds(
+        tag,
+        "round",
+        "create run",
+        async |round| {
+            let baseline = time_bulk_insert(&target, &accounts, &fields, now).await?;
+            let baseline_sample = if round == 1 {
+                Some(account_row(&target, &accounts[0].username).await?)
+            } else {
+                None
+            };
             delete_accounts(&target).await?;
-        }
-    }
+            let name = format!("users_create_{round}.csv");
+            let create = time_create(&target, &name, &create_file, lines).await?;
+            if let Some(expected) = baseline_sample {
+                let created = account_row(&target, &accounts[0].username).await?;
+                if created != expected {
+                    return Err(format!(
+                        "the baseline's account row is not the pipeline's:\n  baseline {expected:?}\n  \
+                         pipeline {created:?}"
+                    ));
+                }
+            }
+            Ok((baseline, create))
+        },
+        async || delete_accounts(&target).await,
+    )
+    .await?;
+    let rounds = paired.rounds();
 
     // The last create run left every account in place: the same file again changes nothing.
-    let mut rerun = Vec::new();
-    for round in 1..=rounds {
+    let rerun = repeated(tag, "re-run", rounds, async |round| {
         let name = format!("users_again_{round}.csv");
-        rerun.push(time_rerun(&target, &name, &create_file, lines).await?);
-        eprintln!(
-            "[{tag}] re-run {round}: {:.2} s",
-            rerun[round - 1].as_secs_f64()
-        );
-    }
+        time_rerun(&target, &name, &create_file, lines).await
+    })
+    .await?;
 
     // Each update file gives every account a first name and a status no earlier round gave.
-    let mut update = Vec::new();
-    for round in 1..=rounds {
+    let update = repeated(tag, "update run", rounds, async |round| {
         let name = format!("users_update_{round}.csv");
         let file = user_file(&updated_accounts(&accounts, round));
-        update.push(time_update(&target, &name, &file, &fields, lines, round).await?);
-        eprintln!(
-            "[{tag}] update run {round}: {:.2} s",
-            update[round - 1].as_secs_f64()
-        );
-    }
+        time_update(&target, &name, &file, &fields, lines, round).await
+    })
+    .await?;
 
     target.db.close().await;
     Ok(Figures {
         rounds,
-        baseline: median(baseline),
-        create: median(create),
+        baseline: median(paired.baseline),
+        create: median(paired.run),
         rerun: median(rerun),
         update: median(update),
     })
@@ -304,11 +230,7 @@ async fn define_profile_fields(target: &Target) -> Result<Vec<i64>, String> {
             .commit()
             .await
             .map_err(failed_while("committing the setup"))?;
-        let ids: HashMap<String, i64> = rows
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(failed_while("reading the profile fields"))?;
+        let ids: HashMap<String, i64> = pairs_of(&rows, "reading the profile fields")?;
         PROFILE_FIELDS
             .iter()
             .map(|shortname| {
@@ -391,11 +313,6 @@ fn user_file(accounts: &[Account]) -> String {
     file
 }
 
-/// `(?, ?), (?, ?)` for `rows` rows of the row template `row`.
-fn rows_of(row: &str, rows: usize) -> String {
-    vec![row; rows].join(", ")
-}
-
 /// The baseline: writes what creating `accounts` writes, with multi-row `INSERT`s in one
 /// transaction, on a fresh connection (connecting is not timed): the `user` rows, with the
 /// values the pipeline gives them (the site's defaults of a fresh install); their ids, read
@@ -407,10 +324,10 @@ async fn time_bulk_insert(
     fields: &[i64],
     now: i64,
 ) -> Result<Duration, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let written = bulk_insert(target, &mut connection, accounts, fields, now).await;
-    let _ = connection.close().await;
-    let elapsed = written?;
+    let elapsed = time_baseline(target, async |transaction| {
+        bulk_insert(target, transaction, accounts, fields, now).await
+    })
+    .await?;
     assert_eq!(
         Counts::read(target).await?,
         Counts::created(accounts.len()),
@@ -422,16 +339,11 @@ async fn time_bulk_insert(
 /// The timed part of [`time_bulk_insert`].
 async fn bulk_insert(
     target: &Target,
-    connection: &mut AnyConnection,
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     accounts: &[Account],
     fields: &[i64],
     now: i64,
-) -> Result<Duration, String> {
-    let started = Instant::now();
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(failed_while("baseline: starting a transaction"))?;
+) -> Result<(), String> {
     // The values the pipeline gives every account of this file on a fresh install: confirmed,
     // the local host, `to be generated` for Moodle's cron, the site's language, calendar, time
     // zone and mail preferences, no description.
@@ -458,7 +370,7 @@ async fn bulk_insert(
                 .bind(account.email.clone());
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting accounts"))?;
     }
@@ -467,14 +379,10 @@ async fn bulk_insert(
         target.sql("SELECT username, id FROM {user} WHERE id > ?"),
     ))
     .bind(INSTALLED_ACCOUNTS)
-    .fetch_all(&mut *transaction)
+    .fetch_all(&mut **transaction)
     .await
     .map_err(failed_while("baseline: reading the accounts' ids"))?;
-    let ids: HashMap<String, i64> = rows
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(failed_while("baseline: reading the accounts' ids"))?;
+    let ids: HashMap<String, i64> = pairs_of(&rows, "baseline: reading the accounts' ids")?;
     let ids: Vec<i64> = accounts
         .iter()
         .map(|account| {
@@ -494,18 +402,15 @@ async fn bulk_insert(
             statement = statement.bind(id);
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting contexts"))?;
     }
-    let path = match target.dialect().backend {
-        db::Backend::Mysql => "CONCAT('/1/', id)",
-        db::Backend::Sqlite | db::Backend::Postgres => "'/1/' || id",
-    };
+    let path = context_path(target, "/1/", "id");
     sqlx::query(AssertSqlSafe(target.sql(&format!(
         "UPDATE {{context}} SET path = {path} WHERE contextlevel = {CONTEXT_USER} AND path IS NULL"
     ))))
-    .execute(&mut *transaction)
+    .execute(&mut **transaction)
     .await
     .map_err(failed_while("baseline: setting context paths"))?;
 
@@ -519,7 +424,7 @@ async fn bulk_insert(
             statement = statement.bind(id);
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting preferences"))?;
     }
@@ -544,15 +449,11 @@ async fn bulk_insert(
             statement = statement.bind(id).bind(field).bind(value.to_owned());
         }
         statement
-            .execute(&mut *transaction)
+            .execute(&mut **transaction)
             .await
             .map_err(failed_while("baseline: inserting profile data"))?;
     }
-    transaction
-        .commit()
-        .await
-        .map_err(failed_while("baseline: committing"))?;
-    Ok(started.elapsed())
+    Ok(())
 }
 
 /// Deletes the benchmark's accounts and what they have (not timed): the setup made none.
@@ -604,10 +505,7 @@ impl Counts {
     }
 
     async fn read(target: &Target) -> Result<Counts, String> {
-        let path = match target.dialect().backend {
-            db::Backend::Mysql => "CONCAT('/1/', ctx.id)",
-            db::Backend::Sqlite | db::Backend::Postgres => "'/1/' || ctx.id",
-        };
+        let path = context_path(target, "/1/", "ctx.id");
         let queries = [
             format!("SELECT COUNT(*) FROM {{user}} WHERE id > {INSTALLED_ACCOUNTS} AND deleted = 0"),
             format!(
@@ -619,7 +517,7 @@ impl Counts {
                 .to_owned(),
             "SELECT COUNT(*) FROM {user_info_data}".to_owned(),
         ];
-        let counts = count_all(target, &queries).await?;
+        let counts = count_all(target, &queries, "counting rows").await?;
         Ok(Counts {
             accounts: counts[0],
             contexts: counts[1],
@@ -627,27 +525,6 @@ impl Counts {
             data: counts[3],
         })
     }
-}
-
-/// The answers of `COUNT(*)` queries, on a connection of their own.
-async fn count_all(target: &Target, queries: &[String]) -> Result<Vec<usize>, String> {
-    let mut connection = connect(&target.direct_url).await?;
-    let mut counts = Vec::new();
-    for sql in queries {
-        let row = sqlx::query(AssertSqlSafe(target.sql(sql)))
-            .fetch_one(&mut connection)
-            .await;
-        let value: i64 = match row.and_then(|row| row.try_get(0)) {
-            Ok(value) => value,
-            Err(error) => {
-                let _ = connection.close().await;
-                return Err(format!("counting rows ({sql}): {error}"));
-            }
-        };
-        counts.push(usize::try_from(value).map_err(failed_while("counting rows"))?);
-    }
-    let _ = connection.close().await;
-    Ok(counts)
 }
 
 /// The `user` columns an account is created with, but its id and time stamps.
@@ -719,40 +596,6 @@ async fn account_row(
         .map_err(failed_while("reading an account"))
 }
 
-/// Drops `content` into the spool as `name` and times [`pipeline::run_file`] on it. Panics
-/// unless the run succeeded with every line read and none failed.
-async fn time_run(
-    target: &Target,
-    name: &str,
-    content: &str,
-    lines: usize,
-) -> Result<(Duration, Totals), String> {
-    let path = target.config.paths.spool.join(name);
-    fs::write(&path, content).map_err(failed_while("writing the file into the spool"))?;
-    let options = RunOptions {
-        dry_run: false,
-        kind: None,
-    };
-    let started = Instant::now();
-    let summary = pipeline::run_file(&target.config, &target.db, &path, options)
-        .await
-        .map_err(failed_while("running the file"))?;
-    let elapsed = started.elapsed();
-    assert_eq!(
-        summary.status,
-        RunStatus::Success,
-        "{name} did not succeed: {} (report: {})",
-        summary.error.as_deref().unwrap_or("some lines failed"),
-        summary.report.display()
-    );
-    let totals = summary
-        .totals
-        .unwrap_or_else(|| panic!("{name}: the summary has no totals"));
-    assert_eq!(totals.lines, lines, "{name}: lines read");
-    assert_eq!(totals.failed, 0, "{name}: failed lines");
-    Ok((elapsed, totals))
-}
-
 /// Checks the report's counts of accounts created and updated, and of lines that changed
 /// something.
 fn assert_user_totals(name: &str, totals: &Totals, created: usize, updated: usize) {
@@ -782,7 +625,7 @@ async fn time_create(
     content: &str,
     lines: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) = time_run(target, name, content, lines).await?;
+    let (elapsed, totals) = time_run(target, name, content, RunOptions::default(), lines).await?;
     assert_user_totals(name, &totals, lines, 0);
     assert_eq!(
         Counts::read(target).await?,
@@ -799,7 +642,7 @@ async fn time_rerun(
     content: &str,
     lines: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) = time_run(target, name, content, lines).await?;
+    let (elapsed, totals) = time_run(target, name, content, RunOptions::default(), lines).await?;
     assert_user_totals(name, &totals, 0, 0);
     assert_eq!(totals.unchanged, lines, "{name}: unchanged lines");
     assert_eq!(
@@ -820,7 +663,7 @@ async fn time_update(
     lines: usize,
     round: usize,
 ) -> Result<Duration, String> {
-    let (elapsed, totals) = time_run(target, name, content, lines).await?;
+    let (elapsed, totals) = time_run(target, name, content, RunOptions::default(), lines).await?;
     assert_user_totals(name, &totals, 0, lines);
     assert_eq!(
         Counts::read(target).await?,
@@ -836,6 +679,7 @@ async fn time_update(
                 fields[UPDATED_FIELD]
             ),
         ],
+        "counting rows",
     )
     .await?;
     assert_eq!(
@@ -859,36 +703,19 @@ fn render_table(lines: usize, outcomes: &[(Backend, Outcome)]) -> String {
         "update run",
         "ratio",
     ];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut notes: Vec<(&str, String)> = Vec::new();
-    for (backend, outcome) in outcomes {
-        match outcome {
-            Outcome::Measured(figures) => {
-                let base = figures.baseline.as_secs_f64();
-                let cell = |duration: Duration| {
-                    let seconds = duration.as_secs_f64();
-                    format!(
-                        "{seconds:.2} s  {:>7} lines/s",
-                        thousands(lines as f64 / seconds)
-                    )
-                };
-                let ratio = |duration: Duration| format!("{:.2}x", duration.as_secs_f64() / base);
-                rows.push(vec![
-                    backend.name().to_owned(),
-                    figures.rounds.to_string(),
-                    cell(figures.baseline),
-                    cell(figures.create),
-                    ratio(figures.create),
-                    cell(figures.rerun),
-                    ratio(figures.rerun),
-                    cell(figures.update),
-                    ratio(figures.update),
-                ]);
-            }
-            Outcome::Skipped(reason) => notes.push((backend.name(), format!("skipped: {reason}"))),
-            Outcome::Failed(problem) => notes.push((backend.name(), format!("FAILED: {problem}"))),
-        }
-    }
+    let table = backend_table(&header, outcomes, |figures| {
+        let cell = |duration: Duration| seconds_and_rate(duration, lines, 7, "lines");
+        vec![
+            figures.rounds.to_string(),
+            cell(figures.baseline),
+            cell(figures.create),
+            ratio(figures.create, figures.baseline),
+            cell(figures.rerun),
+            ratio(figures.rerun, figures.baseline),
+            cell(figures.update),
+            ratio(figures.update, figures.baseline),
+        ]
+    });
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -897,17 +724,13 @@ fn render_table(lines: usize, outcomes: &[(Backend, Outcome)]) -> String {
         thousands(lines as f64),
         PROFILE_FIELDS.len()
     );
-    out.push_str(&grid(&header, &rows, &notes));
+    out.push_str(&table);
     let _ = writeln!(
         out,
         "baseline: per line 1 user + 1 context + 1 preference + {} profile data rows, {ROWS_PER_INSERT} \
          rows per INSERT; lines/s = accounts written (or lines applied) per second",
         PROFILE_FIELDS.len()
     );
-    let _ = writeln!(
-        out,
-        "ratio = run time / baseline time, same run, same database (lower is better): quote \
-         ratios, not rates"
-    );
+    let _ = writeln!(out, "{RUN_RATIO_LEGEND}");
     out
 }

@@ -1,8 +1,15 @@
 //! What the benchmarks share: the backends, a scratch schema or database per run on the
-//! servers, connections, and the table the figures are printed in.
+//! servers, connections, and the table the figures are printed in; in its modules, the run of
+//! a benchmark ([`run`]), its rounds ([`rounds`]), the rows it sets up and reads back
+//! ([`seed`]) and the cells of its tables ([`table`]).
 
 // Each benchmark uses its own part of this module.
 #![allow(dead_code)]
+
+pub mod rounds;
+pub mod run;
+pub mod seed;
+pub mod table;
 
 use std::{
     fmt::{self, Write as _},
@@ -92,9 +99,7 @@ impl ScratchDatabase {
                 return Err(Outcome::Skipped(format!("cannot connect to {shown}")));
             }
         };
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
+        let seconds = unix_seconds();
         // The tests' clean-up drops `ms_<seconds>_…` leftovers older than two hours.
         let name = format!("ms_{seconds}_{}_bench", std::process::id());
         let (create, drop_statement, url, label) = match backend {
@@ -262,7 +267,13 @@ pub async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
     let mut file = FileConfig::default();
     file.database.url = url.to_owned();
     file.database.prefix = PREFIX.to_owned();
-    let mut config = Config::from_file(file, dir, None).map_err(failed_while("configuring"))?;
+    let config = Config::from_file(file, dir, None).map_err(failed_while("configuring"))?;
+    connect_target(dir, url, config).await
+}
+
+/// Connects the application configured by `config` (read with `dir` as its base) to the
+/// database at `url`, installs Moodle's tables and creates the spool folder.
+pub async fn connect_target(dir: &Path, url: &str, mut config: Config) -> Result<Target, String> {
     // `Config::from_file` lets MOODLE_SYNC_DATABASE_URL override the URL: never let the
     // benchmark write anywhere but the database it made.
     config.database.target = DbTarget::parse(url, dir)
@@ -284,6 +295,13 @@ pub async fn open_target(dir: &Path, url: &str) -> Result<Target, String> {
         db,
         direct_url,
     })
+}
+
+/// The time now, in Unix seconds.
+pub fn unix_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
 }
 
 /// The median; of an even count, the mean of the two middle values.
