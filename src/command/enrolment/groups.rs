@@ -46,14 +46,17 @@ impl Planner<'_> {
                 continue;
             };
             let courseid = self.groups[index].courseid;
-            self.memberships_of(courseid, row.userid).insert(
-                index,
-                Member {
+            // Given back by hand, a membership by hand is the same row; one a plugin gave is not.
+            if row.component.is_empty() {
+                self.member_ids.entry((index, row.userid)).or_insert(row.id);
+            }
+            self.memberships_of(courseid, row.userid)
+                .entry(index)
+                .or_insert(Member {
                     id: Some(row.id),
                     component: row.component.clone(),
                     itemid: row.itemid,
-                },
-            );
+                });
         }
     }
 
@@ -87,6 +90,7 @@ impl Planner<'_> {
                 }
                 for &group in &listed {
                     let label = self.group_label(group);
+                    let existing = self.member_ids.get(&(group, at.userid)).copied();
                     let members = self.memberships(at);
                     let (user, course) = (at.user.clone(), at.course.clone());
                     let effect = match members.entry(group) {
@@ -97,7 +101,7 @@ impl Planner<'_> {
                         },
                         Entry::Vacant(slot) => {
                             slot.insert(Member {
-                                id: None,
+                                id: existing,
                                 component: String::new(),
                                 itemid: 0,
                             });

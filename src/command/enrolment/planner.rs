@@ -78,6 +78,13 @@ pub(super) struct Planner<'a> {
     members: HashMap<(i64, i64), BTreeMap<usize, Member>>,
     /// (user, course) pairs whose last enrolment went.
     cleared: BTreeSet<(i64, i64)>,
+    /// The ids of the snapshot's enrolments, by (method, user): one taken away and given back
+    /// by the file is the same row.
+    enrolment_ids: HashMap<(i64, i64), i64>,
+    /// The ids of the snapshot's role assignments, by (context, user, key), likewise.
+    assignment_ids: HashMap<(i64, i64, RoleKey), i64>,
+    /// The ids of the snapshot's memberships by hand, by (group index, user), likewise.
+    pub(super) member_ids: HashMap<(usize, i64), i64>,
 }
 
 impl<'a> Planner<'a> {
@@ -124,16 +131,26 @@ impl<'a> Planner<'a> {
                 );
             }
         }
+        // Moodle does not keep a role assignment unique: of two alike, the model holds the
+        // first, and both stay while it does.
         let mut assignments: HashMap<(i64, i64), BTreeMap<RoleKey, Option<i64>>> = HashMap::new();
+        let mut assignment_ids = HashMap::new();
         for row in &snapshot.assignments {
+            let key = (row.roleid, row.component.clone(), row.itemid);
+            assignment_ids
+                .entry((row.contextid, row.userid, key.clone()))
+                .or_insert(row.id);
             assignments
                 .entry((row.contextid, row.userid))
                 .or_default()
-                .insert(
-                    (row.roleid, row.component.clone(), row.itemid),
-                    Some(row.id),
-                );
+                .entry(key)
+                .or_insert(Some(row.id));
         }
+        let enrolment_ids = snapshot
+            .enrolments
+            .iter()
+            .map(|row| ((row.enrolid, row.userid), row.id))
+            .collect();
         let mut planner = Planner {
             snapshot,
             settings,
@@ -146,6 +163,9 @@ impl<'a> Planner<'a> {
             group_names: HashMap::new(),
             members: HashMap::new(),
             cleared: BTreeSet::new(),
+            enrolment_ids,
+            assignment_ids,
+            member_ids: HashMap::new(),
         };
         planner.load_groups();
         planner
@@ -237,7 +257,7 @@ impl<'a> Planner<'a> {
                 enrolments.insert(
                     method.id,
                     Enrolment {
-                        id: None,
+                        id: self.enrolment_ids.get(&(method.id, at.userid)).copied(),
                         status: ACTIVE,
                         start,
                         end,
@@ -294,14 +314,19 @@ impl<'a> Planner<'a> {
 
     /// Gives the role by hand in the course, unless the user holds it so already.
     fn assign(&mut self, at: &At, role: &RoleRow, effects: &mut Vec<Effect>) {
+        let key: RoleKey = (role.id, String::new(), 0);
+        let existing = self
+            .assignment_ids
+            .get(&(at.context, at.userid, key.clone()))
+            .copied();
         let held = self.assignments.entry((at.context, at.userid)).or_default();
         let (user, course, role) = (at.user.clone(), at.course.clone(), role_label(role));
-        let effect = match held.entry((role.id, String::new(), 0)) {
+        let effect = match held.entry(key) {
             std::collections::btree_map::Entry::Occupied(_) => {
                 Effect::RoleHeld { user, course, role }
             }
             std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(None);
+                slot.insert(existing);
                 Effect::RoleAssigned { user, course, role }
             }
         };
@@ -582,11 +607,12 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let courseid = self.groups[group].courseid;
+            // Held with a row of the snapshot: every row alike stays.
             let kept = self
                 .members
                 .get(&(courseid, row.userid))
                 .and_then(|members| members.get(&group))
-                .is_some_and(|member| member.id == Some(row.id));
+                .is_some_and(|member| member.id.is_some());
             if !kept {
                 writes.members_removed.push(MemberWrite {
                     id: Some(row.id),
@@ -603,7 +629,7 @@ impl<'a> Planner<'a> {
             let kept = self
                 .assignments
                 .get(&(row.contextid, row.userid))
-                .is_some_and(|held| held.get(&key) == Some(&Some(row.id)));
+                .is_some_and(|held| held.get(&key).is_some_and(Option::is_some));
             if !kept {
                 writes.unassigned.push(AssignmentWrite {
                     id: Some(row.id),

@@ -156,3 +156,47 @@ fn later_lines_see_what_earlier_lines_did() {
         }
     );
 }
+
+#[test]
+fn a_file_that_dels_then_adds_an_enrolment_keeps_its_rows() {
+    // u15's enrolment (505) and role (608) go with the first line and come back with the
+    // second: the rows stay as they are, nothing is inserted beside them.
+    let plan = run("cmd;rolename;uid;cid;starttime;endtime\n\
+         del;student;u15;MATHS;;\n\
+         add;student;u15;MATHS;2026-09-01;2027-07-01\n");
+    assert!(matches!(
+        effects(&plan, 1),
+        [Effect::Enrolled { .. }, Effect::RoleAssigned { .. }]
+    ));
+    assert!(plan.writes.is_empty(), "{:?}", plan.writes);
+    // Given back without its dates, the same row changes.
+    let plan = run("cmd;rolename;uid;cid\n\
+         del;student;u15;MATHS\n\
+         add;student;u15;MATHS\n");
+    assert_eq!(plan.writes.enrolled, []);
+    assert_eq!(
+        plan.writes
+            .changed
+            .iter()
+            .map(|write| (write.id, write.start, write.end))
+            .collect::<Vec<_>>(),
+        [(Some(505), 0, 0)]
+    );
+    assert_eq!(plan.writes.assigned, []);
+    assert_eq!(plan.writes.unassigned, []);
+}
+
+#[test]
+fn two_alike_role_assignments_both_stay() {
+    // Moodle keeps no role assignment unique: a second student row by hand for u15.
+    let mut snapshot = super::support::snapshot();
+    let mut twin = snapshot.assignments.last().unwrap().clone();
+    twin.id = 609;
+    snapshot.assignments.push(twin);
+    let plan = super::support::run_with("cmd;rolename;uid;cid\nadd;student;u15;MATHS\n", &snapshot);
+    assert!(matches!(
+        effects(&plan, 0),
+        [Effect::AlreadyEnrolled { .. }, Effect::RoleHeld { .. }]
+    ));
+    assert!(plan.writes.is_empty(), "{:?}", plan.writes);
+}
