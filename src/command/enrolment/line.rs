@@ -39,6 +39,9 @@ impl Default for EnrolSettings {
 
 /// The enrolment plugin of a line without `enrol`.
 pub const DEFAULT_ENROL: &str = "manual";
+/// The plugins whose enrolments are made by hand, and whose roles `enrol_user` gives by hand
+/// (component `''`): the only ones an enrolment file may name.
+pub const ENROL_PLUGINS: [&str; 2] = ["manual", "self"];
 /// Cohort sync's plugin, which enrolment files never touch.
 pub const COHORT_ENROL: &str = "cohort";
 /// Moodle's `groups.name` width, in characters.
@@ -258,6 +261,19 @@ fn parse_line(
     if enrol.as_deref() == Some(COHORT_ENROL) {
         let text = values.get(Column::Enrol).unwrap_or_default();
         return Err(values.fail(Column::Enrol, text, Problem::CohortMethod.into()));
+    }
+    if let Some(plugin) = &enrol
+        && !ENROL_PLUGINS.contains(&plugin.as_str())
+    {
+        let text = values.get(Column::Enrol).unwrap_or_default();
+        return Err(values.fail(
+            Column::Enrol,
+            text,
+            Problem::PluginNotAllowed {
+                value: plugin.clone(),
+            }
+            .into(),
+        ));
     }
     // An empty `enrol` means "the role only" for `del`; the other commands use the default
     // method.

@@ -10,6 +10,14 @@ pub enum Problem {
         "enrolments by cohort sync follow cohort memberships and are never changed by an enrolment file (use a cohort file, or enrol = manual)"
     )]
     CohortMethod,
+    /// `enrol` names a plugin whose enrolments its own sync makes, or none are made by hand.
+    #[error(
+        "enrolment files enrol by the manual or self methods only; \"{value}\" enrolments are made by that plugin itself"
+    )]
+    PluginNotAllowed {
+        /// The plugin named.
+        value: String,
+    },
     /// The course has no method of that plugin the line may use.
     #[error(
         "course {course} has no {state}enrolment method \"{enrol}\" (moodle-sync never creates one: add it on the course's Enrolment methods page)"

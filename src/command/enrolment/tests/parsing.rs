@@ -359,3 +359,18 @@ fn the_keys_of_the_lines_that_parsed_are_wanted() {
         }
     );
 }
+
+#[test]
+fn only_the_manual_and_self_plugins_are_read() {
+    let plan = run("cmd;rolename;uid;cid;enrol\n\
+         add;student;u10;MATHS;meta\n\
+         add;student;u10;MATHS;Self\n");
+    assert_eq!(
+        problem(&plan, 0),
+        &Problem::PluginNotAllowed {
+            value: "meta".into()
+        }
+    );
+    assert_eq!(place(error(&plan, 0)), (Some("enrol"), Some("meta")));
+    assert!(plan.outcome.lines[1].result.is_ok());
+}
