@@ -189,7 +189,31 @@ const GROUP_NAMES: [&str; GROUP_COLUMNS] = ["g1", "g2", "g3", "g4", "g5", "g6", 
 pub type ParsedLine = parsed::ParsedLine<EnrolmentLine>;
 
 /// The file ready to plan.
-pub type ParsedFile = Parsed<EnrolmentLine>;
+pub type ParsedFile = Parsed<EnrolmentLine, Header>;
+
+/// The names the header gives the columns the planner's errors name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The user's column (`uid`).
+    pub user: String,
+    /// The course's column (`cid`).
+    pub course: String,
+    /// The role's column (`rolename`).
+    pub role: String,
+    /// The plugin's column (`enrol`, named even when the file has none).
+    pub enrol: String,
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Header {
+            user: Column::User.name().into(),
+            course: Column::Course.name().into(),
+            role: Column::Role.name().into(),
+            enrol: Column::Enrol.name().into(),
+        }
+    }
+}
 
 /// Maps the header and parses every data line of an enrolment file. `rolename`, `uid` and
 /// `cid` are required columns.
@@ -224,8 +248,19 @@ pub fn parse_file(table: &Table, settings: &EnrolSettings) -> Result<ParsedFile,
             }
         })
         .collect();
+    let name = |column: Column| {
+        columns
+            .header_name(column.index())
+            .unwrap_or(column.name())
+            .to_owned()
+    };
     Ok(ParsedFile {
-        header: (),
+        header: Header {
+            user: name(Column::User),
+            course: name(Column::Course),
+            role: name(Column::Role),
+            enrol: name(Column::Enrol),
+        },
         lines,
         notes: Vec::new(),
         empty_records: table.empty_records,

@@ -19,8 +19,8 @@ mod store;
 pub use effect::{Counts, Effect};
 pub use kind::Enrolments;
 pub use line::{
-    DateValue, EnrolCmd, EnrolSettings, EnrolmentLine, GroupCmd, GroupName, ParsedFile, ParsedLine,
-    column_specs, parse_file,
+    DateValue, EnrolCmd, EnrolSettings, EnrolmentLine, GroupCmd, GroupName, Header, ParsedFile,
+    ParsedLine, column_specs, parse_file,
 };
 pub use plan::{
     AssignmentRow, AssignmentWrite, Cleared, EnrolCourse, EnrolmentRow, EnrolmentWrite, GroupRef,

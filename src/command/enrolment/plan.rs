@@ -293,7 +293,7 @@ pub struct Plan {
 
 /// Plans `file` against `snapshot`.
 pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &EnrolSettings) -> Plan {
-    let mut planner = Planner::new(snapshot, settings);
+    let mut planner = Planner::new(snapshot, settings, &file.header);
     let lines = file
         .lines
         .iter()

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::{
     effect::Effect,
     groups::GroupState,
-    line::{DateValue, EnrolCmd, EnrolSettings, EnrolmentLine},
+    line::{DateValue, EnrolCmd, EnrolSettings, EnrolmentLine, Header},
     plan::{
         ACTIVE, AssignmentWrite, Cleared, ENABLED, EnrolCourse, EnrolmentWrite, MemberWrite,
         MethodRow, NewGroup, SUSPENDED, Snapshot, Writes,
@@ -62,6 +62,8 @@ struct Saved {
 pub(super) struct Planner<'a> {
     pub(super) snapshot: &'a Snapshot,
     settings: &'a EnrolSettings,
+    /// The header's names of the columns errors name.
+    header: &'a Header,
     users: HashMap<String, Vec<usize>>,
     courses: HashMap<String, Vec<usize>>,
     /// The methods of each course, by sort order.
@@ -88,7 +90,11 @@ pub(super) struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub(super) fn new(snapshot: &'a Snapshot, settings: &'a EnrolSettings) -> Planner<'a> {
+    pub(super) fn new(
+        snapshot: &'a Snapshot,
+        settings: &'a EnrolSettings,
+        header: &'a Header,
+    ) -> Planner<'a> {
         let mut users: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, user) in snapshot.users.iter().enumerate() {
             users
@@ -154,6 +160,7 @@ impl<'a> Planner<'a> {
         let mut planner = Planner {
             snapshot,
             settings,
+            header,
             users,
             courses,
             methods,
@@ -206,7 +213,7 @@ impl<'a> Planner<'a> {
             (EnrolCmd::Add | EnrolCmd::Shift, enrol) => {
                 if !self.snapshot.course_roles.contains(&role.id) {
                     return Err(LineError::in_column(
-                        "rolename",
+                        &self.header.role,
                         &line.role,
                         Problem::NotAssignableInCourse {
                             role: role.shortname.clone(),
@@ -462,7 +469,7 @@ impl<'a> Planner<'a> {
             .is_some_and(|enrolments| enrolments.contains_key(&method.id));
         if !enrolled {
             return Err(LineError::in_column(
-                "uid",
+                &self.header.user,
                 &line.user,
                 Problem::NotEnrolled {
                     user: at.user.to_string(),
@@ -785,10 +792,10 @@ impl<'a> Planner<'a> {
         let by = identifier.name();
         let key = identifier
             .normalize(value)
-            .map_err(|problem| LineError::in_column("uid", value, problem))?;
+            .map_err(|problem| LineError::in_column(&self.header.user, value, problem))?;
         match self.users.get(&key).map(Vec::as_slice).unwrap_or_default() {
             [] => Err(LineError::in_column(
-                "uid",
+                &self.header.user,
                 value,
                 LineProblem::UnknownUser {
                     value: value.to_owned(),
@@ -797,7 +804,7 @@ impl<'a> Planner<'a> {
             )),
             [index] => Ok(&self.snapshot.users[*index]),
             several => Err(LineError::in_column(
-                "uid",
+                &self.header.user,
                 value,
                 LineProblem::AmbiguousUser {
                     value: value.to_owned(),
@@ -808,13 +815,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn find_course(&self, key: &str) -> Result<&'a EnrolCourse, LineError> {
+    fn find_course(&self, value: &str) -> Result<&'a EnrolCourse, LineError> {
         let by = self.settings.course_identifier.name();
         let key = match self.settings.course_identifier {
-            CourseIdentifier::Id => key
+            CourseIdentifier::Id => value
                 .parse::<i64>()
-                .map_or_else(|_| key.to_owned(), |id| id.to_string()),
-            _ => key.to_owned(),
+                .map_or_else(|_| value.to_owned(), |id| id.to_string()),
+            _ => value.to_owned(),
         };
         match self
             .courses
@@ -823,19 +830,19 @@ impl<'a> Planner<'a> {
             .unwrap_or_default()
         {
             [] => Err(LineError::in_column(
-                "cid",
-                &key,
+                &self.header.course,
+                value,
                 LineProblem::UnknownCourse {
-                    value: key.clone(),
+                    value: value.to_owned(),
                     by,
                 },
             )),
             [index] => Ok(&self.snapshot.courses[*index]),
             several => Err(LineError::in_column(
-                "cid",
-                &key,
+                &self.header.course,
+                value,
                 LineProblem::AmbiguousCourse {
-                    value: key.clone(),
+                    value: value.to_owned(),
                     by,
                     ids: several
                         .iter()
@@ -857,7 +864,7 @@ impl<'a> Planner<'a> {
             })
             .ok_or_else(|| {
                 LineError::in_column(
-                    "rolename",
+                    &self.header.role,
                     key,
                     LineProblem::UnknownRole {
                         value: key.to_owned(),
@@ -915,7 +922,7 @@ impl<'a> Planner<'a> {
 
     fn no_method(&self, course: &EnrolCourse, enrol: &str, disabled: bool) -> LineError {
         LineError::in_column(
-            "enrol",
+            &self.header.enrol,
             enrol,
             Problem::NoMethod {
                 course: course.shortname.clone(),

@@ -310,9 +310,8 @@ fn the_aliases_role_user_and_course_are_read() {
         [Effect::Enrolled { user: u, course, .. }, Effect::RoleAssigned { role: r, .. }]
             if *u == user(10) && *course == maths() && *r == role(STUDENT)
     ));
-    // What the code does: the planner names the key columns by their tool_sync names, not
-    // as the header writes them (docs/enrolment-files.md says "as the header writes it").
-    assert_eq!(place(error(&plan, 1)), (Some("uid"), Some("u99")));
+    // The planner's errors name the column as the header writes it.
+    assert_eq!(place(error(&plan, 1)), (Some("USER"), Some("u99")));
 }
 
 #[test]
