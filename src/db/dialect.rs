@@ -136,6 +136,15 @@ impl Dialect {
         }
     }
 
+    /// Two text expressions joined: `||` in SQL's standard, `CONCAT` on MySQL (where `||`
+    /// means OR).
+    pub fn concat(&self, left: &str, right: &str) -> String {
+        match self.backend {
+            Backend::Mysql => format!("CONCAT({left}, {right})"),
+            Backend::Sqlite | Backend::Postgres => format!("{left} || {right}"),
+        }
+    }
+
     /// A query counting the tables named by its one parameter (the prefixed name) in the
     /// connection's database or schema: 1 when the table exists.
     pub fn table_count(&self) -> &'static str {

@@ -4,7 +4,7 @@
 //! written together, in multi-row statements; each write notes what it changes for Moodle's
 //! caches and the event Moodle would log. See docs/enrolment-files.md.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::any::AnyRow;
 
@@ -243,26 +243,41 @@ impl Tx {
         now: i64,
         touched: &mut Touched,
     ) -> Result<(), DbError> {
-        let sql = self.dialect.sql(
-            "UPDATE {user_enrolments} SET status = ?, timestart = ?, timeend = ?, modifierid = ?, \
-             timemodified = ? WHERE id = ?",
-        );
+        // Enrolments given the same values are changed together, a chunk of ids at a time.
+        let mut alike: BTreeMap<(i64, i64, i64), Vec<i64>> = BTreeMap::new();
         for row in enrolments {
             let Some(id) = row.id else { continue };
-            query(sql.clone())
-                .bind(row.status)
-                .bind(row.start)
-                .bind(row.end)
-                .bind(admin)
-                .bind(now)
-                .bind(id)
+            alike
+                .entry((row.status, row.start, row.end))
+                .or_default()
+                .push(id);
+        }
+        for ((status, start, end), ids) in alike {
+            for chunk in ids.chunks(CHUNK) {
+                let sql = self.dialect.sql(&format!(
+                    "UPDATE {{user_enrolments}} SET status = ?, timestart = ?, timeend = ?, \
+                     modifierid = ?, timemodified = ? WHERE id IN ({})",
+                    placeholders(chunk.len())
+                ));
+                bind_all(
+                    query(sql)
+                        .bind(status)
+                        .bind(start)
+                        .bind(end)
+                        .bind(admin)
+                        .bind(now),
+                    chunk,
+                )
                 .execute(&mut *self.transaction)
                 .await
                 .doing("updating enrolments")?;
+            }
+        }
+        for row in enrolments {
             self.journal.push(Event {
                 kind: Kind::UserEnrolmentUpdated,
                 place: Place::Course(row.courseid),
-                objectid: Some(id),
+                objectid: row.id,
                 relateduserid: Some(row.userid),
                 other: Some(enrol_other(&row.enrol)),
             });
@@ -384,44 +399,47 @@ impl Tx {
         cleared: &[Cleared],
         touched: &mut Touched,
     ) -> Result<(), DbError> {
+        let doing = "unassigning roles in a course's activities";
+        let mut by_course: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for course in cleared {
-            let doing = "unassigning roles in a course's activities";
-            let select = self.dialect.sql(
-                "SELECT ra.id, ra.roleid, ra.contextid, ra.component, ra.itemid \
-                 FROM {role_assignments} ra JOIN {context} ctx ON ctx.id = ra.contextid \
-                 JOIN {context} course ON course.id = ? \
-                 WHERE ra.userid = ? AND ctx.path LIKE CONCAT(course.path, '/%')",
-            );
-            let select = if self.dialect.backend == crate::db::Backend::Mysql {
-                select
-            } else {
-                select.replace("CONCAT(course.path, '/%')", "course.path || '/%'")
-            };
-            let rows = query(select)
-                .bind(course.context)
-                .bind(course.userid)
-                .fetch_all(&mut *self.transaction)
-                .await
-                .doing(doing)?;
-            let mut ids = Vec::new();
-            for row in &rows {
-                let id = int(row, 0).doing(doing)?;
-                ids.push(id);
-                self.journal.push(Event {
-                    kind: Kind::RoleUnassigned,
-                    place: Place::Context(int(row, 2).doing(doing)?),
-                    objectid: Some(int(row, 1).doing(doing)?),
-                    relateduserid: Some(course.userid),
-                    other: Some(unassigned_other(
-                        id,
-                        &text(row, 3).doing(doing)?,
-                        int(row, 4).doing(doing)?,
-                    )),
-                });
-            }
-            if !ids.is_empty() {
+            by_course
+                .entry(course.context)
+                .or_default()
+                .push(course.userid);
+        }
+        let below = self.dialect.concat("course.path", "'/%'");
+        for (context, users) in by_course {
+            for chunk in users.chunks(CHUNK) {
+                let select = self.dialect.sql(&format!(
+                    "SELECT ra.id, ra.roleid, ra.contextid, ra.component, ra.itemid, ra.userid \
+                     FROM {{role_assignments}} ra JOIN {{context}} ctx ON ctx.id = ra.contextid \
+                     JOIN {{context}} course ON course.id = ? \
+                     WHERE ra.userid IN ({}) AND ctx.path LIKE {below}",
+                    placeholders(chunk.len())
+                ));
+                let rows = bind_all(query(select).bind(context), chunk)
+                    .fetch_all(&mut *self.transaction)
+                    .await
+                    .doing(doing)?;
+                let mut ids = Vec::new();
+                for row in &rows {
+                    let id = int(row, 0).doing(doing)?;
+                    let user = int(row, 5).doing(doing)?;
+                    ids.push(id);
+                    self.journal.push(Event {
+                        kind: Kind::RoleUnassigned,
+                        place: Place::Context(int(row, 2).doing(doing)?),
+                        objectid: Some(int(row, 1).doing(doing)?),
+                        relateduserid: Some(user),
+                        other: Some(unassigned_other(
+                            id,
+                            &text(row, 3).doing(doing)?,
+                            int(row, 4).doing(doing)?,
+                        )),
+                    });
+                    touched.dirty_users.insert(user);
+                }
                 self.delete_ids("role_assignments", &ids, doing).await?;
-                touched.dirty_users.insert(course.userid);
             }
         }
         Ok(())
