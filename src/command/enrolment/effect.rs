@@ -268,6 +268,16 @@ impl LineEffect for Effect {
     }
 
     fn describe(&self, simulation: bool) -> String {
+        self.enrolment_text(simulation)
+            .or_else(|| self.role_text(simulation))
+            .or_else(|| self.group_text(simulation))
+            .unwrap_or_default()
+    }
+}
+
+impl Effect {
+    /// An effect on an enrolment, in the report's words.
+    fn enrolment_text(&self, simulation: bool) -> Option<String> {
         let verb = |done: &str, would: &str| verb(simulation, done, would);
         let method = |enrol: &str| {
             if enrol == "manual" {
@@ -276,7 +286,7 @@ impl LineEffect for Effect {
                 format!(" (enrolment method {enrol})")
             }
         };
-        match self {
+        Some(match self {
             Effect::Enrolled {
                 user,
                 course,
@@ -376,6 +386,14 @@ impl LineEffect for Effect {
                 method(enrol),
                 if *suspended { "suspended" } else { "active" }
             ),
+            _ => return None,
+        })
+    }
+
+    /// An effect on a role, in the report's words.
+    fn role_text(&self, simulation: bool) -> Option<String> {
+        let verb = |done: &str, would: &str| verb(simulation, done, would);
+        Some(match self {
             Effect::RoleAssigned { user, course, role } => format!(
                 "{} role {role} to {user} in course {course}",
                 verb("assigned", "would assign")
@@ -398,6 +416,14 @@ impl LineEffect for Effect {
                 "{user} keeps role {} in course {course}: given by an enrolment plugin, which alone takes it away",
                 roles.join(", ")
             ),
+            _ => return None,
+        })
+    }
+
+    /// An effect on a group or a membership, in the report's words.
+    fn group_text(&self, simulation: bool) -> Option<String> {
+        let verb = |done: &str, would: &str| verb(simulation, done, would);
+        Some(match self {
             Effect::GroupCreated { course, group } => format!(
                 "{} group {group} in course {course}",
                 verb("created", "would create")
@@ -436,6 +462,7 @@ impl LineEffect for Effect {
             } => format!(
                 "{user} stays in group {group} of course {course}: the membership was given by {component}, which alone removes it"
             ),
-        }
+            _ => return None,
+        })
     }
 }

@@ -6,10 +6,12 @@
 //! holds the line errors only these files have, `settings` reads `[enrolments]`, `store`
 //! reads the snapshot and makes the writes, `kind` is what makes enrolment files a kind.
 
+mod diff;
 mod effect;
 mod groups;
 mod kind;
 mod line;
+mod lookup;
 mod plan;
 mod planner;
 mod problem;

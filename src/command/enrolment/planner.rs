@@ -1,6 +1,7 @@
 //! The planner of enrolment files: a model of the enrolments, role assignments and group
 //! memberships of the users and courses a file names, changed line by line, and the writes
-//! that bring the database to the model at the end. Its groups are in `groups.rs`.
+//! that bring the database to the model at the end. Its groups are in `groups.rs`, what a
+//! line names is found in `lookup.rs`, the writes are worked out in `diff.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -8,20 +9,14 @@ use super::{
     effect::Effect,
     groups::GroupState,
     line::{DateValue, EnrolCmd, EnrolSettings, EnrolmentLine, Header},
-    plan::{
-        ACTIVE, AssignmentWrite, Cleared, ENABLED, EnrolCourse, EnrolmentWrite, MemberWrite,
-        MethodRow, NewGroup, SUSPENDED, Snapshot, Writes,
-    },
+    lookup::role_label,
+    plan::{ACTIVE, EnrolCourse, MethodRow, SUSPENDED, Snapshot},
     problem::Problem,
 };
 use crate::{
-    command::{
-        binding::RoleRow,
-        cohort::UserRow,
-        refs::{CourseIdentifier, RoleIdentifier},
-    },
-    error::{LineError, LineProblem},
-    outcome::{CourseLabel, FieldChange, RoleLabel, UserLabel},
+    command::{binding::RoleRow, cohort::UserRow, refs::CourseIdentifier},
+    error::LineError,
+    outcome::{CourseLabel, FieldChange, UserLabel},
 };
 
 /// An enrolment as the file sees it so far.
@@ -44,7 +39,7 @@ pub(super) struct Member {
 }
 
 /// A role assignment's key in a context for a user: role, component, item.
-type RoleKey = (i64, String, i64);
+pub(super) type RoleKey = (i64, String, i64);
 
 /// What one line may change, kept to put back when the line fails.
 struct Saved {
@@ -61,30 +56,30 @@ struct Saved {
 /// The model, and the lookups of the snapshot.
 pub(super) struct Planner<'a> {
     pub(super) snapshot: &'a Snapshot,
-    settings: &'a EnrolSettings,
+    pub(super) settings: &'a EnrolSettings,
     /// The header's names of the columns errors name.
-    header: &'a Header,
-    users: HashMap<String, Vec<usize>>,
-    courses: HashMap<String, Vec<usize>>,
+    pub(super) header: &'a Header,
+    pub(super) users: HashMap<String, Vec<usize>>,
+    pub(super) courses: HashMap<String, Vec<usize>>,
     /// The methods of each course, by sort order.
-    methods: HashMap<i64, Vec<&'a MethodRow>>,
+    pub(super) methods: HashMap<i64, Vec<&'a MethodRow>>,
     /// The enrolments of each (course, user), by method.
-    enrolments: HashMap<(i64, i64), BTreeMap<i64, Enrolment>>,
+    pub(super) enrolments: HashMap<(i64, i64), BTreeMap<i64, Enrolment>>,
     /// The role assignments of each (course context, user).
-    assignments: HashMap<(i64, i64), BTreeMap<RoleKey, Option<i64>>>,
+    pub(super) assignments: HashMap<(i64, i64), BTreeMap<RoleKey, Option<i64>>>,
     /// The course groups, those of the snapshot first, then those the file creates.
     pub(super) groups: Vec<GroupState>,
     /// Group indexes by (course, trimmed name).
     pub(super) group_names: HashMap<(i64, String), usize>,
     /// The memberships of each (course, user), by group index.
-    members: HashMap<(i64, i64), BTreeMap<usize, Member>>,
+    pub(super) members: HashMap<(i64, i64), BTreeMap<usize, Member>>,
     /// (user, course) pairs whose last enrolment went.
-    cleared: BTreeSet<(i64, i64)>,
+    pub(super) cleared: BTreeSet<(i64, i64)>,
     /// The ids of the snapshot's enrolments, by (method, user): one taken away and given back
     /// by the file is the same row.
-    enrolment_ids: HashMap<(i64, i64), i64>,
+    pub(super) enrolment_ids: HashMap<(i64, i64), i64>,
     /// The ids of the snapshot's role assignments, by (context, user, key), likewise.
-    assignment_ids: HashMap<(i64, i64, RoleKey), i64>,
+    pub(super) assignment_ids: HashMap<(i64, i64, RoleKey), i64>,
     /// The ids of the snapshot's memberships by hand, by (group index, user), likewise.
     pub(super) member_ids: HashMap<(usize, i64), i64>,
 }
@@ -570,383 +565,6 @@ impl<'a> Planner<'a> {
             self.cleared.remove(&(user, course));
         }
     }
-
-    /// The writes that bring the database from the snapshot to the model.
-    pub(super) fn writes(&self) -> Writes {
-        let mut writes = Writes::default();
-        let method_of: HashMap<i64, &MethodRow> = self
-            .snapshot
-            .methods
-            .iter()
-            .map(|method| (method.id, method))
-            .collect();
-        writes.groups = self
-            .groups
-            .iter()
-            .filter_map(|group| match group.reference {
-                super::plan::GroupRef::New(slot) => Some(NewGroup {
-                    slot,
-                    courseid: group.courseid,
-                    name: group.name.clone(),
-                }),
-                super::plan::GroupRef::Existing(_) => None,
-            })
-            .collect();
-        let group_of: HashMap<i64, usize> = self
-            .groups
-            .iter()
-            .enumerate()
-            .filter_map(|(index, group)| match group.reference {
-                super::plan::GroupRef::Existing(id) => Some((id, index)),
-                super::plan::GroupRef::New(_) => None,
-            })
-            .collect();
-        let context_course: HashMap<i64, i64> = self
-            .snapshot
-            .courses
-            .iter()
-            .map(|course| (course.context, course.id))
-            .collect();
-
-        // What goes: rows of the snapshot the model no longer has, or has changed.
-        for row in &self.snapshot.members {
-            let Some(&group) = group_of.get(&row.groupid) else {
-                continue;
-            };
-            let courseid = self.groups[group].courseid;
-            // Held with a row of the snapshot: every row alike stays.
-            let kept = self
-                .members
-                .get(&(courseid, row.userid))
-                .and_then(|members| members.get(&group))
-                .is_some_and(|member| member.id.is_some());
-            if !kept {
-                writes.members_removed.push(MemberWrite {
-                    id: Some(row.id),
-                    group: self.groups[group].reference,
-                    courseid,
-                    userid: row.userid,
-                    component: row.component.clone(),
-                    itemid: row.itemid,
-                });
-            }
-        }
-        for row in &self.snapshot.assignments {
-            let key = (row.roleid, row.component.clone(), row.itemid);
-            let kept = self
-                .assignments
-                .get(&(row.contextid, row.userid))
-                .is_some_and(|held| held.get(&key).is_some_and(Option::is_some));
-            if !kept {
-                writes.unassigned.push(AssignmentWrite {
-                    id: Some(row.id),
-                    roleid: row.roleid,
-                    contextid: row.contextid,
-                    courseid: context_course.get(&row.contextid).copied().unwrap_or(0),
-                    userid: row.userid,
-                    component: row.component.clone(),
-                    itemid: row.itemid,
-                });
-            }
-        }
-        for row in &self.snapshot.enrolments {
-            let Some(method) = method_of.get(&row.enrolid) else {
-                continue;
-            };
-            let now = self
-                .enrolments
-                .get(&(method.courseid, row.userid))
-                .and_then(|enrolments| enrolments.get(&row.enrolid));
-            let write = |enrolment: &Enrolment| EnrolmentWrite {
-                id: Some(row.id),
-                enrolid: row.enrolid,
-                enrol: method.enrol.clone(),
-                courseid: method.courseid,
-                userid: row.userid,
-                status: enrolment.status,
-                start: enrolment.start,
-                end: enrolment.end,
-                status_changed: enrolment.status != row.status,
-            };
-            match now {
-                None => writes.unenrolled.push(write(&Enrolment {
-                    id: Some(row.id),
-                    status: row.status,
-                    start: row.start,
-                    end: row.end,
-                })),
-                Some(enrolment)
-                    if (enrolment.status, enrolment.start, enrolment.end)
-                        != (row.status, row.start, row.end) =>
-                {
-                    writes.changed.push(write(enrolment));
-                }
-                Some(_) => {}
-            }
-        }
-
-        // What comes: rows of the model the snapshot does not have.
-        let mut enrolled: Vec<(&(i64, i64), &i64, &Enrolment)> = self
-            .enrolments
-            .iter()
-            .flat_map(|(key, enrolments)| {
-                enrolments
-                    .iter()
-                    .filter(|(_, enrolment)| enrolment.id.is_none())
-                    .map(move |(enrolid, enrolment)| (key, enrolid, enrolment))
-            })
-            .collect();
-        enrolled.sort_by_key(|((course, user), enrolid, _)| (*course, *user, **enrolid));
-        for ((courseid, userid), enrolid, enrolment) in enrolled {
-            writes.enrolled.push(EnrolmentWrite {
-                id: None,
-                enrolid: *enrolid,
-                enrol: method_of
-                    .get(enrolid)
-                    .map(|method| method.enrol.clone())
-                    .unwrap_or_default(),
-                courseid: *courseid,
-                userid: *userid,
-                status: enrolment.status,
-                start: enrolment.start,
-                end: enrolment.end,
-                status_changed: false,
-            });
-        }
-        let mut assigned: Vec<AssignmentWrite> = self
-            .assignments
-            .iter()
-            .flat_map(|((contextid, userid), held)| {
-                held.iter().filter(|(_, id)| id.is_none()).map(
-                    move |((roleid, component, itemid), _)| AssignmentWrite {
-                        id: None,
-                        roleid: *roleid,
-                        contextid: *contextid,
-                        courseid: 0,
-                        userid: *userid,
-                        component: component.clone(),
-                        itemid: *itemid,
-                    },
-                )
-            })
-            .collect();
-        for write in &mut assigned {
-            write.courseid = context_course.get(&write.contextid).copied().unwrap_or(0);
-        }
-        assigned.sort_by_key(|write| (write.courseid, write.userid, write.roleid));
-        writes.assigned = assigned;
-        let mut added: Vec<(i64, i64, usize)> = self
-            .members
-            .iter()
-            .flat_map(|((courseid, userid), members)| {
-                members
-                    .iter()
-                    .filter(|(_, member)| member.id.is_none())
-                    .map(move |(group, _)| (*courseid, *userid, *group))
-            })
-            .collect();
-        added.sort_unstable();
-        for (courseid, userid, group) in added {
-            writes.members_added.push(MemberWrite {
-                id: None,
-                group: self.groups[group].reference,
-                courseid,
-                userid,
-                component: String::new(),
-                itemid: 0,
-            });
-        }
-        // A user who leaves a course they were enrolled in at the start: their roles in its
-        // activities go too. One enrolled and unenrolled by the file itself leaves no write.
-        let enrolled_before: BTreeSet<(i64, i64)> = self
-            .snapshot
-            .enrolments
-            .iter()
-            .filter_map(|row| {
-                method_of
-                    .get(&row.enrolid)
-                    .map(|method| (method.courseid, row.userid))
-            })
-            .collect();
-        for &(userid, courseid) in &self.cleared {
-            let enrolled = self
-                .enrolments
-                .get(&(courseid, userid))
-                .is_some_and(|enrolments| !enrolments.is_empty());
-            if !enrolled
-                && enrolled_before.contains(&(courseid, userid))
-                && let Some(course) = self.snapshot.courses.iter().find(|c| c.id == courseid)
-            {
-                writes.cleared.push(Cleared {
-                    userid,
-                    courseid,
-                    context: course.context,
-                });
-            }
-        }
-        writes
-    }
-
-    fn find_user(&self, value: &str) -> Result<&'a UserRow, LineError> {
-        let identifier = self.settings.user_identifier;
-        let by = identifier.name();
-        let key = identifier
-            .normalize(value)
-            .map_err(|problem| LineError::in_column(&self.header.user, value, problem))?;
-        match self.users.get(&key).map(Vec::as_slice).unwrap_or_default() {
-            [] => Err(LineError::in_column(
-                &self.header.user,
-                value,
-                LineProblem::UnknownUser {
-                    value: value.to_owned(),
-                    by,
-                },
-            )),
-            [index] => Ok(&self.snapshot.users[*index]),
-            several => Err(LineError::in_column(
-                &self.header.user,
-                value,
-                LineProblem::AmbiguousUser {
-                    value: value.to_owned(),
-                    by,
-                    ids: several.iter().map(|&i| self.snapshot.users[i].id).collect(),
-                },
-            )),
-        }
-    }
-
-    fn find_course(&self, value: &str) -> Result<&'a EnrolCourse, LineError> {
-        let by = self.settings.course_identifier.name();
-        let key = match self.settings.course_identifier {
-            CourseIdentifier::Id => value
-                .parse::<i64>()
-                .map_or_else(|_| value.to_owned(), |id| id.to_string()),
-            _ => value.to_owned(),
-        };
-        match self
-            .courses
-            .get(&key)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            [] => Err(LineError::in_column(
-                &self.header.course,
-                value,
-                LineProblem::UnknownCourse {
-                    value: value.to_owned(),
-                    by,
-                },
-            )),
-            [index] => Ok(&self.snapshot.courses[*index]),
-            several => Err(LineError::in_column(
-                &self.header.course,
-                value,
-                LineProblem::AmbiguousCourse {
-                    value: value.to_owned(),
-                    by,
-                    ids: several
-                        .iter()
-                        .map(|&i| self.snapshot.courses[i].id)
-                        .collect(),
-                },
-            )),
-        }
-    }
-
-    fn find_role(&self, key: &str) -> Result<&'a RoleRow, LineError> {
-        let by = self.settings.role_identifier;
-        self.snapshot
-            .roles
-            .iter()
-            .find(|role| match by {
-                RoleIdentifier::Id => key.parse() == Ok(role.id),
-                RoleIdentifier::Shortname => role.shortname.eq_ignore_ascii_case(key),
-            })
-            .ok_or_else(|| {
-                LineError::in_column(
-                    &self.header.role,
-                    key,
-                    LineProblem::UnknownRole {
-                        value: key.to_owned(),
-                        by: by.name(),
-                    },
-                )
-            })
-    }
-
-    /// The course's first enabled method of plugin `enrol`, by sort order.
-    fn enabled_method(
-        &self,
-        course: &EnrolCourse,
-        enrol: &str,
-    ) -> Result<&'a MethodRow, LineError> {
-        let of_plugin: Vec<&'a MethodRow> = self
-            .methods
-            .get(&course.id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|method| method.enrol == enrol)
-            .collect();
-        of_plugin
-            .iter()
-            .copied()
-            .find(|method| method.status == ENABLED)
-            .ok_or_else(|| self.no_method(course, enrol, !of_plugin.is_empty()))
-    }
-
-    /// The course's method of plugin `enrol` the user is enrolled by (the first of them by
-    /// sort order when none).
-    fn method_of(
-        &self,
-        course: &EnrolCourse,
-        enrol: &str,
-        user: i64,
-    ) -> Result<&'a MethodRow, LineError> {
-        let enrolled = self.enrolments.get(&(course.id, user));
-        let of_plugin: Vec<&'a MethodRow> = self
-            .methods
-            .get(&course.id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|method| method.enrol == enrol)
-            .collect();
-        of_plugin
-            .iter()
-            .copied()
-            .find(|method| enrolled.is_some_and(|enrolments| enrolments.contains_key(&method.id)))
-            .or_else(|| of_plugin.first().copied())
-            .ok_or_else(|| self.no_method(course, enrol, false))
-    }
-
-    fn no_method(&self, course: &EnrolCourse, enrol: &str, disabled: bool) -> LineError {
-        LineError::in_column(
-            &self.header.enrol,
-            enrol,
-            Problem::NoMethod {
-                course: course.shortname.clone(),
-                enrol: enrol.to_owned(),
-                state: if disabled { "enabled " } else { "" },
-            },
-        )
-    }
-
-    fn role_name(&self, roleid: i64) -> String {
-        self.role_label_of(roleid).shortname
-    }
-
-    fn role_label_of(&self, roleid: i64) -> RoleLabel {
-        self.snapshot
-            .roles
-            .iter()
-            .find(|role| role.id == roleid)
-            .map(role_label)
-            .unwrap_or(RoleLabel {
-                id: roleid,
-                shortname: format!("id {roleid}"),
-            })
-    }
 }
 
 /// Where a line works: its user and course, named for the report and by id.
@@ -1016,12 +634,5 @@ fn user_label(user: &UserRow) -> UserLabel {
         username: user.username.clone(),
         idnumber: user.idnumber.clone(),
         fullname: format!("{} {}", user.firstname, user.lastname),
-    }
-}
-
-fn role_label(role: &RoleRow) -> RoleLabel {
-    RoleLabel {
-        id: role.id,
-        shortname: role.shortname.clone(),
     }
 }
