@@ -3,7 +3,10 @@
 
 use std::ops::Range;
 
-use crate::error::LineError;
+use crate::{
+    error::LineError,
+    outcome::{FileOutcome, LineOutcome, SyncedCohort},
+};
 
 /// A data record with its parse result (a kind's line `L`) and the keys the report shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,4 +36,49 @@ pub struct Parsed<L, H = ()> {
     pub notes: Vec<String>,
     /// Records that held no value (such as `;;;`), skipped.
     pub empty_records: usize,
+}
+
+impl<L> ParsedLine<L> {
+    /// What `plan` makes of the line, or the error that stopped its parsing.
+    pub fn plan_with<E>(
+        &self,
+        plan: impl FnOnce(&L) -> Result<Vec<E>, LineError>,
+    ) -> Result<Vec<E>, LineError> {
+        match &self.line {
+            Ok(line) => plan(line),
+            Err(error) => Err(error.clone()),
+        }
+    }
+
+    /// The line's outcome, ending with `result`.
+    pub fn outcome<E>(&self, result: Result<Vec<E>, LineError>) -> LineOutcome<E> {
+        LineOutcome {
+            line: self.number,
+            raw: self.raw.clone(),
+            command: self.command.clone(),
+            keys: self.keys.clone(),
+            result,
+        }
+    }
+}
+
+impl<L, H> Parsed<L, H> {
+    /// The file's outcome: its lines' outcomes, the effects after its last line and the
+    /// cohorts its `sync` lines list, with its notes and skipped records.
+    pub fn outcome<E>(
+        &self,
+        lines: Vec<LineOutcome<E>>,
+        after: Vec<E>,
+        syncs: Vec<SyncedCohort>,
+    ) -> FileOutcome<E> {
+        FileOutcome {
+            lines,
+            after,
+            notes: self.notes.clone(),
+            empty_records: self.empty_records,
+            enrolments: None,
+            syncs,
+            log_rows: 0,
+        }
+    }
 }

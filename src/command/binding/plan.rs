@@ -21,7 +21,7 @@ use crate::{
         dates::SiteZone,
         refs::{CohortIdentifier, CourseIdentifier},
     },
-    outcome::{FileOutcome, LineOutcome},
+    outcome::FileOutcome,
 };
 
 /// Moodle's site course (`SITEID`), the front page.
@@ -250,27 +250,10 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &BindingSettings) 
     let lines = file
         .lines
         .iter()
-        .map(|parsed| LineOutcome {
-            line: parsed.number,
-            raw: parsed.raw.clone(),
-            command: parsed.command.clone(),
-            keys: parsed.keys.clone(),
-            result: match &parsed.line {
-                Ok(line) => planner.apply(line),
-                Err(error) => Err(error.clone()),
-            },
-        })
+        .map(|parsed| parsed.outcome(parsed.plan_with(|line| planner.apply(line))))
         .collect();
     Plan {
-        outcome: FileOutcome {
-            lines,
-            after: Vec::new(),
-            notes: file.notes.clone(),
-            empty_records: file.empty_records,
-            enrolments: None,
-            syncs: Vec::new(),
-            log_rows: 0,
-        },
+        outcome: file.outcome(lines, Vec::new(), Vec::new()),
         ops: planner.ops,
     }
 }

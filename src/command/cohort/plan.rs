@@ -26,7 +26,7 @@ use super::{
 };
 use crate::{
     command::refs::{CategoryRef, CohortIdentifier, UserIdentifier},
-    outcome::{FileOutcome, LineOutcome},
+    outcome::FileOutcome,
 };
 
 /// The keys a file mentions, for the database to load what they match.
@@ -304,23 +304,14 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
         .lines
         .iter()
         .map(|parsed| {
-            let result = match &parsed.line {
-                Ok(line) => planner.apply(line),
-                Err(error) => Err(error.clone()),
-            };
+            let result = parsed.plan_with(|line| planner.apply(line));
             if result.is_err() && parsed.command.eq_ignore_ascii_case("sync") {
                 failed_syncs.push((
                     cohort_key(settings.cohort_identifier, &parsed.keys[0]),
                     parsed.keys[1].clone(),
                 ));
             }
-            LineOutcome {
-                line: parsed.number,
-                raw: parsed.raw.clone(),
-                command: parsed.command.clone(),
-                keys: parsed.keys.clone(),
-                result,
-            }
+            parsed.outcome(result)
         })
         .collect();
     let (syncs, mut after) = planner.finish_syncs(&failed_syncs);
@@ -328,15 +319,7 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &CohortSettings) -
         after.extend(planner.delete_emptied());
     }
     Plan {
-        outcome: FileOutcome {
-            lines,
-            after,
-            notes: file.notes.clone(),
-            empty_records: file.empty_records,
-            enrolments: None,
-            syncs,
-            log_rows: 0,
-        },
+        outcome: file.outcome(lines, after, syncs),
         ops: planner.ops,
     }
 }

@@ -22,7 +22,7 @@ use crate::{
         dates::SiteZone,
         refs::CourseIdentifier,
     },
-    outcome::{FileOutcome, LineOutcome},
+    outcome::FileOutcome,
 };
 
 pub use crate::command::binding::GroupRef;
@@ -297,27 +297,10 @@ pub fn plan(file: &ParsedFile, snapshot: &Snapshot, settings: &EnrolSettings) ->
     let lines = file
         .lines
         .iter()
-        .map(|parsed| LineOutcome {
-            line: parsed.number,
-            raw: parsed.raw.clone(),
-            command: parsed.command.clone(),
-            keys: parsed.keys.clone(),
-            result: match &parsed.line {
-                Ok(line) => planner.apply(line),
-                Err(error) => Err(error.clone()),
-            },
-        })
+        .map(|parsed| parsed.outcome(parsed.plan_with(|line| planner.apply(line))))
         .collect();
     Plan {
-        outcome: FileOutcome {
-            lines,
-            after: Vec::new(),
-            notes: file.notes.clone(),
-            empty_records: file.empty_records,
-            enrolments: None,
-            syncs: Vec::new(),
-            log_rows: 0,
-        },
+        outcome: file.outcome(lines, Vec::new(), Vec::new()),
         writes: planner.writes(),
     }
 }

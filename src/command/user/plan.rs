@@ -28,7 +28,7 @@ use super::{
 use crate::{
     command::{dates::SiteZone, refs::UserIdentifier},
     error::FileError,
-    outcome::{FileOutcome, LineOutcome},
+    outcome::FileOutcome,
 };
 
 /// What Moodle's upload stores in place of a password its cron will generate.
@@ -417,28 +417,11 @@ pub fn plan_with(
         .iter()
         .map(|parsed| {
             planner.line = parsed.number;
-            LineOutcome {
-                line: parsed.number,
-                raw: parsed.raw.clone(),
-                command: parsed.command.clone(),
-                keys: parsed.keys.clone(),
-                result: match &parsed.line {
-                    Ok(line) => planner.apply(line),
-                    Err(error) => Err(error.clone()),
-                },
-            }
+            parsed.outcome(parsed.plan_with(|line| planner.apply(line)))
         })
         .collect();
     let plan = Plan {
-        outcome: FileOutcome {
-            lines,
-            after,
-            notes: file.notes.clone(),
-            empty_records: file.empty_records,
-            enrolments: None,
-            syncs: Vec::new(),
-            log_rows: 0,
-        },
+        outcome: file.outcome(lines, after, Vec::new()),
         ops: planner.ops,
     };
     Ok((plan, planner.passwords))
