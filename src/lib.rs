@@ -27,6 +27,8 @@
 //! - [`pipeline`]: one file's journey from start to end, phase by phase, in one database
 //!   transaction.
 //! - [`service`]: the `watch` loop, settling interrupted claims, the heartbeat.
+//! - [`status`]: what waits, what runs, what was kept and why, gathered for `status` and the
+//!   console.
 //! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
 //! - [`app`], [`cli`], [`telemetry`]: the program around it.
 
@@ -50,4 +52,5 @@ pub mod output;
 pub mod pipeline;
 pub mod service;
 pub mod spool;
+pub mod status;
 pub mod telemetry;

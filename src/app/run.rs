@@ -2,13 +2,11 @@
 //! function that does it; with what the commands share: the connection to Moodle's database
 //! ([`connect`]) and paths as they are printed (`shown`).
 
-use std::path::Path;
 
 use super::{apply, decisions, init, netypareo, status, watch};
 use crate::{
     cli::{Cli, Command},
     config::Config,
-    db::Db,
     exit::Fatal,
     telemetry,
 };
@@ -44,21 +42,5 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     }
 }
 
-/// Connects to the configured database and checks that it is Moodle's.
-pub async fn connect(config: &Config) -> Result<Db, Fatal> {
-    let db = Db::connect(&config.database.target, &config.database.prefix, false).await?;
-    db.check_moodle().await?;
-    Ok(db)
-}
-
-/// A path relative to the current folder when it is inside it.
-pub(super) fn shown(path: &Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|current| {
-            path.strip_prefix(current)
-                .ok()
-                .map(|relative| relative.display().to_string())
-        })
-        .unwrap_or_else(|| path.display().to_string())
-}
+pub use crate::pipeline::connect;
+pub(super) use crate::status::shown;

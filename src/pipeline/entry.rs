@@ -25,6 +25,14 @@ use crate::{
     },
 };
 
+/// Connects to the configured database and checks that it is Moodle's: how every command and
+/// the console reach it.
+pub async fn connect(config: &Config) -> Result<Db, Fatal> {
+    let db = Db::connect(&config.database.target, &config.database.prefix, false).await?;
+    db.check_moodle().await?;
+    Ok(db)
+}
+
 /// How to run a file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunOptions {

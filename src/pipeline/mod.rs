@@ -47,6 +47,6 @@ mod summary;
 mod take;
 mod verdict;
 
-pub use entry::{RunOptions, approve_file, readable_file, run_file};
+pub use entry::{RunOptions, approve_file, connect, readable_file, run_file};
 pub use summary::show_ms;
 pub use take::{Interrupted, Processed, Taker, take};

@@ -1,7 +1,7 @@
 //! `status` itself: the status gathered once, printed as text or as JSON.
 
-use super::{gather::gather, text::render_text};
-use crate::{config::Config, exit::Fatal};
+use super::text::render_text;
+use crate::{config::Config, exit::Fatal, status::gather};
 
 /// Prints the status of the spool and the last `runs` runs, as text or as JSON.
 pub async fn print(config: &Config, runs: u32, json: bool) -> Result<(), Fatal> {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::view::{
+use crate::status::view::{
     KeptView, NetypareoView, RunView, ServiceState, ServiceView, StatusReport, UploadState,
     WaitingState, WaitingView,
 };

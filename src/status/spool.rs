@@ -8,7 +8,7 @@ use std::{
 
 use super::view::{EarlierView, UploadState, UploadView, WaitingState, WaitingView};
 use crate::{
-    app::run::shown,
+    status::shown,
     config::Config,
     db::Db,
     pipeline::show_ms,

@@ -15,7 +15,7 @@ use super::{
     },
 };
 use crate::{
-    app::connect,
+    pipeline::connect,
     config::Config,
     db::Db,
     pipeline::show_ms,
@@ -26,8 +26,42 @@ use crate::{
     },
 };
 
-/// Reads everything `status` shows. Never fails: what cannot be read is said in the report.
-pub(super) async fn gather(config: &Config, runs: u32) -> StatusReport {
+/// Reads everything `status` shows, on a connection of its own. Never fails: what cannot be
+/// read is said in the report.
+pub async fn gather(config: &Config, runs: u32) -> StatusReport {
+    let (db, database) = open_database(config).await;
+    let report = gather_with(config, db.as_ref(), database, runs).await;
+    if let Some(db) = db {
+        db.close().await;
+    }
+    report
+}
+
+/// Reads everything `status` shows, through a connection the caller holds (the console's).
+pub async fn gather_on(config: &Config, db: &Db, runs: u32) -> StatusReport {
+    let database = match db.ensure_ledger().await {
+        Ok(()) => database_view(config, None),
+        Err(error) => database_view(config, Some(error.to_string())),
+    };
+    let usable = database.usable.then_some(db);
+    gather_with(config, usable, database, runs).await
+}
+
+/// What the database is, and why it cannot be used.
+fn database_view(config: &Config, error: Option<String>) -> DatabaseView {
+    DatabaseView {
+        target: config.database.target.describe(),
+        usable: error.is_none(),
+        error,
+    }
+}
+
+async fn gather_with(
+    config: &Config,
+    db: Option<&Db>,
+    database: DatabaseView,
+    runs: u32,
+) -> StatusReport {
     let spool = &config.paths.spool;
     let settings = &config.watch;
     let now = SystemTime::now();
@@ -36,12 +70,11 @@ pub(super) async fn gather(config: &Config, runs: u32) -> StatusReport {
         .as_deref()
         .is_some_and(watcher::is_network);
 
-    let (db, database) = open_database(config).await;
     let (services, commands) = services(config, now_ms);
     let service_running = services
         .iter()
         .any(|service| service.state == ServiceState::Running);
-    let spool_files = spool_files(config, db.as_ref(), now).await;
+    let spool_files = spool_files(config, db, now).await;
     let oldest_waiting_s = spool_files.waiting.iter().map(|file| file.age_s).max();
     let in_progress = in_progress(spool)
         .into_iter()
@@ -52,16 +85,13 @@ pub(super) async fn gather(config: &Config, runs: u32) -> StatusReport {
             claim: claim.id,
         })
         .collect();
-    let failed = kept_files(config, db.as_ref(), &config.paths.failed, Area::Failed).await;
-    let held = kept_files(config, db.as_ref(), &config.paths.held, Area::Held).await;
+    let failed = kept_files(config, db, &config.paths.failed, Area::Failed).await;
+    let held = kept_files(config, db, &config.paths.held, Area::Held).await;
     let netypareo = netypareo(config);
-    let (last_runs, last_runs_error) = match &db {
+    let (last_runs, last_runs_error) = match db {
         Some(db) => last_runs(db, runs).await,
         None => (None, None),
     };
-    if let Some(db) = db {
-        db.close().await;
-    }
 
     StatusReport {
         version: view::VERSION,
@@ -94,37 +124,15 @@ pub(super) async fn gather(config: &Config, runs: u32) -> StatusReport {
 
 /// The database, connected to with its ledger ready; `None` with why when it cannot be used.
 async fn open_database(config: &Config) -> (Option<Db>, DatabaseView) {
-    let db = connect(config).await;
-    match db {
+    match connect(config).await {
         Ok(db) => match db.ensure_ledger().await {
-            Ok(()) => (
-                Some(db),
-                DatabaseView {
-                    target: config.database.target.describe(),
-                    usable: true,
-                    error: None,
-                },
-            ),
+            Ok(()) => (Some(db), database_view(config, None)),
             Err(error) => {
                 db.close().await;
-                (
-                    None,
-                    DatabaseView {
-                        target: config.database.target.describe(),
-                        usable: false,
-                        error: Some(error.to_string()),
-                    },
-                )
+                (None, database_view(config, Some(error.to_string())))
             }
         },
-        Err(error) => (
-            None,
-            DatabaseView {
-                target: config.database.target.describe(),
-                usable: false,
-                error: Some(error.to_string()),
-            },
-        ),
+        Err(error) => (None, database_view(config, Some(error.to_string()))),
     }
 }
 

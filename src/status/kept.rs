@@ -5,7 +5,7 @@ use std::{path::Path, time::SystemTime};
 
 use super::view::KeptView;
 use crate::{
-    app::run::shown,
+    status::shown,
     config::Config,
     db::{Db, KeptRun},
     output::naming,
