@@ -1,5 +1,5 @@
 use super::*;
-use crate::app::status::view::*;
+use crate::status::view::*;
 
 fn report() -> StatusReport {
     StatusReport {
