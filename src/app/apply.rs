@@ -43,11 +43,8 @@ pub(super) async fn approve(
     force: bool,
     format: LogFormat,
 ) -> Result<u8, Fatal> {
-    if !force {
-        manage::check_latest_snapshot(config, file)?;
-    }
     let db = connect(config).await?;
-    let summary = pipeline::approve_file(config, &db, file, kind).await;
+    let summary = manage::approve(config, &db, file, kind, force, &manage::who()).await;
     db.close().await;
     let summary = summary?;
     print_summary(file, &summary, false, format);

@@ -9,7 +9,7 @@ use crate::{config::Config, exit::Fatal, manage};
 /// `retry FILE`: puts a failed file or a tryback back into the spool, and says where.
 pub(super) async fn retry(config: &Config, file: &Path) -> Result<(), Fatal> {
     let db = connect(config).await?;
-    let retried = manage::retry(config, &db, file).await;
+    let retried = manage::retry(config, &db, file, &manage::who()).await;
     db.close().await;
     let retried = retried?;
     crate::say!(
@@ -35,7 +35,7 @@ pub(super) async fn retry(config: &Config, file: &Path) -> Result<(), Fatal> {
 /// `discard FILE`: ends a held file unapplied, and says where it and its report are kept.
 pub(super) async fn discard(config: &Config, file: &Path) -> Result<(), Fatal> {
     let db = connect(config).await?;
-    let discarded = manage::discard(config, &db, file).await;
+    let discarded = manage::discard(config, &db, file, &manage::who()).await;
     db.close().await;
     let discarded = discarded?;
     crate::say!(

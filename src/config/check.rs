@@ -12,7 +12,7 @@ use encoding_rs::WINDOWS_1252;
 use super::{
     Config, DatabaseConfig, DatabaseSection, DelimiterName, EncodingName, FileConfig, InputConfig,
     InputSection, MoodleConfig, MoodleSection, Paths, PathsSection, RoutingSection, WatchSection,
-    alerts, netypareo,
+    alerts, console, netypareo,
 };
 use crate::{
     command::Routing,
@@ -39,6 +39,10 @@ impl Config {
             .alerts
             .map(|section| alerts::alert_settings(section, base))
             .transpose()?;
+        let console = file
+            .console
+            .map(console::console_settings)
+            .transpose()?;
         let paths = resolve_paths(&file.paths, base);
         let moodle = moodle_config(file.moodle, base, &paths.spool)?;
         Ok(Config {
@@ -54,6 +58,7 @@ impl Config {
             netypareo,
             alerts,
             moodle,
+            console,
         })
     }
 }

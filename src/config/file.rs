@@ -9,7 +9,7 @@ use serde::{
     de::{self, MapAccess, Visitor},
 };
 
-use super::{AlertsSection, NetypareoSection};
+use super::{AlertsSection, ConsoleSection, NetypareoSection};
 use crate::{
     command::{FileKind, Sections},
     spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub alerts: Option<AlertsSection>,
     /// The Moodle site beyond its database.
     pub moodle: MoodleSection,
+    /// The web console; none without this table.
+    pub console: Option<ConsoleSection>,
 }
 
 impl<'de> Deserialize<'de> for FileConfig {
@@ -69,6 +71,7 @@ impl<'de> Visitor<'de> for FileConfigVisitor {
                 "netypareo" => file.netypareo = map.next_value()?,
                 "alerts" => file.alerts = Some(map.next_value()?),
                 "moodle" => file.moodle = map.next_value()?,
+                "console" => file.console = Some(map.next_value()?),
                 other if file.kinds.read(other, &mut map)? => {}
                 other => return Err(de::Error::unknown_field(other, &SECTIONS)),
             }
@@ -88,6 +91,7 @@ static SECTIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         "netypareo",
         "alerts",
         "moodle",
+        "console",
     ];
     let kinds = FileKind::ALL.iter().map(|kind| kind.name());
     own.into_iter().chain(kinds).collect()

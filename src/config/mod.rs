@@ -3,16 +3,21 @@
 //! and every choice turned into the type that uses it.
 //!
 //! `file` is the file as written and `load` how it is found and read; `check` turns it into
-//! the `settings` of [`Config`]; `alerts` and `netypareo` hold their sections and checks.
+//! the `settings` of [`Config`]; `alerts`, `console` and `netypareo` hold their sections and checks.
 
 mod alerts;
 mod check;
+mod console;
 mod file;
 mod load;
 mod netypareo;
 mod settings;
 
 pub use alerts::{AlertsSection, CommandSection, MailSection};
+pub use console::{
+    ConsoleSection, ConsoleSettings, ConsoleToken, ConsoleUser, DEFAULT_LISTEN, ProxySection,
+    ProxySettings, Role, TokenSection, UserSection,
+};
 pub use file::{
     DatabaseSection, DelimiterName, EncodingName, FileConfig, InputSection, MoodleSection,
     PathsSection, RoutingSection, WatchSection,

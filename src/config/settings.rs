@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::ConsoleSettings;
 use crate::{
     alert::AlertSettings,
     command::{KindSettings, Routing},
@@ -41,6 +42,8 @@ pub struct Config {
     pub alerts: Option<AlertSettings>,
     /// The Moodle site beyond its database.
     pub moodle: MoodleConfig,
+    /// The web console, if `[console]` is configured.
+    pub console: Option<ConsoleSettings>,
 }
 
 /// `[moodle]`, resolved.

@@ -152,7 +152,7 @@ fn tried() -> String {
     .join(", ")
 }
 
-const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
+pub(super) const COLUMNS: &str = "id, name, kind, outcome, claimedat, finishedat, linecount, changedcount, \
                        failedcount, generation, report, kept, tryback, host, summary, parentid, \
                        ofrun";
 
@@ -168,6 +168,9 @@ fn added_columns(text_type: &str) -> [(&'static str, String); 2] {
 /// The outcome of the row `moodle-sync retry` records.
 pub const RETRIED: &str = "retried";
 
+/// The outcome of the row `moodle-sync approve` records besides the run it makes: who approved.
+pub const APPROVED: &str = "approved";
+
 /// The outcome of the row `moodle-sync discard` records.
 pub const DISCARDED: &str = "discarded";
 
@@ -180,7 +183,7 @@ impl LedgerRun {
     }
 }
 
-fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
+pub(super) fn run(row: &sqlx::any::AnyRow) -> Result<LedgerRun, sqlx::Error> {
     Ok(LedgerRun {
         id: int(row, 0)?,
         name: text(row, 1)?,
@@ -547,7 +550,7 @@ impl Tx {
         // Taken since: a run of that name recorded after the retry.
         let taken = self.dialect.sql(
             "SELECT COUNT(*) FROM {moodlesync_ledger} WHERE id > ? AND name = ? \
-             AND outcome NOT IN ('retried', 'discarded')",
+             AND outcome NOT IN ('retried', 'discarded', 'approved')",
         );
         let row = query(taken)
             .bind(id)
@@ -600,7 +603,7 @@ impl Tx {
     /// tryback is dropped again.
     pub async fn tryback_lineage(&mut self, name: &str) -> Result<Vec<LedgerRun>, DbError> {
         let by_name = self.dialect.sql(&format!(
-            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? AND outcome <> 'retried' ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM {{moodlesync_ledger}} WHERE trybackname = ? AND outcome NOT IN ('retried', 'approved') ORDER BY id DESC LIMIT 1"
         ));
         let row = query(by_name)
             .bind(name.to_owned())

@@ -8,6 +8,7 @@ mod changes;
 mod database;
 mod dialect;
 mod enrolment;
+mod history;
 pub(crate) mod journal;
 mod ledger;
 pub(crate) mod schema;
@@ -18,7 +19,8 @@ pub use database::{Db, DbError, DbTarget, Tx};
 pub use dialect::{Backend, Dialect};
 pub(crate) use enrolment::main_admin;
 pub use enrolment::{SiteSettings, Touched};
-pub use ledger::{DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
+pub use history::{IndexedRun, RunDetail, RunFilter, RunPage};
+pub use ledger::{APPROVED, DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
 pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, install_tables, is_installed,
     schema_statements, split_sql,

@@ -6,8 +6,9 @@
 //! new place (a hard link, or a flushed copy under a temporary name, then its name) and the
 //! ledger row has committed.
 //!
-//! `retry`, `discard` (with its report in `discard_report`) and `approve` (the check made
-//! before a held file is approved) each have a file; `files` holds what they share, and `who`
+//! `retry`, `discard` (with its report in `discard_report`) and `approve` (a held file applied
+//! once checked that no later snapshot followed it, and who approved it recorded) each have a
+//! file; `files` holds what they share, and `who`
 //! names the person.
 
 mod approve;
@@ -17,7 +18,7 @@ mod files;
 mod retry;
 mod who;
 
-pub use approve::check_latest_snapshot;
+pub use approve::{approve, check_latest_snapshot};
 pub use discard::{Discarded, discard};
 pub use retry::{Retried, retry};
 pub use who::who;

@@ -10,8 +10,7 @@ use std::{
 
 use super::{
     files::{remove_original, same_folder, size_and_sha},
-    who::who,
-};
+    };
 use crate::{
     command::{FileKind, matches},
     config::Config,
@@ -44,8 +43,9 @@ pub struct Retried {
 /// reports or failed area, back into the spool. A failed input loses the stamp its run gave it
 /// (`20261121-152905_cohorts_x.csv` → `cohorts_x.csv`); a tryback keeps its name. A name taken
 /// in the spool gets a suffix that still routes (`cohorts_x-2.csv`). The ledger records the
-/// retry under that name, so that the run taking the file names the run it retries.
-pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fatal> {
+/// retry under that name, so that the run taking the file names the run it retries, and
+/// `by`, who put it back (`who()` for the command line, the console's person).
+pub async fn retry(config: &Config, db: &Db, path: &Path, by: &str) -> Result<Retried, Fatal> {
     let paths = &config.paths;
     let where_retryable = format!(
         "retry takes a file of the failed folder ({}) or a tryback of the reports folder ({}); `moodle-sync status` lists them",
@@ -107,7 +107,7 @@ pub async fn retry(config: &Config, db: &Db, path: &Path) -> Result<Retried, Fat
         of_run,
         parent,
         generation,
-        by: who(),
+        by: by.to_owned(),
     };
     let placed = place_in_spool(config, db, &staged, &base, &record).await;
     let _ = fs::remove_file(&staged);
