@@ -84,6 +84,19 @@ pub enum Command {
     /// With `[alerts]`, mails and/or runs a command when a file is rejected, rolled back,
     /// partly failed or held, and when the database stays unreachable (docs/alerts.md).
     Watch,
+    /// Serve the web console alone, read-only (pages and downloads; no action, no upload), on
+    /// `[console] listen`, until SIGTERM or Ctrl-C. `watch` serves it itself, with actions,
+    /// when `[console]` is configured (docs/console.md).
+    Console {
+        /// Print the hash of a password read from standard input (one line), for a
+        /// `[[console.users]]` entry's `password_hash`, and exit.
+        #[arg(long, conflicts_with = "new_token")]
+        hash_password: bool,
+        /// Print a new random bearer token and its SHA-256, for a `[[console.tokens]]` entry's
+        /// `token_sha256`, and exit.
+        #[arg(long)]
+        new_token: bool,
+    },
     /// NetYpareo: run its exports now, or serve a fake NetYpareo for trying the chain.
     Netypareo {
         /// What to do.

@@ -30,6 +30,7 @@
 //! - [`status`]: what waits, what runs, what was kept and why, gathered for `status` and the
 //!   console.
 //! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
+//! - [`console`]: the web console, `/metrics` and the health endpoints.
 //! - [`app`], [`cli`], [`telemetry`]: the program around it.
 
 #![warn(missing_docs)]
@@ -40,6 +41,7 @@ pub mod cache;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod exit;

@@ -4,7 +4,7 @@
 //! the NetYpareo scheduler).
 //!
 //! `run` hands each command to its file: `apply` (`run` and `approve`), `decisions` (`retry`
-//! and `discard`), `init`, `watch`, `status` and `netypareo`.
+//! and `discard`), `init`, `watch`, `status`, `serve` (`console`) and `netypareo`.
 
 mod apply;
 pub mod console;
@@ -12,6 +12,7 @@ mod decisions;
 mod init;
 mod netypareo;
 mod run;
+mod serve;
 mod status;
 mod watch;
 

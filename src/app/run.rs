@@ -2,8 +2,7 @@
 //! function that does it; with what the commands share: the connection to Moodle's database
 //! ([`connect`]) and paths as they are printed (`shown`).
 
-
-use super::{apply, decisions, init, netypareo, status, watch};
+use super::{apply, decisions, init, netypareo, serve, status, watch};
 use crate::{
     cli::{Cli, Command},
     config::Config,
@@ -26,6 +25,12 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
     let _guard = telemetry::init(cli.log_format, files);
     match cli.command {
         Command::Watch => watch::watch(config).await.map(|()| 0),
+        Command::Console {
+            hash_password,
+            new_token,
+        } => serve::console(config, hash_password, new_token)
+            .await
+            .map(|()| 0),
         Command::Status { runs, json } => status::print(&config, runs, json).await.map(|()| 0),
         Command::Netypareo { command } => netypareo::run(&config, command).await,
         Command::Init { demo } => init::init(&config, demo).await.map(|()| 0),

@@ -1,5 +1,5 @@
 //! `watch`: the service. The only place that spawns long-lived tasks: the service loop, its
-//! heartbeat, the alert task and the NetYpareo scheduler, on one `TaskTracker`, stopped by a
+//! heartbeat, the alert task, the NetYpareo scheduler and the web console, on one `TaskTracker`, stopped by a
 //! `CancellationToken` on SIGTERM or SIGINT within `[watch] shutdown_timeout_s`.
 
 use std::{sync::Arc, time::Duration};
@@ -8,10 +8,11 @@ use tokio::task::JoinHandle;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{error, info, warn};
 
-use super::{netypareo, run::connect};
+use super::{netypareo, run::connect, serve};
 use crate::{
     alert::{self, Alerts, Destinations, Stopping},
     config::Config,
+    console::{Console, Mode},
     db::{self, Db, DbTarget},
     exit::Fatal,
     service::{
@@ -36,6 +37,11 @@ pub(super) async fn watch(config: Config) -> Result<(), Fatal> {
     ] {
         std::fs::create_dir_all(dir).map_err(|source| Fatal::io("cannot create", dir, source))?;
     }
+    // The console's address is taken first: a port in use stops `watch` at once.
+    let listener = match &config.console {
+        Some(settings) => Some(serve::bind(settings).await?),
+        None => None,
+    };
     let token = CancellationToken::new();
     let signals = tokio::spawn(stop_signal(token.clone()));
     // The work folder first: its heartbeat tells `status` that a service runs, also while it
@@ -82,6 +88,15 @@ pub(super) async fn watch(config: Config) -> Result<(), Fatal> {
     });
     if !config.netypareo.is_empty() {
         tracker.spawn(netypareo::run_schedules(config.clone(), token.clone()));
+    }
+    if let (Some(settings), Some(listener)) = (&config.console, listener) {
+        let console = Console::new(
+            Arc::new(config.clone()),
+            settings.clone(),
+            db.clone(),
+            Mode::Service,
+        );
+        tracker.spawn(serve::serve(console, listener, token.clone()));
     }
     tracker.close();
     token.cancelled().await;
@@ -216,7 +231,7 @@ async fn settle_abandoned(config: &Config, service: &Service, db: Db) {
 }
 
 /// Cancels `token` on SIGTERM or SIGINT.
-async fn stop_signal(token: CancellationToken) {
+pub(super) async fn stop_signal(token: CancellationToken) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -39,10 +39,7 @@ impl Config {
             .alerts
             .map(|section| alerts::alert_settings(section, base))
             .transpose()?;
-        let console = file
-            .console
-            .map(console::console_settings)
-            .transpose()?;
+        let console = file.console.map(console::console_settings).transpose()?;
         let paths = resolve_paths(&file.paths, base);
         let moodle = moodle_config(file.moodle, base, &paths.spool)?;
         Ok(Config {

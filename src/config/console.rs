@@ -66,7 +66,7 @@ pub struct TokenSection {
     pub name: String,
     /// `viewer` or `operator`.
     pub role: Role,
-    /// The SHA-256 of the token, in hex (`moodle-sync console --hash-token`).
+    /// The SHA-256 of the token, in hex (`moodle-sync console --new-token`).
     pub token_sha256: String,
 }
 
@@ -85,7 +85,10 @@ pub struct ProxySection {
 }
 
 fn loopback() -> Vec<IpAddr> {
-    vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])]
+    vec![
+        IpAddr::from([127, 0, 0, 1]),
+        IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1]),
+    ]
 }
 
 /// What a person may do.
@@ -208,7 +211,7 @@ pub(super) fn console_settings(section: ConsoleSection) -> Result<ConsoleSetting
                 "[[console.tokens]] token_sha256",
                 &token.name,
                 format!(
-                    "token \"{}\": token_sha256 must be 64 hex digits: `moodle-sync console --hash-token` makes it",
+                    "token \"{}\": token_sha256 must be 64 hex digits: `moodle-sync console --new-token` makes it",
                     token.name
                 ),
             ));

@@ -171,6 +171,9 @@ pub const RETRIED: &str = "retried";
 /// The outcome of the row `moodle-sync approve` records besides the run it makes: who approved.
 pub const APPROVED: &str = "approved";
 
+/// The outcome of the row the console records when an operator drops a file into the spool.
+pub const UPLOADED: &str = "uploaded";
+
 /// The outcome of the row `moodle-sync discard` records.
 pub const DISCARDED: &str = "discarded";
 
@@ -550,7 +553,7 @@ impl Tx {
         // Taken since: a run of that name recorded after the retry.
         let taken = self.dialect.sql(
             "SELECT COUNT(*) FROM {moodlesync_ledger} WHERE id > ? AND name = ? \
-             AND outcome NOT IN ('retried', 'discarded', 'approved')",
+             AND outcome NOT IN ('retried', 'discarded', 'approved', 'uploaded')",
         );
         let row = query(taken)
             .bind(id)

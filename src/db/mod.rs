@@ -20,7 +20,9 @@ pub use dialect::{Backend, Dialect};
 pub(crate) use enrolment::main_admin;
 pub use enrolment::{SiteSettings, Touched};
 pub use history::{IndexedRun, RunDetail, RunFilter, RunPage};
-pub use ledger::{APPROVED, DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED};
+pub use ledger::{
+    APPROVED, DISCARDED, KeptRun, LedgerEntry, LedgerRun, PendingRetry, RETRIED, UPLOADED,
+};
 pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, install_tables, is_installed,
     schema_statements, split_sql,

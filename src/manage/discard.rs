@@ -12,7 +12,7 @@ use chrono::{Local, SecondsFormat};
 use super::{
     discard_report::{DiscardFacts, ReportNames},
     files::{remove_original, same_folder, size_and_sha},
-    };
+};
 use crate::{
     config::Config,
     db::{DISCARDED, Db, DbError, LedgerEntry},
@@ -47,12 +47,7 @@ pub struct Discarded {
 /// `moodle-sync discard FILE`: ends `path`, a file of the held area, without applying it. It
 /// is kept in `[paths] discarded` under its name, with a report (text and JSON) in the reports
 /// folder saying who discarded it, when, and why it was held; the ledger records the discard.
-pub async fn discard(
-    config: &Config,
-    db: &Db,
-    path: &Path,
-    by: &str,
-) -> Result<Discarded, Fatal> {
+pub async fn discard(config: &Config, db: &Db, path: &Path, by: &str) -> Result<Discarded, Fatal> {
     let paths = &config.paths;
     let where_held = format!(
         "discard ends a file of the held folder ({}); `moodle-sync status` lists them",

@@ -8,9 +8,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use super::{
-    files::{remove_original, same_folder, size_and_sha},
-    };
+use super::files::{remove_original, same_folder, size_and_sha};
 use crate::{
     command::{FileKind, matches},
     config::Config,

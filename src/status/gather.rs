@@ -15,9 +15,9 @@ use super::{
     },
 };
 use crate::{
-    pipeline::connect,
     config::Config,
     db::Db,
+    pipeline::connect,
     pipeline::show_ms,
     service::heartbeat::{self, Liveness},
     spool::{

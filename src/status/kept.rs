@@ -5,11 +5,11 @@ use std::{path::Path, time::SystemTime};
 
 use super::view::KeptView;
 use crate::{
-    status::shown,
     config::Config,
     db::{Db, KeptRun},
     output::naming,
     pipeline::show_ms,
+    status::shown,
 };
 
 /// The areas whose files wait for a person.

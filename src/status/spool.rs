@@ -8,7 +8,6 @@ use std::{
 
 use super::view::{EarlierView, UploadState, UploadView, WaitingState, WaitingView};
 use crate::{
-    status::shown,
     config::Config,
     db::Db,
     pipeline::show_ms,
@@ -17,6 +16,7 @@ use crate::{
         scan::{self, Candidate, Rules, State, Tracker},
         writer,
     },
+    status::shown,
 };
 
 /// The spool's files, and why it could not be listed.

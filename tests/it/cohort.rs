@@ -683,7 +683,11 @@ dbtest!(
         // Who approved it is a row of its own, naming the run that applied the file.
         assert_eq!(runs[2][..2], ["cohorts_group.csv", "approved"]);
         assert!(runs[2][3].starts_with("approved by "), "{}", runs[2][3]);
-        assert!(runs[2][3].ends_with(": applied as run #2"), "{}", runs[2][3]);
+        assert!(
+            runs[2][3].ends_with(": applied as run #2"),
+            "{}",
+            runs[2][3]
+        );
         let status = env.cli(&["status"]);
         let shown = String::from_utf8_lossy(&status.stdout);
         assert!(
