@@ -8,6 +8,7 @@ mod binding;
 mod cache;
 mod cli;
 mod cohort;
+mod console;
 mod crash;
 mod enrolment;
 mod first_run;
