@@ -476,3 +476,41 @@ fn moodles_log_is_written_unless_turned_off() {
     assert!(!load("[moodle]\nwrite_logs = false\n"));
     assert!(Config::parse("[moodle]\nwrite_logs = \"no\"\n").is_err());
 }
+
+/// The example's commented `[console]` tables, uncommented, with a real hash and token.
+fn example_console() -> String {
+    let text = include_str!("../../moodle-sync.example.toml");
+    let start = text.find("# [console]\n").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    text[start..end]
+        .lines()
+        .filter_map(|line| line.strip_prefix("# ").or(line.strip_prefix("#")))
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("$6$rounds=10000$…", "$6$rounds=10000$salt$hash")
+        .replace("token_sha256 = \"…\"", &format!("token_sha256 = \"{}\"", "ab".repeat(32)))
+}
+
+#[test]
+fn the_documented_console_states_its_defaults_and_needs_someone() {
+    let example = load(&example_console()).unwrap().console.unwrap();
+    assert_eq!(example.listen.to_string(), crate::config::DEFAULT_LISTEN);
+    assert_eq!(example.session_s, 480 * 60);
+    assert_eq!(example.max_upload, 64 * 1024 * 1024);
+    assert!(!example.secure_cookies);
+    assert_eq!(example.users[0].role, crate::config::Role::Operator);
+    assert_eq!(example.tokens[0].role, crate::config::Role::Viewer);
+    assert_eq!(example.proxy.unwrap().user_header, "x-remote-user");
+    // Nobody to serve: refused, and so are a bad address, hash or token.
+    for (text, key) in [
+        ("[console]\n", "[console] users"),
+        ("[console]\nlisten = \"nowhere\"\n[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n", "[console] listen"),
+        ("[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n", "token_sha256"),
+        ("[[console.users]]\nname = \"m\"\nrole = \"viewer\"\npassword_hash = \"plain\"\n", "password_hash"),
+    ] {
+        let error = load(text).unwrap_err();
+        assert!(error.contains(key), "{text}: {error}");
+    }
+    assert!(load("").unwrap().console.is_none());
+}
