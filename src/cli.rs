@@ -79,6 +79,17 @@ pub enum Command {
         /// The held file (in the held folder, `[paths] held`).
         file: PathBuf,
     },
+    /// Bundle the old files of the archive, reports, failed and logs folders now, as
+    /// `[retention]` says (one zip a month per folder, `bundle-YYYY-MM.zip`, each checked
+    /// before any file in it is removed), and delete bundles past their horizon; `watch` does
+    /// it once a day. The held folder is never touched (docs/retention.md).
+    /// Exit code: 0 done, 3 bad configuration, 5 a folder or bundle could not be written or a
+    /// bundle failed its check (no file of it removed).
+    Prune {
+        /// Say what would be bundled and deleted, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Run as a service: apply every file dropped into the spool, once, in order, until
     /// SIGTERM or Ctrl-C. Creates the folders and, on the embedded default, the database.
     /// With `[alerts]`, mails and/or runs a command when a file is rejected, rolled back,

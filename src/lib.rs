@@ -23,6 +23,8 @@
 //! - [`netypareo`]: pulls NetYpareo's data over HTTP and writes command files into the spool.
 //! - [`alert`]: tells an administrator by mail or command when a file needs attention or the
 //!   database stays unreachable.
+//! - [`retention`]: old files of the archive, reports, failed and logs folders rolled into
+//!   checked monthly zip bundles, old bundles deleted, kept files read back.
 //! - [`config`]: the configuration file, checked.
 //! - [`pipeline`]: one file's journey from start to end, phase by phase, in one database
 //!   transaction.
@@ -52,6 +54,7 @@ pub mod netypareo;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;
+pub mod retention;
 pub mod service;
 pub mod spool;
 pub mod status;

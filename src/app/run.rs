@@ -2,7 +2,7 @@
 //! function that does it; with what the commands share: the connection to Moodle's database
 //! ([`connect`]) and paths as they are printed (`shown`).
 
-use super::{apply, decisions, init, netypareo, serve, status, watch};
+use super::{apply, decisions, init, netypareo, prune, serve, status, watch};
 use crate::{
     cli::{Cli, Command},
     config::Config,
@@ -39,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<u8, Fatal> {
             dry_run,
             kind,
         } => apply::run_file(&config, &file, dry_run, kind, format).await,
+        Command::Prune { dry_run } => prune::prune(&config, dry_run).await,
         Command::Retry { file } => decisions::retry(&config, &file).await.map(|()| 0),
         Command::Discard { file } => decisions::discard(&config, &file).await.map(|()| 0),
         Command::Approve { file, kind, force } => {

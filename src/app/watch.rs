@@ -1,5 +1,5 @@
 //! `watch`: the service. The only place that spawns long-lived tasks: the service loop, its
-//! heartbeat, the alert task, the NetYpareo scheduler and the web console, on one `TaskTracker`, stopped by a
+//! heartbeat, the alert task, the NetYpareo scheduler, the daily prune and the web console, on one `TaskTracker`, stopped by a
 //! `CancellationToken` on SIGTERM or SIGINT within `[watch] shutdown_timeout_s`.
 
 use std::{sync::Arc, time::Duration};
@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{error, info, warn};
 
-use super::{netypareo, run::connect, serve};
+use super::{netypareo, prune, run::connect, serve};
 use crate::{
     alert::{self, Alerts, Destinations, Stopping},
     config::Config,
@@ -89,6 +89,7 @@ pub(super) async fn watch(config: Config) -> Result<(), Fatal> {
     if !config.netypareo.is_empty() {
         tracker.spawn(netypareo::run_schedules(config.clone(), token.clone()));
     }
+    tracker.spawn(prune::prune_daily(config.clone(), token.clone()));
     if let (Some(settings), Some(listener)) = (&config.console, listener) {
         let console = Console::new(
             Arc::new(config.clone()),

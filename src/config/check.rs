@@ -12,7 +12,7 @@ use encoding_rs::WINDOWS_1252;
 use super::{
     Config, DatabaseConfig, DatabaseSection, DelimiterName, EncodingName, FileConfig, InputConfig,
     InputSection, MoodleConfig, MoodleSection, Paths, PathsSection, RoutingSection, WatchSection,
-    alerts, console, netypareo,
+    alerts, console, netypareo, retention,
 };
 use crate::{
     command::Routing,
@@ -42,6 +42,7 @@ impl Config {
         let console = file.console.map(console::console_settings).transpose()?;
         let paths = resolve_paths(&file.paths, base);
         let moodle = moodle_config(file.moodle, base, &paths.spool)?;
+        let retention = retention::retention_settings(&file.retention)?;
         Ok(Config {
             source,
             paths,
@@ -56,6 +57,7 @@ impl Config {
             alerts,
             moodle,
             console,
+            retention,
         })
     }
 }

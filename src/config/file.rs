@@ -9,7 +9,7 @@ use serde::{
     de::{self, MapAccess, Visitor},
 };
 
-use super::{AlertsSection, ConsoleSection, NetypareoSection};
+use super::{AlertsSection, ConsoleSection, NetypareoSection, RetentionSection};
 use crate::{
     command::{FileKind, Sections},
     spool::{DuplicatePolicy, WatchMode, WatchSettings, WriterCheck},
@@ -39,6 +39,8 @@ pub struct FileConfig {
     pub moodle: MoodleSection,
     /// The web console; none without this table.
     pub console: Option<ConsoleSection>,
+    /// How long the archive, reports, failed and logs folders keep files, and their bundles.
+    pub retention: RetentionSection,
 }
 
 impl<'de> Deserialize<'de> for FileConfig {
@@ -72,6 +74,7 @@ impl<'de> Visitor<'de> for FileConfigVisitor {
                 "alerts" => file.alerts = Some(map.next_value()?),
                 "moodle" => file.moodle = map.next_value()?,
                 "console" => file.console = Some(map.next_value()?),
+                "retention" => file.retention = map.next_value()?,
                 other if file.kinds.read(other, &mut map)? => {}
                 other => return Err(de::Error::unknown_field(other, &SECTIONS)),
             }
@@ -92,6 +95,7 @@ static SECTIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         "alerts",
         "moodle",
         "console",
+        "retention",
     ];
     let kinds = FileKind::ALL.iter().map(|kind| kind.name());
     own.into_iter().chain(kinds).collect()
@@ -103,7 +107,7 @@ static SECTIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 pub struct PathsSection {
     /// Where command files are dropped (Moodle's `moodledata/sync`, or a folder of its own).
     pub spool: PathBuf,
-    /// Where applied files are kept, byte for byte.
+    /// Where applied files are kept, byte for byte (bundled per `[retention]`).
     pub archive: PathBuf,
     /// Where reports and trybacks are written.
     pub reports: PathBuf,

@@ -3,7 +3,7 @@
 //! and every choice turned into the type that uses it.
 //!
 //! `file` is the file as written and `load` how it is found and read; `check` turns it into
-//! the `settings` of [`Config`]; `alerts`, `console` and `netypareo` hold their sections and checks.
+//! the `settings` of [`Config`]; `alerts`, `console`, `netypareo` and `retention` hold their sections and checks.
 
 mod alerts;
 mod check;
@@ -11,6 +11,7 @@ mod console;
 mod file;
 mod load;
 mod netypareo;
+mod retention;
 mod settings;
 
 pub use alerts::{AlertsSection, CommandSection, MailSection};
@@ -24,6 +25,7 @@ pub use file::{
 };
 pub use load::{DATABASE_URL_VARIABLE, DEFAULT_FILE};
 pub use netypareo::{InstanceSection, NetypareoSection, ScheduleSection};
+pub use retention::{FolderSection, RetentionSection};
 pub use settings::{
     Config, DatabaseConfig, InputConfig, MoodleConfig, Paths, encoding_setting_label,
 };

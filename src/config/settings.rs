@@ -12,6 +12,7 @@ use crate::{
     input::{EncodingSetting, ReadSettings},
     netypareo::settings::Instance,
     outcome::{EnrolmentMode, Removals},
+    retention::RetentionSettings,
     spool::WatchSettings,
 };
 
@@ -44,6 +45,8 @@ pub struct Config {
     pub moodle: MoodleConfig,
     /// The web console, if `[console]` is configured.
     pub console: Option<ConsoleSettings>,
+    /// How long the archive, reports, failed and logs folders keep files (`[retention]`).
+    pub retention: RetentionSettings,
 }
 
 /// `[moodle]`, resolved.

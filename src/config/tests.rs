@@ -143,6 +143,7 @@ fn the_documented_example_file_is_valid_and_states_the_defaults() {
     assert_eq!(example.alerts, None);
     assert_eq!(defaults.alerts, None);
     assert_eq!(example.moodle, defaults.moodle);
+    assert_eq!(example.retention, defaults.retention);
 }
 
 /// The example's commented `[alerts]` tables, uncommented.
@@ -489,7 +490,10 @@ fn example_console() -> String {
         .collect::<Vec<_>>()
         .join("\n")
         .replace("$6$rounds=10000$…", "$6$rounds=10000$salt$hash")
-        .replace("token_sha256 = \"…\"", &format!("token_sha256 = \"{}\"", "ab".repeat(32)))
+        .replace(
+            "token_sha256 = \"…\"",
+            &format!("token_sha256 = \"{}\"", "ab".repeat(32)),
+        )
 }
 
 #[test]
@@ -505,12 +509,65 @@ fn the_documented_console_states_its_defaults_and_needs_someone() {
     // Nobody to serve: refused, and so are a bad address, hash or token.
     for (text, key) in [
         ("[console]\n", "[console] users"),
-        ("[console]\nlisten = \"nowhere\"\n[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n", "[console] listen"),
-        ("[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n", "token_sha256"),
-        ("[[console.users]]\nname = \"m\"\nrole = \"viewer\"\npassword_hash = \"plain\"\n", "password_hash"),
+        (
+            "[console]\nlisten = \"nowhere\"\n[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n",
+            "[console] listen",
+        ),
+        (
+            "[[console.tokens]]\nname = \"t\"\nrole = \"viewer\"\ntoken_sha256 = \"00\"\n",
+            "token_sha256",
+        ),
+        (
+            "[[console.users]]\nname = \"m\"\nrole = \"viewer\"\npassword_hash = \"plain\"\n",
+            "password_hash",
+        ),
     ] {
         let error = load(text).unwrap_err();
         assert!(error.contains(key), "{text}: {error}");
     }
     assert!(load("").unwrap().console.is_none());
+}
+
+#[test]
+fn retention_defaults_and_overrides_per_folder() {
+    use crate::retention::{FolderRule, RetentionSettings};
+    assert_eq!(load("").unwrap().retention, RetentionSettings::default());
+    let config = load(
+        "[retention.archive]\nbundle_after_days = 7\n\n[retention.logs]\nbundle_after_days = 0\ndelete_bundles_after_months = 0\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.retention.archive,
+        FolderRule {
+            bundle_after_days: 7,
+            delete_bundles_after_months: 24
+        }
+    );
+    assert_eq!(config.retention.logs, FolderRule::OFF);
+    assert_eq!(config.retention.reports.bundle_after_days, 30);
+}
+
+#[test]
+fn retention_refuses_held_and_unknown_keys_on_their_line() {
+    for (text, named, line) in [
+        (
+            "\n[retention.held]\nbundle_after_days = 1\n",
+            "held",
+            "line 2",
+        ),
+        (
+            "[retention.reports]\nbundle_after = 3\n",
+            "bundle_after",
+            "line 2",
+        ),
+    ] {
+        let error = load(text).unwrap_err();
+        assert!(error.contains(named), "{error}");
+        assert!(error.contains(line), "{error}");
+    }
+    let error = load("[retention.failed]\nbundle_after_days = 40000\n").unwrap_err();
+    assert!(
+        error.contains("[retention.failed] bundle_after_days"),
+        "{error}"
+    );
 }

@@ -95,7 +95,10 @@ pub(super) fn read_kept(config: &Config, recorded: &str) -> io::Result<Vec<u8>> 
         return match fs::canonicalize(&file) {
             Ok(real) if real.starts_with(&folder) && real.is_file() => fs::read(real),
             Ok(_) => Err(refused()),
-            Err(error) => Err(error), // RETENTION-MERGE
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                crate::retention::read_kept(&folder, &file)
+            }
+            Err(error) => Err(error),
         };
     }
     Err(refused())

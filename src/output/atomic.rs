@@ -11,8 +11,8 @@
 //!
 //! [`publish`] makes a new file under the first free name; [`link_new`] and [`move_new`] give
 //! an existing file a new name (a hard link, or a synced copy across filesystems); [`replace`]
-//! swaps a state file of moodle-sync's own (a heartbeat, a claim's plan) for its next version,
-//! the only writes that reuse a name on purpose.
+//! swaps a file of moodle-sync's own (a heartbeat, a claim's plan, a month's retention bundle)
+//! for its next version, the only writes that reuse a name on purpose.
 
 use std::{
     fs::{self, File},

@@ -19,6 +19,7 @@ mod log;
 mod manage;
 mod netypareo;
 mod report;
+mod retention;
 mod run;
 mod scenario;
 mod schema;
