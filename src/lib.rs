@@ -32,6 +32,7 @@
 //! - [`status`]: what waits, what runs, what was kept and why, gathered for `status` and the
 //!   console.
 //! - [`manage`]: a person's decisions on kept files: `retry` a failed one, `discard` a held one.
+//! - [`monitor`]: the metrics of `/metrics` in Prometheus' text format, and readiness.
 //! - [`console`]: the web console, `/metrics` and the health endpoints.
 //! - [`app`], [`cli`], [`telemetry`]: the program around it.
 
@@ -50,6 +51,7 @@ pub mod exit;
 pub mod host;
 pub mod input;
 pub mod manage;
+pub mod monitor;
 pub mod netypareo;
 pub mod outcome;
 pub mod output;

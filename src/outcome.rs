@@ -196,7 +196,7 @@ pub enum RunStatus {
 
 impl RunStatus {
     /// The word the ledger, the log and alerts use for it.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             RunStatus::Success => "success",
             RunStatus::Partial => "partial",

@@ -1,6 +1,7 @@
 //! `watch`: the service. The only place that spawns long-lived tasks: the service loop, its
-//! heartbeat, the alert task, the NetYpareo scheduler, the daily prune and the web console, on one `TaskTracker`, stopped by a
-//! `CancellationToken` on SIGTERM or SIGINT within `[watch] shutdown_timeout_s`.
+//! heartbeat, the alert task, the NetYpareo scheduler, the daily prune and the web console, on
+//! one `TaskTracker`, stopped by a `CancellationToken` on SIGTERM or SIGINT within
+//! `[watch] shutdown_timeout_s`.
 
 use std::{sync::Arc, time::Duration};
 
@@ -78,6 +79,7 @@ pub(super) async fn watch(config: Config) -> Result<(), Fatal> {
         workspace,
         alerts,
         activity,
+        local: Arc::default(),
     });
     let loop_token = token.clone();
     let running = Arc::clone(&service);
@@ -96,7 +98,8 @@ pub(super) async fn watch(config: Config) -> Result<(), Fatal> {
             settings.clone(),
             db.clone(),
             Mode::Service,
-        );
+        )
+        .measured_by(Arc::clone(&service.local));
         tracker.spawn(serve::serve(console, listener, token.clone()));
     }
     tracker.close();

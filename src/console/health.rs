@@ -11,36 +11,37 @@ use axum::{
 };
 
 use super::Console;
+use crate::monitor;
 
 /// `GET /healthz`.
 pub(super) async fn live() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
-/// `GET /readyz`.
+/// `GET /readyz`: 200 when ready, 503 otherwise; the body says each check's result.
 pub(super) async fn ready(State(console): State<Arc<Console>>) -> Response {
-    // MONITOR-MERGE
-    let database = console.db.ping().await.map_err(|error| error.to_string());
-    match database {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(error) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database: {error}\n"),
-        )
-            .into_response(),
-    }
+    let readiness = monitor::readiness(&console.config, &console.db).await;
+    let status = if readiness.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, readiness.body()).into_response()
 }
 
 /// `GET /metrics`.
-pub(super) async fn metrics(State(_console): State<Arc<Console>>) -> Response {
-    // MONITOR-MERGE
+pub(super) async fn metrics(State(console): State<Arc<Console>>) -> Response {
+    let text = monitor::metrics_text(
+        &console.config,
+        &console.db,
+        console.local.as_deref(),
+        console.started,
+    )
+    .await;
     (
         StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        String::new(),
+        [(header::CONTENT_TYPE, monitor::CONTENT_TYPE)],
+        text,
     )
         .into_response()
 }

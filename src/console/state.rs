@@ -6,7 +6,7 @@ use std::{sync::Arc, time::SystemTime};
 use tokio::sync::Mutex;
 
 use super::{auth::Sessions, search::SearchIndex};
-use crate::{config::Config, config::ConsoleSettings, db::Db};
+use crate::{config::Config, config::ConsoleSettings, db::Db, service::LocalMetrics};
 
 /// Whether the console may act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct Console {
     pub mode: Mode,
     /// When this process started.
     pub started: SystemTime,
+    /// The service's own measures, when `watch` serves the console.
+    pub local: Option<Arc<LocalMetrics>>,
     pub(super) sessions: Sessions,
     pub(super) index: Mutex<SearchIndex>,
 }
@@ -42,8 +44,15 @@ impl Console {
             db,
             mode,
             started: SystemTime::now(),
+            local: None,
             sessions: Sessions::default(),
             index: Mutex::new(SearchIndex::default()),
         }
+    }
+
+    /// The console of the service that measures `local`: its `/metrics` include them.
+    pub fn measured_by(mut self, local: Arc<LocalMetrics>) -> Console {
+        self.local = Some(local);
+        self
     }
 }

@@ -96,6 +96,16 @@ impl Dialect {
         }
     }
 
+    /// A sum read as a 64-bit integer: PostgreSQL sums `BIGINT` into `NUMERIC` and MySQL
+    /// into `DECIMAL`, which the generic driver cannot read; an empty sum reads as 0.
+    pub fn sum(&self, expression: &str) -> String {
+        match self.backend {
+            Backend::Mysql => format!("CAST(COALESCE(SUM({expression}), 0) AS SIGNED)"),
+            Backend::Postgres => format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT)"),
+            Backend::Sqlite => format!("COALESCE(SUM({expression}), 0)"),
+        }
+    }
+
     /// Whether an insert returns its id with `RETURNING id`. MySQL has no `RETURNING`; its
     /// driver reports the last inserted id instead (the generic driver drops SQLite's).
     pub fn returns_id(&self) -> bool {

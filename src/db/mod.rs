@@ -13,6 +13,7 @@ pub(crate) mod journal;
 mod ledger;
 pub(crate) mod schema;
 pub(crate) mod sql;
+mod totals;
 
 pub use changes::{CacheChanges, CacheFacts, RoleChange, RoleContext};
 pub use database::{Db, DbError, DbTarget, Tx};
@@ -27,3 +28,4 @@ pub use schema::{
     DEMO_USERS, DemoSummary, add_demo_data, install, install_tables, is_installed,
     schema_statements, split_sql,
 };
+pub use totals::{PROCESSING_BUCKETS_MS, RunTotals};

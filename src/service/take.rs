@@ -90,6 +90,16 @@ impl Service {
             self.put_back(&claim, pending);
             return Step::Writing;
         }
+        // Claimed for good: how long it waited since it arrived as it is (its change time,
+        // which a client preserving times cannot set back).
+        let arrived_ms = candidate
+            .sample
+            .changed
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+            });
+        self.local.picked_up(claim.claimed_at - arrived_ms);
         let taker = Taker {
             config,
             db: &self.db,

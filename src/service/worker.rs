@@ -15,6 +15,7 @@
 use std::{
     collections::BTreeSet,
     path::PathBuf,
+    sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::{
+    LocalMetrics,
     heartbeat::{self, Activity, DatabaseState},
     take::{Said, Step},
 };
@@ -48,6 +50,8 @@ pub struct Service {
     pub alerts: Alerts,
     /// What the loop is doing, for the heartbeat (`service::heartbeat`).
     pub activity: tokio::sync::watch::Sender<Activity>,
+    /// What it measures for the console's `/metrics`.
+    pub local: Arc<LocalMetrics>,
 }
 
 /// Whether the database answers, to log state changes once.

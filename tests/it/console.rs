@@ -9,7 +9,9 @@ use moodle_sync::{
     command::user::PasswordFormat,
     config::{ConsoleSettings, ConsoleToken, ConsoleUser, ProxySettings, Role},
     console::{self, Console, Mode},
+    service::LocalMetrics,
 };
+use prom_text_format_parser::Scrape;
 use reqwest::{Client, Response, StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
@@ -75,9 +77,13 @@ async fn serve(env: &TestEnv, mode: Mode) -> Served {
 }
 
 async fn serve_with(env: &TestEnv, mode: Mode, settings: ConsoleSettings) -> Served {
+    let console = Console::new(Arc::new(env.config.clone()), settings, env.db.clone(), mode);
+    serve_console(console).await
+}
+
+async fn serve_console(console: Console) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = listener.local_addr().unwrap();
-    let console = Console::new(Arc::new(env.config.clone()), settings, env.db.clone(), mode);
     let stop = CancellationToken::new();
     tokio::spawn(console::serve(Arc::new(console), listener, stop.clone()));
     Served {
@@ -601,5 +607,182 @@ dbtest!(
             .await
             .unwrap();
         assert_eq!(ready.status(), StatusCode::OK, "{:?}", ready.text().await);
+        // A spool that cannot be written: not ready, and the body says why.
+        std::fs::remove_dir_all(&env.config.paths.spool).unwrap();
+        let ready = served
+            .get("/readyz")
+            .bearer_auth(VIEWER_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = ready.text().await.unwrap();
+        assert!(
+            body.starts_with("database: ok\nspool: cannot write in "),
+            "{body}"
+        );
+    }
+);
+
+/// The value of the sample of `family` whose labels are exactly `labels`.
+fn sample(scrape: &Scrape, family: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let metric = scrape.metrics.iter().find(|metric| metric.name == family)?;
+    metric
+        .samples
+        .iter()
+        .find(|sample| {
+            sample.labels.len() == labels.len()
+                && labels.iter().all(|(key, value)| {
+                    sample
+                        .labels
+                        .iter()
+                        .any(|label| label.key == *key && label.value == *value)
+                })
+        })
+        .map(|sample| sample.value.value.as_f64())
+}
+
+dbtest!(
+    metrics_parse_as_prometheus_text_and_count_what_happened,
+    |env| {
+        env.add_users(&["u9"]).await;
+        // A partial run (one line names nobody), a held file, and two files waiting.
+        env.run(
+            "cohorts_partial.csv",
+            b"cmd;cidnumber;cname;userid\nadd;C9;Neuf;u9\nadd;C9;Neuf;nobody\n",
+        )
+        .await;
+        let held = held_file(&env).await;
+        env.drop_file("cohorts_next.csv", b"cmd;cidnumber;cname\nadd;C8;Huit\n");
+        env.drop_file("notes.txt", b"not a command file");
+
+        let local = Arc::new(LocalMetrics::default());
+        local.picked_up(1_500);
+        local.picked_up(40_000);
+        let console = Console::new(
+            Arc::new(env.config.clone()),
+            settings(),
+            env.db.clone(),
+            Mode::Service,
+        )
+        .measured_by(Arc::clone(&local));
+        let served = serve_console(console).await;
+
+        let nobody = served.get("/metrics").send().await.unwrap();
+        assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED);
+        let answer = served
+            .get("/metrics")
+            .bearer_auth(VIEWER_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(
+            answer.headers()[header::CONTENT_TYPE],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        let text = answer.text().await.unwrap();
+        let scrape = Scrape::parse(&text).unwrap_or_else(|error| panic!("{error:?}\n{text}"));
+        let value = |family: &str, labels: &[(&str, &str)]| {
+            sample(&scrape, family, labels).unwrap_or_else(|| panic!("{family} {labels:?}\n{text}"))
+        };
+        let kind = |metric: &str| {
+            scrape
+                .metrics
+                .iter()
+                .find(|family| family.name == metric)
+                .map(|family| family.kind.to_string())
+                .unwrap_or_else(|| panic!("{metric}\n{text}"))
+        };
+
+        assert_eq!(kind("moodle_sync_files_total"), "counter");
+        assert_eq!(
+            value(
+                "moodle_sync_files_total",
+                &[("kind", "cohorts"), ("outcome", "partial")]
+            ),
+            1.0
+        );
+        assert_eq!(
+            value(
+                "moodle_sync_files_total",
+                &[("kind", "cohorts"), ("outcome", "held")]
+            ),
+            1.0
+        );
+        assert_eq!(
+            value(
+                "moodle_sync_lines_total",
+                &[("kind", "cohorts"), ("outcome", "failed")]
+            ),
+            1.0
+        );
+        assert_eq!(
+            value(
+                "moodle_sync_lines_total",
+                &[("kind", "cohorts"), ("outcome", "changed")]
+            ),
+            1.0
+        );
+        assert_eq!(kind("moodle_sync_file_processing_seconds"), "histogram");
+        assert_eq!(
+            value(
+                "moodle_sync_file_processing_seconds",
+                &[("kind", "cohorts"), ("le", "+Inf")]
+            ),
+            2.0
+        );
+        assert_eq!(kind("moodle_sync_pickup_latency_seconds"), "histogram");
+        assert_eq!(
+            value("moodle_sync_pickup_latency_seconds", &[("le", "2")]),
+            1.0
+        );
+        assert_eq!(
+            value("moodle_sync_pickup_latency_seconds", &[("le", "60")]),
+            2.0
+        );
+        assert_eq!(value("moodle_sync_database_up", &[]), 1.0);
+        assert_eq!(value("moodle_sync_spool_backlog_files", &[]), 2.0);
+        assert_eq!(
+            value("moodle_sync_spool_files", &[("state", "unrouted")]),
+            1.0
+        );
+        assert!(value("moodle_sync_spool_oldest_file_age_seconds", &[]) >= 0.0);
+        assert_eq!(value("moodle_sync_kept_files", &[("area", "held")]), 1.0);
+        assert_eq!(value("moodle_sync_kept_files", &[("area", "failed")]), 0.0);
+        let started = value("process_start_time_seconds", &[]);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!(started <= now && started > now - 600.0, "{started}");
+
+        // An approval is an action, counted apart from the files.
+        moodle_sync::manage::approve(&env.config, &env.db, &held, None, true, "olga")
+            .await
+            .unwrap();
+        let text = served
+            .get("/metrics")
+            .bearer_auth(VIEWER_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let scrape = Scrape::parse(&text).unwrap_or_else(|error| panic!("{error:?}\n{text}"));
+        assert_eq!(
+            sample(
+                &scrape,
+                "moodle_sync_actions_total",
+                &[("kind", "cohorts"), ("action", "approved")]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&scrape, "moodle_sync_kept_files", &[("area", "held")]),
+            Some(0.0)
+        );
     }
 );

@@ -888,3 +888,90 @@ dbtest!(json_logs_are_one_object_per_line, |env| {
     );
     assert_eq!(finished[0]["level"], "INFO");
 });
+
+dbtest!(
+    the_console_of_watch_tells_the_pickup_latency_from_arrival,
+    |env| {
+        let mut env = env;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let token = "token-of-the-monitoring";
+        env.reconfigure(&watch_config(
+            300,
+            &format!(
+                "[console]\nlisten = \"127.0.0.1:{port}\"\n\
+                 [[console.tokens]]\nname = \"prometheus\"\nrole = \"viewer\"\ntoken_sha256 = \"{}\"\n",
+                moodle_sync::console::token_sha256(token)
+            ),
+        ));
+        env.add_users(&["u1"]).await;
+        let watcher = Watcher::start(&env).await;
+        let spool = env.config.paths.spool.clone();
+        // Written with a year-old modification time, as a client preserving times does: the
+        // latency counts from its arrival, not from that time.
+        let year_ago = SystemTime::now() - Duration::from_secs(365 * 24 * 3600);
+        write_with_mtime(
+            &spool.join("cohorts.csv"),
+            b"cidnumber;cname;userid\nC1;Cohort one;u1\n",
+            year_ago,
+        );
+        watcher
+            .eventually("cohorts.csv to be applied", async || {
+                ledger_count(&env).await >= 1
+            })
+            .await;
+
+        let client = reqwest::Client::new();
+        let get = async |path: &str| {
+            client
+                .get(format!("http://127.0.0.1:{port}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        };
+        assert_eq!(get("/readyz").await.status(), reqwest::StatusCode::OK);
+        let text = get("/metrics").await.text().await.unwrap();
+        let scrape = prom_text_format_parser::Scrape::parse(&text)
+            .unwrap_or_else(|error| panic!("{error:?}\n{text}"));
+        let value = |family: &str, label: Option<(&str, &str)>| {
+            scrape
+                .metrics
+                .iter()
+                .find(|metric| metric.name == family)
+                .and_then(|metric| {
+                    metric.samples.iter().find(|sample| {
+                        label.is_none_or(|(key, value)| {
+                            sample
+                                .labels
+                                .iter()
+                                .any(|label| label.key == key && label.value == value)
+                        })
+                    })
+                })
+                .map(|sample| sample.value.value.as_f64())
+                .unwrap_or_else(|| panic!("{family} {label:?}\n{text}"))
+        };
+        assert_eq!(
+            value("moodle_sync_pickup_latency_seconds", Some(("le", "+Inf"))),
+            1.0,
+            "{text}"
+        );
+        // Counted from its arrival: well under the hour of the last bucket, not a year.
+        assert_eq!(
+            value("moodle_sync_pickup_latency_seconds", Some(("le", "3600"))),
+            1.0,
+            "{text}"
+        );
+        assert_eq!(
+            value("moodle_sync_files_total", Some(("outcome", "success"))),
+            1.0
+        );
+        assert_eq!(value("moodle_sync_services_running", None), 1.0);
+        let (status, log) = watcher.stop().await;
+        assert!(status.success(), "{log}");
+    }
+);
