@@ -3,7 +3,7 @@
 //! uploads still arriving, files in progress, the failed and held areas with why and what to
 //! do, NetYpareo's schedules and last pulls, and the last runs of the ledger.
 //!
-//! [`gather`] reads all that into one [`StatusReport`] (with `spool`, `kept` and `netypareo`);
+//! [`gather()`] reads all that into one [`StatusReport`] (with `spool`, `kept` and `netypareo`);
 //! the command line prints it as text or JSON, the console renders it as a page, so that all
 //! three always say the same.
 
