@@ -376,7 +376,7 @@ pub(super) fn report_view(lang: Lang, report: &ReportView) -> Markup {
 
 fn lines(lang: Lang, lines: &[LineView], failed: bool) -> Markup {
     html! {
-        div.scroll { table {
+        div.scroll { table id=[failed.then_some("failed-lines")] {
             thead { tr {
                 th { (lang.pick("Line", "Ligne")) }
                 th { (lang.pick("Command", "Commande")) }

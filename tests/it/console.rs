@@ -21,8 +21,8 @@ const OPERATOR_TOKEN: &str = "operator-token-of-the-tests";
 const VIEWER_TOKEN: &str = "viewer-token-of-the-tests";
 
 /// A console served on a free port of loopback, stopped when dropped.
-struct Served {
-    base: String,
+pub(crate) struct Served {
+    pub(crate) base: String,
     client: Client,
     stop: CancellationToken,
 }
@@ -33,7 +33,7 @@ impl Drop for Served {
     }
 }
 
-fn settings() -> ConsoleSettings {
+pub(crate) fn settings() -> ConsoleSettings {
     let hash = |password: &str| PasswordFormat::Sha512Crypt.hash(password).unwrap();
     ConsoleSettings {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -72,7 +72,7 @@ fn settings() -> ConsoleSettings {
     }
 }
 
-async fn serve(env: &TestEnv, mode: Mode) -> Served {
+pub(crate) async fn serve(env: &TestEnv, mode: Mode) -> Served {
     serve_with(env, mode, settings()).await
 }
 
@@ -186,7 +186,7 @@ impl Served {
 }
 
 /// A cohort file that holds: its sync would remove every member of C1.
-async fn held_file(env: &TestEnv) -> std::path::PathBuf {
+pub(crate) async fn held_file(env: &TestEnv) -> std::path::PathBuf {
     env.add_users(&["u1", "u2", "u3"]).await;
     env.add_cohort("C1", "Classe").await;
     env.add_members("C1", &["u1", "u2", "u3"]).await;

@@ -5,6 +5,7 @@ mod support;
 
 mod alert;
 mod binding;
+mod browser;
 mod cache;
 mod cli;
 mod cohort;
