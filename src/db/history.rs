@@ -75,12 +75,16 @@ impl Db {
             texts.push(outcome.clone());
         }
         if let Some(name) = &filter.name {
-            conditions.push("LOWER(name) LIKE ?");
-            let escaped: String = name
-                .to_lowercase()
-                .chars()
-                .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                .collect();
+            // `%` and `_` match themselves: escaped with `!`, which no backend's string
+            // literals treat specially (MySQL's do a backslash).
+            conditions.push("LOWER(name) LIKE ? ESCAPE '!'");
+            let mut escaped = String::new();
+            for c in name.to_lowercase().chars() {
+                if matches!(c, '%' | '_' | '!') {
+                    escaped.push('!');
+                }
+                escaped.push(c);
+            }
             texts.push(format!("%{escaped}%"));
         }
         if let Some(from) = filter.from_ms {

@@ -786,3 +786,38 @@ dbtest!(
         );
     }
 );
+
+dbtest!(
+    the_runs_filter_takes_underscores_and_percents_as_written,
+    |env| {
+        for (n, name) in ["cohorts_a_1.csv", "cohorts_ab1.csv", "cohorts_100%.csv"]
+            .iter()
+            .enumerate()
+        {
+            env.run(
+                name,
+                format!("cidnumber;cname\nK{n};Cohort {n}\n").as_bytes(),
+            )
+            .await;
+        }
+        let names = async |text: &str| {
+            let filter = moodle_sync::db::RunFilter {
+                name: Some(text.to_owned()),
+                ..Default::default()
+            };
+            let page = env.db.runs_page(&filter, 0, 50).await.unwrap();
+            let mut names: Vec<String> = page.runs.into_iter().map(|run| run.name).collect();
+            names.sort();
+            names
+        };
+        // `_` and `%` are the characters themselves, not LIKE's wildcards.
+        assert_eq!(names("a_1").await, ["cohorts_a_1.csv"]);
+        assert_eq!(names("A_").await, ["cohorts_a_1.csv"]);
+        assert_eq!(names("100%").await, ["cohorts_100%.csv"]);
+        assert_eq!(
+            names("s_").await,
+            ["cohorts_100%.csv", "cohorts_a_1.csv", "cohorts_ab1.csv"]
+        );
+        assert!(names("0%.c!").await.is_empty());
+    }
+);
