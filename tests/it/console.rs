@@ -821,3 +821,46 @@ dbtest!(
         assert!(names("0%.c!").await.is_empty());
     }
 );
+
+dbtest!(
+    a_run_whose_files_were_bundled_is_still_shown_and_downloaded,
+    |env| {
+        env.add_users(&["u1"]).await;
+        let input = b"cmd;cidnumber;cname;userid\nadd;NEW;New;u1\nadd;NEW;New;ghost7\n";
+        let summary = env.run("cohorts_bundled.csv", input).await;
+        let tryback = std::fs::read(summary.tryback.as_ref().expect("a tryback")).unwrap();
+        let run = env.count("SELECT MAX(id) FROM {moodlesync_ledger}").await;
+        // A year later, the archive and the reports are rolled into their month's bundles.
+        let rule = moodle_sync::retention::FolderRule {
+            bundle_after_days: 30,
+            delete_bundles_after_months: 24,
+        };
+        let later = chrono::Utc::now() + chrono::TimeDelta::days(365);
+        let paths = &env.config.paths;
+        for folder in [&paths.archive, &paths.reports] {
+            let pruned = moodle_sync::retention::prune_folder(folder, rule, later, false).unwrap();
+            assert_eq!(pruned.bundles.len(), 1, "{}", folder.display());
+        }
+        assert!(!summary.tryback.as_ref().unwrap().exists());
+
+        let served = serve(&env, Mode::ReadOnly).await;
+        let get = async |path: String| {
+            served
+                .get(&path)
+                .bearer_auth(VIEWER_TOKEN)
+                .send()
+                .await
+                .unwrap()
+        };
+        let page = get(format!("/runs/{run}")).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("ghost7"), "{page}");
+        let answer = get(format!("/runs/{run}/files/input")).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.bytes().await.unwrap().as_ref(), input);
+        let answer = get(format!("/runs/{run}/files/tryback")).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.bytes().await.unwrap().as_ref(), tryback.as_slice());
+    }
+);
