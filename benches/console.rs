@@ -71,7 +71,10 @@ mod common;
 
 use common::{
     Backend, Target, connect, failed_while, grid, median, open_target,
-    run::{arguments, count_argument, exit_if_failed, measure_backends, print_whole_time, runtime},
+    run::{
+        arguments, count_argument, exit_if_failed, measure_backends, named_backends,
+        print_whole_time, runtime,
+    },
     seed::insert_users,
     table::ratio,
     thousands,
@@ -179,21 +182,9 @@ fn options_from_args() -> Options {
         DEFAULT_RUNS,
         "the ledger must hold at least 1 run",
     );
-    let named: Vec<Backend> = Backend::ALL
-        .into_iter()
-        .filter(|backend| {
-            arguments
-                .iter()
-                .any(|argument| argument.strip_prefix("--") == Some(backend.name()))
-        })
-        .collect();
     Options {
         runs,
-        backends: if named.is_empty() {
-            Backend::ALL.to_vec()
-        } else {
-            named
-        },
+        backends: named_backends(&arguments),
     }
 }
 

@@ -62,7 +62,10 @@ mod common;
 
 use common::{
     Backend, PREFIX, Target, connect, connect_target, failed_while,
-    run::{arguments, count_argument, exit_if_failed, measure_backends, print_whole_time, runtime},
+    run::{
+        arguments, count_argument, exit_if_failed, measure_backends, named_backends,
+        print_whole_time, runtime,
+    },
     table::backend_table,
     thousands,
 };
@@ -162,21 +165,9 @@ fn options_from_args() -> Options {
         DEFAULT_BURST,
         "the burst must hold at least 1 file",
     );
-    let named: Vec<Backend> = Backend::ALL
-        .into_iter()
-        .filter(|backend| {
-            arguments
-                .iter()
-                .any(|argument| argument.strip_prefix("--") == Some(backend.name()))
-        })
-        .collect();
     Options {
         burst,
-        backends: if named.is_empty() {
-            Backend::ALL.to_vec()
-        } else {
-            named
-        },
+        backends: named_backends(&arguments),
     }
 }
 

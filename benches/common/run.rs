@@ -35,6 +35,24 @@ pub fn line_count(arguments: &[String], default: usize) -> usize {
     count_argument(arguments, default, "the line count must be at least 1")
 }
 
+/// The backends named by `--sqlite`, `--postgres`, `--mariadb` among the arguments; all of
+/// them when none is.
+pub fn named_backends(arguments: &[String]) -> Vec<Backend> {
+    let named: Vec<Backend> = Backend::ALL
+        .into_iter()
+        .filter(|backend| {
+            arguments
+                .iter()
+                .any(|argument| argument.strip_prefix("--") == Some(backend.name()))
+        })
+        .collect();
+    if named.is_empty() {
+        Backend::ALL.to_vec()
+    } else {
+        named
+    }
+}
+
 /// Whether `flag` is among the arguments.
 pub fn given(arguments: &[String], flag: &str) -> bool {
     arguments.iter().any(|argument| argument == flag)
